@@ -1,0 +1,95 @@
+// ringlock lock: (re)write a ring's lock from the module sources, or --check that it is fresh.
+import { existsSync, readFileSync } from 'node:fs';
+import { ExitCode, InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../fsutil/atomic-write.js';
+import { computeLock, type LockChange } from '../../lock/compute.js';
+import { serializeLock } from '../../model/lock.js';
+import { assertPrereleaseAllowed, hashSources, listOpt, openWorkspace, ringFromOption } from '../common.js';
+import { json, paint } from '../output.js';
+import type { CommandContext } from '../spec.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const ws = openWorkspace(ctx);
+  const ring = ringFromOption(ws, ctx);
+  const only = listOpt(ctx, 'module');
+  const check = ctx.options.check === true;
+  const sources = ws.modules();
+  for (const name of only ?? []) {
+    if (!sources.has(name)) {
+      throw new InputError(
+        'cli/module',
+        `--module ${name}: no module source named "${name}" under ${ws.cfg.modulesDir}/`,
+        {
+          expected: `one of: ${[...sources.keys()].join(', ')}`,
+        },
+      );
+    }
+  }
+  const previous = ws.readLock(ring.name);
+  if (!previous && !ring.tracksSource && !only) {
+    throw new InputError(
+      'lock/not-found',
+      `ring "${ring.name}" has no lock yet and does not track the sources`,
+      {
+        file: ws.display(ws.lockPath(ring.name)),
+        expected: `--module <name> to pin modules into it, or promotion from "${ring.promoteFrom ?? 'another ring'}"`,
+      },
+    );
+  }
+  // Only hash what the new lock can take: every source for the tracking ring, else the modules it pins at their source version.
+  const wanted = [...sources.values()].filter((m) => {
+    if (only) return only.includes(m.name);
+    if (ring.tracksSource) return true;
+    return previous?.lock.modules[m.name]?.version === m.manifest.version;
+  });
+  assertPrereleaseAllowed(ring, wanted);
+  const states = await hashSources(wanted);
+  const { lock, changes } = computeLock({
+    ring,
+    platformVersion: ws.platformVersion,
+    sources: states,
+    previous: previous?.lock,
+    only,
+  });
+  const path = ws.lockPath(ring.name);
+  const display = ws.display(path);
+  const text = serializeLock(lock);
+  const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
+  const upToDate = current === text;
+  const written = !check && !upToDate;
+  if (written) writeFileAtomic(path, text, display);
+
+  if (ctx.json) {
+    ctx.io.out(json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes }));
+  } else {
+    const io = ctx.io;
+    if (upToDate) io.out(`${display}: up to date (${Object.keys(lock.modules).length} modules)\n`);
+    else {
+      const verb = check
+        ? paint(io, 'red', 'stale')
+        : paint(io, 'green', current === undefined ? 'created' : 'updated');
+      io.out(`${display}: ${verb}\n`);
+      for (const c of changes) io.out(`  ${describeChange(c)}\n`);
+      if (changes.length === 0)
+        io.out(
+          '  formatting differs from the canonical form (sorted keys, 2-space indent, trailing newline)\n',
+        );
+      if (check)
+        io.out(`run "ringlock lock${ring.tracksSource ? '' : ` --ring ${ring.name}`}" to update it\n`);
+    }
+  }
+  return check && !upToDate ? ExitCode.CheckFailed : ExitCode.Ok;
+}
+
+export function describeChange(c: LockChange): string {
+  switch (c.kind) {
+    case 'add':
+      return `+ ${c.module} ${c.to}`;
+    case 'remove':
+      return `- ${c.module} ${c.from}`;
+    default:
+      return c.from === c.to
+        ? `~ ${c.module} ${c.to} (${c.fields.join(', ')} changed)`
+        : `~ ${c.module} ${c.from} → ${c.to} (${c.fields.join(', ')})`;
+  }
+}

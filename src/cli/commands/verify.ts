@@ -1,0 +1,164 @@
+// ringlock verify: check the module sources, or a deployed modules directory, against a ring's lock.
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { ExitCode, InputError, isErrnoException } from '../../errors.js';
+import { hashTrees } from '../../hash/tree-hash.js';
+import { MANIFEST_FILE, type ManifestDoc, readManifest } from '../../model/manifest.js';
+import type { Workspace } from '../../model/workspace.js';
+import { type Finding, type ObservedModule, verifyDeployed, verifySource } from '../../verify/verify.js';
+import { hashSources, openWorkspace, ringFromOption, stringOpt } from '../common.js';
+import { type Io, json, paint, table } from '../output.js';
+import type { CommandContext } from '../spec.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const ws = openWorkspace(ctx);
+  const ring = ringFromOption(ws, ctx);
+  const lockDoc = ws.readLock(ring.name);
+  if (!lockDoc) {
+    throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
+      file: ws.display(ws.lockPath(ring.name)),
+      expected: ring.tracksSource
+        ? '"ringlock lock" to create it'
+        : `a lock promoted from "${ring.promoteFrom ?? 'another ring'}"`,
+    });
+  }
+  const lock = lockDoc.lock;
+  const dirOpt = stringOpt(ctx, 'dir');
+  let findings: Finding[];
+  let against: string;
+  if (dirOpt !== undefined) {
+    const dir = resolve(ctx.cwd, dirOpt);
+    against = dirOpt;
+    const { observed, unreadable } = await observeDeployed(dir, dirOpt);
+    findings = verifyDeployed({ ring, lock, observed, unreadable });
+  } else {
+    const sources = ws.modules();
+    against = `${ws.cfg.modulesDir}/`;
+    const needed = [...sources.values()].filter(
+      (m) => ring.tracksSource || lock.modules[m.name]?.version === m.manifest.version,
+    );
+    const states = await hashSources(needed);
+    const observed = new Map<string, ObservedModule>();
+    for (const m of sources.values()) {
+      const s = states.get(m.name);
+      // Modules not hashed (older pins, not in ring) are compared by version only.
+      observed.set(m.name, {
+        name: m.name,
+        manifest: m.manifest,
+        digest: s?.digest ?? '',
+        fileCount: s?.fileCount ?? 0,
+        sizeBytes: s?.sizeBytes ?? 0,
+      });
+    }
+    findings = verifySource({ ring, lock, observed }, ws.platformVersion);
+  }
+  const failed = findings.filter((f) => f.status === 'failed');
+  if (ctx.json) {
+    ctx.io.out(
+      json({
+        ok: failed.length === 0,
+        ring: ring.name,
+        lock: lockDoc.doc.file,
+        against,
+        platform: lock.platform,
+        findings,
+      }),
+    );
+  } else {
+    printFindings(ctx.io, ws, ring.name, lockDoc.doc.file, against, lock.platform, findings);
+  }
+  return failed.length === 0 ? ExitCode.Ok : ExitCode.CheckFailed;
+}
+
+function printFindings(
+  io: Io,
+  _ws: Workspace,
+  ring: string,
+  lockFile: string,
+  against: string,
+  platform: string,
+  findings: Finding[],
+) {
+  io.out(`verify ring ${paint(io, 'bold', ring)} (${lockFile}, platform ${platform}) against ${against}\n\n`);
+  const mark: Record<Finding['status'], string> = {
+    ok: paint(io, 'green', 'ok'),
+    failed: paint(io, 'red', 'FAIL'),
+    older: paint(io, 'blue', 'older'),
+    'not-in-ring': paint(io, 'gray', 'absent'),
+    warning: paint(io, 'yellow', 'warn'),
+  };
+  const rows = findings.map((f) => [mark[f.status], f.module, f.locked ?? '-', f.actual ?? '-', f.message]);
+  io.out(table(['STATUS', 'MODULE', 'LOCKED', 'FOUND', 'DETAIL'], rows, io));
+  const count = (s: Finding['status']) => findings.filter((f) => f.status === s).length;
+  const failed = count('failed');
+  const summary = `${findings.length} checked: ${count('ok')} ok, ${failed} failed, ${count('older')} older releases, ${count('warning')} warnings`;
+  io.out(`\n${failed > 0 ? paint(io, 'red', summary) : summary}\n`);
+}
+
+/** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */
+async function observeDeployed(dir: string, display: string) {
+  const observed = new Map<string, ObservedModule>();
+  const unreadable = new Map<string, string>();
+  const list = (abs: string): string[] => {
+    try {
+      return readdirSync(abs)
+        .filter((n) => !n.startsWith('.'))
+        .filter((n) => isDir(join(abs, n)))
+        .sort();
+    } catch (e) {
+      throw new InputError(
+        'cli/dir',
+        `--dir ${display}: ${isErrnoException(e) && e.code === 'ENOENT' ? 'no such directory' : `cannot be read (${isErrnoException(e) ? e.code : String(e)})`}`,
+        {
+          expected: 'a directory holding one folder per deployed module',
+        },
+      );
+    }
+  };
+  const names: string[] = [];
+  for (const n of list(dir)) {
+    if (n.startsWith('@')) for (const s of list(join(dir, n))) names.push(`${n}/${s}`);
+    else names.push(n);
+  }
+  const trees: { name: string; root: string; display: string; m: ManifestDoc }[] = [];
+  for (const name of names) {
+    const modDir = join(dir, ...name.split('/'));
+    const file = join(modDir, MANIFEST_FILE);
+    if (!existsSync(file)) {
+      unreadable.set(name, `no ${MANIFEST_FILE} in ${display}/${name}`);
+      continue;
+    }
+    try {
+      const m = readManifest(file, `${display}/${name}/${MANIFEST_FILE}`);
+      if (m.manifest.name !== name) {
+        unreadable.set(name, `${display}/${name}/${MANIFEST_FILE} names module "${m.manifest.name}"`);
+        continue;
+      }
+      trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, m });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const d = e.diagnostics()[0]!;
+      unreadable.set(name, `${d.file ?? ''}${d.line ? `:${d.line}:${d.column}` : ''}: ${d.message}`);
+    }
+  }
+  const hashes = await hashTrees(trees);
+  trees.forEach((t, i) => {
+    const h = hashes[i]!;
+    observed.set(t.name, {
+      name: t.name,
+      manifest: t.m.manifest,
+      digest: h.digest,
+      fileCount: h.fileCount,
+      sizeBytes: h.sizeBytes,
+    });
+  });
+  return { observed, unreadable };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}

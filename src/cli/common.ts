@@ -1,0 +1,76 @@
+// Pieces shared by the commands: opening the workspace and hashing module sources.
+import { InputError } from '../errors.js';
+import { hashTrees } from '../hash/tree-hash.js';
+import type { SourceState } from '../lock/compute.js';
+import { isPrerelease } from '../model/semantics.js';
+import type { RingPolicy } from '../model/types.js';
+import { type SourceModule, Workspace } from '../model/workspace.js';
+import type { CommandContext } from './spec.js';
+
+export function openWorkspace(ctx: CommandContext): Workspace {
+  return Workspace.open(ctx.cwd);
+}
+
+export function stringOpt(ctx: CommandContext, name: string): string | undefined {
+  const v = ctx.options[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function listOpt(ctx: CommandContext, name: string): string[] | undefined {
+  const v = ctx.options[name];
+  if (v === undefined) return undefined;
+  return Array.isArray(v) ? v : [String(v)];
+}
+
+/** The ring named by --ring, or the ring that tracks the sources. */
+export function ringFromOption(ws: Workspace, ctx: CommandContext): RingPolicy {
+  const name = stringOpt(ctx, 'ring');
+  if (name === undefined) return ws.trackingRing();
+  try {
+    return ws.ring(name);
+  } catch (e) {
+    if (e instanceof InputError) {
+      throw new InputError('cli/ring', `--ring ${name}: unknown ring`, { expected: e.expected });
+    }
+    throw e;
+  }
+}
+
+/** Hashes the given source modules (all of them by default) in one pass over both cores. */
+export async function hashSources(mods: readonly SourceModule[]): Promise<Map<string, SourceState>> {
+  const hashes = await hashTrees(mods.map((m) => ({ root: m.dir, display: m.relDir })));
+  const out = new Map<string, SourceState>();
+  mods.forEach((m, i) => {
+    const h = hashes[i]!;
+    out.set(m.name, {
+      name: m.name,
+      relDir: m.relDir,
+      manifest: m.manifest,
+      digest: h.digest,
+      fileCount: h.fileCount,
+      sizeBytes: h.sizeBytes,
+    });
+  });
+  return out;
+}
+
+/** Refuses prerelease versions in a ring that does not allow them, pointing at the manifest's version. */
+export function assertPrereleaseAllowed(ring: RingPolicy, mods: readonly SourceModule[]): void {
+  if (ring.allowPrerelease) return;
+  const bad = mods.filter((m) => isPrerelease(m.manifest.version));
+  if (bad.length === 0) return;
+  const details = bad.map((m) => {
+    const p = m.doc.locate('/version');
+    return {
+      severity: 'error' as const,
+      rule: 'ring/prerelease',
+      message: `${m.name} ${m.manifest.version} is a prerelease, and ring "${ring.name}" does not allow prereleases`,
+      expected: `a release version, or allowPrerelease: true on ring "${ring.name}"`,
+      file: m.doc.file,
+      line: p.line,
+      column: p.column,
+      pointer: '/version',
+    };
+  });
+  throw new InputError('ring/prerelease', details[0]!.message, { ...details[0], details });
+}

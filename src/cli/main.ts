@@ -1,0 +1,177 @@
+// The CLI entry: parse arguments, print help, run one command, map errors to exit codes.
+// Only bin/ringlock.js turns the returned code into the process's exit status.
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { ExitCode, InputError, RinglockError } from '../errors.js';
+import { formatDiagnostic, type Io, json, paint, processIo } from './output.js';
+import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
+
+export const VERSION = '0.1.0';
+
+export async function main(argv: string[], io: Io = processIo()): Promise<number> {
+  const wantsJson = argv.includes('--json');
+  try {
+    return await dispatch(argv, io);
+  } catch (e) {
+    return reportError(e, io, wantsJson);
+  }
+}
+
+async function dispatch(argv: string[], io: Io): Promise<number> {
+  const first = argv[0];
+  if (first === undefined || first === '--help' || first === '-h' || first === 'help') {
+    const topic = first === 'help' ? argv.slice(1).filter((a) => !a.startsWith('-')) : [];
+    if (topic.length > 0) {
+      const spec = findCommand(topic);
+      if (!spec) throw usage(`unknown command "${topic.join(' ')}"`);
+      io.out(commandHelp(spec.spec));
+      return ExitCode.Ok;
+    }
+    io.out(topLevelHelp(io));
+    return first === undefined ? ExitCode.Input : ExitCode.Ok;
+  }
+  if (first === '--version' || first === '-V' || first === 'version') {
+    io.out(`${VERSION}\n`);
+    return ExitCode.Ok;
+  }
+  const found = findCommand(argv);
+  if (!found) {
+    if (first === 'ring') throw usage(`"ring" needs a subcommand: ring list, ring show <ring>`);
+    throw usage(`unknown command "${first}"`, 'one of: ' + COMMANDS.map((c) => c.name).join(', '));
+  }
+  const { spec, rest } = found;
+  const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  let parsed: ReturnType<typeof parseArgs>;
+  try {
+    parsed = parseArgs({ args: rest, options: toParseArgs(options), allowPositionals: true, strict: true });
+  } catch (e) {
+    throw usage(
+      `${spec.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}`,
+      `see "ringlock ${spec.name} --help"`,
+    );
+  }
+  const values = parsed.values as Record<string, string | boolean | string[] | undefined>;
+  if (values.help) {
+    io.out(commandHelp(spec));
+    return ExitCode.Ok;
+  }
+  const positionals = parsed.positionals;
+  const required = spec.positionals.filter((p) => p.required).length;
+  if (positionals.length < required) {
+    throw usage(
+      `${spec.name}: missing <${spec.positionals[positionals.length]!.name}>`,
+      `ringlock ${usageLine(spec)}`,
+    );
+  }
+  if (positionals.length > spec.positionals.length) {
+    throw usage(
+      `${spec.name}: unexpected argument "${positionals[spec.positionals.length]}"`,
+      `ringlock ${usageLine(spec)}`,
+    );
+  }
+  for (const [name, opt] of Object.entries(options)) {
+    const v = values[name];
+    if (opt.type === 'string' && typeof v === 'string' && v.trim() === '')
+      throw usage(`${spec.name}: --${name} needs a value`);
+    if (opt.type === 'string' && typeof v === 'string' && v.startsWith('--')) {
+      throw usage(`${spec.name}: --${name} needs a value, got the option "${v}"`);
+    }
+  }
+  const mod = await spec.load();
+  return mod.run({
+    io,
+    cwd: resolve(typeof values.cwd === 'string' ? values.cwd : process.cwd()),
+    json: values.json === true,
+    options: values,
+    positionals,
+  });
+}
+
+function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | undefined {
+  const two = `${argv[0]} ${argv[1]}`;
+  const byTwo = COMMANDS.find((c) => c.name === two);
+  if (byTwo) return { spec: byTwo, rest: argv.slice(2) };
+  const byOne = COMMANDS.find((c) => c.name === argv[0]);
+  return byOne ? { spec: byOne, rest: argv.slice(1) } : undefined;
+}
+
+function toParseArgs(options: Record<string, OptionSpec>) {
+  const out: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = {};
+  for (const [name, o] of Object.entries(options)) {
+    out[name] = {
+      type: o.type,
+      ...(o.short ? { short: o.short } : {}),
+      ...(o.multiple ? { multiple: true } : {}),
+    };
+  }
+  return out;
+}
+
+function usage(message: string, expected?: string): InputError {
+  return new InputError('cli/usage', message, { expected });
+}
+
+function usageLine(spec: CommandSpec): string {
+  const pos = spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+  return `${spec.name}${pos ? ` ${pos}` : ''} [options]`;
+}
+
+function optionLines(options: Record<string, OptionSpec>): string {
+  const rows = Object.entries(options).map(([name, o]) => {
+    const flag = `${o.short ? `-${o.short}, ` : '    '}--${name}${o.type === 'string' ? ` <${o.valueName ?? 'value'}>` : ''}`;
+    return [flag, o.description + (o.multiple ? ' (repeatable)' : '')] as const;
+  });
+  const w = Math.max(...rows.map((r) => r[0].length));
+  return rows.map(([f, d]) => `  ${f.padEnd(w)}  ${d}`).join('\n');
+}
+
+export function commandHelp(spec: CommandSpec): string {
+  let s = `Usage: ringlock ${usageLine(spec)}\n\n${spec.summary}.\n\n${spec.description}\n`;
+  if (spec.positionals.length > 0) {
+    s += `\nArguments:\n${spec.positionals.map((p) => `  <${p.name}>  ${p.description}`).join('\n')}\n`;
+  }
+  s += `\nOptions:\n${optionLines({ ...spec.options, ...GLOBAL_OPTIONS })}\n`;
+  s += `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n`;
+  s += `\nExit codes: 0 ok, 1 check failed, 2 usage, config or input error.\n`;
+  return s;
+}
+
+function topLevelHelp(io: Io): string {
+  const w = Math.max(...COMMANDS.map((c) => c.name.length));
+  return (
+    `${paint(io, 'bold', 'ringlock')} ${VERSION} — GitOps reconciler for modular platforms: ring locks, verification, compatibility.\n\n` +
+    `Usage: ringlock <command> [options]\n\nCommands:\n` +
+    COMMANDS.map((c) => `  ${c.name.padEnd(w)}  ${c.summary}`).join('\n') +
+    `\n\nGlobal options:\n${optionLines({ ...GLOBAL_OPTIONS, version: { type: 'boolean', short: 'V', description: 'print the version' } })}\n\n` +
+    `Run "ringlock <command> --help" for a command's options.\n` +
+    `Exit codes: 0 ok · 1 a check failed / drift found · 2 usage, config or input error · 3 an operation failed and was rolled back.\n`
+  );
+}
+
+function reportError(e: unknown, io: Io, asJson: boolean): number {
+  const err =
+    e instanceof RinglockError
+      ? e
+      : new RinglockError(
+          'internal',
+          `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
+        );
+  if (asJson) {
+    io.out(
+      json({
+        ok: false,
+        error: {
+          code: err.code,
+          message: err.message,
+          exitCode: err.exitCode,
+          diagnostics: err.diagnostics(),
+        },
+      }),
+    );
+  } else {
+    for (const d of err.diagnostics()) io.err(formatDiagnostic(d, io));
+    if (err.exitCode === ExitCode.Internal)
+      io.err('This is a bug in ringlock; please report it with the command you ran.\n');
+  }
+  return err.exitCode;
+}

@@ -1,0 +1,37 @@
+// Writes a file so that readers see the old bytes or the new bytes, never a mix: temp file, fsync, rename, fsync dir.
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { InputError, isErrnoException } from '../errors.js';
+
+export function writeFileAtomic(path: string, data: string | Buffer, display = path): void {
+  const dir = dirname(path);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  let fd: number | undefined;
+  try {
+    fd = openSync(tmp, 'wx', 0o644);
+    const buf = typeof data === 'string' ? Buffer.from(data) : data;
+    let off = 0;
+    while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    fsyncSync(fd);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(tmp, path);
+  } catch (e) {
+    if (fd !== undefined) closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw new InputError('file/write', `cannot write (${isErrnoException(e) ? e.code : String(e)})`, {
+      file: display,
+      cause: e,
+    });
+  }
+  try {
+    const dfd = openSync(dir, 'r');
+    try {
+      fsyncSync(dfd);
+    } finally {
+      closeSync(dfd);
+    }
+  } catch {
+    // Some file systems refuse fsync on a directory; the rename itself has happened.
+  }
+}

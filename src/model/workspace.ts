@@ -1,0 +1,216 @@
+// A platform repository as ringlock sees it: config, rings, locks, tenants and module sources.
+import { existsSync, readdirSync } from 'node:fs';
+import { isAbsolute, join, relative, sep } from 'node:path';
+import { type Diagnostic, InputError, isErrnoException } from '../errors.js';
+import { type LoadedConfig, loadConfig } from './config.js';
+import { readSourceDoc } from './files.js';
+import { findCycle } from './graph.js';
+import { type LockDoc, readLockFile } from './lock.js';
+import { MANIFEST_FILE, type ManifestDoc, readManifest, throwIfErrors } from './manifest.js';
+import { validateSchema } from './schema.js';
+import { diagAt } from './semantics.js';
+import type { RingPolicy, TenantsFile } from './types.js';
+
+export interface SourceModule extends ManifestDoc {
+  name: string;
+  /** Absolute path of the module's directory. */
+  dir: string;
+  /** Path of the module's directory relative to the workspace root, with '/' separators. */
+  relDir: string;
+}
+
+export class Workspace {
+  readonly root: string;
+  readonly cfg: LoadedConfig;
+  private moduleCache?: Map<string, SourceModule>;
+  private tenantCache?: Record<string, string>;
+
+  private constructor(cfg: LoadedConfig) {
+    this.cfg = cfg;
+    this.root = cfg.root;
+  }
+
+  static open(cwd: string): Workspace {
+    return new Workspace(loadConfig(cwd));
+  }
+
+  get rings(): RingPolicy[] {
+    return this.cfg.rings;
+  }
+
+  get platformVersion(): string {
+    return this.cfg.platformVersion;
+  }
+
+  /** Root-relative, '/'-separated path for messages. */
+  display(abs: string): string {
+    const rel = relative(this.root, abs);
+    return rel === '' ? '.' : rel.split(sep).join('/');
+  }
+
+  abs(rel: string): string {
+    return isAbsolute(rel) ? rel : join(this.root, rel);
+  }
+
+  ring(name: string): RingPolicy {
+    const r = this.rings.find((x) => x.name === name);
+    if (!r) {
+      throw new InputError('ring/unknown', `unknown ring "${name}"`, {
+        file: this.cfg.file,
+        expected: `one of: ${this.rings.map((x) => x.name).join(', ')}`,
+      });
+    }
+    return r;
+  }
+
+  /** The ring whose lock pins what the module sources hold now. */
+  trackingRing(): RingPolicy {
+    const r = this.rings.find((x) => x.tracksSource);
+    if (!r) {
+      throw new InputError(
+        'ring/none-tracks-source',
+        'no ring tracks the module sources; name one with --ring',
+        {
+          file: this.cfg.file,
+          expected: 'tracksSource: true on a ring, or --ring',
+        },
+      );
+    }
+    return r;
+  }
+
+  lockPath(ring: string): string {
+    return join(this.root, this.cfg.locksDir, `${ring}.lock.json`);
+  }
+
+  /** The ring's lock, or undefined when the file does not exist yet. */
+  readLock(ring: string): LockDoc | undefined {
+    const abs = this.lockPath(ring);
+    if (!existsSync(abs)) return undefined;
+    const lock = readLockFile(abs, this.display(abs), ring);
+    return lock;
+  }
+
+  /** Every module under the modules dir, by name. Throws one InputError listing every problem. */
+  modules(): Map<string, SourceModule> {
+    if (this.moduleCache) return this.moduleCache;
+    const base = this.abs(this.cfg.modulesDir);
+    const diags: Diagnostic[] = [];
+    const found: SourceModule[] = [];
+    const listDirs = (abs: string): string[] => {
+      try {
+        return readdirSync(abs, { withFileTypes: true })
+          .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+          .map((e) => e.name)
+          .sort();
+      } catch (cause) {
+        if (isErrnoException(cause) && cause.code === 'ENOENT') {
+          throw new InputError('config/modules-dir', `${this.display(abs)}: modules directory not found`, {
+            file: this.cfg.file,
+            expected: 'modules.dir in ringlock.yaml to name an existing directory',
+            cause,
+          });
+        }
+        throw new InputError('file/unreadable', `${this.display(abs)}: cannot list directory`, { cause });
+      }
+    };
+    const candidates: string[] = [];
+    for (const name of listDirs(base)) {
+      if (name.startsWith('@'))
+        for (const sub of listDirs(join(base, name))) candidates.push(`${name}/${sub}`);
+      else candidates.push(name);
+    }
+    const folded = new Map<string, string>();
+    for (const relName of candidates) {
+      const dir = join(base, ...relName.split('/'));
+      const file = join(dir, MANIFEST_FILE);
+      if (!existsSync(file)) continue;
+      const display = this.display(file);
+      const other = folded.get(relName.toLowerCase());
+      if (other !== undefined) {
+        diags.push({
+          severity: 'error',
+          rule: 'module/name-collision',
+          message: `modules "${other}" and "${relName}" collide: names must differ case-insensitively (they cannot both exist on macOS or Windows checkouts)`,
+          expected: 'one directory per module name, lowercase',
+          file: display,
+        });
+        continue;
+      }
+      folded.set(relName.toLowerCase(), relName);
+      let m: ManifestDoc;
+      try {
+        m = readManifest(file, display);
+      } catch (e) {
+        if (e instanceof InputError) {
+          diags.push(...e.diagnostics());
+          continue;
+        }
+        throw e;
+      }
+      if (m.manifest.name !== relName) {
+        diags.push(
+          diagAt(
+            m.doc,
+            '/name',
+            'module/name-mismatch',
+            `module name "${m.manifest.name}" does not match its directory "${relName}"`,
+            `"${relName}" (the directory path under ${this.cfg.modulesDir}/)`,
+          ),
+        );
+        continue;
+      }
+      found.push({ ...m, name: relName, dir, relDir: this.display(dir) });
+    }
+    const byName = new Map(found.map((m) => [m.name, m]));
+    const cycle = findCycle(new Map(found.map((m) => [m.name, Object.keys(m.manifest.dependencies ?? {})])));
+    if (cycle) {
+      const first = byName.get(cycle[0]!)!;
+      const ptr = `/dependencies/${cycle[1]!.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      diags.push(
+        diagAt(
+          first.doc,
+          ptr,
+          'module/dependency-cycle',
+          `dependency cycle: ${cycle.join(' → ')}`,
+          'dependencies that form no cycle',
+          'key',
+        ),
+      );
+    }
+    throwIfErrors(diags);
+    this.moduleCache = byName;
+    return byName;
+  }
+
+  /** tenant → ring; every ring named must exist. Empty when the file does not exist. */
+  tenants(): Record<string, string> {
+    if (this.tenantCache) return this.tenantCache;
+    const abs = this.abs(this.cfg.tenantsFile);
+    if (!existsSync(abs)) {
+      this.tenantCache = {};
+      return this.tenantCache;
+    }
+    const doc = readSourceDoc(abs, this.display(abs), { what: 'tenants file', maxBytes: 4 * 1024 * 1024 });
+    const diags = validateSchema('tenants', doc);
+    if (diags.length === 0) {
+      const known = new Set(this.rings.map((r) => r.name));
+      for (const [tenant, ring] of Object.entries((doc.value as TenantsFile).tenants)) {
+        if (!known.has(ring)) {
+          diags.push(
+            diagAt(
+              doc,
+              `/tenants/${tenant}`,
+              'tenants/unknown-ring',
+              `tenant "${tenant}" is assigned to unknown ring "${ring}"`,
+              `one of: ${[...known].join(', ')}`,
+            ),
+          );
+        }
+      }
+    }
+    throwIfErrors(diags);
+    this.tenantCache = (doc.value as TenantsFile).tenants;
+    return this.tenantCache;
+  }
+}
