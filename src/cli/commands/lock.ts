@@ -1,5 +1,6 @@
 // ringlock lock: (re)write a ring's lock from the module sources, or --check that it is fresh.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { ExitCode, InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { computeLock, type LockChange } from '../../lock/compute.js';
@@ -57,7 +58,10 @@ export async function run(ctx: CommandContext): Promise<number> {
   const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   const upToDate = current === text;
   const written = !check && !upToDate;
-  if (written) writeFileAtomic(path, text, display);
+  if (written) {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileAtomic(path, text, display);
+  }
 
   if (ctx.json) {
     ctx.io.out(json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes }));
