@@ -16,7 +16,10 @@ describe('evaluateCompat', () => {
     const by = Object.fromEntries(r.map((x) => [x.name, x]));
     expect(by.payments!.status).toBe('incompatible');
     expect(by.orders!.status).toBe('blocked');
-    expect(by.orders!.chain).toEqual(['orders needs payments ^1.0.0', 'payments 1.9.0 is incompatible with platform 2.0.0 (needs ^1.8.0)']);
+    expect(by.orders!.chain).toEqual([
+      'orders needs payments ^1.0.0',
+      'payments 1.9.0 is incompatible with platform 2.0.0 (needs ^1.8.0)',
+    ]);
     expect(by.shipping!.status).toBe('blocked');
     expect(by.shipping!.chain).toEqual([
       'shipping needs orders ^2.0.0',
@@ -46,7 +49,10 @@ describe('evaluateCompat', () => {
   });
 
   it('matches prerelease platforms against ranges', () => {
-    const r = evaluateCompat([{ name: 'x', version: '1.0.0', platform: '^2.0.0', dependencies: {} }], '2.1.0-rc.1');
+    const r = evaluateCompat(
+      [{ name: 'x', version: '1.0.0', platform: '^2.0.0', dependencies: {} }],
+      '2.1.0-rc.1',
+    );
     expect(r[0]!.status).toBe('ok');
   });
 });
@@ -60,11 +66,25 @@ describe('dependency graph', () => {
       ['d', []],
     ]);
     expect(findCycle(deps)).toEqual(['a', 'b', 'c', 'a']);
-    expect(findCycle(new Map([['a', ['a2']], ['a2', []]]))).toBeUndefined();
+    expect(
+      findCycle(
+        new Map([
+          ['a', ['a2']],
+          ['a2', []],
+        ]),
+      ),
+    ).toBeUndefined();
   });
 
   it('orders dependencies before dependents', () => {
-    const order = dependencyOrder(new Map([['shipping', ['orders']], ['orders', ['payments', 'catalog']], ['payments', []], ['catalog', []]]));
+    const order = dependencyOrder(
+      new Map([
+        ['shipping', ['orders']],
+        ['orders', ['payments', 'catalog']],
+        ['payments', []],
+        ['catalog', []],
+      ]),
+    );
     expect(order.indexOf('payments')).toBeLessThan(order.indexOf('orders'));
     expect(order.indexOf('orders')).toBeLessThan(order.indexOf('shipping'));
   });

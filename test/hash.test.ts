@@ -13,7 +13,7 @@ export const VECTOR_TREE = {
   'bin/run.sh': { exec: '#!/bin/sh\necho hi\n' },
   'src/a.txt': 'a\n',
   'src/é.txt': 'accent\n',
-  'current': { symlink: 'src/a.txt' },
+  current: { symlink: 'src/a.txt' },
   'node_modules/x/index.js': 'excluded\n',
   'composer.lock': '{}\n',
 };
@@ -97,7 +97,11 @@ describe('content hash', () => {
   });
 
   it('keeps storage/ outside the two excluded subfolders', async () => {
-    const dir = testdir({ 'storage/app/seed.json': '{}', 'storage/logs/x.log': 'l', 'lib/storage/logs/kept.txt': 'k' });
+    const dir = testdir({
+      'storage/app/seed.json': '{}',
+      'storage/logs/x.log': 'l',
+      'lib/storage/logs/kept.txt': 'k',
+    });
     const h = await hashTree(dir, 't');
     expect(h.entries.map((e) => e.path)).toEqual(['lib/storage/logs/kept.txt', 'storage/app/seed.json']);
   });
@@ -107,7 +111,9 @@ describe('content hash', () => {
     const b = testdir({ 'data/big.bin': 'two', link: { symlink: 'data/big.bin' } });
     const ha = await hashTree(a, 'a');
     const hb = await hashTree(b, 'b');
-    expect(ha.entries.find((e) => e.path === 'link')!.digest).toBe(hb.entries.find((e) => e.path === 'link')!.digest);
+    expect(ha.entries.find((e) => e.path === 'link')!.digest).toBe(
+      hb.entries.find((e) => e.path === 'link')!.digest,
+    );
     // A dangling link inside the module is fine: only its text counts.
     const c = testdir({ 'x.txt': 'x', gone: { symlink: 'missing/file' } });
     expect((await hashTree(c, 'c')).entries.map((e) => e.mode)).toEqual(['120000', '100644']);
@@ -122,6 +128,11 @@ describe('content hash', () => {
     const two = await hashTree(dir, 't', { workers: 1 });
     expect(two.digest).toBe(one.digest);
     expect(one.entries.find((e) => e.path === 'big.bin')!.digest).toBe(sha(big));
-    expect(one.sizeBytes).toBe(big.length + Object.values(tree).slice(1).reduce((s, v) => s + Buffer.byteLength(v as string), 0));
+    expect(one.sizeBytes).toBe(
+      big.length +
+        Object.values(tree)
+          .slice(1)
+          .reduce((s, v) => s + Buffer.byteLength(v as string), 0),
+    );
   });
 });

@@ -46,7 +46,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI (bin/ringlock.js → dist/) as a child process, as a user would. */
-export function cli(args: string[], opts: { cwd?: string; env?: Record<string, string>; uid?: number; gid?: number } = {}): CliResult {
+export function cli(
+  args: string[],
+  opts: { cwd?: string; env?: Record<string, string>; uid?: number; gid?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
@@ -64,7 +67,10 @@ export function manifest(name: string, version: string, extra: Record<string, un
 }
 
 /** A minimal platform repo: ringlock.yaml with canary/edge/stable, a VERSION, and the given modules. */
-export function platformRepo(modules: Record<string, { version: string; extra?: Record<string, unknown>; files?: Tree }>, opts: { config?: string; platform?: string } = {}): string {
+export function platformRepo(
+  modules: Record<string, { version: string; extra?: Record<string, unknown>; files?: Tree }>,
+  opts: { config?: string; platform?: string } = {},
+): string {
   const tree: Tree = {
     'ringlock.yaml':
       opts.config ??
@@ -87,7 +93,8 @@ rings:
   };
   for (const [name, m] of Object.entries(modules)) {
     tree[`modules/${name}/module.json`] = manifest(name, m.version, m.extra);
-    for (const [rel, v] of Object.entries(m.files ?? { 'src/index.php': `<?php // ${name}\n` })) tree[`modules/${name}/${rel}`] = v;
+    for (const [rel, v] of Object.entries(m.files ?? { 'src/index.php': `<?php // ${name}\n` }))
+      tree[`modules/${name}/${rel}`] = v;
   }
   return testdir(tree);
 }

@@ -5,7 +5,8 @@ import { serializeLock } from '../src/model/lock.js';
 import type { RingLock } from '../src/model/types.js';
 import { cli, manifest, platformRepo } from './helpers.js';
 
-const readLock = (dir: string, ring: string): RingLock => JSON.parse(readFileSync(join(dir, 'rings', `${ring}.lock.json`), 'utf8'));
+const readLock = (dir: string, ring: string): RingLock =>
+  JSON.parse(readFileSync(join(dir, 'rings', `${ring}.lock.json`), 'utf8'));
 
 describe('serializeLock', () => {
   it('writes sorted keys, two-space indent and a trailing newline, whatever the input order', () => {
@@ -13,7 +14,10 @@ describe('serializeLock', () => {
       ring: 'canary',
       lockfileVersion: 1,
       platform: '2.0.0',
-      modules: { b: { version: '1.0.0', sha256: 'sha256:00' }, a: { sha256: 'sha256:11', version: '2.0.0', dependencies: { z: '^1', y: '^2' } } },
+      modules: {
+        b: { version: '1.0.0', sha256: 'sha256:00' },
+        a: { sha256: 'sha256:11', version: '2.0.0', dependencies: { z: '^1', y: '^2' } },
+      },
     });
     expect(a).toBe(
       '{\n  "lockfileVersion": 1,\n  "modules": {\n    "a": {\n      "dependencies": {\n        "y": "^2",\n        "z": "^1"\n      },\n' +

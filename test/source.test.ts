@@ -14,7 +14,8 @@ function thrown(fn: () => unknown): InputError {
 }
 
 describe('JSON with positions', () => {
-  const text = '{\n  "name": "orders",\n  "modules": {\n    "a": { "version": "1.0.0" },\n    "b/c": [1, 2]\n  }\n}\n';
+  const text =
+    '{\n  "name": "orders",\n  "modules": {\n    "a": { "version": "1.0.0" },\n    "b/c": [1, 2]\n  }\n}\n';
 
   it('maps a JSON pointer back to the line and column of the value or the key', () => {
     const doc = parseJsonSource('x.json', text);
@@ -78,7 +79,10 @@ describe('YAML with positions', () => {
   });
 
   it('points unknown properties at the key and lists what is allowed', () => {
-    const doc = parseJsonSource('module.json', '{\n  "name": "a",\n  "version": "1.0.0",\n  "colour": "red"\n}\n');
+    const doc = parseJsonSource(
+      'module.json',
+      '{\n  "name": "a",\n  "version": "1.0.0",\n  "colour": "red"\n}\n',
+    );
     const [d] = validateSchema('module', doc);
     expect(d).toMatchObject({ line: 4, column: 3, rule: 'schema/additionalProperties' });
     expect(d!.expected).toContain('compatibility');
