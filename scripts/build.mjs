@@ -49,7 +49,8 @@ await build({
   mainFields: ['module', 'main'],
   target: 'node20',
   sourcemap: 'linked',
-  minifySyntax: true,
+  minify: true,
+  keepNames: true,
   chunkNames: 'chunks/[name]-[hash]',
   // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
   banner: {

@@ -5,7 +5,15 @@ import type { SourceState } from '../lock/compute.js';
 import { isPrerelease } from '../model/semantics.js';
 import type { RingPolicy } from '../model/types.js';
 import { type SourceModule, Workspace } from '../model/workspace.js';
+import type { Io } from './output.js';
 import type { CommandContext } from './spec.js';
+
+/** A one-line note on stderr while hashing, only when stderr is a terminal. */
+export function progress(io: Io, modules: number): ((files: number, bytes: number) => void) | undefined {
+  if (!io.progress) return undefined;
+  return (files, bytes) =>
+    io.err(`hashing ${files} files (${(bytes / 1048576).toFixed(1)} MiB) in ${modules} modules…`);
+}
 
 export function openWorkspace(ctx: CommandContext): Workspace {
   return Workspace.open(ctx.cwd);
@@ -37,8 +45,12 @@ export function ringFromOption(ws: Workspace, ctx: CommandContext): RingPolicy {
 }
 
 /** Hashes the given source modules (all of them by default) in one pass over both cores. */
-export async function hashSources(mods: readonly SourceModule[]): Promise<Map<string, SourceState>> {
-  const hashes = await hashTrees(mods.map((m) => ({ root: m.dir, display: m.relDir })));
+export async function hashSources(mods: readonly SourceModule[], io?: Io): Promise<Map<string, SourceState>> {
+  const hashes = await hashTrees(
+    mods.map((m) => ({ root: m.dir, display: m.relDir })),
+    { onWalked: io ? progress(io, mods.length) : undefined },
+  );
+  if (io?.progress) io.err('\r\u001b[K');
   const out = new Map<string, SourceState>();
   mods.forEach((m, i) => {
     const h = hashes[i]!;

@@ -5,8 +5,10 @@ export interface Io {
   out(text: string): void;
   err(text: string): void;
   color: boolean;
-  /** stdout is a terminal (progress output allowed). */
+  /** stdout is a terminal. */
   tty: boolean;
+  /** stderr is a terminal: transient progress lines are welcome there. */
+  progress: boolean;
 }
 
 export function processIo(): Io {
@@ -17,6 +19,7 @@ export function processIo(): Io {
     err: (t) => process.stderr.write(t),
     color,
     tty,
+    progress: process.stderr.isTTY === true && !process.env.CI,
   };
 }
 

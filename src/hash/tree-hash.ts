@@ -30,6 +30,8 @@ export interface TreeInput {
 export interface HashOptions {
   /** Worker threads besides the main thread; default: one when there is enough to hash and more than one core. */
   workers?: number;
+  /** Called once the trees are walked, before any content is read. */
+  onWalked?: (files: number, bytes: number) => void;
 }
 
 const PARALLEL_MIN_BYTES = 24 * 1024 * 1024;
@@ -58,6 +60,7 @@ export async function hashTrees(trees: readonly TreeInput[], opts: HashOptions =
       }
     }
   }
+  opts.onWalked?.(files.length, bytes);
   const digests = await hashFileContents(files, bytes, opts);
   return walked.map((list) => {
     const entries: HashedEntry[] = list.map((e) => {

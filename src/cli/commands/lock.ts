@@ -44,7 +44,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return previous?.lock.modules[m.name]?.version === m.manifest.version;
   });
   assertPrereleaseAllowed(ring, wanted);
-  const states = await hashSources(wanted);
+  const states = await hashSources(wanted, ctx.json ? undefined : ctx.io);
   const { lock, changes } = computeLock({
     ring,
     platformVersion: ws.platformVersion,

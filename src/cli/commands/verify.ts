@@ -37,7 +37,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     const needed = [...sources.values()].filter(
       (m) => ring.tracksSource || lock.modules[m.name]?.version === m.manifest.version,
     );
-    const states = await hashSources(needed);
+    const states = await hashSources(needed, ctx.json ? undefined : ctx.io);
     const observed = new Map<string, ObservedModule>();
     for (const m of sources.values()) {
       const s = states.get(m.name);
