@@ -1,0 +1,287 @@
+// ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, and CLI cold start.
+// Usage: node bench/run.mjs [verify|startup] [--rounds N] [--runs N] [--quick]   (see --help)
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const BENCH = dirname(fileURLToPath(import.meta.url));
+const ROOT = dirname(BENCH);
+const WORK = join(BENCH, '.work');
+const BIN = join(ROOT, 'bin', 'ringlock.js');
+const GEN_VERSION = 1; // bump when the generated layout changes: trees are regenerated
+const MIN_SIZE = 1024;
+const MAX_SIZE = 200 * 1024;
+
+const HELP = `Usage: node bench/run.mjs [verify|startup] [options]   (npm run bench -- verify)
+
+  verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
+  startup    median cold start of ringlock --help and ring list beside node -e 0
+  (none)     everything
+
+Options:
+  --rounds N   interleaved timed rounds per tree (default 5; 2 with --quick)
+  --runs N     runs per command for startup (default 15; 5 with --quick)
+  --quick      small trees (5 x 40, 50 x 5) for a fast smoke run
+  -h, --help   this help
+
+Trees are generated under bench/.work/ and reused while their parameters match. Timing goals are
+informational: the exit code is 0 unless a command fails.`;
+
+// ---------- tree generation: deterministic, log-uniform sizes ----------
+
+function xorshift(seed) {
+  let s = seed >>> 0 || 1;
+  return () => {
+    s ^= s << 13;
+    s ^= s >>> 17;
+    s ^= s << 5;
+    return s >>> 0;
+  };
+}
+
+/** A buffer of seeded pseudo-random bytes; files are slices of it. */
+function pool(next, bytes) {
+  const words = new Uint32Array(bytes / 4);
+  for (let i = 0; i < words.length; i++) words[i] = next();
+  return Buffer.from(words.buffer);
+}
+
+const CONFIG = `apiVersion: ringlock/v1
+platform:
+  version: 2.0.0
+modules:
+  dir: modules
+rings:
+  - name: canary
+  - name: edge
+    promoteFrom: canary
+`;
+
+/** Returns { dir, files, bytes, generatedMs } for a tree of `modules` × `perModule` files (module.json included). */
+function ensureTree(name, modules, perModule, seed) {
+  const params = { v: GEN_VERSION, modules, perModule, seed, min: MIN_SIZE, max: MAX_SIZE };
+  const dir = join(WORK, `${name}-${modules}x${perModule}`);
+  const stampPath = join(dir, '.bench-stamp.json');
+  mkdirSync(WORK, { recursive: true });
+  if (existsSync(stampPath)) {
+    const stamp = JSON.parse(readFileSync(stampPath, 'utf8'));
+    if (JSON.stringify(stamp.params) === JSON.stringify(params))
+      return { dir, ...stamp.totals, generatedMs: 0 };
+  }
+  // Rename a stale tree aside before deleting it: creating files where others were just deleted is slow.
+  if (existsSync(dir)) {
+    const old = `${dir}.old-${process.pid}`;
+    renameSync(dir, old);
+    rmSync(old, { recursive: true, force: true });
+  }
+  const t0 = performance.now();
+  const next = xorshift(seed);
+  const rand = () => next() / 4294967296;
+  const data = pool(next, 16 * 1024 * 1024);
+  let files = 0;
+  let bytes = 0;
+  const write = (path, buf) => {
+    writeFileSync(path, buf);
+    files++;
+    bytes += buf.length;
+  };
+  mkdirSync(join(dir, 'modules'), { recursive: true });
+  writeFileSync(join(dir, 'ringlock.yaml'), CONFIG);
+  const width = Math.max(3, String(modules).length);
+  for (let m = 1; m <= modules; m++) {
+    const mod = `mod-${String(m).padStart(width, '0')}`;
+    const mdir = join(dir, 'modules', mod);
+    mkdirSync(mdir);
+    const manifest = { name: mod, version: '1.0.0', compatibility: { platform: '^2.0.0' } };
+    write(join(mdir, 'module.json'), Buffer.from(`${JSON.stringify(manifest, null, 2)}\n`));
+    for (let f = 0; f < perModule - 1; f++) {
+      const sub = join(mdir, 'src', `d${String(Math.floor(f / 40)).padStart(2, '0')}`);
+      if (f % 40 === 0) mkdirSync(sub, { recursive: true });
+      const size = Math.round(MIN_SIZE * (MAX_SIZE / MIN_SIZE) ** rand());
+      const off = Math.floor(rand() * (data.length - size));
+      write(join(sub, `f${String(f).padStart(4, '0')}.bin`), data.subarray(off, off + size));
+    }
+  }
+  const totals = { files, bytes };
+  writeFileSync(stampPath, `${JSON.stringify({ params, totals })}\n`);
+  return { dir, ...totals, generatedMs: performance.now() - t0 };
+}
+
+// ---------- running and timing ----------
+
+function timed(cmd, args, cwd) {
+  const t0 = process.hrtime.bigint();
+  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
+  return {
+    ms,
+    status: r.status,
+    output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`,
+  };
+}
+
+function mustPass(label, r) {
+  if (r.status === 0) return r.ms;
+  console.error(`\n${label} exited with ${r.status}:\n${r.output}`);
+  process.exit(1);
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = s.length >> 1;
+  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
+};
+
+const hasTool = (tool) => spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
+const fmt = (x, digits = 0) => (x == null ? '-' : x.toFixed(digits));
+
+function printTable(header, rows) {
+  const all = [header, ...rows];
+  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
+  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const r of rows) console.log(line(r));
+}
+
+const ringlockVerify = (dir) =>
+  mustPass('ringlock verify', timed(process.execPath, [BIN, 'verify', '--cwd', dir], dir));
+
+function benchTree(label, tree, rounds, tools, goal) {
+  const mb = tree.bytes / 1e6;
+  console.log(
+    `\n## ${label}: ${tree.files} files, ${fmt(mb)} MB` +
+      (tree.generatedMs ? ` (generated in ${fmt(tree.generatedMs / 1000, 1)} s)` : ' (reused)'),
+  );
+  mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', tree.dir], tree.dir));
+  const methods = [{ key: 'ringlock', name: 'ringlock verify', run: () => ringlockVerify(tree.dir) }];
+  for (const [key, cmd] of [
+    ['sha256sum', 'sha256sum'],
+    ['openssl', 'openssl dgst -sha256 -r'],
+  ]) {
+    if (!tools[key]) continue;
+    const line = `find modules -type f -print0 | sort -z | xargs -0 ${cmd} > /dev/null`;
+    methods.push({
+      key,
+      name: `xargs ${cmd}`,
+      run: () => mustPass(line, timed('bash', ['-c', line], tree.dir)),
+    });
+  }
+  for (const m of methods) m.run(); // warm the cache, untimed
+  const times = Object.fromEntries(methods.map((m) => [m.key, []]));
+  for (let i = 0; i < rounds; i++) for (const m of methods) times[m.key].push(m.run());
+  const ms = Object.fromEntries(methods.map((m) => [m.key, median(times[m.key])]));
+  const ratio = (a, b) => (ms[a] != null && ms[b] != null ? ms[a] / ms[b] : null);
+  const rows = methods.map((m) => [
+    m.name,
+    fmt(ms[m.key], 1),
+    fmt(mb / (ms[m.key] / 1000)),
+    fmt(ratio(m.key, 'openssl'), 2),
+    fmt(ratio(m.key, 'sha256sum'), 2),
+  ]);
+  printTable(['method', 'median ms', 'MB/s', 'vs openssl', 'vs sha256sum'], rows);
+  const result = {
+    label,
+    files: tree.files,
+    bytes: tree.bytes,
+    rounds,
+    ms,
+    mbPerSec: Object.fromEntries(methods.map((m) => [m.key, mb / (ms[m.key] / 1000)])),
+    ratio: {
+      ringlockVsOpenssl: ratio('ringlock', 'openssl'),
+      ringlockVsSha256sum: ratio('ringlock', 'sha256sum'),
+    },
+  };
+  if (goal) {
+    const r = result.ratio.ringlockVsOpenssl;
+    result.goal = { maxVsOpenssl: goal, pass: r == null ? null : r <= goal };
+    const verdict = r == null ? 'SKIP (no openssl)' : r <= goal ? 'PASS' : 'MISS';
+    console.log(`goal: ringlock verify <= ${goal}x the openssl pipeline: ${fmt(r, 2)}x ${verdict}`);
+  }
+  return result;
+}
+
+function benchStartup(runs, dir) {
+  console.log(`\n## startup: median of ${runs} interleaved runs (environment as-is)`);
+  const cmds = [
+    { key: 'node', name: 'node -e 0', args: ['-e', '0'] },
+    { key: 'help', name: 'ringlock --help', args: [BIN, '--help'], goal: 50 },
+    { key: 'ringList', name: 'ringlock ring list', args: [BIN, 'ring', 'list', '--cwd', dir], goal: 100 },
+  ];
+  const run = (c) => mustPass(c.name, timed(process.execPath, c.args, dir));
+  for (const c of cmds) run(c); // warm-up, untimed
+  const times = Object.fromEntries(cmds.map((c) => [c.key, []]));
+  for (let i = 0; i < runs; i++) for (const c of cmds) times[c.key].push(run(c));
+  const ms = Object.fromEntries(cmds.map((c) => [c.key, median(times[c.key])]));
+  const over = {};
+  const goals = {};
+  const rows = cmds.map((c) => {
+    if (!c.goal) return [c.name, fmt(ms[c.key], 1), '-', '-', ''];
+    over[c.key] = ms[c.key] - ms.node;
+    goals[c.key] = { maxOverNode: c.goal, pass: over[c.key] <= c.goal };
+    return [
+      c.name,
+      fmt(ms[c.key], 1),
+      `+${fmt(over[c.key], 1)}`,
+      `<= +${c.goal}`,
+      goals[c.key].pass ? 'PASS' : 'MISS',
+    ];
+  });
+  printTable(['command', 'median ms', 'over node', 'goal', ''], rows);
+  return { runs, ms, overNode: over, goals, nodeExtraCaCerts: Boolean(process.env.NODE_EXTRA_CA_CERTS) };
+}
+
+// ---------- main ----------
+
+function main() {
+  const { values, positionals } = parseArgs({
+    allowPositionals: true,
+    options: {
+      rounds: { type: 'string' },
+      runs: { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const what = positionals[0] ?? 'all';
+  if (values.help || !['all', 'verify', 'startup'].includes(what) || positionals.length > 1) {
+    console.log(HELP);
+    process.exit(values.help ? 0 : 2);
+  }
+  const count = (v, def) => {
+    const n = v === undefined ? def : Number(v);
+    if (!Number.isInteger(n) || n < 1) {
+      console.error(`expected a positive integer, got "${v}"`);
+      process.exit(2);
+    }
+    return n;
+  };
+  const quick = values.quick;
+  const rounds = count(values.rounds, quick ? 2 : 5);
+  const runs = count(values.runs, quick ? 5 : 15);
+  if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
+    console.log('dist/ is missing: npm run build');
+    mustPass('npm run build', timed('npm', ['run', 'build'], ROOT));
+  }
+  const tools = { sha256sum: hasTool('sha256sum'), openssl: hasTool('openssl') };
+  for (const [t, ok] of Object.entries(tools))
+    if (!ok) console.log(`note: ${t} not found, skipping its column`);
+  console.log(`ringlock bench: node ${process.version}, ${what}${quick ? ' (quick)' : ''}`);
+  const out = { node: process.version, quick, trees: [], startup: null };
+  if (what !== 'startup') {
+    const platform = quick ? [5, 40] : [25, 400];
+    const wide = quick ? [50, 5] : [1000, 20];
+    const p = ensureTree('platform', ...platform, 1);
+    out.trees.push(benchTree(`platform ${platform.join(' x ')}`, p, rounds, tools, 1.5));
+    const w = ensureTree('wide', ...wide, 2);
+    out.trees.push(benchTree(`wide ${wide.join(' x ')}`, w, rounds, tools));
+  }
+  const small = ensureTree('startup', 5, 3, 3);
+  mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', small.dir], small.dir));
+  out.startup = benchStartup(runs, small.dir);
+  console.log(`\nBENCH_JSON ${JSON.stringify(out)}`);
+}
+
+main();
