@@ -9,10 +9,9 @@ import type { Io } from './output.js';
 import type { CommandContext } from './spec.js';
 
 /** A one-line note on stderr while hashing, only when stderr is a terminal. */
-export function progress(io: Io, modules: number): ((files: number, bytes: number) => void) | undefined {
+export function progress(io: Io, modules: number): ((files: number) => void) | undefined {
   if (!io.progress) return undefined;
-  return (files, bytes) =>
-    io.err(`hashing ${files} files (${(bytes / 1048576).toFixed(1)} MiB) in ${modules} modules…`);
+  return (files) => io.err(`hashing ${files} files in ${modules} modules…`);
 }
 
 export function openWorkspace(ctx: CommandContext): Workspace {

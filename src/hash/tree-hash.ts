@@ -1,6 +1,7 @@
 // The content hash of a module tree (see README "Content hash"): sha256 over one line per entry,
 // "<sha256 hex of contents> <mode> <path>\n", entries in byte order of their path.
 import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { InputError } from '../errors.js';
 import { type HashFilesResult, localHashFiles, WORKER_SOURCE } from './file-hasher.js';
@@ -31,10 +32,11 @@ export interface HashOptions {
   /** Worker threads besides the main thread; default: one when there is enough to hash and more than one core. */
   workers?: number;
   /** Called once the trees are walked, before any content is read. */
-  onWalked?: (files: number, bytes: number) => void;
+  onWalked?: (files: number) => void;
 }
 
-const PARALLEL_MIN_BYTES = 24 * 1024 * 1024;
+// A worker costs ~30 ms to start; below this many files one thread finishes first.
+const PARALLEL_MIN_FILES = 400;
 
 /** The manifest line of one entry. */
 export function manifestLine(e: HashedEntry): string {
@@ -50,30 +52,22 @@ export function treeDigest(entries: readonly HashedEntry[]): string {
 /** Hashes several trees at once, sharing one pool of threads over all their files. */
 export async function hashTrees(trees: readonly TreeInput[], opts: HashOptions = {}): Promise<TreeHash[]> {
   const walked = trees.map((t) => walkTree(t.root, t.display));
-  const files: WalkEntry[] = [];
-  let bytes = 0;
-  for (const list of walked) {
-    for (const e of list) {
-      if (e.mode !== '120000') {
-        files.push(e);
-        bytes += e.size;
-      }
-    }
-  }
-  opts.onWalked?.(files.length, bytes);
-  const digests = await hashFileContents(files, bytes, opts);
+  const files = walked.flat().filter((e) => e.kind === 'file');
+  opts.onWalked?.(files.length);
+  const digests = await hashFileContents(files, opts);
   return walked.map((list) => {
     const entries: HashedEntry[] = list.map((e) => {
-      if (e.mode === '120000') {
+      if (e.kind === 'symlink') {
+        const size = Buffer.byteLength(e.target!);
         return {
           path: e.path,
-          mode: e.mode,
-          size: e.size,
+          mode: '120000',
+          size,
           digest: createHash('sha256').update(e.target!).digest('hex'),
         };
       }
       const d = digests.get(e)!;
-      return { path: e.path, mode: e.mode, size: d.size, digest: d.hex };
+      return { path: e.path, mode: d.exec ? '100755' : '100644', size: d.size, digest: d.hex };
     });
     return {
       digest: treeDigest(entries),
@@ -89,10 +83,10 @@ export async function hashTree(root: string, display: string, opts: HashOptions 
   return h!;
 }
 
-async function hashFileContents(files: WalkEntry[], bytes: number, opts: HashOptions) {
+async function hashFileContents(files: WalkEntry[], opts: HashOptions) {
   const paths = files.map((f) => f.abs);
   const counter = new Int32Array(new SharedArrayBuffer(4));
-  const wanted = opts.workers ?? (bytes >= PARALLEL_MIN_BYTES && files.length > 1 ? 1 : 0);
+  const wanted = opts.workers ?? (files.length >= PARALLEL_MIN_FILES && availableParallelism() > 1 ? 1 : 0);
   const workers: Promise<HashFilesResult>[] = [];
   for (let i = 0; i < wanted; i++) {
     workers.push(
@@ -110,20 +104,27 @@ async function hashFileContents(files: WalkEntry[], bytes: number, opts: HashOpt
   // Stop the workers early when this thread hit an error.
   if (results[0]!.error) Atomics.store(counter, 0, paths.length);
   results.push(...(await Promise.all(workers)));
-  const out = new Map<WalkEntry, { hex: string; size: number }>();
+  const out = new Map<WalkEntry, { hex: string; size: number; exec: boolean }>();
   let firstError: HashFilesResult['error'];
   for (const r of results) {
-    for (let i = 0; i < r.done.length; i += 3) {
-      out.set(files[r.done[i] as number]!, { hex: r.done[i + 1] as string, size: r.done[i + 2] as number });
+    for (let i = 0; i < r.done.length; i += 4) {
+      out.set(files[r.done[i] as number]!, {
+        hex: r.done[i + 1] as string,
+        size: r.done[i + 2] as number,
+        exec: r.done[i + 3] === 1,
+      });
     }
     if (r.error && (!firstError || r.error.index < firstError.index)) firstError = r.error;
   }
   if (firstError) {
     const f = files[firstError.index]!;
-    const why =
-      firstError.code === 'EACCES' || firstError.code === 'EPERM'
-        ? 'permission denied'
-        : (firstError.code ?? firstError.message);
+    const code = firstError.code;
+    if (code === 'ELOOP' || code === 'ENOTREG' || code === 'ENXIO') {
+      throw new InputError('hash/changed', 'changed from a regular file while being hashed', {
+        file: f.shown,
+      });
+    }
+    const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? firstError.message);
     throw new InputError('hash/unreadable', `cannot be read (${why})`, { file: f.shown });
   }
   return out;

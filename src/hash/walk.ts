@@ -1,20 +1,19 @@
 // The sorted walk of a module tree: regular files and symlinks, excluded paths pruned, nothing followed.
-import { type Dirent, lstatSync, readdirSync, readlinkSync, realpathSync } from 'node:fs';
+import { type Dirent, readdirSync, readlinkSync, realpathSync } from 'node:fs';
 import { isAbsolute, join, posix } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { excluderFor } from './ignore.js';
 
 export type EntryMode = '100644' | '100755' | '120000';
 
+/** A walked entry: a regular file (mode and size are learnt when it is read) or a symlink. */
 export interface WalkEntry {
   /** Relative path with '/' separators. */
   path: string;
   abs: string;
   /** The path shown in messages. */
   shown: string;
-  mode: EntryMode;
-  /** Bytes of a file; bytes of the link target for a symlink. */
-  size: number;
+  kind: 'file' | 'symlink';
   /** The link target, for symlinks. */
   target?: string;
 }
@@ -51,24 +50,7 @@ export function walkTree(root: string, display: string): WalkEntry[] {
       if (d.isSymbolicLink()) {
         out.push(symlinkEntry(root, abs, rel, fail));
       } else if (d.isFile()) {
-        let st: ReturnType<typeof lstatSync>;
-        try {
-          st = lstatSync(abs);
-        } catch (e) {
-          return fail(
-            'hash/unreadable',
-            rel,
-            `cannot be read (${isErrnoException(e) ? e.code : String(e)})`,
-            e,
-          );
-        }
-        out.push({
-          path: rel,
-          abs,
-          shown: `${display}/${rel}`,
-          mode: (Number(st.mode) & 0o100) !== 0 ? '100755' : '100644',
-          size: Number(st.size),
-        });
+        out.push({ path: rel, abs, shown: `${display}/${rel}`, kind: 'file' });
       } else {
         fail(
           'hash/special-file',
@@ -112,7 +94,7 @@ function symlinkEntry(
     // A dangling link inside the module is fine: it is hashed as its target text.
   }
   void root;
-  return { path: rel, abs, shown: rel, mode: '120000', size: Buffer.byteLength(target), target };
+  return { path: rel, abs, shown: rel, kind: 'symlink', target };
 }
 
 /** Byte order of the UTF-8 path (JavaScript's string order differs for characters beyond U+FFFF). */
