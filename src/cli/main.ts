@@ -36,11 +36,37 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    if (first === 'ring') throw usage(`"ring" needs a subcommand: ring list, ring show <ring>`);
+    if (first === 'ring') {
+      const sub = argv[1];
+      throw usage(
+        sub === undefined || sub.startsWith('-')
+          ? '"ring" needs a subcommand'
+          : `unknown command "ring ${sub}"`,
+        'ring list, or ring show <ring>',
+      );
+    }
     throw usage(`unknown command "${first}"`, 'one of: ' + COMMANDS.map((c) => c.name).join(', '));
   }
   const { spec, rest } = found;
   const options = { ...GLOBAL_OPTIONS, ...spec.options };
+  // parseArgs would take "--ring --check" as ring "--check" or explain it at length; say it plainly.
+  rest.forEach((arg, i) => {
+    const name = arg.startsWith('--') && !arg.includes('=') ? arg.slice(2) : undefined;
+    if (name && options[name]?.type === 'string') {
+      const next = rest[i + 1];
+      if (next === undefined)
+        throw usage(
+          `${spec.name}: --${name} needs a value`,
+          `--${name} <${options[name]!.valueName ?? 'value'}>`,
+        );
+      if (next.startsWith('--')) {
+        throw usage(
+          `${spec.name}: --${name} needs a value, got the option "${next}"`,
+          `--${name} <${options[name]!.valueName ?? 'value'}>`,
+        );
+      }
+    }
+  });
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: rest, options: toParseArgs(options), allowPositionals: true, strict: true });

@@ -28,14 +28,22 @@ export function walkTree(root: string, display: string): WalkEntry[] {
   const visit = (dirAbs: string, dirRel: string) => {
     let items: Dirent[];
     try {
-      items = readdirSync(dirAbs, { withFileTypes: true });
+      // Sorted, so that the first problem reported does not depend on directory order.
+      items = readdirSync(dirAbs, { withFileTypes: true }).sort((a, b) =>
+        a.name < b.name ? -1 : a.name > b.name ? 1 : 0,
+      );
     } catch (e) {
       const code = isErrnoException(e) ? e.code : undefined;
       if (dirRel === '' && code === 'ENOENT')
         throw new InputError('hash/not-found', 'no such directory', { file: display, cause: e });
       if (dirRel === '' && code === 'ENOTDIR')
         throw new InputError('hash/not-a-directory', 'not a directory', { file: display, cause: e });
-      return fail('hash/unreadable', dirRel || '.', `directory cannot be read (${code ?? String(e)})`, e);
+      return fail(
+        'hash/unreadable',
+        dirRel || '.',
+        `directory cannot be read (${code === 'EACCES' || code === 'EPERM' ? 'permission denied' : (code ?? String(e))})`,
+        e,
+      );
     }
     for (const d of items) {
       const rel = dirRel === '' ? d.name : `${dirRel}/${d.name}`;

@@ -52,8 +52,8 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
 
 export function computeLock(input: ComputeLockInput): { lock: RingLock; changes: LockChange[] } {
   const { ring, sources, previous, only } = input;
-  const prevModules = previous?.modules ?? {};
-  const next: Record<string, LockEntry> = {};
+  const prevModules: Record<string, LockEntry> = Object.assign(Object.create(null), previous?.modules ?? {});
+  const next: Record<string, LockEntry> = Object.create(null);
   if (ring.tracksSource && only === undefined) {
     for (const [name, s] of sources) next[name] = entryFromSource(s, prevModules[name]);
   } else {
@@ -79,9 +79,10 @@ export function diffLocks(before: RingLock | undefined, after: RingLock): LockCh
   const out: LockChange[] = [];
   const a = before?.modules ?? {};
   const b = after.modules;
+  const get = (m: Record<string, LockEntry>, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);
   for (const name of [...new Set([...Object.keys(a), ...Object.keys(b)])].sort()) {
-    const x = a[name];
-    const y = b[name];
+    const x = get(a, name);
+    const y = get(b, name);
     if (!x && y) out.push({ module: name, kind: 'add', to: y.version, fields: [] });
     else if (x && !y) out.push({ module: name, kind: 'remove', from: x.version, fields: [] });
     else if (x && y) {

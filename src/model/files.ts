@@ -1,5 +1,5 @@
 // Reading input files with size limits and errors that name the file.
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError, isErrnoException } from '../errors.js';
 import { parseSource, type SourceDoc } from './source.js';
 
@@ -18,7 +18,8 @@ export function readTextFile(abs: string, display: string, opts: ReadOptions = {
   const what = opts.what ? `${opts.what} ` : '';
   let fd: number;
   try {
-    fd = openSync(abs, 'r');
+    // O_NONBLOCK: a FIFO in place of the file must be refused below, not block the open.
+    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (cause) {
     throw fileError(cause, display, what);
   }

@@ -5,7 +5,7 @@ import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { checkRanges, diagAt } from './semantics.js';
 import type { SourceDoc } from './source.js';
-import type { RingLock } from './types.js';
+import type { LockEntry, RingLock } from './types.js';
 
 export const LOCK_SCHEMA_REF = '../schemas/ring-lock.schema.json';
 
@@ -64,6 +64,11 @@ export function parseLockDoc(doc: SourceDoc, expectedRing?: string): LockDoc {
 
 export function readLockFile(abs: string, display: string, expectedRing?: string): LockDoc {
   return parseLockDoc(readSourceDoc(abs, display, { what: 'ring lock' }), expectedRing);
+}
+
+/** The lock's entry for `name`, never an inherited property (a module may be called `constructor`). */
+export function lockEntry(lock: RingLock | undefined, name: string): LockEntry | undefined {
+  return lock && Object.hasOwn(lock.modules, name) ? lock.modules[name] : undefined;
 }
 
 /** The canonical bytes of a lock: the same state always gives the same text. */

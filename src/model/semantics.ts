@@ -3,7 +3,12 @@ import semver from 'semver';
 import type { Diagnostic } from '../errors.js';
 import type { SourceDoc } from './source.js';
 
+/** A node-semver range, minus the forms node-semver reads as "any version" that are almost always typos:
+ * a blank range, a blank `||` alternative, or a comparison with a bare wildcard (`>=x`). `*` is accepted. */
 export function validRange(range: string): boolean {
+  if (range.trim() === '') return false;
+  if (range.split('||').some((alt) => alt.trim() === '')) return false;
+  if (/(?:[<>]=?|=|~|\^)\s*[xX*](?![.\w])/.test(range)) return false;
   return semver.validRange(range, { loose: false }) !== null;
 }
 

@@ -1,6 +1,6 @@
 // Parsing JSON and YAML while keeping where every value sits, so errors can name file:line:column.
 import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
-import { isMap, isScalar, isSeq, LineCounter, parseDocument, type Node as YamlNode } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Node as YamlNode } from 'yaml';
 import { type Diagnostic, InputError } from '../errors.js';
 
 export interface Position {
@@ -66,6 +66,35 @@ const JSON_ERROR_TEXT: Record<string, string> = {
   InvalidCharacter: 'no control characters inside strings',
 };
 
+/** Deeper nesting is refused before parsing: recursive parsers would overflow the stack. */
+export const MAX_DEPTH = 200;
+
+/** Offset of the bracket that goes past MAX_DEPTH, ignoring brackets inside strings. */
+function jsonDepthExceeded(text: string): number | undefined {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92) i++;
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      if (++depth > MAX_DEPTH) return i;
+    } else if (c === 125 || c === 93) depth--;
+  }
+  return undefined;
+}
+
+/** When `offset` is a closing bracket preceded (past whitespace) by a comma, the comma's offset. */
+function trailingCommaBefore(text: string, offset: number): number | undefined {
+  const c = text[offset];
+  if (c !== '}' && c !== ']') return undefined;
+  let i = offset - 1;
+  while (i >= 0 && /\s/.test(text[i]!)) i--;
+  return text[i] === ',' ? i : undefined;
+}
+
 function stripBom(text: string): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
@@ -73,37 +102,71 @@ function stripBom(text: string): string {
 /** Parses strict JSON (no comments, no trailing commas, no duplicate keys). Throws InputError with every syntax problem. */
 export function parseJsonSource(file: string, raw: string): SourceDoc {
   const text = stripBom(raw);
+  let starts: number[] | undefined;
+  const pos = (offset: number) => {
+    starts ??= lineStarts(text);
+    return offsetToPosition(starts, offset);
+  };
+  if (text.trim() === '') {
+    throw syntaxError(file, [
+      {
+        severity: 'error',
+        rule: 'json/syntax',
+        message: 'the file is empty',
+        expected: 'a JSON object',
+        file,
+        line: 1,
+        column: 1,
+      },
+    ]);
+  }
+  const deep = jsonDepthExceeded(text);
+  if (deep !== undefined) {
+    throw syntaxError(file, [
+      {
+        severity: 'error',
+        rule: 'json/too-deep',
+        message: `nesting deeper than ${MAX_DEPTH} levels`,
+        expected: `at most ${MAX_DEPTH} nested arrays or objects`,
+        file,
+        ...pos(deep),
+      },
+    ]);
+  }
   const errors: ParseError[] = [];
   const root = parseTree(text, errors, {
     disallowComments: true,
     allowTrailingComma: false,
     allowEmptyContent: false,
   });
-  let starts: number[] | undefined;
-  const pos = (offset: number) => {
-    starts ??= lineStarts(text);
-    return offsetToPosition(starts, offset);
-  };
-  const diags: Diagnostic[] = errors.map((e) => {
+  const diags: Diagnostic[] = [];
+  const seenOffsets = new Set<number>();
+  for (const e of errors) {
     const name = printParseErrorCode(e.error);
-    const p = pos(e.offset);
+    const comma = trailingCommaBefore(text, e.offset);
+    if (comma !== undefined && (name === 'PropertyNameExpected' || name === 'ValueExpected')) {
+      if (!seenOffsets.has(comma)) {
+        seenOffsets.add(comma);
+        diags.push({
+          severity: 'error',
+          rule: 'json/syntax',
+          message: 'invalid JSON: trailing comma',
+          expected: 'no comma after the last item',
+          file,
+          ...pos(comma),
+        });
+      }
+      continue;
+    }
+    if (seenOffsets.has(e.offset)) continue;
+    seenOffsets.add(e.offset);
     const found = text.slice(e.offset, e.offset + Math.max(1, Math.min(e.length, 20)));
     const expected = JSON_ERROR_TEXT[name] ?? name;
     const message =
       name === 'InvalidSymbol' || name === 'InvalidCharacter' || name === 'InvalidCommentToken'
         ? `invalid JSON: ${expected}${found ? ` ${JSON.stringify(found)}` : ''}`
         : `invalid JSON: expected ${expected}${e.offset >= text.length ? ' before end of file' : found ? `, found ${JSON.stringify(found)}` : ''}`;
-    return { severity: 'error', rule: 'json/syntax', message, expected, file, ...p };
-  });
-  if (!root && diags.length === 0) {
-    diags.push({
-      severity: 'error',
-      rule: 'json/syntax',
-      message: 'invalid JSON: the file is empty',
-      file,
-      line: 1,
-      column: 1,
-    });
+    diags.push({ severity: 'error', rule: 'json/syntax', message, expected, file, ...pos(e.offset) });
   }
   if (root) collectDuplicateKeys(root, file, pos, diags);
   if (diags.length > 0) throw syntaxError(file, diags);
@@ -169,29 +232,63 @@ function collectDuplicateKeys(node: JsonNode, file: string, pos: (o: number) => 
 export function parseYamlSource(file: string, raw: string): SourceDoc {
   const text = stripBom(raw);
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
   const pos = (offset: number): Position => {
     const lp = lineCounter.linePos(offset);
     return { line: lp.line, column: lp.col };
   };
+  if (text.trim() === '' || /^(\s*#.*\n?)*\s*$/.test(text)) {
+    throw syntaxError(file, [
+      {
+        severity: 'error',
+        rule: 'yaml/syntax',
+        message: 'the file is empty',
+        expected: 'a YAML mapping',
+        file,
+        line: 1,
+        column: 1,
+      },
+    ]);
+  }
+  let doc: ReturnType<typeof parseDocument>;
+  try {
+    doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true, strict: true });
+  } catch (cause) {
+    throw yamlFailure(file, cause, { line: 1, column: 1 });
+  }
   if (doc.errors.length > 0) {
-    const diags: Diagnostic[] = doc.errors.map((e) => ({
-      severity: 'error',
-      rule: e.code === 'DUPLICATE_KEY' ? 'yaml/duplicate-key' : 'yaml/syntax',
-      message: `invalid YAML: ${e.message.split('\n')[0]}`,
-      file,
-      ...pos(e.pos[0]),
-    }));
-    throw syntaxError(file, diags);
+    // The first error is the cause; the ones after it are mostly the parser losing its footing.
+    const e = doc.errors[0]!;
+    let offset = e.pos[0];
+    let message = `invalid YAML: ${e.message.split('\n')[0]}`;
+    let rule = 'yaml/syntax';
+    if (e.code === 'DUPLICATE_KEY') {
+      rule = 'yaml/duplicate-key';
+      const key = /^[^:\n]*/.exec(text.slice(offset))?.[0].trim() ?? '';
+      message = `duplicate key ${JSON.stringify(key.replace(/^["']|["']$/g, ''))}`;
+    } else if (e.code === 'MISSING_CHAR' && /closing ("|')quote/.test(e.message)) {
+      // Reported at the end of the file; the user needs where the string opens.
+      const q = e.message.includes("'quote") ? "'" : '"';
+      const open = text.lastIndexOf(q, Math.min(offset, text.length) - 1);
+      if (open >= 0) offset = open;
+      message = `invalid YAML: the quoted string opened here has no closing quote (${q})`;
+    } else if (/call stack/i.test(e.message)) {
+      message = `invalid YAML: nesting deeper than this parser supports`;
+    }
+    throw syntaxError(file, [{ severity: 'error', rule, message, file, ...pos(offset) }]);
   }
   let value: unknown;
   try {
     value = doc.toJS({ maxAliasCount: 100 });
   } catch (cause) {
-    throw new InputError('yaml/syntax', `${file}: invalid YAML: ${(cause as Error).message}`, {
-      file,
-      cause,
+    // Alias problems surface only when resolving; point at the first alias.
+    let at: Position = { line: 1, column: 1 };
+    visit(doc, {
+      Alias(_k, node) {
+        at = pos(node.range?.[0] ?? 0);
+        return visit.BREAK;
+      },
     });
+    throw yamlFailure(file, cause, at);
   }
   return {
     file,
@@ -222,6 +319,17 @@ export function parseYamlSource(file: string, raw: string): SourceDoc {
       return pos(offset);
     },
   };
+}
+
+function yamlFailure(file: string, cause: unknown, at: Position): InputError {
+  const raw = cause instanceof Error ? cause.message : String(cause);
+  const message = /call stack/i.test(raw)
+    ? 'invalid YAML: nesting deeper than this parser supports'
+    : /alias count/i.test(raw)
+      ? 'invalid YAML: too many alias expansions (at most 100)'
+      : `invalid YAML: ${raw.split('\n')[0]}`;
+  const d: Diagnostic = { severity: 'error', rule: 'yaml/syntax', message, file, ...at };
+  return new InputError(d.rule, d.message, { ...at, file, cause, details: [d] });
 }
 
 function syntaxError(file: string, diags: Diagnostic[]): InputError {

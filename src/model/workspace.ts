@@ -1,5 +1,5 @@
 // A platform repository as ringlock sees it: config, rings, locks, tenants and module sources.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { type Diagnostic, InputError, isErrnoException } from '../errors.js';
 import { type LoadedConfig, loadConfig } from './config.js';
@@ -99,8 +99,21 @@ export class Workspace {
     const found: SourceModule[] = [];
     const listDirs = (abs: string): string[] => {
       try {
-        return readdirSync(abs, { withFileTypes: true })
-          .filter((e) => e.isDirectory() && !e.name.startsWith('.'))
+        const entries = readdirSync(abs, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
+        for (const e of entries) {
+          if (e.isSymbolicLink() && isDirectory(join(abs, e.name))) {
+            // Module sources are hashed in place and links are never followed: a linked folder would be skipped silently.
+            diags.push({
+              severity: 'error',
+              rule: 'module/symlink',
+              message: `module folder is a symlink (-> ${readlinkSync(join(abs, e.name))}); ringlock does not follow links`,
+              expected: 'a real directory for each module source',
+              file: this.display(join(abs, e.name)),
+            });
+          }
+        }
+        return entries
+          .filter((e) => e.isDirectory())
           .map((e) => e.name)
           .sort();
       } catch (cause) {
@@ -212,5 +225,13 @@ export class Workspace {
     throwIfErrors(diags);
     this.tenantCache = (doc.value as TenantsFile).tenants;
     return this.tenantCache;
+  }
+}
+
+function isDirectory(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
   }
 }

@@ -1,6 +1,6 @@
 // Comparing what a lock pins with what a tree holds — pure functions over plain data.
 
-import { sortKeys } from '../model/lock.js';
+import { lockEntry, sortKeys } from '../model/lock.js';
 import { compareVersions, isPrerelease, satisfies } from '../model/semantics.js';
 import type { LockEntry, ModuleManifest, RingLock, RingPolicy } from '../model/types.js';
 
@@ -96,7 +96,7 @@ export function verifySource(input: VerifyInput, sourcePlatform: string): Findin
   const { ring, lock, observed } = input;
   const out: Finding[] = [];
   for (const name of Object.keys(lock.modules).sort()) {
-    const entry = lock.modules[name]!;
+    const entry = lockEntry(lock, name)!;
     const o = observed.get(name);
     if (!o) {
       out.push({
@@ -167,7 +167,7 @@ export function verifySource(input: VerifyInput, sourcePlatform: string): Findin
     );
   }
   for (const name of [...observed.keys()].sort()) {
-    if (lock.modules[name]) continue;
+    if (lockEntry(lock, name)) continue;
     const v = observed.get(name)!.manifest.version;
     out.push(
       ring.tracksSource
@@ -205,7 +205,7 @@ export function verifyDeployed(input: VerifyInput): Finding[] {
   const { lock, observed, unreadable } = input;
   const out: Finding[] = [];
   for (const name of Object.keys(lock.modules).sort()) {
-    const entry = lock.modules[name]!;
+    const entry = lockEntry(lock, name)!;
     const o = observed.get(name);
     const why = unreadable?.get(name);
     if (why !== undefined) {
@@ -254,7 +254,7 @@ export function verifyDeployed(input: VerifyInput): Finding[] {
   }
   const extra = new Set([...observed.keys(), ...(unreadable?.keys() ?? [])]);
   for (const name of [...extra].sort()) {
-    if (lock.modules[name]) continue;
+    if (lockEntry(lock, name)) continue;
     out.push({
       module: name,
       status: 'failed',

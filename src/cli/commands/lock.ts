@@ -4,7 +4,7 @@ import { dirname } from 'node:path';
 import { ExitCode, InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { computeLock, type LockChange } from '../../lock/compute.js';
-import { serializeLock } from '../../model/lock.js';
+import { lockEntry, serializeLock } from '../../model/lock.js';
 import { assertPrereleaseAllowed, hashSources, listOpt, openWorkspace, ringFromOption } from '../common.js';
 import { json, paint } from '../output.js';
 import type { CommandContext } from '../spec.js';
@@ -41,7 +41,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const wanted = [...sources.values()].filter((m) => {
     if (only) return only.includes(m.name);
     if (ring.tracksSource) return true;
-    return previous?.lock.modules[m.name]?.version === m.manifest.version;
+    return lockEntry(previous?.lock, m.name)?.version === m.manifest.version;
   });
   assertPrereleaseAllowed(ring, wanted);
   const states = await hashSources(wanted, ctx.json ? undefined : ctx.io);

@@ -3,6 +3,7 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { ExitCode, InputError, isErrnoException } from '../../errors.js';
 import { hashTrees } from '../../hash/tree-hash.js';
+import { lockEntry } from '../../model/lock.js';
 import { MANIFEST_FILE, type ManifestDoc, readManifest } from '../../model/manifest.js';
 import type { Workspace } from '../../model/workspace.js';
 import { type Finding, type ObservedModule, verifyDeployed, verifySource } from '../../verify/verify.js';
@@ -35,7 +36,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     const sources = ws.modules();
     against = `${ws.cfg.modulesDir}/`;
     const needed = [...sources.values()].filter(
-      (m) => ring.tracksSource || lock.modules[m.name]?.version === m.manifest.version,
+      (m) => ring.tracksSource || lockEntry(lock, m.name)?.version === m.manifest.version,
     );
     const states = await hashSources(needed, ctx.json ? undefined : ctx.io);
     const observed = new Map<string, ObservedModule>();
