@@ -1,0 +1,33 @@
+// The reconcile plan: ordered actions that take a target from what is deployed to what a ring's lock wants.
+
+export type ActionKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'blocked' | 'noop';
+
+export interface PlanAction {
+  module: string;
+  kind: ActionKind;
+  /** Deployed version before the action (absent for install). */
+  from?: string;
+  /** Version after the action (absent for remove). */
+  to?: string;
+  /** Artifact integrity of `to`, from the lock. */
+  integrity?: string;
+  /** Content hash of `to`, from the lock. */
+  sha256?: string;
+  /** Why: for blocked, reinstall, and anything not obvious. */
+  reason?: string;
+  /** For blocked modules: each link from this module down to the root cause. */
+  chain?: string[];
+}
+
+export interface PlanPolicy {
+  /** Remove deployed modules the lock no longer names. Off by default. */
+  prune: boolean;
+  /** Evaluate compatibility against this platform version instead of the lock's. */
+  platform?: string;
+}
+
+export interface Plan {
+  ring: string;
+  platform: string;
+  actions: PlanAction[];
+}
