@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hashTree, manifestLine } from '../src/hash/tree-hash.js';
-import { cli, testdir } from './helpers.js';
+import { cli, REPO_ROOT, testdir } from './helpers.js';
 
 const sha = (s: string | Buffer) => createHash('sha256').update(s).digest('hex');
 
@@ -34,6 +34,16 @@ describe('content hash', () => {
     expect(h.digest).toBe(`sha256:${sha(manifest)}`);
     expect(h.digest).toBe(VECTOR_HASH);
     expect(h.fileCount).toBe(5);
+  });
+
+  it('is the vector the README documents, lines and hash', async () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('**Test vector**'));
+    const block = /```\n([\s\S]*?)```/.exec(section)![1]!;
+    const hash = /→ `(sha256:[0-9a-f]{64})`/.exec(section)![1];
+    const h = await hashTree(testdir(VECTOR_TREE), 'vector');
+    expect(h.entries.map(manifestLine).join('')).toBe(block);
+    expect(hash).toBe(h.digest);
   });
 
   it('is the same from the CLI, with the entry lines on --manifest', () => {

@@ -84,27 +84,44 @@ describe('ringlock lock', () => {
     expect(after.modules.orders!.artifact).toBeUndefined();
   });
 
-  it('in a ring that does not track the sources, refreshes only pins at the source version; --module pins one', () => {
+  it('in a ring that does not track the sources: refreshes pins at the source version, refuses unbumped changes, --module re-pins', () => {
     const dir = platformRepo({ orders: { version: '1.5.0' }, payments: { version: '2.1.0' } });
+    cli(['lock', '--cwd', dir]);
+    const canary = readLock(dir, 'canary');
     const old = { version: '1.4.0', sha256: `sha256:${'a'.repeat(64)}`, integrity: 'sha512-BBBB' };
+    // payments pins the source version with the source's content, but stale metadata: a refresh.
     const edge: RingLock = {
       lockfileVersion: 1,
       ring: 'edge',
       platform: '1.9.0',
-      modules: { orders: old, payments: { version: '2.1.0', sha256: `sha256:${'b'.repeat(64)}` } },
+      modules: {
+        orders: old,
+        payments: { ...canary.modules.payments!, file_count: 99, integrity: 'sha512-CCCC' },
+      },
     };
-    mkdirSync(join(dir, 'rings'));
     writeFileSync(join(dir, 'rings/edge.lock.json'), serializeLock(edge));
     expect(cli(['lock', '--ring', 'edge', '--check', '--cwd', dir]).code).toBe(1);
     expect(cli(['lock', '--ring', 'edge', '--cwd', dir]).code).toBe(0);
     let lock = readLock(dir, 'edge');
     expect(lock.platform).toBe('1.9.0');
     expect(lock.modules.orders).toEqual(old);
-    expect(lock.modules.payments!.sha256).not.toBe(`sha256:${'b'.repeat(64)}`);
-    expect(cli(['lock', '--ring', 'edge', '--module', 'orders', '--cwd', dir]).code).toBe(0);
+    expect(lock.modules.payments).toEqual({ ...canary.modules.payments!, integrity: 'sha512-CCCC' });
+    // The source of payments 2.1.0 changes without a version bump: edge's release pin must not follow silently.
+    writeFileSync(join(dir, 'modules/payments/src/index.php'), '<?php // hotfix\n');
+    const before = readFileSync(join(dir, 'rings/edge.lock.json'));
+    const r = cli(['lock', '--ring', 'edge', '--cwd', dir]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('payments 2.1.0: the source changed without a version bump');
+    expect(r.stderr).toContain('--module payments');
+    expect(readFileSync(join(dir, 'rings/edge.lock.json'))).toEqual(before);
+    expect(
+      cli(['lock', '--ring', 'edge', '--module', 'payments', '--module', 'orders', '--cwd', dir]).code,
+    ).toBe(0);
     lock = readLock(dir, 'edge');
     expect(lock.modules.orders!.version).toBe('1.5.0');
     expect(lock.modules.orders!.integrity).toBeUndefined();
+    expect(lock.modules.payments!.sha256).not.toBe(canary.modules.payments!.sha256);
+    expect(lock.modules.payments!.integrity).toBeUndefined();
   });
 
   it('drops modules whose source is gone from the tracking ring', () => {

@@ -1,5 +1,5 @@
 // Writes a file so that readers see the old bytes or the new bytes, never a mix: temp file, fsync, rename, fsync dir.
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 
@@ -8,6 +8,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
   let fd: number | undefined;
   try {
+    mkdirSync(dir, { recursive: true });
     fd = openSync(tmp, 'wx', 0o644);
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
@@ -18,11 +19,21 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
     renameSync(tmp, path);
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw new InputError('file/write', `cannot write (${isErrnoException(e) ? e.code : String(e)})`, {
-      file: display,
-      cause: e,
-    });
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // The temp file was never created (its directory is not one).
+    }
+    throw new InputError(
+      'file/write',
+      isErrnoException(e) && (e.code === 'ENOTDIR' || e.code === 'EEXIST')
+        ? 'cannot write: a parent path is a file, not a directory'
+        : `cannot write (${isErrnoException(e) ? e.code : String(e)})`,
+      {
+        file: display,
+        cause: e,
+      },
+    );
   }
   try {
     const dfd = openSync(dir, 'r');

@@ -1,8 +1,8 @@
 // What the content hash leaves out: build output, dependency folders, lock files, plus the module's .ringlockignore.
-import { readFileSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { InputError, isErrnoException } from '../errors.js';
+import { readTextFile } from '../model/files.js';
 
 export const IGNORE_FILE = '.ringlockignore';
 
@@ -36,20 +36,23 @@ export interface Excluder {
 export function excluderFor(root: string, display: string): Excluder {
   const ig: Ignore = ignore().add(DEFAULT_EXCLUDES as string[]);
   let extra: string | undefined;
-  try {
-    extra = readFileSync(join(root, IGNORE_FILE), 'utf8');
-  } catch (e) {
-    if (!(isErrnoException(e) && (e.code === 'ENOENT' || e.code === 'ENOTDIR'))) {
-      throw new InputError(
-        'hash/unreadable',
-        `cannot be read (${isErrnoException(e) ? e.code : String(e)})`,
-        {
-          file: `${display}/${IGNORE_FILE}`,
-          cause: e,
-        },
-      );
-    }
+  const file = join(root, IGNORE_FILE);
+  if (existsSync(file) || isLink(file)) {
+    // Never follow a link, never block on a FIFO, never read an unbounded file: it is input like any other.
+    extra = readTextFile(file, `${display}/${IGNORE_FILE}`, {
+      noFollow: true,
+      maxBytes: 64 * 1024,
+      what: 'ignore file',
+    });
   }
   if (extra !== undefined) ig.add(extra);
   return { excluded: (rel, isDir) => ig.ignores(isDir ? `${rel}/` : rel) };
+}
+
+function isLink(p: string): boolean {
+  try {
+    return lstatSync(p).isSymbolicLink();
+  } catch {
+    return false;
+  }
 }

@@ -78,6 +78,31 @@ export async function hashTrees(trees: readonly TreeInput[], opts: HashOptions =
   });
 }
 
+/**
+ * Like hashTrees, but one tree's problem (an escaping link, an unreadable file) does not hide the others:
+ * each result is a TreeHash or the InputError of that tree.
+ */
+export async function hashTreesSettled(
+  trees: readonly TreeInput[],
+  opts: HashOptions = {},
+): Promise<(TreeHash | InputError)[]> {
+  try {
+    return await hashTrees(trees, opts);
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const out: (TreeHash | InputError)[] = [];
+    for (const t of trees) {
+      try {
+        out.push((await hashTrees([t], opts))[0]!);
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        out.push(err);
+      }
+    }
+    return out;
+  }
+}
+
 export async function hashTree(root: string, display: string, opts: HashOptions = {}): Promise<TreeHash> {
   const [h] = await hashTrees([{ root, display }], opts);
   return h!;

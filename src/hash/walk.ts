@@ -56,7 +56,7 @@ export function walkTree(root: string, display: string): WalkEntry[] {
       }
       if (ex.excluded(rel, false)) continue;
       if (d.isSymbolicLink()) {
-        out.push(symlinkEntry(root, abs, rel, fail));
+        out.push(symlinkEntry(abs, rel, fail));
       } else if (d.isFile()) {
         out.push({ path: rel, abs, shown: `${display}/${rel}`, kind: 'file' });
       } else {
@@ -73,7 +73,6 @@ export function walkTree(root: string, display: string): WalkEntry[] {
 }
 
 function symlinkEntry(
-  root: string,
   abs: string,
   rel: string,
   fail: (code: string, rel: string, msg: string, cause?: unknown) => never,
@@ -101,7 +100,6 @@ function symlinkEntry(
       fail('hash/symlink-loop', rel, `symlink loop (-> ${target})`, e);
     // A dangling link inside the module is fine: it is hashed as its target text.
   }
-  void root;
   return { path: rel, abs, shown: rel, kind: 'symlink', target };
 }
 

@@ -50,18 +50,30 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   return e;
 }
 
-export function computeLock(input: ComputeLockInput): { lock: RingLock; changes: LockChange[] } {
+/**
+ * The new lock and what changed. In a ring that does not track the sources, a pin is a release: when the source
+ * still has that version but different content, the pin is left alone and reported in `unbumped` (the source
+ * changed without a version bump) — only an explicit `only` re-pins it.
+ */
+export function computeLock(input: ComputeLockInput): {
+  lock: RingLock;
+  changes: LockChange[];
+  unbumped: string[];
+} {
   const { ring, sources, previous, only } = input;
   const prevModules: Record<string, LockEntry> = Object.assign(Object.create(null), previous?.modules ?? {});
   const next: Record<string, LockEntry> = Object.create(null);
+  const unbumped: string[] = [];
   if (ring.tracksSource && only === undefined) {
     for (const [name, s] of sources) next[name] = entryFromSource(s, prevModules[name]);
   } else {
     Object.assign(next, prevModules);
     for (const [name, s] of sources) {
       const prev = prevModules[name];
-      const pinned = only ? only.includes(name) : prev !== undefined && prev.version === s.manifest.version;
-      if (pinned) next[name] = entryFromSource(s, prev);
+      if (only ? only.includes(name) : prev !== undefined && prev.version === s.manifest.version) {
+        if (!only && prev && prev.sha256 !== s.digest) unbumped.push(name);
+        else next[name] = entryFromSource(s, prev);
+      }
     }
   }
   const lock: RingLock = {
@@ -72,7 +84,7 @@ export function computeLock(input: ComputeLockInput): { lock: RingLock; changes:
     platform: ring.tracksSource || !previous ? input.platformVersion : previous.platform,
     modules: next,
   };
-  return { lock, changes: diffLocks(previous, lock) };
+  return { lock, changes: diffLocks(previous, lock), unbumped };
 }
 
 export function diffLocks(before: RingLock | undefined, after: RingLock): LockChange[] {

@@ -1,18 +1,16 @@
 // ringlock.yaml: find it, validate it, and resolve ring policies and the platform version.
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { readSourceDoc, readTextFile } from './files.js';
 import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
-import { diagAt } from './semantics.js';
+import { diagAt, isSemver } from './semantics.js';
 import type { SourceDoc } from './source.js';
 import type { RinglockConfig, RingPolicy } from './types.js';
 
 export const CONFIG_FILES = ['ringlock.yaml', 'ringlock.yml'];
-const SEMVER_RE =
-  /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-((?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*)(?:\.(?:0|[1-9]\d*|\d*[a-zA-Z-][0-9a-zA-Z-]*))*))?(?:\+([0-9a-zA-Z-]+(?:\.[0-9a-zA-Z-]+)*))?$/;
 
 export interface LoadedConfig {
   root: string;
@@ -29,10 +27,14 @@ export interface LoadedConfig {
 /** The directory holding ringlock.yaml: `start` or the nearest parent that has one. */
 export function findConfigRoot(start: string): { root: string; file: string } {
   let dir = resolve(start);
-  if (!existsSync(dir)) {
-    throw new InputError('cli/cwd', `--cwd ${start}: no such directory`, {
-      expected: 'an existing directory',
-    });
+  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
+    throw new InputError(
+      'cli/cwd',
+      `--cwd ${start}: ${existsSync(dir) ? 'not a directory' : 'no such directory'}`,
+      {
+        expected: 'an existing directory',
+      },
+    );
   }
   for (;;) {
     for (const name of CONFIG_FILES) {
@@ -155,8 +157,19 @@ export function loadConfig(start: string): LoadedConfig {
   let platformVersion = config.platform.version;
   if (platformVersion === undefined) {
     const rel = config.platform.versionFile!;
-    const text = readTextFile(join(root, rel), rel, { what: 'platform version file', maxBytes: 1024 }).trim();
-    if (!SEMVER_RE.test(text)) {
+    let text: string;
+    try {
+      text = readTextFile(join(root, rel), rel, { what: 'platform version file', maxBytes: 1024 }).trim();
+    } catch (e) {
+      if (!(e instanceof InputError) || e.code !== 'file/not-found') throw e;
+      throw new InputError('config/platform-version', `platform version file ${rel} not found`, {
+        file,
+        ...doc.locate('/platform/versionFile'),
+        expected: 'platform.versionFile to name an existing file holding a version like 2.0.0',
+        cause: e,
+      });
+    }
+    if (!isSemver(text)) {
       throw new InputError(
         'config/platform-version',
         `invalid platform version ${JSON.stringify(text.slice(0, 40))}`,

@@ -8,6 +8,8 @@ export interface ReadOptions {
   maxBytes?: number;
   /** What the file is, for messages ("module manifest", "ring lock"). */
   what?: string;
+  /** Refuse a symlink instead of reading what it points to. */
+  noFollow?: boolean;
 }
 
 export const DEFAULT_MAX_BYTES = 16 * 1024 * 1024;
@@ -19,7 +21,10 @@ export function readTextFile(abs: string, display: string, opts: ReadOptions = {
   let fd: number;
   try {
     // O_NONBLOCK: a FIFO in place of the file must be refused below, not block the open.
-    fd = openSync(abs, constants.O_RDONLY | constants.O_NONBLOCK);
+    fd = openSync(
+      abs,
+      constants.O_RDONLY | constants.O_NONBLOCK | (opts.noFollow ? constants.O_NOFOLLOW : 0),
+    );
   } catch (cause) {
     throw fileError(cause, display, what);
   }
@@ -74,7 +79,10 @@ function fileError(cause: unknown, display: string, what: string): InputError {
     });
   }
   if (code === 'ELOOP')
-    return new InputError('file/symlink-loop', `${what}is a symlink loop`, { file: display, cause });
+    return new InputError('file/symlink', `${what}is a symlink loop, or a symlink where none is allowed`, {
+      file: display,
+      cause,
+    });
   return new InputError('file/unreadable', `${what}cannot be read (${code ?? String(cause)})`, {
     file: display,
     cause,

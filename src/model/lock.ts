@@ -4,10 +4,8 @@ import { readSourceDoc } from './files.js';
 import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { checkRanges, diagAt } from './semantics.js';
-import type { SourceDoc } from './source.js';
+import { escapePointer, type SourceDoc } from './source.js';
 import type { LockEntry, RingLock } from './types.js';
-
-export const LOCK_SCHEMA_REF = '../schemas/ring-lock.schema.json';
 
 export interface LockDoc {
   lock: RingLock;
@@ -32,7 +30,7 @@ export function lockDiagnostics(doc: SourceDoc, expectedRing?: string): Diagnost
   }
   const folded = new Map<string, string>();
   for (const [name, entry] of Object.entries(lock.modules)) {
-    const esc = name.replace(/~/g, '~0').replace(/\//g, '~1');
+    const esc = escapePointer(name);
     const other = folded.get(name.toLowerCase());
     if (other !== undefined) {
       out.push(

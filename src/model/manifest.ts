@@ -42,8 +42,6 @@ export function manifestDiagnostics(doc: SourceDoc): Diagnostic[] {
 /** Reads `<dir>/module.json`; throws an InputError carrying every problem found. */
 export function readManifest(absFile: string, display: string): ManifestDoc {
   const doc = readSourceDoc(absFile, display, { maxBytes: MANIFEST_MAX_BYTES, what: 'module manifest' });
-  if (!display.endsWith('.json'))
-    throw new InputError('module/format', `${display}: a module manifest must be JSON`);
   const diags = manifestDiagnostics(doc);
   throwIfErrors(diags);
   return { manifest: doc.value as ModuleManifest, doc };

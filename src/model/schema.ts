@@ -7,7 +7,7 @@ import lockSchema from '../../schemas/ring-lock.schema.json' with { type: 'json'
 import tenantsSchema from '../../schemas/tenants.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
 import { validateConfig, validateLock, validateModule, validateTenants } from './generated/validators.js';
-import { parsePointer, type SourceDoc } from './source.js';
+import { escapePointer, parsePointer, type SourceDoc } from './source.js';
 import type { AjvError, CompiledValidator } from './validate-types.js';
 
 export type SchemaKind = 'module' | 'lock' | 'config' | 'tenants';
@@ -54,7 +54,7 @@ function toDiagnostic(kind: SchemaKind, e: AjvError, doc: SourceDoc): Diagnostic
     }
     case 'additionalProperties': {
       const prop = String(e.params.additionalProperty);
-      pointer = `${base}/${escapeSegment(prop)}`;
+      pointer = `${base}/${escapePointer(prop)}`;
       target = 'key';
       message = `unknown property "${prop}"`;
       expected = `one of: ${allowedProperties(kind, e.schemaPath).join(', ') || '(none)'}`;
@@ -75,7 +75,7 @@ function toDiagnostic(kind: SchemaKind, e: AjvError, doc: SourceDoc): Diagnostic
     }
     default:
       if (e.propertyName !== undefined) {
-        pointer = `${base}/${escapeSegment(e.propertyName)}`;
+        pointer = `${base}/${escapePointer(e.propertyName)}`;
         target = 'key';
         message = `invalid name ${JSON.stringify(e.propertyName)}`;
       } else if (e.keyword === 'pattern') {
@@ -141,10 +141,6 @@ function valueAt(root: unknown, pointer: string): unknown {
     v = (v as Record<string, unknown>)[p];
   }
   return v;
-}
-
-function escapeSegment(s: string): string {
-  return s.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
 function typeName(v: unknown): string {

@@ -43,8 +43,13 @@ export function parsePointer(pointer: string): string[] {
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
 }
 
+/** One JSON-pointer segment, escaped (`~` → `~0`, `/` → `~1`): module names like `@acme/x` contain a slash. */
+export function escapePointer(segment: string | number): string {
+  return String(segment).replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
 export function toPointer(segments: readonly (string | number)[]): string {
-  return segments.map((s) => '/' + String(s).replace(/~/g, '~0').replace(/\//g, '~1')).join('');
+  return segments.map((s) => `/${escapePointer(s)}`).join('');
 }
 
 const JSON_ERROR_TEXT: Record<string, string> = {

@@ -9,6 +9,7 @@ import { type LockDoc, readLockFile } from './lock.js';
 import { MANIFEST_FILE, type ManifestDoc, readManifest, throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt } from './semantics.js';
+import { toPointer } from './source.js';
 import type { RingPolicy, TenantsFile } from './types.js';
 
 export interface SourceModule extends ManifestDoc {
@@ -118,8 +119,10 @@ export class Workspace {
           .sort();
       } catch (cause) {
         if (isErrnoException(cause) && cause.code === 'ENOENT') {
-          throw new InputError('config/modules-dir', `${this.display(abs)}: modules directory not found`, {
+          const at = this.cfg.config.modules?.dir !== undefined ? this.cfg.doc.locate('/modules/dir') : {};
+          throw new InputError('config/modules-dir', `modules directory ${this.display(abs)} not found`, {
             file: this.cfg.file,
+            ...at,
             expected: 'modules.dir in ringlock.yaml to name an existing directory',
             cause,
           });
@@ -179,7 +182,7 @@ export class Workspace {
     const cycle = findCycle(new Map(found.map((m) => [m.name, Object.keys(m.manifest.dependencies ?? {})])));
     if (cycle) {
       const first = byName.get(cycle[0]!)!;
-      const ptr = `/dependencies/${cycle[1]!.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+      const ptr = toPointer(['dependencies', cycle[1]!]);
       diags.push(
         diagAt(
           first.doc,
@@ -201,6 +204,14 @@ export class Workspace {
     if (this.tenantCache) return this.tenantCache;
     const abs = this.abs(this.cfg.tenantsFile);
     if (!existsSync(abs)) {
+      // Only the default path may be absent; a file named in ringlock.yaml must exist.
+      if (this.cfg.config.locks?.tenants !== undefined) {
+        throw new InputError('config/tenants', `tenants file ${this.display(abs)} not found`, {
+          file: this.cfg.file,
+          ...this.cfg.doc.locate('/locks/tenants'),
+          expected: 'locks.tenants to name an existing file (or leave it out)',
+        });
+      }
       this.tenantCache = {};
       return this.tenantCache;
     }

@@ -3,14 +3,13 @@ import { type CompatModule, type CompatResult, evaluateCompat } from '../../comp
 import { ExitCode, InputError } from '../../errors.js';
 import { findCycle } from '../../model/graph.js';
 import type { LockDoc } from '../../model/lock.js';
-import { diagAt } from '../../model/semantics.js';
+import { diagAt, isSemver } from '../../model/semantics.js';
+import { toPointer } from '../../model/source.js';
 import type { RingPolicy } from '../../model/types.js';
 import type { SourceModule, Workspace } from '../../model/workspace.js';
 import { openWorkspace, ringFromOption, stringOpt } from '../common.js';
 import { type Io, json, paint, table } from '../output.js';
 import type { CommandContext } from '../spec.js';
-
-const SEMVER = /^(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(?:-[0-9A-Za-z.-]+)?(?:\+[0-9A-Za-z.-]+)?$/;
 
 interface RingReport {
   ring: string;
@@ -22,7 +21,7 @@ interface RingReport {
 export async function run(ctx: CommandContext): Promise<number> {
   const ws = openWorkspace(ctx);
   const platformOpt = stringOpt(ctx, 'platform');
-  if (platformOpt !== undefined && !SEMVER.test(platformOpt)) {
+  if (platformOpt !== undefined && !isSemver(platformOpt)) {
     throw new InputError('cli/platform', `--platform ${platformOpt}: not a semantic version`, {
       expected: 'a version like 2.0.0',
     });
@@ -47,6 +46,11 @@ export async function run(ctx: CommandContext): Promise<number> {
       platform,
       lock: lockDoc.doc.file,
       results: evaluateCompat(modules, platform),
+    });
+  }
+  if (reports.length === 0) {
+    throw new InputError('lock/not-found', 'no ring has a lock yet', {
+      expected: '"ringlock lock" to create the first ring\'s lock',
     });
   }
   const bad = (r: CompatResult) =>
@@ -79,10 +83,9 @@ function compatModules(ws: Workspace, lockDoc: LockDoc): CompatModule[] {
   });
   const cycle = findCycle(new Map(mods.map((m) => [m.name, Object.keys(m.dependencies ?? {})])));
   if (cycle) {
-    const esc = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
     const d = diagAt(
       lockDoc.doc,
-      `/modules/${esc(cycle[0]!)}/dependencies/${esc(cycle[1]!)}`,
+      toPointer(['modules', cycle[0]!, 'dependencies', cycle[1]!]),
       'module/dependency-cycle',
       `dependency cycle: ${cycle.join(' → ')}`,
       'dependencies that form no cycle',

@@ -1,7 +1,6 @@
 // ringlock lock: (re)write a ring's lock from the module sources, or --check that it is fresh.
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { ExitCode, InputError } from '../../errors.js';
+import { existsSync, readFileSync } from 'node:fs';
+import { CheckFailed, ExitCode, InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { computeLock, type LockChange } from '../../lock/compute.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
@@ -45,23 +44,31 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
   assertPrereleaseAllowed(ring, wanted);
   const states = await hashSources(wanted, ctx.json ? undefined : ctx.io);
-  const { lock, changes } = computeLock({
+  const { lock, changes, unbumped } = computeLock({
     ring,
     platformVersion: ws.platformVersion,
     sources: states,
     previous: previous?.lock,
     only,
   });
+  if (unbumped.length > 0) {
+    const list = unbumped.map((n) => `${n} ${states.get(n)!.manifest.version}`).join(', ');
+    throw new CheckFailed(
+      'lock/unbumped',
+      `${list}: the source changed without a version bump; ring "${ring.name}" pins that version as a release`,
+      {
+        file: ws.display(ws.lockPath(ring.name)),
+        expected: `a new version in module.json, or an explicit re-pin with ${unbumped.map((n) => `--module ${n}`).join(' ')}`,
+      },
+    );
+  }
   const path = ws.lockPath(ring.name);
   const display = ws.display(path);
   const text = serializeLock(lock);
   const current = existsSync(path) ? readFileSync(path, 'utf8') : undefined;
   const upToDate = current === text;
   const written = !check && !upToDate;
-  if (written) {
-    mkdirSync(dirname(path), { recursive: true });
-    writeFileAtomic(path, text, display);
-  }
+  if (written) writeFileAtomic(path, text, display);
 
   if (ctx.json) {
     ctx.io.out(json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes }));

@@ -1,11 +1,9 @@
 // ringlock verify: check the module sources, or a deployed modules directory, against a ring's lock.
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { ExitCode, InputError, isErrnoException } from '../../errors.js';
-import { hashTrees } from '../../hash/tree-hash.js';
+import { resolve } from 'node:path';
+import { ExitCode, InputError } from '../../errors.js';
 import { lockEntry } from '../../model/lock.js';
-import { MANIFEST_FILE, type ManifestDoc, readManifest } from '../../model/manifest.js';
 import type { Workspace } from '../../model/workspace.js';
+import { observeDeployed } from '../../verify/observe.js';
 import { type Finding, type ObservedModule, verifyDeployed, verifySource } from '../../verify/verify.js';
 import { hashSources, openWorkspace, ringFromOption, stringOpt } from '../common.js';
 import { type Io, json, paint, table } from '../output.js';
@@ -94,72 +92,4 @@ function printFindings(
   const failed = count('failed');
   const summary = `${findings.length} checked: ${count('ok')} ok, ${failed} failed, ${count('older')} older releases, ${count('warning')} warnings`;
   io.out(`\n${failed > 0 ? paint(io, 'red', summary) : summary}\n`);
-}
-
-/** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */
-async function observeDeployed(dir: string, display: string) {
-  const observed = new Map<string, ObservedModule>();
-  const unreadable = new Map<string, string>();
-  const list = (abs: string): string[] => {
-    try {
-      return readdirSync(abs)
-        .filter((n) => !n.startsWith('.'))
-        .filter((n) => isDir(join(abs, n)))
-        .sort();
-    } catch (e) {
-      throw new InputError(
-        'cli/dir',
-        `--dir ${display}: ${isErrnoException(e) && e.code === 'ENOENT' ? 'no such directory' : `cannot be read (${isErrnoException(e) ? e.code : String(e)})`}`,
-        {
-          expected: 'a directory holding one folder per deployed module',
-        },
-      );
-    }
-  };
-  const names: string[] = [];
-  for (const n of list(dir)) {
-    if (n.startsWith('@')) for (const s of list(join(dir, n))) names.push(`${n}/${s}`);
-    else names.push(n);
-  }
-  const trees: { name: string; root: string; display: string; m: ManifestDoc }[] = [];
-  for (const name of names) {
-    const modDir = join(dir, ...name.split('/'));
-    const file = join(modDir, MANIFEST_FILE);
-    if (!existsSync(file)) {
-      unreadable.set(name, `no ${MANIFEST_FILE} in ${display}/${name}`);
-      continue;
-    }
-    try {
-      const m = readManifest(file, `${display}/${name}/${MANIFEST_FILE}`);
-      if (m.manifest.name !== name) {
-        unreadable.set(name, `${display}/${name}/${MANIFEST_FILE} names module "${m.manifest.name}"`);
-        continue;
-      }
-      trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, m });
-    } catch (e) {
-      if (!(e instanceof InputError)) throw e;
-      const d = e.diagnostics()[0]!;
-      unreadable.set(name, `${d.file ?? ''}${d.line ? `:${d.line}:${d.column}` : ''}: ${d.message}`);
-    }
-  }
-  const hashes = await hashTrees(trees);
-  trees.forEach((t, i) => {
-    const h = hashes[i]!;
-    observed.set(t.name, {
-      name: t.name,
-      manifest: t.m.manifest,
-      digest: h.digest,
-      fileCount: h.fileCount,
-      sizeBytes: h.sizeBytes,
-    });
-  });
-  return { observed, unreadable };
-}
-
-function isDir(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
-  }
 }

@@ -1,0 +1,78 @@
+// The observe step for a deployed modules directory: which modules are there, their manifests and content hashes.
+import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { InputError, isErrnoException } from '../errors.js';
+import { hashTreesSettled } from '../hash/tree-hash.js';
+import { MANIFEST_FILE, type ManifestDoc, readManifest } from '../model/manifest.js';
+import type { ObservedModule } from './verify.js';
+
+/** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */
+export async function observeDeployed(dir: string, display: string) {
+  const observed = new Map<string, ObservedModule>();
+  const unreadable = new Map<string, string>();
+  const list = (abs: string): string[] => {
+    try {
+      return readdirSync(abs)
+        .filter((n) => !n.startsWith('.'))
+        .filter((n) => isDir(join(abs, n)))
+        .sort();
+    } catch (e) {
+      throw new InputError(
+        'cli/dir',
+        `--dir ${display}: ${isErrnoException(e) && e.code === 'ENOENT' ? 'no such directory' : `cannot be read (${isErrnoException(e) ? e.code : String(e)})`}`,
+        {
+          expected: 'a directory holding one folder per deployed module',
+        },
+      );
+    }
+  };
+  const names: string[] = [];
+  for (const n of list(dir)) {
+    if (n.startsWith('@')) for (const s of list(join(dir, n))) names.push(`${n}/${s}`);
+    else names.push(n);
+  }
+  const trees: { name: string; root: string; display: string; m: ManifestDoc }[] = [];
+  for (const name of names) {
+    const modDir = join(dir, ...name.split('/'));
+    const file = join(modDir, MANIFEST_FILE);
+    if (!existsSync(file)) {
+      unreadable.set(name, `no ${MANIFEST_FILE} in ${display}/${name}`);
+      continue;
+    }
+    try {
+      const m = readManifest(file, `${display}/${name}/${MANIFEST_FILE}`);
+      if (m.manifest.name !== name) {
+        unreadable.set(name, `${display}/${name}/${MANIFEST_FILE} names module "${m.manifest.name}"`);
+        continue;
+      }
+      trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, m });
+    } catch (e) {
+      if (!(e instanceof InputError)) throw e;
+      const d = e.diagnostics()[0]!;
+      unreadable.set(name, `${d.file ?? ''}${d.line ? `:${d.line}:${d.column}` : ''}: ${d.message}`);
+    }
+  }
+  // One broken tree must not hide the others: each is hashed or reported on its own.
+  const hashes = await hashTreesSettled(trees);
+  trees.forEach((t, i) => {
+    const h = hashes[i]!;
+    if (h instanceof InputError) unreadable.set(t.name, `${h.file ?? t.display}: ${h.message}`);
+    else
+      observed.set(t.name, {
+        name: t.name,
+        manifest: t.m.manifest,
+        digest: h.digest,
+        fileCount: h.fileCount,
+        sizeBytes: h.sizeBytes,
+      });
+  });
+  return { observed, unreadable };
+}
+
+function isDir(p: string): boolean {
+  try {
+    return statSync(p).isDirectory();
+  } catch {
+    return false;
+  }
+}
