@@ -89,7 +89,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       `ringlock ${usageLine(spec)}`,
     );
   }
-  if (positionals.length > spec.positionals.length) {
+  if (positionals.length > spec.positionals.length && !spec.positionals.at(-1)?.variadic) {
     throw usage(
       `${spec.name}: unexpected argument "${positionals[spec.positionals.length]}"`,
       `ringlock ${usageLine(spec)}`,
@@ -138,7 +138,9 @@ function usage(message: string, expected?: string): InputError {
 }
 
 function usageLine(spec: CommandSpec): string {
-  const pos = spec.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+  const pos = spec.positionals
+    .map((p) => (p.required ? `<${p.name}>` : `[${p.name}${p.variadic ? '...' : ''}]`))
+    .join(' ');
   return `${spec.name}${pos ? ` ${pos}` : ''} [options]`;
 }
 

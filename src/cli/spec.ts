@@ -2,6 +2,43 @@
 // each command's implementation is loaded only when it runs.
 import type { Io } from './output.js';
 
+// Where a command acts: flags win over environment variables, which win over ringlock.yaml.
+const RUNTIME: Record<string, OptionSpec> = {
+  target: {
+    type: 'string',
+    valueName: 'dir',
+    description: 'deployment target directory (env RINGLOCK_TARGET; config target.path)',
+  },
+  registry: {
+    type: 'string',
+    valueName: 'url',
+    description: 'artifact registry: a directory, file://… or https://… (env RINGLOCK_REGISTRY)',
+  },
+  state: {
+    type: 'string',
+    valueName: 'dir',
+    description: 'state store directory (env RINGLOCK_STATE; default <target>/.ringlock)',
+  },
+  'health-url': {
+    type: 'string',
+    valueName: 'url',
+    description: 'base URL for module health paths (env RINGLOCK_HEALTH_URL; config health.baseUrl)',
+  },
+};
+const WRITE: Record<string, OptionSpec> = {
+  'skip-hooks': { type: 'boolean', description: 'do not run lifecycle hooks' },
+  'hook-timeout': {
+    type: 'string',
+    valueName: 'duration',
+    description: 'how long a lifecycle hook may run (default 10m)',
+  },
+  'lock-timeout': {
+    type: 'string',
+    valueName: 'duration',
+    description: 'how long to wait for another writer on the target (default 30s)',
+  },
+};
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -14,6 +51,8 @@ export interface PositionalSpec {
   name: string;
   required: boolean;
   description: string;
+  /** Takes any number of values (last positional only). */
+  variadic?: boolean;
 }
 
 export interface CommandContext {
@@ -138,6 +177,179 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [{ name: 'ring', required: true, description: 'the ring to show' }],
     examples: ['ringlock ring show stable', 'ringlock ring show canary --tenants'],
     load: () => import('./commands/ring-show.js'),
+  },
+  {
+    name: 'plan',
+    summary: 'what apply would change on the target for a ring',
+    description:
+      "Reads the target's state, re-hashes every active version to find drift, and prints the ordered actions that would make\n" +
+      "the target match the ring's lock: install, upgrade, rollback, reinstall, remove (with --prune), blocked (incompatible,\n" +
+      'dependency missing or blocked, or quarantined), noop. Nothing is changed.',
+    options: {
+      ring: ring('the ring (default: the ring that tracks the sources)'),
+      prune: { type: 'boolean', description: 'plan removals of deployed modules the lock does not name' },
+      platform: {
+        type: 'string',
+        valueName: 'version',
+        description: "plan against this platform version instead of the lock's",
+      },
+      'no-drift-check': { type: 'boolean', description: 'skip re-hashing the deployed trees' },
+      verbose: { type: 'boolean', short: 'v', description: 'list unchanged modules too' },
+      ...RUNTIME,
+    },
+    positionals: [],
+    examples: ['ringlock plan --ring canary', 'ringlock plan --ring stable --target /srv/app/modules --json'],
+    load: () => import('./commands/plan.js'),
+  },
+  {
+    name: 'apply',
+    summary: "make the target match a ring's lock",
+    description:
+      'Recovers any operation a crash interrupted, plans, and applies module by module in dependency order: fetch (content-\n' +
+      'addressed cache) → verify integrity → extract safely → check the content hash → compatibility → lifecycle hook →\n' +
+      'atomic switch → health check → record. A failing health check switches back and quarantines that version.\n' +
+      'Asks for confirmation on a terminal; elsewhere --yes is required. Exit 3 when a module failed or was rolled back.',
+    options: {
+      ring: ring('the ring (default: the ring that tracks the sources)'),
+      'dry-run': { type: 'boolean', description: 'only print the plan' },
+      yes: { type: 'boolean', short: 'y', description: 'apply without asking' },
+      prune: { type: 'boolean', description: 'remove deployed modules the lock does not name' },
+      concurrency: { type: 'string', valueName: 'n', description: 'downloads running ahead (default 4)' },
+      'no-drift-check': { type: 'boolean', description: 'skip re-hashing the deployed trees' },
+      ...WRITE,
+      ...RUNTIME,
+    },
+    positionals: [],
+    examples: ['ringlock apply --ring canary --yes', 'ringlock apply --ring stable --dry-run'],
+    load: () => import('./commands/apply.js'),
+  },
+  {
+    name: 'list',
+    summary: 'what is deployed on the target',
+    description:
+      'Lists each deployed module: version, status, content hash, previous version, origin (lock or imperative), since when; and the quarantine.',
+    options: { ...RUNTIME },
+    positionals: [],
+    examples: ['ringlock list', 'ringlock list --target /srv/app/modules --json'],
+    load: () => import('./commands/list.js'),
+  },
+  {
+    name: 'history',
+    summary: "the target's audit history",
+    description:
+      'One record per operation: module, op, from → to, outcome, actor, times, error. Answers "when did orders 1.4.2 ship?".',
+    options: {
+      limit: { type: 'string', valueName: 'n', description: 'the last n records (default 50)' },
+      ...RUNTIME,
+    },
+    positionals: [{ name: 'module', required: false, description: 'only this module' }],
+    examples: ['ringlock history', 'ringlock history orders --json'],
+    load: () => import('./commands/history.js'),
+  },
+  {
+    name: 'install',
+    summary: 'install one module version a ring lock pins',
+    description:
+      'Installs <module>@<version> through the same verified path as apply. Refused when another version is installed (use upgrade or rollback). Recorded as imperative: plan then shows the target diverging from the lock.',
+    options: {
+      ring: ring("the ring whose platform and pins to use (default: the target's ring)"),
+      force: { type: 'boolean', description: 'reinstall even when installed' },
+      ...WRITE,
+      ...RUNTIME,
+    },
+    positionals: [{ name: 'module@version', required: true, description: 'e.g. orders@1.5.0' }],
+    examples: ['ringlock install orders@1.5.0'],
+    load: () => import('./commands/install.js'),
+  },
+  {
+    name: 'upgrade',
+    summary: 'upgrade one installed module',
+    description:
+      'Moves an installed module to a newer version that a ring lock pins. Recorded as imperative.',
+    options: {
+      to: { type: 'string', valueName: 'version', description: 'the version to upgrade to' },
+      ring: ring("the ring whose platform and pins to use (default: the target's ring)"),
+      force: { type: 'boolean', description: 'allow a version that is not newer' },
+      ...WRITE,
+      ...RUNTIME,
+    },
+    positionals: [{ name: 'module', required: true, description: 'the module' }],
+    examples: ['ringlock upgrade orders --to 1.5.0'],
+    load: () => import('./commands/upgrade.js'),
+  },
+  {
+    name: 'rollback',
+    summary: 'switch one module back to an earlier version',
+    description:
+      'Switches back to the previous version (or --to a version this target ran before), straight from the store: no download. Recorded as imperative.',
+    options: {
+      to: {
+        type: 'string',
+        valueName: 'version',
+        description: 'the version to go back to (default: the previous one)',
+      },
+      ring: ring("the ring whose platform to use (default: the target's ring)"),
+      force: { type: 'boolean', description: 'allow a version that is not older' },
+      ...WRITE,
+      ...RUNTIME,
+    },
+    positionals: [{ name: 'module', required: true, description: 'the module' }],
+    examples: ['ringlock rollback orders', 'ringlock rollback orders --to 1.4.0'],
+    load: () => import('./commands/rollback.js'),
+  },
+  {
+    name: 'retry',
+    summary: "clear a module's quarantine",
+    description:
+      'A version that failed its health check is quarantined: plans show it blocked. retry clears that so the next apply tries it again.',
+    options: { ...RUNTIME },
+    positionals: [{ name: 'module', required: true, description: 'the module' }],
+    examples: ['ringlock retry orders'],
+    load: () => import('./commands/retry.js'),
+  },
+  {
+    name: 'pack',
+    summary: 'build a reproducible artifact of a module',
+    description:
+      'Packs a module directory into <out>/<name>-<version>.tgz — the same tree always gives the same bytes (sorted entries,\n' +
+      'fixed mtime, owner and modes) — plus a .sha256 sidecar (sha256sum -c) and MANIFEST.json (name, version, content hash,\n' +
+      'file count, size, SRI integrity).',
+    options: {
+      out: { type: 'string', valueName: 'dir', description: 'where to write (default ./artifacts)' },
+    },
+    positionals: [
+      { name: 'module-dir', required: true, description: 'the module directory (holding module.json)' },
+    ],
+    examples: [
+      'ringlock pack examples/platform/modules/orders',
+      'ringlock pack modules/orders --out /tmp/out --json',
+    ],
+    load: () => import('./commands/pack.js'),
+  },
+  {
+    name: 'publish',
+    summary: 'pack modules into the registry and record their integrity in a ring lock',
+    description:
+      'For each named module (or --all pins whose source is at the pinned version): pack it, check that the packed tree has\n' +
+      'the content hash the lock pins, put the artifact in the registry (immutable: the same version with other bytes is\n' +
+      'refused), and write integrity and artifact into the ring lock.',
+    options: {
+      ring: ring('the ring lock to record into (default: the ring that tracks the sources)'),
+      all: { type: 'boolean', description: 'every pin of the ring whose source holds the pinned version' },
+      registry: {
+        type: 'string',
+        valueName: 'url',
+        description: 'artifact registry: a directory, file://… or https://… (env RINGLOCK_REGISTRY)',
+      },
+    },
+    positionals: [
+      { name: 'module', required: false, description: 'the module(s) to publish', variadic: true },
+    ],
+    examples: [
+      'ringlock publish --ring canary --all',
+      'ringlock publish orders --registry https://artifacts.example.com/ringlock',
+    ],
+    load: () => import('./commands/publish.js'),
   },
   {
     name: 'hash',

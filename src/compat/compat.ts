@@ -1,6 +1,6 @@
 // Compatibility of a ring's modules with its platform and with each other — a pure function over plain data.
+import semver from 'semver';
 import { dependencyOrder } from '../model/graph.js';
-import { satisfies } from '../model/semantics.js';
 
 export interface CompatModule {
   name: string;
@@ -26,8 +26,17 @@ export interface CompatResult {
   warnings: string[];
 }
 
-/** Evaluates every module against `platform` and against the versions of its dependencies in the same set. */
-export function evaluateCompat(modules: readonly CompatModule[], platform: string): CompatResult[] {
+/**
+ * Evaluates every module against `platform` and against the versions of its dependencies in the same set.
+ * `preBlocked` (module → reason) marks modules blocked for reasons outside compatibility (a quarantined
+ * artifact): each is blocked with that reason, and its dependents cascade as from any blocked module.
+ */
+export function evaluateCompat(
+  modules: readonly CompatModule[],
+  platform: string,
+  preBlocked?: ReadonlyMap<string, string>,
+): CompatResult[] {
+  const satisfies = cachedSatisfies();
   const byName = new Map(modules.map((m) => [m.name, m]));
   const order = dependencyOrder(new Map(modules.map((m) => [m.name, Object.keys(m.dependencies ?? {})])));
   const results = new Map<string, CompatResult>();
@@ -46,6 +55,12 @@ export function evaluateCompat(modules: readonly CompatModule[], platform: strin
       r.status = 'incompatible';
       r.reason = `${name} ${m.version} is incompatible with platform ${platform} (needs ${m.platform})`;
     }
+    const pre = preBlocked?.get(name);
+    if (pre !== undefined && r.status === 'ok') {
+      r.status = 'blocked';
+      r.reason = pre;
+      r.chain = [pre];
+    }
     if (m.dependencies === undefined) {
       r.warnings.push(
         `dependencies of ${m.version} are unknown (no metadata in the lock and no source at that version)`,
@@ -60,7 +75,7 @@ export function evaluateCompat(modules: readonly CompatModule[], platform: strin
       if (!d) chain = [link, `${dep} is not in the ring`];
       else if (!satisfies(d.version, range)) chain = [link, `the ring has ${dep} ${d.version}`];
       else if (dr && (dr.status === 'incompatible' || dr.status === 'blocked'))
-        chain = [link, ...(dr.chain ?? [dr.reason!])];
+        chain = [link, ...(dr.status === 'incompatible' ? [dr.reason!] : (dr.chain ?? [dr.reason!]))];
       if (chain && !r.chain) {
         r.chain = chain;
         if (r.status !== 'incompatible') {
@@ -72,4 +87,38 @@ export function evaluateCompat(modules: readonly CompatModule[], platform: strin
     results.set(name, r);
   }
   return modules.map((m) => results.get(m.name)!);
+}
+
+/**
+ * The same answers as `satisfies` of model/semantics (a prerelease matched as its release; test/plan.test.ts
+ * holds them equal), with each version, range and pair parsed or tested once per evaluation: a ring checks
+ * the same few ranges and versions over and over, and semver parsing was most of a large ring's plan time.
+ */
+function cachedSatisfies(): (version: string, range: string) => boolean {
+  const releases = new Map<string, semver.SemVer | null>();
+  const ranges = new Map<string, semver.Range | null>();
+  const results = new Map<string, boolean>();
+  return (version, range) => {
+    const key = `${version}\u0000${range}`;
+    const known = results.get(key);
+    if (known !== undefined) return known;
+    let v = releases.get(version);
+    if (v === undefined) {
+      const p = semver.parse(version);
+      v = p ? new semver.SemVer(`${p.major}.${p.minor}.${p.patch}`) : null;
+      releases.set(version, v);
+    }
+    let r = ranges.get(range);
+    if (r === undefined) {
+      try {
+        r = new semver.Range(range);
+      } catch {
+        r = null;
+      }
+      ranges.set(range, r);
+    }
+    const ok = v === null || r === null ? false : r.test(v);
+    results.set(key, ok);
+    return ok;
+  };
 }

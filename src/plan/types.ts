@@ -17,6 +17,10 @@ export interface PlanAction {
   reason?: string;
   /** For blocked modules: each link from this module down to the root cause. */
   chain?: string[];
+  /** Remarks that change nothing (dependencies unknown, the last operation failed, drift an upgrade repairs). */
+  notes?: string[];
+  /** The lock does not name this module: it is removed (prune on) or kept as it is (prune off). */
+  unmanaged?: true;
 }
 
 export interface PlanPolicy {
@@ -30,4 +34,6 @@ export interface Plan {
   ring: string;
   platform: string;
   actions: PlanAction[];
+  /** Whole-plan remarks, e.g. the target was last applied from another ring. */
+  warnings?: string[];
 }

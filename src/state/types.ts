@@ -28,6 +28,8 @@ export interface DeployedModule {
   since: string;
   /** How the active version got there: from a ring lock, or by an imperative command (the target then diverges from the lock). */
   origin: 'lock' | 'imperative';
+  /** The last operation's error, while status is failed or rolled_back. */
+  lastError?: string;
 }
 
 /** A (module, version, integrity) that failed its health check here: plans show it blocked until the lock names something else or `ringlock retry` clears it. */

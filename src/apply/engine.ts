@@ -1,0 +1,438 @@
+// The reconcile engine: runs a plan against a target, one module at a time in plan order, so that the target always
+// has exactly one complete, verified version active per module and the state store never says otherwise.
+// Per module: fetch → verify → extract → content check → compatibility → hook → journal → switch → health → record.
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { ArtifactCache } from '../artifacts/cache.js';
+import { extractArchive } from '../artifacts/extract.js';
+import type { ArtifactRef, ArtifactRegistry } from '../artifacts/registry/types.js';
+import { OperationFailed, RinglockError } from '../errors.js';
+import { hashTree } from '../hash/tree-hash.js';
+import { parseDuration } from '../model/duration.js';
+import { lockEntry } from '../model/lock.js';
+import { MANIFEST_FILE, readManifest } from '../model/manifest.js';
+import { satisfies } from '../model/semantics.js';
+import type { LockEntry, ModuleManifest, RingLock } from '../model/types.js';
+import type { Plan, PlanAction } from '../plan/types.js';
+import type { HistoryRecord, Outcome, StateStore } from '../state/file-store.js';
+import type { DeployedModule, DeployedState, InstalledVersion } from '../state/types.js';
+import type { FilesystemTarget } from '../targets/filesystem.js';
+import { crashPoint } from './crash.js';
+import { healthSpecFor, waitHealthy } from './health.js';
+import { hookFor, runHook } from './hooks.js';
+
+export interface EngineDeps {
+  target: FilesystemTarget;
+  store: StateStore;
+  registry: ArtifactRegistry;
+  cache: ArtifactCache;
+  /** Progress and structured events (the CLI prints them, the daemon logs them). */
+  onEvent?: (e: EngineEvent) => void;
+}
+
+export type EngineEvent =
+  | { type: 'module-start'; module: string; action: PlanAction['kind']; from?: string; to?: string }
+  | {
+      type: 'step';
+      module: string;
+      step: 'fetch' | 'extract' | 'verify' | 'hook' | 'switch' | 'health' | 'rollback';
+    }
+  | { type: 'module-done'; module: string; outcome: ModuleOutcome; error?: string };
+
+export interface EngineOptions {
+  ring: string;
+  actor: string;
+  lockCommit?: string;
+  platform: string;
+  skipHooks: boolean;
+  hookTimeoutMs: number;
+  health: { baseUrl?: string; timeoutMs: number; intervalMs: number };
+  keepVersions: number;
+  /** Downloads that may run ahead of the module being applied. */
+  concurrency: number;
+  origin?: 'lock' | 'imperative';
+}
+
+export type ModuleOutcome = Outcome | 'noop' | 'blocked';
+
+export interface ModuleResult {
+  module: string;
+  action: PlanAction['kind'];
+  from?: string;
+  to?: string;
+  outcome: ModuleOutcome;
+  code?: string;
+  error?: string;
+}
+
+const now = () => new Date().toISOString();
+
+/** Finishes or undoes an operation a crash interrupted, so the active link and the state agree before new work starts. */
+export function recover(
+  deps: Pick<EngineDeps, 'target' | 'store'>,
+  actor: string,
+): HistoryRecord | undefined {
+  const { target, store } = deps;
+  const j = store.readJournal();
+  let record: HistoryRecord | undefined;
+  if (j) {
+    const state = store.read();
+    const recorded = state.modules[j.module]?.active.storeDir;
+    if (recorded === j.to) {
+      // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
+      // audit record is there too and the disk matches.
+      if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
+      target.activate(j.module, j.to);
+    } else {
+      // The state still names the old version: put the disk back to it.
+      target.activate(j.module, recorded);
+      record = {
+        id: randomUUID(),
+        ring: j.record.ring,
+        module: j.module,
+        op: 'recover',
+        from: j.record.to,
+        to: state.modules[j.module]?.active.version,
+        actor,
+        startedAt: now(),
+        finishedAt: now(),
+        outcome: 'recovered',
+        error: `interrupted during ${j.record.op} (the process stopped); restored ${state.modules[j.module]?.active.version ?? 'no version'}`,
+      };
+      store.append(record);
+    }
+    store.clearJournal();
+  }
+  target.emptyTrash();
+  return record;
+}
+
+export async function applyPlan(
+  plan: Plan,
+  lock: RingLock,
+  deps: EngineDeps,
+  opts: EngineOptions,
+): Promise<ModuleResult[]> {
+  const { cache, registry } = deps;
+  const work = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'blocked' && a.kind !== 'remove');
+  // Downloads run ahead, a few at a time; each module waits only for its own.
+  const downloads = new Map<string, Promise<string>>();
+  let running = 0;
+  const queue = [...work];
+  const pump = () => {
+    while (running < opts.concurrency && queue.length > 0) {
+      const a = queue.shift()!;
+      const entry = lockEntry(lock, a.module)!;
+      if (deps.target.hasStore(deps.target.storeDirFor(a.module, entry.version, entry.sha256))) continue;
+      running++;
+      const p = cache.get(refFor(a.module, entry), registry);
+      p.catch(() => {}).finally(() => {
+        running--;
+        pump();
+      });
+      downloads.set(a.module, p);
+    }
+  };
+  pump();
+  const results: ModuleResult[] = [];
+  // A module whose dependency failed in this run is not switched: it would start against a dependency that is missing
+  // or older than it needs.
+  const failedNow = new Set<string>();
+  for (const a of plan.actions) {
+    if (a.kind === 'noop' || a.kind === 'blocked') {
+      results.push({
+        module: a.module,
+        action: a.kind,
+        from: a.from,
+        to: a.to,
+        outcome: a.kind,
+        error: a.reason,
+      });
+      continue;
+    }
+    const broken = Object.keys(lockEntry(lock, a.module)?.dependencies ?? {}).find((d) => failedNow.has(d));
+    if (broken !== undefined && a.kind !== 'remove') {
+      failedNow.add(a.module);
+      const why = `dependency ${broken} failed in this run; ${a.from ? `keeps ${a.from}` : 'stays uninstalled'}`;
+      results.push({
+        module: a.module,
+        action: a.kind,
+        from: a.from,
+        to: a.to,
+        outcome: 'blocked',
+        error: why,
+      });
+      deps.onEvent?.({ type: 'module-done', module: a.module, outcome: 'blocked', error: why });
+      continue;
+    }
+    deps.onEvent?.({ type: 'module-start', module: a.module, action: a.kind, from: a.from, to: a.to });
+    const r = await applyOne(
+      a,
+      lock,
+      deps,
+      opts,
+      () => downloads.get(a.module) ?? cache.get(refFor(a.module, lockEntry(lock, a.module)!), registry),
+    );
+    deps.onEvent?.({ type: 'module-done', module: a.module, outcome: r.outcome, error: r.error });
+    if (r.outcome === 'failed' || r.outcome === 'rolled_back') failedNow.add(a.module);
+    results.push(r);
+  }
+  deps.target.emptyTrash();
+  return results;
+}
+
+export function refFor(module: string, e: LockEntry): ArtifactRef {
+  return { module, version: e.version, artifact: e.artifact, integrity: e.integrity ?? '' };
+}
+
+async function applyOne(
+  a: PlanAction,
+  lock: RingLock,
+  deps: EngineDeps,
+  opts: EngineOptions,
+  download: () => Promise<string>,
+): Promise<ModuleResult> {
+  const { target, store } = deps;
+  const startedAt = now();
+  const state = store.read();
+  const current = state.modules[a.module];
+  const base: HistoryRecord = {
+    id: randomUUID(),
+    ring: opts.ring,
+    module: a.module,
+    op: a.kind === 'noop' || a.kind === 'blocked' ? 'install' : a.kind,
+    from: current?.active.version,
+    to: a.to,
+    actor: opts.actor,
+    lockCommit: opts.lockCommit,
+    startedAt,
+    finishedAt: startedAt,
+    outcome: 'succeeded',
+  };
+  const result = (outcome: ModuleOutcome, err?: RinglockError): ModuleResult => ({
+    module: a.module,
+    action: a.kind,
+    from: current?.active.version,
+    to: a.to,
+    outcome,
+    code: err?.code,
+    error: err?.message,
+  });
+  try {
+    if (a.kind === 'remove') return result(await removeModule(a, state, current, base, deps));
+    const entry = lockEntry(lock, a.module)!;
+    const rel = target.storeDirFor(a.module, entry.version, entry.sha256);
+    Object.assign(base, {
+      integrity: entry.integrity,
+      sha256: entry.sha256,
+      source: rel,
+      size: entry.size_bytes,
+    });
+    await ensureStored(a, entry, rel, deps, download);
+    const storeAbs = target.abs(rel);
+    const manifest = readManifest(join(storeAbs, MANIFEST_FILE), `${rel}/${MANIFEST_FILE}`).manifest;
+    const constraint = manifest.compatibility?.platform;
+    if (constraint !== undefined && !satisfies(opts.platform, constraint)) {
+      throw new OperationFailed(
+        'compat/platform',
+        `${a.module} ${entry.version} needs platform ${constraint}, the ring runs ${opts.platform}`,
+      );
+    }
+    if (!opts.skipHooks) {
+      deps.onEvent?.({ type: 'step', module: a.module, step: 'hook' });
+      const op = a.kind === 'reinstall' ? 'upgrade' : a.kind;
+      await runHook(
+        hookFor(op),
+        {
+          module: a.module,
+          operation: a.kind,
+          fromVersion: current?.active.version ?? null,
+          toVersion: entry.version,
+          sourcePath: storeAbs,
+          manifest,
+        },
+        opts.hookTimeoutMs,
+      );
+      crashPoint('after-hook');
+    }
+    const installed: InstalledVersion = {
+      version: entry.version,
+      sha256: entry.sha256,
+      integrity: entry.integrity,
+      storeDir: rel,
+      compatibility: manifest.compatibility,
+      dependencies: manifest.dependencies ?? {},
+    };
+    const next = withModule(state, {
+      name: a.module,
+      active: installed,
+      previous: current && current.active.storeDir !== rel ? current.active : current?.previous,
+      status: 'active',
+      since: now(),
+      origin: opts.origin ?? 'lock',
+    });
+    next.ring = opts.ring;
+    if (opts.lockCommit) next.lockCommit = opts.lockCommit;
+    const record: HistoryRecord = { ...base, finishedAt: startedAt };
+    store.writeJournal({
+      id: record.id,
+      module: a.module,
+      from: current?.active.storeDir,
+      to: rel,
+      record,
+      next,
+    });
+    crashPoint('after-journal');
+    deps.onEvent?.({ type: 'step', module: a.module, step: 'switch' });
+    target.activate(a.module, rel);
+    crashPoint('after-switch');
+    const spec = healthSpecFor(manifest, opts.health, parseDuration);
+    if (spec) {
+      deps.onEvent?.({ type: 'step', module: a.module, step: 'health' });
+      const h = await waitHealthy(spec, storeAbs);
+      crashPoint('after-health');
+      if (!h.healthy)
+        return result(autoRollback(a, state, current, installed, h.reason ?? 'unhealthy', base, deps));
+    }
+    record.finishedAt = now();
+    store.write({
+      ...next,
+      modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
+    });
+    crashPoint('after-state');
+    store.append(record);
+    crashPoint('after-history');
+    store.clearJournal();
+    target.prune(a.module, opts.keepVersions, [rel, current?.active.storeDir]);
+    return result('succeeded');
+  } catch (e) {
+    const err =
+      e instanceof RinglockError
+        ? e
+        : new OperationFailed('apply/failed', e instanceof Error ? e.message : String(e), { cause: e });
+    // Nothing was switched (every failure before the switch lands here): the old version stays active.
+    const s = store.read();
+    if (s.modules[a.module]) {
+      s.modules[a.module] = { ...s.modules[a.module]!, status: 'failed', lastError: err.message };
+      store.write(s);
+    }
+    store.append({ ...base, finishedAt: now(), outcome: 'failed', error: `${err.code}: ${err.message}` });
+    return result('failed', err);
+  }
+}
+
+/** Makes sure the version's verified tree is in the store: reused when it is there and still hashes right, else fetched and extracted. */
+async function ensureStored(
+  a: PlanAction,
+  entry: LockEntry,
+  rel: string,
+  deps: EngineDeps,
+  download: () => Promise<string>,
+) {
+  const { target } = deps;
+  if (target.hasStore(rel) && a.kind !== 'reinstall') {
+    const h = await hashTree(target.abs(rel), rel);
+    if (h.digest === entry.sha256) return;
+  }
+  deps.onEvent?.({ type: 'step', module: a.module, step: 'fetch' });
+  const artifact = await download();
+  crashPoint('after-fetch');
+  deps.onEvent?.({ type: 'step', module: a.module, step: 'extract' });
+  const staging = target.newStagingDir(a.module);
+  await extractArchive(artifact, staging);
+  crashPoint('after-extract');
+  deps.onEvent?.({ type: 'step', module: a.module, step: 'verify' });
+  const h = await hashTree(staging, `${a.module}@${entry.version}`);
+  if (h.digest !== entry.sha256) {
+    throw new OperationFailed(
+      'artifact/content-mismatch',
+      `the artifact of ${a.module} ${entry.version} unpacks to ${h.digest}, the lock pins ${entry.sha256}`,
+    );
+  }
+  const m = readManifest(
+    join(staging, MANIFEST_FILE),
+    `${a.module}@${entry.version}/${MANIFEST_FILE}`,
+  ).manifest;
+  if (m.name !== a.module || m.version !== entry.version) {
+    throw new OperationFailed(
+      'artifact/wrong-module',
+      `the artifact holds ${m.name} ${m.version}, expected ${a.module} ${entry.version}`,
+    );
+  }
+  target.commitToStore(staging, rel);
+  crashPoint('after-store');
+}
+
+function autoRollback(
+  a: PlanAction,
+  state: DeployedState,
+  current: DeployedModule | undefined,
+  failed: InstalledVersion,
+  reason: string,
+  base: HistoryRecord,
+  deps: EngineDeps,
+): Outcome {
+  const { target, store } = deps;
+  deps.onEvent?.({ type: 'step', module: a.module, step: 'rollback' });
+  target.activate(a.module, current?.active.storeDir);
+  crashPoint('after-auto-rollback');
+  const next: DeployedState = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
+  if (current)
+    next.modules[a.module] = {
+      ...current,
+      status: 'rolled_back',
+      lastError: `health check failed: ${reason}`,
+    };
+  else delete next.modules[a.module];
+  next.quarantine = next.quarantine.filter((q) => !(q.module === a.module && q.version === failed.version));
+  next.quarantine.push({
+    module: a.module,
+    version: failed.version,
+    integrity: failed.integrity,
+    sha256: failed.sha256,
+    reason: `health check failed: ${reason}`,
+    at: now(),
+  });
+  store.write(next);
+  store.append({
+    ...base,
+    finishedAt: now(),
+    outcome: 'rolled_back',
+    error: `health check failed: ${reason}; ${current ? `rolled back to ${current.active.version}` : 'removed'}; quarantined`,
+  });
+  store.clearJournal();
+  return 'rolled_back';
+}
+
+async function removeModule(
+  a: PlanAction,
+  state: DeployedState,
+  current: DeployedModule | undefined,
+  base: HistoryRecord,
+  deps: EngineDeps,
+): Promise<Outcome> {
+  const { target, store } = deps;
+  if (!current) return 'skipped';
+  const next: DeployedState = { ...state, modules: { ...state.modules } };
+  delete next.modules[a.module];
+  const record: HistoryRecord = { ...base, op: 'remove', to: undefined, finishedAt: now() };
+  store.writeJournal({
+    id: record.id,
+    module: a.module,
+    from: current.active.storeDir,
+    to: undefined,
+    record,
+    next,
+  });
+  target.activate(a.module, undefined);
+  store.write(next);
+  store.append(record);
+  store.clearJournal();
+  return 'succeeded';
+}
+
+function withModule(state: DeployedState, m: DeployedModule): DeployedState {
+  return { ...state, modules: { ...state.modules, [m.name]: m } };
+}
+
+export type { ModuleManifest };

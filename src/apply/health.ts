@@ -1,0 +1,105 @@
+// Health checks after a switch: an HTTP URL (2xx, or the status the module expects) or a command, polled until it
+// passes or the timeout runs out.
+import { spawn } from 'node:child_process';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import type { ModuleManifest } from '../model/types.js';
+
+export interface HealthSpec {
+  url?: string;
+  command?: string | string[];
+  expectStatus?: number;
+  timeoutMs: number;
+  intervalMs: number;
+}
+
+export interface HealthResult {
+  healthy: boolean;
+  attempts: number;
+  /** Why the last attempt failed. */
+  reason?: string;
+}
+
+const REQUEST_DEADLINE_MS = 5000;
+
+/** The check for a module: its own healthCheck, resolved against the base URL given by config or flag. Undefined: none. */
+export function healthSpecFor(
+  manifest: ModuleManifest,
+  defaults: { baseUrl?: string; timeoutMs: number; intervalMs: number },
+  parseMs: (d: string) => number,
+): HealthSpec | undefined {
+  const hc = manifest.healthCheck;
+  const timeoutMs = hc?.timeout ? parseMs(hc.timeout) : defaults.timeoutMs;
+  const intervalMs = hc?.interval ? parseMs(hc.interval) : defaults.intervalMs;
+  if (hc?.command) return { command: hc.command, timeoutMs, intervalMs };
+  if (hc?.http?.url) return { url: hc.http.url, expectStatus: hc.http.expectStatus, timeoutMs, intervalMs };
+  if (hc?.http?.path && defaults.baseUrl) {
+    return {
+      url: new URL(hc.http.path, defaults.baseUrl).toString(),
+      expectStatus: hc.http.expectStatus,
+      timeoutMs,
+      intervalMs,
+    };
+  }
+  return undefined;
+}
+
+function probeUrl(url: string, expect?: number): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(
+      url,
+      { method: 'GET', timeout: REQUEST_DEADLINE_MS },
+      (res) => {
+        res.resume();
+        const code = res.statusCode ?? 0;
+        const ok = expect !== undefined ? code === expect : code >= 200 && code < 300;
+        resolve(ok ? undefined : `HTTP ${code}`);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_DEADLINE_MS} ms`)));
+    req.on('error', (e) => resolve(e.message));
+    req.end();
+  });
+}
+
+function probeCommand(
+  command: string | string[],
+  cwd: string,
+  deadlineMs: number,
+): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    const [file, args] =
+      typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command[0]!, command.slice(1)];
+    const child = spawn(file, args, { cwd, stdio: 'ignore', timeout: deadlineMs, killSignal: 'SIGKILL' });
+    child.on('error', (e) => resolve(e.message));
+    child.on('close', (code, signal) =>
+      resolve(code === 0 ? undefined : signal ? `killed (${signal})` : `exit ${code}`),
+    );
+  });
+}
+
+export async function waitHealthy(
+  spec: HealthSpec,
+  cwd: string,
+  signal?: AbortSignal,
+): Promise<HealthResult> {
+  const deadline = Date.now() + spec.timeoutMs;
+  let attempts = 0;
+  let reason: string | undefined;
+  for (;;) {
+    attempts++;
+    const left = Math.max(1, deadline - Date.now());
+    reason = spec.url
+      ? await probeUrl(spec.url, spec.expectStatus)
+      : await probeCommand(spec.command!, cwd, Math.min(left, REQUEST_DEADLINE_MS));
+    if (reason === undefined) return { healthy: true, attempts };
+    if (Date.now() + spec.intervalMs > deadline || signal?.aborted) {
+      return {
+        healthy: false,
+        attempts,
+        reason: `${reason} (after ${attempts} attempts in ${spec.timeoutMs} ms)`,
+      };
+    }
+    await new Promise((r) => setTimeout(r, spec.intervalMs));
+  }
+}

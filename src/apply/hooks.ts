@@ -1,0 +1,100 @@
+// Lifecycle hooks from module.json, run as child processes with the operation's context as JSON on stdin and as env vars.
+import { spawn } from 'node:child_process';
+import { OperationFailed } from '../errors.js';
+import type { Command, ModuleManifest } from '../model/types.js';
+
+export type HookName = 'onInstall' | 'onUpgrade' | 'onDowngrade' | 'onEnable' | 'onDisable';
+
+export interface HookContext {
+  module: string;
+  operation: string;
+  fromVersion: string | null;
+  toVersion: string;
+  /** The new version's directory in the store: the hook's working directory. */
+  sourcePath: string;
+  manifest: ModuleManifest;
+}
+
+export interface HookResult {
+  ran: boolean;
+  durationMs: number;
+  /** The last lines of output, for the audit record and messages. */
+  output: string;
+}
+
+const TAIL = 4000;
+
+/** Runs `hook` of the manifest if it has one. A non-zero exit, a signal or the timeout throws OperationFailed. */
+export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: number): Promise<HookResult> {
+  const command: Command | undefined = ctx.manifest.lifecycle?.[hook];
+  if (command === undefined) return { ran: false, durationMs: 0, output: '' };
+  const started = Date.now();
+  const [file, args, shell] =
+    typeof command === 'string' ? ['/bin/sh', ['-c', command], true] : [command[0]!, command.slice(1), false];
+  const env = {
+    ...process.env,
+    RINGLOCK_MODULE: ctx.module,
+    RINGLOCK_OPERATION: ctx.operation,
+    RINGLOCK_FROM_VERSION: ctx.fromVersion ?? '',
+    RINGLOCK_TO_VERSION: ctx.toVersion,
+    RINGLOCK_SOURCE_PATH: ctx.sourcePath,
+    RINGLOCK_HOOK: hook,
+  };
+  return new Promise((resolve, reject) => {
+    const child = spawn(file, args, {
+      cwd: ctx.sourcePath,
+      env,
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+    });
+    let output = '';
+    const keep = (b: Buffer) => {
+      output = (output + b.toString('utf8')).slice(-TAIL);
+    };
+    child.stdout.on('data', keep);
+    child.stderr.on('data', keep);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      // The whole process group: a shell hook's children must not outlive it.
+      try {
+        process.kill(-child.pid!, 'SIGKILL');
+      } catch {
+        child.kill('SIGKILL');
+      }
+    }, timeoutMs);
+    child.stdin.on('error', () => {});
+    child.stdin.end(JSON.stringify({ ...ctx, hook }));
+    const what = `${hook} of ${ctx.module} ${ctx.toVersion}${shell ? '' : ` (${file})`}`;
+    child.on('error', (e) => {
+      clearTimeout(timer);
+      reject(new OperationFailed('hook/failed', `${what} could not start: ${e.message}`, { cause: e }));
+    });
+    child.on('close', (code, signal) => {
+      clearTimeout(timer);
+      const durationMs = Date.now() - started;
+      if (timedOut) {
+        reject(
+          new OperationFailed('hook/timeout', `${what} timed out after ${timeoutMs} ms`, {
+            expected: 'the hook to finish in time',
+          }),
+        );
+      } else if (code !== 0) {
+        const last = output.trim().split('\n').slice(-3).join(' | ');
+        reject(
+          new OperationFailed(
+            'hook/failed',
+            `${what} failed (${signal ? `signal ${signal}` : `exit ${code}`})${last ? `: ${last}` : ''}`,
+          ),
+        );
+      } else resolve({ ran: true, durationMs, output });
+    });
+  });
+}
+
+/** The hook for an operation: first install, upgrade (newer), downgrade (older), or reinstall (same version). */
+export function hookFor(op: string): HookName {
+  if (op === 'install') return 'onInstall';
+  if (op === 'rollback') return 'onDowngrade';
+  return 'onUpgrade';
+}

@@ -1,0 +1,82 @@
+// Registry drivers by URL scheme, and the two ways to pick one: ringlock.yaml's `registry` section, or a
+// `--registry` URL/path.
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { InputError } from '../../errors.js';
+import { FileRegistry } from './file.js';
+import { HttpRegistry } from './http.js';
+import type { ArtifactRegistry } from './types.js';
+
+export { FileRegistry } from './file.js';
+export { HttpRegistry, type HttpRegistryOptions } from './http.js';
+export * from './types.js';
+
+export interface RegistrySpec {
+  type?: 'file' | 'http';
+  path?: string;
+  url?: string;
+  tokenEnv?: string;
+  timeoutMs?: number;
+  retries?: number;
+}
+
+/** Builds a driver from a location (an absolute path for `file:`, the URL for the others) and the spec. */
+type Factory = (location: string, spec: RegistrySpec) => ArtifactRegistry;
+
+const httpFactory: Factory = (url, spec) =>
+  new HttpRegistry({ url, tokenEnv: spec.tokenEnv, timeoutMs: spec.timeoutMs, retries: spec.retries });
+
+export const registryDrivers: ReadonlyMap<string, Factory> = new Map<string, Factory>([
+  ['file:', (path) => new FileRegistry(path)],
+  ['http:', httpFactory],
+  ['https:', httpFactory],
+]);
+
+const DEFAULT_FILE_REGISTRY = '.ringlock/registry';
+
+/** The registry a config section describes; relative paths are taken from `root` (the repo root). */
+export function createRegistry(spec: RegistrySpec, root: string): ArtifactRegistry {
+  if ((spec.type ?? 'file') === 'file') {
+    const path = spec.path ?? DEFAULT_FILE_REGISTRY;
+    return registryDrivers.get('file:')!(isAbsolute(path) ? path : resolve(root, path), spec);
+  }
+  if (!spec.url) {
+    throw new InputError('config/registry', 'registry type "http" needs a "url"', {
+      expected: 'registry.url: https://…',
+    });
+  }
+  return driverFor(spec.url)(spec.url, spec);
+}
+
+/**
+ * The registry a `--registry` value names: `file:///abs`, `file:rel`, a plain path (relative to `cwd`),
+ * or an `http(s)://` URL.
+ */
+export function registryFromUrl(url: string, cwd = process.cwd(), spec: RegistrySpec = {}): ArtifactRegistry {
+  const scheme = /^([a-z][a-z0-9+.-]+:)/i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === undefined) return registryDrivers.get('file:')!(resolve(cwd, url), spec);
+  if (scheme === 'file:') {
+    let path: string;
+    try {
+      path = url.startsWith('file://') ? fileURLToPath(url) : resolve(cwd, decodeURIComponent(url.slice(5)));
+    } catch (e) {
+      throw new InputError('registry/url', `${url.slice(0, 200)} is not a local file URL`, {
+        expected: 'file:///absolute/path or file:relative/path',
+        cause: e,
+      });
+    }
+    return registryDrivers.get('file:')!(path, spec);
+  }
+  return driverFor(url)(url, spec);
+}
+
+function driverFor(url: string): Factory {
+  const scheme = /^([a-z][a-z0-9+.-]+:)/i.exec(url)?.[1]?.toLowerCase() ?? '';
+  const factory = registryDrivers.get(scheme);
+  if (!factory) {
+    throw new InputError('registry/scheme', `no registry driver for "${scheme || '(no scheme)'}"`, {
+      expected: [...registryDrivers.keys()].join(', '),
+    });
+  }
+  return factory;
+}

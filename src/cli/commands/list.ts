@@ -1,0 +1,58 @@
+// ringlock list: what is deployed on the target, and what is quarantined.
+import { ExitCode } from '../../errors.js';
+import { Workspace } from '../../model/workspace.js';
+import { json, paint, shortHash, table } from '../output.js';
+import { maybeWorkspace, resolveRuntime } from '../runtime.js';
+import type { CommandContext } from '../spec.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const ws = maybeWorkspace(ctx, (cwd) => Workspace.open(cwd));
+  const rt = resolveRuntime(ctx, ws);
+  const state = rt.store.read();
+  const modules = Object.values(state.modules).sort((a, b) => (a.name < b.name ? -1 : 1));
+  if (ctx.json) {
+    ctx.io.out(
+      json({
+        ok: true,
+        target: rt.target.root,
+        ring: state.ring ?? null,
+        lockCommit: state.lockCommit ?? null,
+        modules,
+        quarantine: state.quarantine,
+      }),
+    );
+    return ExitCode.Ok;
+  }
+  const io = ctx.io;
+  io.out(`target ${rt.target.root}${state.ring ? ` (ring ${state.ring})` : ''}\n\n`);
+  if (modules.length === 0) io.out('nothing deployed\n');
+  else {
+    const status = (s: string) =>
+      paint(io, s === 'active' ? 'green' : s === 'installing' || s === 'pending' ? 'yellow' : 'red', s);
+    const rows = modules.map((m) => [
+      m.name,
+      m.active.version,
+      status(m.status),
+      shortHash(m.active.sha256),
+      m.previous?.version ?? '-',
+      m.origin,
+      m.since,
+    ]);
+    io.out(table(['MODULE', 'VERSION', 'STATUS', 'CONTENT', 'PREVIOUS', 'ORIGIN', 'SINCE'], rows, io));
+    for (const m of modules)
+      if (m.lastError) io.out(`  ${paint(io, 'red', '!')} ${m.name}: ${m.lastError}\n`);
+  }
+  if (state.quarantine.length > 0) {
+    io.out(
+      `\n${paint(io, 'bold', 'Quarantined')} (blocked until the lock names something else or "ringlock retry <module>")\n`,
+    );
+    io.out(
+      table(
+        ['MODULE', 'VERSION', 'SINCE', 'REASON'],
+        state.quarantine.map((q) => [q.module, q.version, q.at, q.reason]),
+        io,
+      ),
+    );
+  }
+  return ExitCode.Ok;
+}

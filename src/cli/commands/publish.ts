@@ -1,0 +1,102 @@
+// ringlock publish: pack module sources, put them in the registry, and record integrity and artifact in a ring lock.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { packModule } from '../../artifacts/pack.js';
+import { CheckFailed, ExitCode, InputError } from '../../errors.js';
+import { writeFileAtomic } from '../../fsutil/atomic-write.js';
+import { lockEntry, serializeLock } from '../../model/lock.js';
+import { openWorkspace, ringFromOption } from '../common.js';
+import { json, paint, table } from '../output.js';
+import { resolveRuntime } from '../runtime.js';
+import { resolveRegistry } from '../runtime-registry.js';
+import type { CommandContext } from '../spec.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const ws = openWorkspace(ctx);
+  const ring = ringFromOption(ws, ctx);
+  const rt = resolveRuntime(ctx, ws);
+  const { registry } = resolveRegistry(ctx, ws, rt);
+  const lockDoc = ws.readLock(ring.name);
+  if (!lockDoc)
+    throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
+      file: ws.display(ws.lockPath(ring.name)),
+    });
+  const lock = lockDoc.lock;
+  const sources = ws.modules();
+  const all = ctx.options.all === true;
+  if (all === ctx.positionals.length > 0) {
+    throw new InputError('cli/usage', 'publish: name the modules to publish, or --all (not both)', {
+      expected: 'ringlock publish orders --ring canary, or --all',
+    });
+  }
+  // --all: every pin of the ring whose source is at the pinned version (older releases were published when they were new).
+  const names = all
+    ? Object.keys(lock.modules)
+        .filter((n) => sources.get(n)?.manifest.version === lockEntry(lock, n)!.version)
+        .sort()
+    : ctx.positionals;
+  for (const n of names) {
+    const e = lockEntry(lock, n);
+    if (!e)
+      throw new InputError('cli/module', `${n}: not pinned in ring "${ring.name}"`, {
+        expected: `one of: ${Object.keys(lock.modules).join(', ')}`,
+      });
+    const s = sources.get(n);
+    if (!s || s.manifest.version !== e.version) {
+      throw new InputError(
+        'cli/module',
+        `${n}: ring "${ring.name}" pins ${e.version}, the source has ${s?.manifest.version ?? 'no module'}`,
+        {
+          expected: 'publish happens when a version is new: the source must hold the pinned version',
+        },
+      );
+    }
+  }
+  const out = mkdtempSync(join(tmpdir(), 'ringlock-publish-'));
+  const published: { module: string; version: string; artifact: string; integrity: string }[] = [];
+  try {
+    for (const n of names) {
+      const e = lockEntry(lock, n)!;
+      const s = sources.get(n)!;
+      const r = await packModule(s.dir, join(out, n.replace('/', '__')), { display: s.relDir });
+      if (r.manifest.sha256 !== e.sha256) {
+        throw new CheckFailed(
+          'lock/stale',
+          `${n} ${e.version}: the source hashes to ${r.manifest.sha256}, the lock pins ${e.sha256}`,
+          {
+            file: lockDoc.doc.file,
+            expected: `"ringlock lock${ring.tracksSource ? '' : ` --ring ${ring.name}`}" first`,
+          },
+        );
+      }
+      const { artifact } = await registry.publish(n, e.version, [
+        { name: r.artifact.split('/').pop()!, path: r.artifact },
+        { name: r.sidecar.split('/').pop()!, path: r.sidecar },
+        { name: r.manifestFile.split('/').pop()!, path: r.manifestFile },
+      ]);
+      lock.modules[n] = { ...e, integrity: r.manifest.integrity, artifact };
+      published.push({ module: n, version: e.version, artifact, integrity: r.manifest.integrity });
+    }
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+  const path = ws.lockPath(ring.name);
+  writeFileAtomic(path, serializeLock(lock), ws.display(path));
+  if (ctx.json) ctx.io.out(json({ ok: true, ring: ring.name, registry: registry.location, published }));
+  else {
+    ctx.io.out(
+      `${paint(ctx.io, 'green', 'published')} ${published.length} to ${registry.location}; ${ws.display(path)} records their integrity\n`,
+    );
+    if (published.length > 0) {
+      ctx.io.out(
+        table(
+          ['MODULE', 'VERSION', 'ARTIFACT', 'INTEGRITY'],
+          published.map((p) => [p.module, p.version, p.artifact, `${p.integrity.slice(0, 24)}…`]),
+          ctx.io,
+        ),
+      );
+    }
+  }
+  return ExitCode.Ok;
+}

@@ -1,0 +1,46 @@
+// ringlock retry <module>: clear the module's quarantine so the next apply tries its version again.
+import { randomUUID } from 'node:crypto';
+import { ExitCode } from '../../errors.js';
+import { Workspace } from '../../model/workspace.js';
+import { acquireWriterLock } from '../../state/writer-lock.js';
+import { json } from '../output.js';
+import { maybeWorkspace, resolveRuntime } from '../runtime.js';
+import type { CommandContext } from '../spec.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const module = ctx.positionals[0]!;
+  const rt = resolveRuntime(
+    ctx,
+    maybeWorkspace(ctx, (cwd) => Workspace.open(cwd)),
+  );
+  const writer = await acquireWriterLock(rt.store.dir, `ringlock retry ${module}`, 30_000);
+  try {
+    const state = rt.store.read();
+    const cleared = state.quarantine.filter((q) => q.module === module);
+    if (cleared.length > 0) {
+      state.quarantine = state.quarantine.filter((q) => q.module !== module);
+      rt.store.write(state);
+      const at = new Date().toISOString();
+      rt.store.append({
+        id: randomUUID(),
+        ring: state.ring,
+        module,
+        op: 'retry',
+        to: cleared.map((q) => q.version).join(', '),
+        actor: rt.actor,
+        startedAt: at,
+        finishedAt: at,
+        outcome: 'succeeded',
+      });
+    }
+    if (ctx.json) ctx.io.out(json({ ok: true, module, cleared }));
+    else if (cleared.length === 0) ctx.io.out(`${module} is not quarantined\n`);
+    else
+      ctx.io.out(
+        `cleared the quarantine of ${module} ${cleared.map((q) => q.version).join(', ')}: the next apply will try it again\n`,
+      );
+    return ExitCode.Ok;
+  } finally {
+    writer.release();
+  }
+}

@@ -1,0 +1,106 @@
+// Shared runner of the imperative commands (install, upgrade, rollback): same locking, recovery and engine as apply.
+import { applyPlan, recover } from '../apply/engine.js';
+import {
+  findPin,
+  type ImperativeOp,
+  imperativeAction,
+  type PinSource,
+  rollbackTarget,
+  singleModule,
+} from '../apply/imperative.js';
+import { InputError } from '../errors.js';
+import type { LockEntry } from '../model/types.js';
+import { acquireWriterLock } from '../state/writer-lock.js';
+import { exitFor, printResults, progress } from './commands/apply.js';
+import { msOpt } from './commands/plan.js';
+import { openWorkspace, stringOpt } from './common.js';
+import { json } from './output.js';
+import { resolveRuntime } from './runtime.js';
+import { resolveRegistry } from './runtime-registry.js';
+import type { CommandContext } from './spec.js';
+
+/** `orders@1.0.0` or `@acme/analytics@0.4.0` → [name, version]. */
+export function splitSpec(spec: string): [string, string | undefined] {
+  const at = spec.lastIndexOf('@');
+  return at > 0 ? [spec.slice(0, at), spec.slice(at + 1)] : [spec, undefined];
+}
+
+export async function runImperative(
+  ctx: CommandContext,
+  op: ImperativeOp,
+  module: string,
+  to: string | undefined,
+): Promise<number> {
+  const ws = openWorkspace(ctx);
+  const rt = resolveRuntime(ctx, ws);
+  const { registry, cache } = resolveRegistry(ctx, ws, rt);
+  const writer = await acquireWriterLock(
+    rt.store.dir,
+    `ringlock ${op} ${module}`,
+    msOpt(ctx, 'lock-timeout', 30_000),
+  );
+  try {
+    recover(rt, rt.actor);
+    const state = rt.store.read();
+    const ringName = stringOpt(ctx, 'ring') ?? state.ring ?? ws.trackingRing().name;
+    const ring = ws.ring(ringName);
+    const locks: PinSource[] = [];
+    for (const r of [ring, ...ws.rings.filter((x) => x.name !== ring.name)]) {
+      const l = ws.readLock(r.name);
+      if (l) locks.push({ ring: r.name, lock: l.lock });
+    }
+    const platform = locks.find((l) => l.ring === ring.name)?.lock.platform ?? ws.platformVersion;
+    let entry: LockEntry;
+    if (op === 'rollback') {
+      const back = rollbackTarget(state, rt.store.history(), module, to);
+      if (!back) {
+        throw new InputError(
+          'cli/no-rollback',
+          to
+            ? `${module} ${to} was never installed here`
+            : `${module} has no previous version on this target`,
+          {
+            expected: 'a version this target ran before (see "ringlock history <module>")',
+          },
+        );
+      }
+      entry = { version: back.version, sha256: back.sha256, integrity: back.integrity };
+    } else {
+      const pin = findPin(locks, module, to!);
+      if (!pin) {
+        throw new InputError(
+          'cli/not-pinned',
+          `${module} ${to} is not pinned in any ring lock, so nothing vouches for its content`,
+          {
+            expected: `a version a ring lock pins (publish it with "ringlock publish --ring ${ring.name}")`,
+          },
+        );
+      }
+      entry = pin.entry;
+    }
+    const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
+    const { plan, lock } = singleModule(ring.name, platform, action, entry);
+    const results = await applyPlan(
+      plan,
+      lock,
+      { target: rt.target, store: rt.store, registry, cache, onEvent: progress(ctx) },
+      {
+        ring: ring.name,
+        actor: rt.actor,
+        platform,
+        skipHooks: ctx.options['skip-hooks'] === true,
+        hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
+        health: rt.health,
+        keepVersions: rt.keepVersions,
+        concurrency: 1,
+        origin: 'imperative',
+      },
+    );
+    const code = exitFor(results);
+    if (ctx.json) ctx.io.out(json({ ok: code === 0, results }));
+    else printResults(ctx.io, results);
+    return code;
+  } finally {
+    writer.release();
+  }
+}

@@ -1,0 +1,60 @@
+// The artifact registry and download cache a command uses: ringlock.yaml, then RINGLOCK_REGISTRY, then --registry.
+import { isAbsolute, join, resolve } from 'node:path';
+import { ArtifactCache } from '../artifacts/cache.js';
+import { createRegistry, registryFromUrl } from '../artifacts/registry/index.js';
+import type { ArtifactRegistry } from '../artifacts/registry/types.js';
+import { InputError } from '../errors.js';
+import { parseDuration } from '../model/duration.js';
+import type { Workspace } from '../model/workspace.js';
+import { pick, type Runtime } from './runtime.js';
+import type { CommandContext } from './spec.js';
+
+export function resolveRegistry(
+  ctx: CommandContext,
+  ws: Workspace | undefined,
+  rt: Runtime,
+): { registry: ArtifactRegistry; cache: ArtifactCache } {
+  const cfg = ws?.cfg.config;
+  const base = ws?.root ?? ctx.cwd;
+  const rel = (p: string, from: string) => (isAbsolute(p) ? p : resolve(from, p));
+  const r = (cfg?.registry ?? {}) as {
+    type?: 'file' | 'http';
+    path?: string;
+    url?: string;
+    tokenEnv?: string;
+    timeout?: string;
+    retries?: number;
+    cacheDir?: string;
+  };
+  const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
+  let registry: ArtifactRegistry;
+  if (registryFlag !== undefined) {
+    try {
+      registry = registryFromUrl(
+        registryFlag.includes('://') || isAbsolute(registryFlag)
+          ? registryFlag
+          : resolve(ctx.cwd, registryFlag),
+      );
+    } catch (e) {
+      throw new InputError('cli/registry', `--registry ${registryFlag}: ${(e as Error).message}`, {
+        expected: 'a directory, file:///… or https://…',
+      });
+    }
+  } else {
+    registry = createRegistry(
+      {
+        type: r.type ?? 'file',
+        path: r.path ?? '.ringlock/registry',
+        url: r.url,
+        tokenEnv: r.tokenEnv,
+        timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
+        retries: r.retries,
+      },
+      base,
+    );
+  }
+  return {
+    registry,
+    cache: new ArtifactCache(r.cacheDir ? rel(r.cacheDir, base) : join(rt.store.dir, 'cache')),
+  };
+}

@@ -1,0 +1,94 @@
+// A plan for people (a table and a summary line) and for machines (`--json`).
+import { type Io, paint, type Style, table } from '../cli/output.js';
+import type { ActionKind, Plan, PlanAction } from './types.js';
+
+export interface FormatPlanOptions {
+  /** List unchanged modules too instead of counting them. */
+  verbose?: boolean;
+}
+
+export type PlanSummary = Record<ActionKind, number>;
+
+const STYLE: Record<ActionKind, Style> = {
+  install: 'green',
+  upgrade: 'green',
+  rollback: 'yellow',
+  reinstall: 'yellow',
+  remove: 'red',
+  blocked: 'red',
+  noop: 'dim',
+};
+
+export function summarize(plan: Plan): PlanSummary {
+  const s: PlanSummary = {
+    install: 0,
+    upgrade: 0,
+    rollback: 0,
+    reinstall: 0,
+    remove: 0,
+    blocked: 0,
+    noop: 0,
+  };
+  for (const a of plan.actions) s[a.kind]++;
+  return s;
+}
+
+/** "3 to install, 1 to upgrade, 1 blocked, 20 unchanged"; modules kept only because prune is off are counted apart. */
+export function summaryLine(plan: Plan): string {
+  const s = summarize(plan);
+  const kept = plan.actions.filter((a) => a.kind === 'noop' && a.unmanaged).length;
+  const parts: string[] = [];
+  if (s.install) parts.push(`${s.install} to install`);
+  if (s.upgrade) parts.push(`${s.upgrade} to upgrade`);
+  if (s.rollback) parts.push(`${s.rollback} to roll back`);
+  if (s.reinstall) parts.push(`${s.reinstall} to reinstall`);
+  if (s.remove) parts.push(`${s.remove} to remove`);
+  if (s.blocked) parts.push(`${s.blocked} blocked`);
+  if (s.noop - kept) parts.push(`${s.noop - kept} unchanged`);
+  if (kept) parts.push(`${kept} not in the lock (kept: prune is off)`);
+  return parts.length > 0
+    ? parts.join(', ')
+    : 'nothing to do: the lock names no modules and none are deployed';
+}
+
+function detail(a: PlanAction): string {
+  return [a.reason, ...(a.notes ?? [])].filter((x) => x !== undefined).join('; ');
+}
+
+export function formatPlan(plan: Plan, io: Pick<Io, 'color'>, opts: FormatPlanOptions = {}): string {
+  let out = `Plan for ring ${plan.ring} (platform ${plan.platform})\n`;
+  for (const w of plan.warnings ?? []) out += `${paint(io, 'yellow', 'warning')}: ${w}\n`;
+  const shown = opts.verbose ? plan.actions : plan.actions.filter((a) => a.kind !== 'noop');
+  const hidden = plan.actions.length - shown.length;
+  if (shown.length > 0) {
+    const rows = shown.map((a) => [
+      a.module,
+      paint(io, STYLE[a.kind], a.kind),
+      a.from ?? '-',
+      a.to ?? '-',
+      a.kind === 'noop' && detail(a) !== '' ? paint(io, 'dim', detail(a)) : detail(a),
+    ]);
+    out += table(['MODULE', 'ACTION', 'FROM', 'TO', 'DETAIL'], rows, io);
+  }
+  if (hidden > 0)
+    out += `${paint(io, 'dim', `${hidden} unchanged module${hidden === 1 ? '' : 's'} not listed (--verbose lists them)`)}\n`;
+  out += `${summaryLine(plan)}\n`;
+  return out;
+}
+
+/** The plan as `--json` prints it: the actions in order, the counts, and any warnings. */
+export function planToJson(plan: Plan): {
+  ring: string;
+  platform: string;
+  summary: PlanSummary;
+  actions: PlanAction[];
+  warnings: string[];
+} {
+  return {
+    ring: plan.ring,
+    platform: plan.platform,
+    summary: summarize(plan),
+    actions: plan.actions.map((a) => ({ ...a })),
+    warnings: [...(plan.warnings ?? [])],
+  };
+}

@@ -1,0 +1,149 @@
+// The built-in state store: files under <target>/.ringlock/. state.json is replaced atomically; history.jsonl is
+// append-only (one JSON record per line, fsynced); journal.json holds the intent of the one operation in flight.
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { InputError, isErrnoException } from '../errors.js';
+import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { type DeployedState, emptyState } from './types.js';
+
+export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped';
+
+/** One audit record per operation. */
+export interface HistoryRecord {
+  id: string;
+  ring?: string;
+  module: string;
+  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover';
+  from?: string;
+  to?: string;
+  integrity?: string;
+  sha256?: string;
+  source?: string;
+  size?: number;
+  actor: string;
+  lockCommit?: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: Outcome;
+  error?: string;
+}
+
+/** The intent of an operation, written before the active version is switched and removed once it is recorded. */
+export interface JournalEntry {
+  id: string;
+  module: string;
+  /** Store dir (relative to the target) active before the switch; undefined for a first install. */
+  from?: string;
+  /** Store dir being switched in; undefined for a removal. */
+  to?: string;
+  /** The state to write once the operation has succeeded, and the history record to append. */
+  record: HistoryRecord;
+  next: DeployedState;
+}
+
+export interface StateStore {
+  readonly dir: string;
+  read(): DeployedState;
+  write(state: DeployedState): void;
+  append(record: HistoryRecord): void;
+  history(): HistoryRecord[];
+  readJournal(): JournalEntry | undefined;
+  writeJournal(entry: JournalEntry): void;
+  clearJournal(): void;
+}
+
+export class FileStateStore implements StateStore {
+  readonly dir: string;
+
+  constructor(dir: string) {
+    this.dir = dir;
+  }
+
+  private path(name: string): string {
+    return join(this.dir, name);
+  }
+
+  read(): DeployedState {
+    const file = this.path('state.json');
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (e) {
+      if (isErrnoException(e) && e.code === 'ENOENT') return emptyState();
+      throw e;
+    }
+    try {
+      const s = JSON.parse(text) as DeployedState;
+      if (s.stateVersion !== 1 || typeof s.modules !== 'object' || !Array.isArray(s.quarantine))
+        throw new Error('bad shape');
+      return s;
+    } catch (cause) {
+      throw new InputError('state/corrupt', 'the deployed state is not a ringlock state file', {
+        file,
+        cause,
+      });
+    }
+  }
+
+  write(state: DeployedState): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(this.path('state.json'), `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  append(record: HistoryRecord): void {
+    mkdirSync(this.dir, { recursive: true });
+    const file = this.path('history.jsonl');
+    appendFileSync(file, `${JSON.stringify(record)}\n`);
+    const fd = openSync(file, 'r');
+    try {
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+  }
+
+  /** Every complete record; a torn last line (a crash mid-append) is ignored. */
+  history(): HistoryRecord[] {
+    const file = this.path('history.jsonl');
+    if (!existsSync(file)) return [];
+    const out: HistoryRecord[] = [];
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      if (line.trim() === '') continue;
+      try {
+        out.push(JSON.parse(line) as HistoryRecord);
+      } catch {
+        // A torn write: skipped, never fatal.
+      }
+    }
+    return out;
+  }
+
+  readJournal(): JournalEntry | undefined {
+    const file = this.path('journal.json');
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as JournalEntry;
+    } catch (e) {
+      if (isErrnoException(e) && e.code === 'ENOENT') return undefined;
+      // A journal is written atomically, so a bad one was not written by us.
+      throw new InputError('state/corrupt', 'the operation journal cannot be read', { file, cause: e });
+    }
+  }
+
+  writeJournal(entry: JournalEntry): void {
+    mkdirSync(this.dir, { recursive: true });
+    writeFileAtomic(this.path('journal.json'), JSON.stringify(entry));
+  }
+
+  clearJournal(): void {
+    rmSync(this.path('journal.json'), { force: true });
+  }
+}
