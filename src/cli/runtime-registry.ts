@@ -3,7 +3,6 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactCache } from '../artifacts/cache.js';
 import { createRegistry, registryFromUrl } from '../artifacts/registry/index.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
-import { InputError } from '../errors.js';
 import { parseDuration } from '../model/duration.js';
 import type { Workspace } from '../model/workspace.js';
 import { pick, type Runtime } from './runtime.js';
@@ -29,17 +28,7 @@ export function resolveRegistry(
   const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
   let registry: ArtifactRegistry;
   if (registryFlag !== undefined) {
-    try {
-      registry = registryFromUrl(
-        registryFlag.includes('://') || isAbsolute(registryFlag)
-          ? registryFlag
-          : resolve(ctx.cwd, registryFlag),
-      );
-    } catch (e) {
-      throw new InputError('cli/registry', `--registry ${registryFlag}: ${(e as Error).message}`, {
-        expected: 'a directory, file:///… or https://…',
-      });
-    }
+    registry = registryFromUrl(registryFlag, ctx.cwd);
   } else {
     registry = createRegistry(
       {
