@@ -1,5 +1,5 @@
 // ringlock pack: a module directory → <out>/<name>-<version>.tgz, its .sha256 sidecar and MANIFEST.json.
-import { relative, resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { packModule } from '../../artifacts/pack.js';
 import { ExitCode } from '../../errors.js';
 import { stringOpt } from '../common.js';
@@ -15,7 +15,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const r = await packModule(resolve(ctx.cwd, arg), resolve(ctx.cwd, out), {
     display: arg.replace(/\/+$/, '') || '.',
   });
-  const shown = (p: string) => relative(ctx.cwd, p) || '.';
+  // Paths as the user gave --out: relative to the working directory unless it was absolute.
+  const shown = (p: string) => (isAbsolute(out) ? p : relative(ctx.cwd, p));
   const m = r.manifest;
   if (ctx.json) {
     ctx.io.out(
