@@ -1,11 +1,13 @@
 // Writes a file so that readers see the old bytes or the new bytes, never a mix: temp file, fsync, rename, fsync dir.
+
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { InputError, isErrnoException } from '../errors.js';
+import { InputError, isErrnoException, OperationFailed } from '../errors.js';
 
 export function writeFileAtomic(path: string, data: string | Buffer, display = path): void {
   const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${Date.now().toString(36)}.tmp`);
+  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {
     mkdirSync(dir, { recursive: true });
@@ -24,16 +26,21 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
     } catch {
       // The temp file was never created (its directory is not one).
     }
-    throw new InputError(
-      'file/write',
-      isErrnoException(e) && (e.code === 'ENOTDIR' || e.code === 'EEXIST')
-        ? 'cannot write: a parent path is a file, not a directory'
-        : `cannot write (${isErrnoException(e) ? e.code : String(e)})`,
-      {
+    const code = isErrnoException(e) ? e.code : undefined;
+    if (code === 'ENOTDIR' || code === 'EEXIST') {
+      throw new InputError('file/write', 'cannot write: a parent path is a file, not a directory', {
         file: display,
         cause: e,
-      },
-    );
+      });
+    }
+    if (code === 'EACCES' || code === 'EPERM' || code === 'EROFS' || code === 'EISDIR') {
+      throw new InputError('file/write', `cannot write (${code})`, { file: display, cause: e });
+    }
+    // ENOSPC, EIO: the machine failed, not the input.
+    throw new OperationFailed('file/write', `cannot write (${code ?? String(e)})`, {
+      file: display,
+      cause: e,
+    });
   }
   try {
     const dfd = openSync(dir, 'r');

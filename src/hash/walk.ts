@@ -56,7 +56,7 @@ export function walkTree(root: string, display: string): WalkEntry[] {
       }
       if (ex.excluded(rel, false)) continue;
       if (d.isSymbolicLink()) {
-        out.push(symlinkEntry(abs, rel, fail));
+        out.push({ ...symlinkEntry(abs, rel, fail), shown: `${display}/${rel}` });
       } else if (d.isFile()) {
         out.push({ path: rel, abs, shown: `${display}/${rel}`, kind: 'file' });
       } else {
