@@ -221,14 +221,19 @@ async function applyOne(
   try {
     if (a.kind === 'remove') return result(await removeModule(a, state, current, base, deps));
     const entry = lockEntry(lock, a.module)!;
-    const rel = target.storeDirFor(a.module, entry.version, entry.sha256);
+    const rel = await ensureStored(
+      a,
+      entry,
+      target.storeDirFor(a.module, entry.version, entry.sha256),
+      deps,
+      download,
+    );
     Object.assign(base, {
       integrity: entry.integrity,
       sha256: entry.sha256,
       source: rel,
       size: entry.size_bytes,
     });
-    await ensureStored(a, entry, rel, deps, download);
     const storeAbs = target.abs(rel);
     const manifest = readManifest(join(storeAbs, MANIFEST_FILE), `${rel}/${MANIFEST_FILE}`).manifest;
     const constraint = manifest.compatibility?.platform;
@@ -325,14 +330,17 @@ async function applyOne(
 async function ensureStored(
   a: PlanAction,
   entry: LockEntry,
-  rel: string,
+  preferred: string,
   deps: EngineDeps,
   download: () => Promise<string>,
-) {
+): Promise<string> {
   const { target } = deps;
-  if (target.hasStore(rel) && a.kind !== 'reinstall') {
-    const h = await hashTree(target.abs(rel), rel);
-    if (h.digest === entry.sha256) return;
+  let rel = preferred;
+  if (target.hasStore(rel)) {
+    const h = a.kind === 'reinstall' ? undefined : await hashTree(target.abs(rel), rel);
+    if (h?.digest === entry.sha256) return rel;
+    // The tree there is damaged (drift) and may be the active one: never touch it, extract beside it under a new name.
+    rel = `${preferred}.${randomUUID().slice(0, 8)}`;
   }
   deps.onEvent?.({ type: 'step', module: a.module, step: 'fetch' });
   const artifact = await download();
@@ -361,6 +369,7 @@ async function ensureStored(
   }
   target.commitToStore(staging, rel);
   crashPoint('after-store');
+  return rel;
 }
 
 function autoRollback(
