@@ -73,12 +73,30 @@ export function recover(
   actor: string,
 ): HistoryRecord | undefined {
   const { target, store } = deps;
+  store.removeStaleTemps();
   const j = store.readJournal();
   let record: HistoryRecord | undefined;
   if (j) {
     const state = store.read();
     const recorded = state.modules[j.module]?.active.storeDir;
-    if (recorded === j.to) {
+    if (j.phase === 'installing') {
+      // Stopped before the switch: nothing on the active side changed; the link is put back only to be certain.
+      target.activate(j.module, recorded);
+      record = {
+        id: randomUUID(),
+        ring: j.record.ring,
+        module: j.module,
+        op: 'recover',
+        from: j.record.to,
+        to: state.modules[j.module]?.active.version,
+        actor,
+        startedAt: now(),
+        finishedAt: now(),
+        outcome: 'recovered',
+        error: `interrupted during ${j.record.op} before the switch (the process stopped); ${state.modules[j.module]?.active.version ?? 'no version'} stays`,
+      };
+      store.append(record);
+    } else if (recorded === j.to) {
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
@@ -221,6 +239,15 @@ async function applyOne(
   try {
     if (a.kind === 'remove') return result(await removeModule(a, state, current, base, deps));
     const entry = lockEntry(lock, a.module)!;
+    // Visible as "installing" (ringlock list) and recoverable from here on.
+    store.writeJournal({
+      id: base.id,
+      phase: 'installing',
+      module: a.module,
+      from: current?.active.storeDir,
+      record: base,
+      next: state,
+    });
     const rel = await ensureStored(
       a,
       entry,
@@ -271,7 +298,8 @@ async function applyOne(
     const next = withModule(state, {
       name: a.module,
       active: installed,
-      previous: current && current.active.storeDir !== rel ? current.active : current?.previous,
+      // A reinstall (same version) keeps the version before it as the one to roll back to.
+      previous: current && current.active.version !== entry.version ? current.active : current?.previous,
       status: 'active',
       since: now(),
       origin: opts.origin ?? 'lock',
@@ -281,6 +309,7 @@ async function applyOne(
     const record: HistoryRecord = { ...base, finishedAt: startedAt };
     store.writeJournal({
       id: record.id,
+      phase: 'switching',
       module: a.module,
       from: current?.active.storeDir,
       to: rel,
@@ -308,14 +337,30 @@ async function applyOne(
     store.append(record);
     crashPoint('after-history');
     store.clearJournal();
-    target.prune(a.module, opts.keepVersions, [rel, current?.active.storeDir]);
+    // A reinstall replaced a damaged tree: nothing links to it any more.
+    if (
+      a.kind === 'reinstall' &&
+      current &&
+      current.active.storeDir !== rel &&
+      target.hasStore(current.active.storeDir)
+    ) {
+      target.trash(target.abs(current.active.storeDir));
+    }
+    target.prune(a.module, opts.keepVersions, [
+      rel,
+      current?.active.storeDir,
+      next.modules[a.module]?.previous?.storeDir,
+    ]);
     return result('succeeded');
   } catch (e) {
     const err =
       e instanceof RinglockError
         ? e
         : new OperationFailed('apply/failed', e instanceof Error ? e.message : String(e), { cause: e });
-    // Nothing was switched (every failure before the switch lands here): the old version stays active.
+    // Nothing was switched (every failure before the switch lands here): the old version stays active. Should the
+    // failure have come after a switch, the link goes back to what the state records.
+    if (store.readJournal()?.phase === 'switching') target.activate(a.module, current?.active.storeDir);
+    store.clearJournal();
     const s = store.read();
     if (s.modules[a.module]) {
       s.modules[a.module] = { ...s.modules[a.module]!, status: 'failed', lastError: err.message };
@@ -335,13 +380,14 @@ async function ensureStored(
   download: () => Promise<string>,
 ): Promise<string> {
   const { target } = deps;
-  let rel = preferred;
-  if (target.hasStore(rel)) {
-    const h = a.kind === 'reinstall' ? undefined : await hashTree(target.abs(rel), rel);
+  // The canonical dir, and copies made beside a damaged one: the first that still hashes right is used, so a tree
+  // that is already here is never downloaded again (a rollback, a link switched by hand).
+  for (const rel of target.storeCandidates(preferred)) {
+    const h = await hashTree(target.abs(rel), rel).catch(() => undefined);
     if (h?.digest === entry.sha256) return rel;
-    // The tree there is damaged (drift) and may be the active one: never touch it, extract beside it under a new name.
-    rel = `${preferred}.${randomUUID().slice(0, 8)}`;
   }
+  // The canonical tree may be there but damaged, and may be the active one: never touch it, extract beside it.
+  const rel = target.hasStore(preferred) ? `${preferred}.${randomUUID().slice(0, 8)}` : preferred;
   deps.onEvent?.({ type: 'step', module: a.module, step: 'fetch' });
   const artifact = await download();
   crashPoint('after-fetch');
@@ -427,6 +473,7 @@ async function removeModule(
   const record: HistoryRecord = { ...base, op: 'remove', to: undefined, finishedAt: now() };
   store.writeJournal({
     id: record.id,
+    phase: 'switching',
     module: a.module,
     from: current.active.storeDir,
     to: undefined,

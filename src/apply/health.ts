@@ -44,11 +44,11 @@ export function healthSpecFor(
   return undefined;
 }
 
-function probeUrl(url: string, expect?: number): Promise<string | undefined> {
+function probeUrl(url: string, expect: number | undefined, deadlineMs: number): Promise<string | undefined> {
   return new Promise((resolve) => {
     const req = (url.startsWith('https:') ? httpsRequest : httpRequest)(
       url,
-      { method: 'GET', timeout: REQUEST_DEADLINE_MS },
+      { method: 'GET', timeout: deadlineMs },
       (res) => {
         res.resume();
         const code = res.statusCode ?? 0;
@@ -56,7 +56,10 @@ function probeUrl(url: string, expect?: number): Promise<string | undefined> {
         resolve(ok ? undefined : `HTTP ${code}`);
       },
     );
-    req.on('timeout', () => req.destroy(new Error(`no answer within ${REQUEST_DEADLINE_MS} ms`)));
+    // A whole-request deadline, not only the socket's idle timeout: a server that trickles bytes is unhealthy too.
+    const timer = setTimeout(() => req.destroy(new Error(`no answer within ${deadlineMs} ms`)), deadlineMs);
+    req.on('close', () => clearTimeout(timer));
+    req.on('timeout', () => req.destroy(new Error(`no answer within ${deadlineMs} ms`)));
     req.on('error', (e) => resolve(e.message));
     req.end();
   });
@@ -90,7 +93,7 @@ export async function waitHealthy(
     attempts++;
     const left = Math.max(1, deadline - Date.now());
     reason = spec.url
-      ? await probeUrl(spec.url, spec.expectStatus)
+      ? await probeUrl(spec.url, spec.expectStatus, Math.min(left, REQUEST_DEADLINE_MS))
       : await probeCommand(spec.command!, cwd, Math.min(left, REQUEST_DEADLINE_MS));
     if (reason === undefined) return { healthy: true, attempts };
     if (Date.now() + spec.intervalMs > deadline || signal?.aborted) {

@@ -24,6 +24,21 @@ export interface HookResult {
 
 const TAIL = 4000;
 
+/** Process groups of the hooks running now, so a stopping ringlock can take them down with it. */
+const running = new Set<number>();
+
+/** Kills every running hook's process group (on SIGTERM/SIGINT: a hook must not outlive the apply that started it). */
+export function killRunningHooks(): void {
+  for (const pgid of running) {
+    try {
+      process.kill(-pgid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  running.clear();
+}
+
 /** Runs `hook` of the manifest if it has one. A non-zero exit, a signal or the timeout throws OperationFailed. */
 export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: number): Promise<HookResult> {
   const command: Command | undefined = ctx.manifest.lifecycle?.[hook];
@@ -47,6 +62,7 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
+    if (child.pid !== undefined) running.add(child.pid);
     let output = '';
     const keep = (b: Buffer) => {
       output = (output + b.toString('utf8')).slice(-TAIL);
@@ -68,10 +84,15 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
     const what = `${hook} of ${ctx.module} ${ctx.toVersion}${shell ? '' : ` (${file})`}`;
     child.on('error', (e) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
       reject(new OperationFailed('hook/failed', `${what} could not start: ${e.message}`, { cause: e }));
     });
-    child.on('close', (code, signal) => {
+    // 'exit', not 'close': a hook that starts a background service which keeps the pipes open has still finished.
+    child.on('exit', (code, signal) => {
       clearTimeout(timer);
+      if (child.pid !== undefined) running.delete(child.pid);
+      child.stdout.destroy();
+      child.stderr.destroy();
       const durationMs = Date.now() - started;
       if (timedOut) {
         reject(

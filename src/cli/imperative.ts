@@ -17,6 +17,7 @@ import { openWorkspace, stringOpt } from './common.js';
 import { json } from './output.js';
 import { resolveRuntime } from './runtime.js';
 import { resolveRegistry } from './runtime-registry.js';
+import { onStop } from './signals.js';
 import type { CommandContext } from './spec.js';
 
 /** `orders@1.0.0` or `@acme/analytics@0.4.0` → [name, version]. */
@@ -39,6 +40,7 @@ export async function runImperative(
     `ringlock ${op} ${module}`,
     msOpt(ctx, 'lock-timeout', 30_000),
   );
+  const stopHandlers = onStop(() => writer.release());
   try {
     recover(rt, rt.actor);
     const state = rt.store.read();
@@ -101,6 +103,7 @@ export async function runImperative(
     else printResults(ctx.io, results);
     return code;
   } finally {
+    stopHandlers();
     writer.release();
   }
 }

@@ -7,6 +7,7 @@ import {
   fsyncSync,
   mkdirSync,
   openSync,
+  readdirSync,
   readFileSync,
   rmSync,
 } from 'node:fs';
@@ -40,6 +41,8 @@ export interface HistoryRecord {
 /** The intent of an operation, written before the active version is switched and removed once it is recorded. */
 export interface JournalEntry {
   id: string;
+  /** `installing`: work on the module has started, nothing is switched yet. `switching`: the switch may have happened. */
+  phase: 'installing' | 'switching';
   module: string;
   /** Store dir (relative to the target) active before the switch; undefined for a first install. */
   from?: string;
@@ -59,6 +62,7 @@ export interface StateStore {
   readJournal(): JournalEntry | undefined;
   writeJournal(entry: JournalEntry): void;
   clearJournal(): void;
+  removeStaleTemps(): void;
 }
 
 export class FileStateStore implements StateStore {
@@ -145,5 +149,17 @@ export class FileStateStore implements StateStore {
 
   clearJournal(): void {
     rmSync(this.path('journal.json'), { force: true });
+  }
+
+  /** Removes temp files of atomic writes a killed process left behind (call while holding the writer lock). */
+  removeStaleTemps(): void {
+    let names: string[];
+    try {
+      names = readdirSync(this.dir);
+    } catch {
+      return;
+    }
+    for (const n of names)
+      if (/^\.(state|journal)\.json\..+\.tmp$/.test(n)) rmSync(this.path(n), { force: true });
   }
 }

@@ -80,6 +80,22 @@ export class FilesystemTarget {
     return join(dir, `${label.replace(/[^a-zA-Z0-9._-]/g, '_')}-${rand()}`);
   }
 
+  /** `rel` and the repair copies beside it (`rel.<id>`) that exist, canonical first. */
+  storeCandidates(rel: string): string[] {
+    const dir = dirname(this.abs(rel));
+    const base = rel.split('/').pop()!;
+    let names: string[] = [];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return [];
+    }
+    const out = names.includes(base) ? [rel] : [];
+    const prefix = rel.slice(0, rel.length - base.length);
+    for (const n of names.sort()) if (n.startsWith(`${base}.`)) out.push(`${prefix}${n}`);
+    return out;
+  }
+
   hasStore(rel: string): boolean {
     return existsSync(this.abs(rel));
   }
@@ -145,9 +161,20 @@ export class FilesystemTarget {
     renameSync(p, join(dir, `${p.split(sep).pop()}-${rand()}`));
   }
 
-  /** Deletes trashed trees and abandoned staging dirs. */
+  /** Deletes trashed trees, abandoned staging dirs, and temp links a killed switch left beside the module links. */
   emptyTrash(): void {
     for (const d of ['trash', 'staging']) rmSync(join(this.stateDir, d), { recursive: true, force: true });
+    const dirs = [this.root];
+    try {
+      for (const n of readdirSync(this.root)) if (n.startsWith('@')) dirs.push(join(this.root, n));
+    } catch {
+      return;
+    }
+    for (const dir of dirs) {
+      for (const n of readdirSync(dir)) {
+        if (/^\..+\.rl-[0-9a-f]{12}$/.test(n) && isLink(join(dir, n))) unlinkSync(join(dir, n));
+      }
+    }
   }
 
   /** Keeps the newest `keep` store versions of a module, and always those in `protect` (active, previous). */

@@ -8,6 +8,7 @@ import { openWorkspace, ringFromOption, stringOpt } from '../common.js';
 import { type Io, json, paint, table } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
+import { onStop } from '../signals.js';
 import type { CommandContext } from '../spec.js';
 import { computePlan, intOpt, msOpt } from './plan.js';
 
@@ -37,6 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const writer = dryRun
     ? undefined
     : await acquireWriterLock(rt.store.dir, `ringlock apply --ring ${ring.name}`, lockTimeoutMs);
+  const stopHandlers = writer ? onStop(() => writer.release()) : undefined;
   try {
     const recovered = dryRun ? undefined : recover(rt, rt.actor);
     if (recovered && !ctx.json)
@@ -72,6 +74,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     else printResults(ctx.io, results);
     return code;
   } finally {
+    stopHandlers?.();
     writer?.release();
   }
 }

@@ -9,7 +9,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   const ws = maybeWorkspace(ctx, (cwd) => Workspace.open(cwd));
   const rt = resolveRuntime(ctx, ws);
   const state = rt.store.read();
-  const modules = Object.values(state.modules).sort((a, b) => (a.name < b.name ? -1 : 1));
+  // An operation in flight (or cut short, until the next run recovers it) shows as installing.
+  const j = rt.store.readJournal();
+  const modules = Object.values(state.modules)
+    .map((m) => (j?.module === m.name ? { ...m, status: 'installing' as const } : m))
+    .sort((a, b) => (a.name < b.name ? -1 : 1));
+  const installing =
+    j && !state.modules[j.module]
+      ? { module: j.module, version: j.record.to ?? null, status: 'installing' }
+      : null;
   if (ctx.json) {
     ctx.io.out(
       json({
@@ -18,6 +26,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         ring: state.ring ?? null,
         lockCommit: state.lockCommit ?? null,
         modules,
+        installing,
         quarantine: state.quarantine,
       }),
     );
@@ -25,6 +34,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   }
   const io = ctx.io;
   io.out(`target ${rt.target.root}${state.ring ? ` (ring ${state.ring})` : ''}\n\n`);
+  if (installing) io.out(`${installing.module} ${installing.version ?? ''}: installing\n`);
   if (modules.length === 0) io.out('nothing deployed\n');
   else {
     const status = (s: string) =>
