@@ -19,7 +19,7 @@ import type { DeployedModule, DeployedState, InstalledVersion } from '../state/t
 import type { FilesystemTarget } from '../targets/filesystem.js';
 import { crashPoint } from './crash.js';
 import { healthSpecFor, waitHealthy } from './health.js';
-import { hookFor, runHook } from './hooks.js';
+import { hookFor, killOrphanHook, runHook } from './hooks.js';
 
 export interface EngineDeps {
   target: FilesystemTarget;
@@ -77,7 +77,16 @@ export function recover(
   const j = store.readJournal();
   let record: HistoryRecord | undefined;
   if (j) {
+    if (j.hookPgid !== undefined) killOrphanHook(j.hookPgid, j.id);
     const state = store.read();
+    if (
+      j.quarantine &&
+      !state.quarantine.some((q) => q.module === j.quarantine!.module && q.version === j.quarantine!.version)
+    ) {
+      // The new version had failed its health check when the process stopped: keep it from going live again.
+      state.quarantine.push(j.quarantine);
+      store.write(state);
+    }
     const recorded = state.modules[j.module]?.active.storeDir;
     if (j.phase === 'installing') {
       // Stopped before the switch: nothing on the active side changed; the link is put back only to be certain.
@@ -282,6 +291,11 @@ async function applyOne(
           toVersion: entry.version,
           sourcePath: storeAbs,
           manifest,
+          operationId: base.id,
+          onSpawn: (pgid) => {
+            const j = store.readJournal();
+            if (j) store.writeJournal({ ...j, hookPgid: pgid });
+          },
         },
         opts.hookTimeoutMs,
       );
@@ -429,6 +443,16 @@ function autoRollback(
 ): Outcome {
   const { target, store } = deps;
   deps.onEvent?.({ type: 'step', module: a.module, step: 'rollback' });
+  const quarantine = {
+    module: a.module,
+    version: failed.version,
+    integrity: failed.integrity,
+    sha256: failed.sha256,
+    reason: `health check failed: ${reason}`,
+    at: now(),
+  };
+  const j = store.readJournal();
+  if (j) store.writeJournal({ ...j, quarantine });
   target.activate(a.module, current?.active.storeDir);
   crashPoint('after-auto-rollback');
   const next: DeployedState = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
@@ -440,14 +464,7 @@ function autoRollback(
     };
   else delete next.modules[a.module];
   next.quarantine = next.quarantine.filter((q) => !(q.module === a.module && q.version === failed.version));
-  next.quarantine.push({
-    module: a.module,
-    version: failed.version,
-    integrity: failed.integrity,
-    sha256: failed.sha256,
-    reason: `health check failed: ${reason}`,
-    at: now(),
-  });
+  next.quarantine.push(quarantine);
   store.write(next);
   store.append({
     ...base,

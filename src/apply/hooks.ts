@@ -1,5 +1,6 @@
 // Lifecycle hooks from module.json, run as child processes with the operation's context as JSON on stdin and as env vars.
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { OperationFailed } from '../errors.js';
 import type { Command, ModuleManifest } from '../model/types.js';
 
@@ -13,6 +14,10 @@ export interface HookContext {
   /** The new version's directory in the store: the hook's working directory. */
   sourcePath: string;
   manifest: ModuleManifest;
+  /** Id of the operation (journal and history), passed to the hook as RINGLOCK_OPERATION_ID. */
+  operationId?: string;
+  /** Called with the hook's process group id once it runs. */
+  onSpawn?: (pgid: number) => void;
 }
 
 export interface HookResult {
@@ -54,6 +59,7 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
     RINGLOCK_TO_VERSION: ctx.toVersion,
     RINGLOCK_SOURCE_PATH: ctx.sourcePath,
     RINGLOCK_HOOK: hook,
+    RINGLOCK_OPERATION_ID: ctx.operationId ?? '',
   };
   return new Promise((resolve, reject) => {
     const child = spawn(file, args, {
@@ -62,7 +68,10 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
       stdio: ['pipe', 'pipe', 'pipe'],
       detached: true,
     });
-    if (child.pid !== undefined) running.add(child.pid);
+    if (child.pid !== undefined) {
+      running.add(child.pid);
+      ctx.onSpawn?.(child.pid);
+    }
     let output = '';
     const keep = (b: Buffer) => {
       output = (output + b.toString('utf8')).slice(-TAIL);
@@ -80,7 +89,8 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
       }
     }, timeoutMs);
     child.stdin.on('error', () => {});
-    child.stdin.end(JSON.stringify({ ...ctx, hook }));
+    const { onSpawn: _onSpawn, ...context } = ctx;
+    child.stdin.end(JSON.stringify({ ...context, hook }));
     const what = `${hook} of ${ctx.module} ${ctx.toVersion}${shell ? '' : ` (${file})`}`;
     child.on('error', (e) => {
       clearTimeout(timer);
@@ -111,6 +121,26 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
       } else resolve({ ran: true, durationMs, output });
     });
   });
+}
+
+/**
+ * Stops the process group of a hook a killed ringlock left running — only when it is still that hook (its environment
+ * carries the operation id), never a process that happens to reuse the number.
+ */
+export function killOrphanHook(pgid: number, operationId: string): boolean {
+  let env: string;
+  try {
+    env = readFileSync(`/proc/${pgid}/environ`, 'latin1');
+  } catch {
+    return false;
+  }
+  if (!env.split('\0').includes(`RINGLOCK_OPERATION_ID=${operationId}`)) return false;
+  try {
+    process.kill(-pgid, 'SIGKILL');
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The hook for an operation: first install, upgrade (newer), downgrade (older), or reinstall (same version). */

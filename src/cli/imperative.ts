@@ -80,6 +80,12 @@ export async function runImperative(
       }
       entry = pin.entry;
     }
+    const q = state.quarantine.find((x) => x.module === module && x.version === entry.version);
+    if (q && ctx.options.force !== true) {
+      throw new InputError('cli/quarantined', `${module} ${entry.version} is quarantined here: ${q.reason}`, {
+        expected: `"ringlock retry ${module}" first, or --force`,
+      });
+    }
     const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
     const { plan, lock } = singleModule(ring.name, platform, action, entry);
     const results = await applyPlan(

@@ -302,7 +302,7 @@ export const COMMANDS: CommandSpec[] = [
     summary: "clear a module's quarantine",
     description:
       'A version that failed its health check is quarantined: plans show it blocked. retry clears that so the next apply tries it again.',
-    options: { ...RUNTIME },
+    options: { 'lock-timeout': WRITE['lock-timeout']!, ...RUNTIME },
     positionals: [{ name: 'module', required: true, description: 'the module' }],
     examples: ['ringlock retry orders'],
     load: () => import('./commands/retry.js'),

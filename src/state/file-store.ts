@@ -14,7 +14,7 @@ import {
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
-import { type DeployedState, emptyState } from './types.js';
+import { type DeployedState, emptyState, type QuarantineEntry } from './types.js';
 
 export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped';
 
@@ -51,6 +51,10 @@ export interface JournalEntry {
   /** The state to write once the operation has succeeded, and the history record to append. */
   record: HistoryRecord;
   next: DeployedState;
+  /** Set once the new version failed its health check: recovery must not lose the quarantine. */
+  quarantine?: QuarantineEntry;
+  /** Process group of the lifecycle hook running for this operation, so recovery can stop an orphan. */
+  hookPgid?: number;
 }
 
 export interface StateStore {
@@ -160,6 +164,7 @@ export class FileStateStore implements StateStore {
       return;
     }
     for (const n of names)
-      if (/^\.(state|journal)\.json\..+\.tmp$/.test(n)) rmSync(this.path(n), { force: true });
+      if (/^\.(state|journal)\.json\..+\.tmp$/.test(n) || /^lock\.\d+\.[0-9a-f]{8}$/.test(n))
+        rmSync(this.path(n), { force: true });
   }
 }

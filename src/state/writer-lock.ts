@@ -1,5 +1,6 @@
 // One writer per target: an exclusive lock file with the holder's pid and host; a holder that died on this host is stale.
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
@@ -24,6 +25,14 @@ function alive(pid: number): boolean {
   }
 }
 
+function ageMs(file: string): number {
+  try {
+    return Date.now() - statSync(file).mtimeMs;
+  } catch {
+    return 0;
+  }
+}
+
 function readHolder(file: string): LockHolder | undefined {
   try {
     return JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
@@ -43,10 +52,21 @@ export async function acquireWriterLock(
   const deadline = Date.now() + timeoutMs;
   const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
   for (;;) {
+    // The lock appears with its content in one step (link of a written temp file), so nobody ever reads it empty.
+    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, JSON.stringify(me), { mode: 0o644 });
+    let got = false;
     try {
-      const fd = openSync(file, 'wx', 0o644);
-      writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
+      linkSync(tmp, file);
+      got = true;
+    } catch (e) {
+      // ENOENT: recovery swept our temp file away between write and link; try again.
+      if (!(isErrnoException(e) && (e.code === 'EEXIST' || e.code === 'ENOENT'))) throw e;
+      if (e.code === 'ENOENT') continue;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+    if (got) {
       let released = false;
       return {
         release() {
@@ -55,22 +75,23 @@ export async function acquireWriterLock(
           if (readHolder(file)?.pid === process.pid) rmSync(file, { force: true });
         },
       };
-    } catch (e) {
-      if (!(isErrnoException(e) && e.code === 'EEXIST')) throw e;
     }
     const holder = readHolder(file);
     // A holder on this host whose process is gone left the lock behind (kill -9, power loss): take it over.
-    if (!holder || (holder.host === me.host && !alive(holder.pid))) {
+    // An unreadable lock (not written by this version) counts as stale once it is a minute old.
+    if ((!holder && ageMs(file) > 60_000) || (holder && holder.host === me.host && !alive(holder.pid))) {
       const again = readHolder(file);
       if (JSON.stringify(again) === JSON.stringify(holder)) rmSync(file, { force: true });
       continue;
     }
     if (Date.now() >= deadline) {
-      throw new InputError(
-        'target/locked',
-        `the target is locked by "${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.since})`,
-        { file, expected: 'one writer at a time: wait for it to finish, or raise --lock-timeout' },
-      );
+      const who = holder
+        ? `"${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
+        : 'an unreadable lock file';
+      throw new InputError('target/locked', `the target is locked by ${who}`, {
+        file,
+        expected: 'one writer at a time: wait for it to finish, or raise --lock-timeout',
+      });
     }
     await new Promise((r) => setTimeout(r, 100));
   }

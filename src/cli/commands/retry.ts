@@ -6,6 +6,7 @@ import { acquireWriterLock } from '../../state/writer-lock.js';
 import { json } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
+import { msOpt } from './plan.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const module = ctx.positionals[0]!;
@@ -13,7 +14,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     ctx,
     maybeWorkspace(ctx, (cwd) => Workspace.open(cwd)),
   );
-  const writer = await acquireWriterLock(rt.store.dir, `ringlock retry ${module}`, 30_000);
+  const writer = await acquireWriterLock(
+    rt.store.dir,
+    `ringlock retry ${module}`,
+    msOpt(ctx, 'lock-timeout', 30_000),
+  );
   try {
     const state = rt.store.read();
     const cleared = state.quarantine.filter((q) => q.module === module);
