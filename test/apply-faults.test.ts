@@ -424,6 +424,32 @@ describe.concurrent('one writer per target', () => {
     }
   });
 
+  it('a hook orphaned by kill -9 of its apply is stopped by the next run before it does anything', async (t) => {
+    const p = await slow(t);
+    const run = startCli(['apply', '--ring', RING, '--yes'], {
+      cwd: p.repo,
+      env: { RL_HOOK_OUT: p.out, RL_HOOK_SLOW: 'orders', RL_HOOK_SLEEP: '30' },
+    });
+    await waitFor('the slow hook to start', () => existsSync(join(p.out, 'orders.hook.pid')));
+    const hookPid = Number(readFileSync(join(p.out, 'orders.hook.pid'), 'utf8'));
+    run.child.kill('SIGKILL');
+    await run.done;
+    try {
+      expect(processAlive(hookPid), 'kill -9 cannot take the hook down: it is an orphan now').toBe(true);
+      const again = await p.apply();
+      expect(again.code, show(again)).toBe(0);
+      await waitFor('the orphaned hook to be gone', () => !processAlive(hookPid), 2000);
+      expect(p.history().some((h) => h.op === 'recover' && h.module === 'orders')).toBe(true);
+      await expectConsistent(p);
+    } finally {
+      try {
+        process.kill(-hookPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
   it('takes over a lock left by a process that died', async (t) => {
     const p = await slow(t);
     const dead = spawnSync('true');
