@@ -46,7 +46,13 @@ export interface EngineOptions {
   platform: string;
   skipHooks: boolean;
   hookTimeoutMs: number;
-  health: { baseUrl?: string; timeoutMs: number; intervalMs: number };
+  health: {
+    baseUrl?: string;
+    url?: string;
+    command?: string | string[];
+    timeoutMs: number;
+    intervalMs: number;
+  };
   keepVersions: number;
   /** Downloads that may run ahead of the module being applied. */
   concurrency: number;
@@ -209,7 +215,13 @@ export async function applyPlan(
 }
 
 export function refFor(module: string, e: LockEntry): ArtifactRef {
-  return { module, version: e.version, artifact: e.artifact, integrity: e.integrity ?? '' };
+  return {
+    module,
+    version: e.version,
+    artifact: e.artifact,
+    integrity: e.integrity ?? '',
+    size: e.artifact_size,
+  };
 }
 
 async function applyOne(

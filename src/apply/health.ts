@@ -25,7 +25,13 @@ const REQUEST_DEADLINE_MS = 5000;
 /** The check for a module: its own healthCheck, resolved against the base URL given by config or flag. Undefined: none. */
 export function healthSpecFor(
   manifest: ModuleManifest,
-  defaults: { baseUrl?: string; timeoutMs: number; intervalMs: number },
+  defaults: {
+    baseUrl?: string;
+    url?: string;
+    command?: string | string[];
+    timeoutMs: number;
+    intervalMs: number;
+  },
   parseMs: (d: string) => number,
 ): HealthSpec | undefined {
   const hc = manifest.healthCheck;
@@ -41,6 +47,9 @@ export function healthSpecFor(
       intervalMs,
     };
   }
+  // No check of its own that can run here (an http.path needs a base URL): the platform-wide one, if any.
+  if (defaults.command) return { command: defaults.command, timeoutMs, intervalMs };
+  if (defaults.url) return { url: defaults.url, timeoutMs, intervalMs };
   return undefined;
 }
 

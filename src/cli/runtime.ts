@@ -12,7 +12,13 @@ import type { CommandContext } from './spec.js';
 export interface Runtime {
   target: FilesystemTarget;
   store: FileStateStore;
-  health: { baseUrl?: string; timeoutMs: number; intervalMs: number };
+  health: {
+    baseUrl?: string;
+    url?: string;
+    command?: string | string[];
+    timeoutMs: number;
+    intervalMs: number;
+  };
   keepVersions: number;
   prune: boolean;
   actor: string;
@@ -44,7 +50,13 @@ export function resolveRuntime(ctx: CommandContext, ws: Workspace | undefined): 
   const s = (cfg?.state ?? {}) as { path?: string };
   const stateDir =
     stateFlag !== undefined ? rel(stateFlag, ctx.cwd) : s.path ? rel(s.path, base) : target.stateDir;
-  const h = (cfg?.health ?? {}) as { baseUrl?: string; timeout?: string; interval?: string };
+  const h = (cfg?.health ?? {}) as {
+    baseUrl?: string;
+    url?: string;
+    command?: string | string[];
+    timeout?: string;
+    interval?: string;
+  };
   const healthUrl = pick(ctx, 'health-url', 'RINGLOCK_HEALTH_URL') ?? h.baseUrl;
   if (healthUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(healthUrl)) {
     throw new InputError('cli/health-url', `--health-url ${healthUrl}: not an http(s) URL`, {
@@ -62,6 +74,8 @@ export function resolveRuntime(ctx: CommandContext, ws: Workspace | undefined): 
     store: new FileStateStore(stateDir),
     health: {
       baseUrl: healthUrl,
+      url: h.url,
+      command: h.command,
       timeoutMs: h.timeout ? parseDuration(h.timeout) : 60_000,
       intervalMs: h.interval ? parseDuration(h.interval) : 2_000,
     },

@@ -28,6 +28,8 @@ export interface LockEntry {
   source?: string;
   file_count?: number;
   size_bytes?: number;
+  /** Byte size of the published artifact: checked with its integrity before anything is extracted. */
+  artifact_size?: number;
   compatibility?: { platform?: string };
   dependencies?: Record<string, string>;
 }

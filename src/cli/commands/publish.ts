@@ -75,7 +75,12 @@ export async function run(ctx: CommandContext): Promise<number> {
         { name: r.sidecar.split('/').pop()!, path: r.sidecar },
         { name: r.manifestFile.split('/').pop()!, path: r.manifestFile },
       ]);
-      lock.modules[n] = { ...e, integrity: r.manifest.integrity, artifact };
+      lock.modules[n] = {
+        ...e,
+        integrity: r.manifest.integrity,
+        artifact,
+        artifact_size: r.manifest.compressed_size,
+      };
       published.push({ module: n, version: e.version, artifact, integrity: r.manifest.integrity });
     }
   } finally {
