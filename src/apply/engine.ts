@@ -148,22 +148,27 @@ export async function applyPlan(
 ): Promise<ModuleResult[]> {
   const { cache, registry } = deps;
   const work = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'blocked' && a.kind !== 'remove');
-  // Downloads run ahead, a few at a time; each module waits only for its own.
-  const downloads = new Map<string, Promise<string>>();
+  // Preparation — fetch, verify, extract, content check, into the store — runs ahead of the switches, a few modules at
+  // a time (gunzip and file I/O overlap); each module waits only for its own. A prepared tree is complete and verified
+  // but not active, so a crash during preparation leaves nothing to undo. Switches stay one at a time, in plan order.
+  const prepared = new Map<string, Promise<string>>();
+  const prepare = (a: PlanAction): Promise<string> => {
+    const entry = lockEntry(lock, a.module)!;
+    const preferred = deps.target.storeDirFor(a.module, entry.version, entry.sha256);
+    return ensureStored(a, entry, preferred, deps, () => cache.get(refFor(a.module, entry), registry));
+  };
   let running = 0;
   const queue = [...work];
   const pump = () => {
     while (running < opts.concurrency && queue.length > 0) {
       const a = queue.shift()!;
-      const entry = lockEntry(lock, a.module)!;
-      if (deps.target.hasStore(deps.target.storeDirFor(a.module, entry.version, entry.sha256))) continue;
       running++;
-      const p = cache.get(refFor(a.module, entry), registry);
+      const p = prepare(a);
       p.catch(() => {}).finally(() => {
         running--;
         pump();
       });
-      downloads.set(a.module, p);
+      prepared.set(a.module, p);
     }
   };
   pump();
@@ -199,13 +204,7 @@ export async function applyPlan(
       continue;
     }
     deps.onEvent?.({ type: 'module-start', module: a.module, action: a.kind, from: a.from, to: a.to });
-    const r = await applyOne(
-      a,
-      lock,
-      deps,
-      opts,
-      () => downloads.get(a.module) ?? cache.get(refFor(a.module, lockEntry(lock, a.module)!), registry),
-    );
+    const r = await applyOne(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a));
     deps.onEvent?.({ type: 'module-done', module: a.module, outcome: r.outcome, error: r.error });
     if (r.outcome === 'failed' || r.outcome === 'rolled_back') failedNow.add(a.module);
     results.push(r);
@@ -229,7 +228,7 @@ async function applyOne(
   lock: RingLock,
   deps: EngineDeps,
   opts: EngineOptions,
-  download: () => Promise<string>,
+  prepared: () => Promise<string>,
 ): Promise<ModuleResult> {
   const { target, store } = deps;
   const startedAt = now();
@@ -269,13 +268,7 @@ async function applyOne(
       record: base,
       next: state,
     });
-    const rel = await ensureStored(
-      a,
-      entry,
-      target.storeDirFor(a.module, entry.version, entry.sha256),
-      deps,
-      download,
-    );
+    const rel = await prepared();
     Object.assign(base, {
       integrity: entry.integrity,
       sha256: entry.sha256,
