@@ -260,14 +260,16 @@ async function applyOne(
     if (a.kind === 'remove') return result(await removeModule(a, state, current, base, deps));
     const entry = lockEntry(lock, a.module)!;
     // Visible as "installing" (ringlock list) and recoverable from here on.
-    store.writeJournal({
-      id: base.id,
-      phase: 'installing',
-      module: a.module,
-      from: current?.active.storeDir,
-      record: base,
-      next: state,
-    });
+    store.writeJournal(
+      {
+        id: base.id,
+        phase: 'installing',
+        module: a.module,
+        from: current?.active.storeDir,
+        record: base,
+      },
+      false,
+    );
     const rel = await prepared();
     Object.assign(base, {
       integrity: entry.integrity,
@@ -333,7 +335,6 @@ async function applyOne(
       from: current?.active.storeDir,
       to: rel,
       record,
-      next,
     });
     crashPoint('after-journal');
     deps.onEvent?.({ type: 'step', module: a.module, step: 'switch' });
@@ -500,7 +501,6 @@ async function removeModule(
     from: current.active.storeDir,
     to: undefined,
     record,
-    next,
   });
   target.activate(a.module, undefined);
   store.write(next);

@@ -5,7 +5,7 @@ import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSyn
 import { basename, dirname, join } from 'node:path';
 import { InputError, isErrnoException, OperationFailed } from '../errors.js';
 
-export function writeFileAtomic(path: string, data: string | Buffer, display = path): void {
+export function writeFileAtomic(path: string, data: string | Buffer, display = path, durable = true): void {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
   let fd: number | undefined;
@@ -15,7 +15,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
     const buf = typeof data === 'string' ? Buffer.from(data) : data;
     let off = 0;
     while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
-    fsyncSync(fd);
+    if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
     renameSync(tmp, path);
@@ -42,6 +42,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
       cause: e,
     });
   }
+  if (!durable) return;
   try {
     const dfd = openSync(dir, 'r');
     try {

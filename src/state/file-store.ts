@@ -48,9 +48,8 @@ export interface JournalEntry {
   from?: string;
   /** Store dir being switched in; undefined for a removal. */
   to?: string;
-  /** The state to write once the operation has succeeded, and the history record to append. */
+  /** The history record to append once the operation has succeeded. */
   record: HistoryRecord;
-  next: DeployedState;
   /** Set once the new version failed its health check: recovery must not lose the quarantine. */
   quarantine?: QuarantineEntry;
   /** Process group of the lifecycle hook running for this operation, so recovery can stop an orphan. */
@@ -64,7 +63,7 @@ export interface StateStore {
   append(record: HistoryRecord): void;
   history(): HistoryRecord[];
   readJournal(): JournalEntry | undefined;
-  writeJournal(entry: JournalEntry): void;
+  writeJournal(entry: JournalEntry, durable?: boolean): void;
   clearJournal(): void;
   removeStaleTemps(): void;
 }
@@ -104,7 +103,8 @@ export class FileStateStore implements StateStore {
 
   write(state: DeployedState): void {
     mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(this.path('state.json'), `${JSON.stringify(state, null, 2)}\n`);
+    // Compact: it is rewritten after every module, and its size grows with the ring.
+    writeFileAtomic(this.path('state.json'), `${JSON.stringify(state)}\n`);
   }
 
   append(record: HistoryRecord): void {
@@ -146,9 +146,10 @@ export class FileStateStore implements StateStore {
     }
   }
 
-  writeJournal(entry: JournalEntry): void {
+  /** `durable: false` skips the fsyncs: for an intent whose loss changes nothing on disk (before any switch). */
+  writeJournal(entry: JournalEntry, durable = true): void {
     mkdirSync(this.dir, { recursive: true });
-    writeFileAtomic(this.path('journal.json'), JSON.stringify(entry));
+    writeFileAtomic(this.path('journal.json'), JSON.stringify(entry), undefined, durable);
   }
 
   clearJournal(): void {
