@@ -1,52 +1,51 @@
-// ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, and CLI cold start.
-// Usage: node bench/run.mjs [verify|startup] [--rounds N] [--runs N] [--quick]   (see --help)
-import { spawnSync } from 'node:child_process';
+// ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
+// against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
+// Usage: node bench/run.mjs [verify|startup|apply|plan] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchApply, emptyTrash, ensureAppliedTarget, ensureApplyRepo } from './apply.mjs';
+import {
+  BIN,
+  fmt,
+  hasTool,
+  median,
+  mustPass,
+  pool,
+  printTable,
+  ROOT,
+  timed,
+  WORK,
+  xorshift,
+} from './lib.mjs';
+import { benchPlanCli, benchPlanPure } from './plan.mjs';
 
-const BENCH = dirname(fileURLToPath(import.meta.url));
-const ROOT = dirname(BENCH);
-const WORK = join(BENCH, '.work');
-const BIN = join(ROOT, 'bin', 'ringlock.js');
 const GEN_VERSION = 1; // bump when the generated layout changes: trees are regenerated
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const HELP = `Usage: node bench/run.mjs [verify|startup] [options]   (npm run bench -- verify)
+const WHAT = ['all', 'verify', 'startup', 'apply', 'plan'];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
+  apply      200 modules (~1 MB compressed, 50 files each) published to a file registry, applied onto an empty
+             target: ringlock apply beside sha512sum -c + tar -xzf (one at a time and xargs -P2) and npm ci
+  plan       plan() in-process over a 1,000-module lock (and one upgrade in 1,000 vs 10 modules), then
+             ringlock plan as a whole process on the applied 200-module target
   (none)     everything
 
 Options:
-  --rounds N   interleaved timed rounds per tree (default 5; 2 with --quick)
-  --runs N     runs per command for startup (default 15; 5 with --quick)
-  --quick      small trees (5 x 40, 50 x 5) for a fast smoke run
+  --rounds N   interleaved timed rounds per tree (default 5; 2 with --quick); for apply default 3 (2 with --quick)
+  --runs N     runs per command for startup and ringlock plan (default 15; 5 with --quick)
+  --modules N  modules for apply and the ringlock plan target (default 200; 10 with --quick)
+  --quick      small trees (5 x 40, 50 x 5; apply 10 modules) and fewer plan() runs for a fast smoke run
   -h, --help   this help
 
 Trees are generated under bench/.work/ and reused while their parameters match. Timing goals are
 informational: the exit code is 0 unless a command fails.`;
 
 // ---------- tree generation: deterministic, log-uniform sizes ----------
-
-function xorshift(seed) {
-  let s = seed >>> 0 || 1;
-  return () => {
-    s ^= s << 13;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    return s >>> 0;
-  };
-}
-
-/** A buffer of seeded pseudo-random bytes; files are slices of it. */
-function pool(next, bytes) {
-  const words = new Uint32Array(bytes / 4);
-  for (let i = 0; i < words.length; i++) words[i] = next();
-  return Buffer.from(words.buffer);
-}
 
 const CONFIG = `apiVersion: ringlock/v1
 platform:
@@ -109,42 +108,7 @@ function ensureTree(name, modules, perModule, seed) {
   return { dir, ...totals, generatedMs: performance.now() - t0 };
 }
 
-// ---------- running and timing ----------
-
-function timed(cmd, args, cwd) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  const ms = Number(process.hrtime.bigint() - t0) / 1e6;
-  return {
-    ms,
-    status: r.status,
-    output: `${r.stdout ?? ''}${r.stderr ?? ''}${r.error ? String(r.error) : ''}`,
-  };
-}
-
-function mustPass(label, r) {
-  if (r.status === 0) return r.ms;
-  console.error(`\n${label} exited with ${r.status}:\n${r.output}`);
-  process.exit(1);
-}
-
-const median = (xs) => {
-  const s = [...xs].sort((a, b) => a - b);
-  const mid = s.length >> 1;
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-
-const hasTool = (tool) => spawnSync('bash', ['-c', `command -v ${tool}`], { stdio: 'ignore' }).status === 0;
-const fmt = (x, digits = 0) => (x == null ? '-' : x.toFixed(digits));
-
-function printTable(header, rows) {
-  const all = [header, ...rows];
-  const widths = header.map((_, i) => Math.max(...all.map((r) => r[i].length)));
-  const line = (r) => r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
-  console.log(line(header));
-  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
-  for (const r of rows) console.log(line(r));
-}
+// ---------- verify and startup ----------
 
 const ringlockVerify = (dir) =>
   mustPass('ringlock verify', timed(process.execPath, [BIN, 'verify', '--cwd', dir], dir));
@@ -235,18 +199,19 @@ function benchStartup(runs, dir) {
 
 // ---------- main ----------
 
-function main() {
+async function main() {
   const { values, positionals } = parseArgs({
     allowPositionals: true,
     options: {
       rounds: { type: 'string' },
       runs: { type: 'string' },
+      modules: { type: 'string' },
       quick: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
   const what = positionals[0] ?? 'all';
-  if (values.help || !['all', 'verify', 'startup'].includes(what) || positionals.length > 1) {
+  if (values.help || !WHAT.includes(what) || positionals.length > 1) {
     console.log(HELP);
     process.exit(values.help ? 0 : 2);
   }
@@ -260,17 +225,22 @@ function main() {
   };
   const quick = values.quick;
   const rounds = count(values.rounds, quick ? 2 : 5);
+  const applyRounds = count(values.rounds, quick ? 2 : 3);
   const runs = count(values.runs, quick ? 5 : 15);
+  const modules = count(values.modules, quick ? 10 : 200);
+  const has = (...w) => what === 'all' || w.includes(what);
   if (!existsSync(join(ROOT, 'dist', 'cli.js'))) {
     console.log('dist/ is missing: npm run build');
     mustPass('npm run build', timed('npm', ['run', 'build'], ROOT));
   }
-  const tools = { sha256sum: hasTool('sha256sum'), openssl: hasTool('openssl') };
+  const tools = {};
+  if (has('verify')) Object.assign(tools, { sha256sum: hasTool('sha256sum'), openssl: hasTool('openssl') });
+  if (has('apply')) Object.assign(tools, { sha512sum: hasTool('sha512sum'), npm: hasTool('npm') });
   for (const [t, ok] of Object.entries(tools))
     if (!ok) console.log(`note: ${t} not found, skipping its column`);
   console.log(`ringlock bench: node ${process.version}, ${what}${quick ? ' (quick)' : ''}`);
   const out = { node: process.version, quick, trees: [], startup: null };
-  if (what !== 'startup') {
+  if (has('verify')) {
     const platform = quick ? [5, 40] : [25, 400];
     const wide = quick ? [50, 5] : [1000, 20];
     const p = ensureTree('platform', ...platform, 1);
@@ -278,10 +248,25 @@ function main() {
     const w = ensureTree('wide', ...wide, 2);
     out.trees.push(benchTree(`wide ${wide.join(' x ')}`, w, rounds, tools));
   }
-  const small = ensureTree('startup', 5, 3, 3);
-  mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', small.dir], small.dir));
-  out.startup = benchStartup(runs, small.dir);
+  if (has('apply', 'plan')) {
+    const repo = ensureApplyRepo(modules);
+    if (has('apply')) {
+      out.apply = benchApply(`apply ${modules} modules x 50 files`, repo, applyRounds, tools);
+    }
+    if (has('plan')) {
+      out.plan = { pure: await benchPlanPure(quick ? 10 : 1) };
+      out.plan.cli = benchPlanCli(repo, ensureAppliedTarget(repo), runs);
+    }
+  }
+  if (has('verify', 'startup')) {
+    const small = ensureTree('startup', 5, 3, 3);
+    mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', small.dir], small.dir));
+    out.startup = benchStartup(runs, small.dir);
+  }
+  // Every timed command is done: now the trees renamed aside can go.
+  const rmMs = emptyTrash();
+  if (rmMs > 1000) console.log(`\n(deleted the trees renamed aside in ${fmt(rmMs / 1000, 1)} s)`);
   console.log(`\nBENCH_JSON ${JSON.stringify(out)}`);
 }
 
-main();
+await main();
