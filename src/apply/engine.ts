@@ -94,43 +94,29 @@ export function recover(
       store.write(state);
     }
     const recorded = state.modules[j.module]?.active.storeDir;
-    if (j.phase === 'installing') {
-      // Stopped before the switch: nothing on the active side changed; the link is put back only to be certain.
-      target.activate(j.module, recorded);
-      record = {
-        id: randomUUID(),
-        ring: j.record.ring,
-        module: j.module,
-        op: 'recover',
-        from: j.record.to,
-        to: state.modules[j.module]?.active.version,
-        actor,
-        startedAt: now(),
-        finishedAt: now(),
-        outcome: 'recovered',
-        error: `interrupted during ${j.record.op} before the switch (the process stopped); ${state.modules[j.module]?.active.version ?? 'no version'} stays`,
-      };
-      store.append(record);
-    } else if (recorded === j.to) {
+    const kept = state.modules[j.module]?.active.version;
+    if (j.phase === 'switching' && recorded === j.to) {
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
       target.activate(j.module, j.to);
     } else {
-      // The state still names the old version: put the disk back to it.
+      // The state still names the old version: put the disk back to it (before the switch this changes nothing).
       target.activate(j.module, recorded);
+      const what =
+        j.phase === 'installing' ? `${kept ?? 'no version'} stays` : `restored ${kept ?? 'no version'}`;
       record = {
         id: randomUUID(),
         ring: j.record.ring,
         module: j.module,
         op: 'recover',
         from: j.record.to,
-        to: state.modules[j.module]?.active.version,
+        to: kept,
         actor,
         startedAt: now(),
         finishedAt: now(),
         outcome: 'recovered',
-        error: `interrupted during ${j.record.op} (the process stopped); restored ${state.modules[j.module]?.active.version ?? 'no version'}`,
+        error: `interrupted during ${j.record.op}${j.phase === 'installing' ? ' before the switch' : ''} (the process stopped); ${what}`,
       };
       store.append(record);
     }
