@@ -2,9 +2,9 @@
 // has exactly one complete, verified version active per module and the state store never says otherwise.
 // Per module: fetch → verify → extract → content check → compatibility → hook → journal → switch → health → record.
 import { randomUUID } from 'node:crypto';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { ArtifactCache } from '../artifacts/cache.js';
-import { extractArchive } from '../artifacts/extract.js';
 import type { ArtifactRef, ArtifactRegistry } from '../artifacts/registry/types.js';
 import { OperationFailed, RinglockError } from '../errors.js';
 import { hashTree } from '../hash/tree-hash.js';
@@ -18,6 +18,7 @@ import type { HistoryRecord, Outcome, StateStore } from '../state/file-store.js'
 import type { DeployedModule, DeployedState, InstalledVersion } from '../state/types.js';
 import type { FilesystemTarget } from '../targets/filesystem.js';
 import { crashPoint } from './crash.js';
+import { ExtractPool } from './extract-pool.js';
 import { healthSpecFor, waitHealthy } from './health.js';
 import { hookFor, killOrphanHook, runHook } from './hooks.js';
 
@@ -132,8 +133,25 @@ export async function applyPlan(
   deps: EngineDeps,
   opts: EngineOptions,
 ): Promise<ModuleResult[]> {
-  const { cache, registry } = deps;
   const work = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'blocked' && a.kind !== 'remove');
+  // Extraction and hashing run on worker threads when there is more than one module to prepare.
+  const pool = new ExtractPool(work.length > 1 ? Math.min(availableParallelism(), work.length) : 0);
+  try {
+    return await runPlan(plan, lock, deps, opts, work, pool);
+  } finally {
+    await pool.close();
+  }
+}
+
+async function runPlan(
+  plan: Plan,
+  lock: RingLock,
+  deps: EngineDeps,
+  opts: EngineOptions,
+  work: PlanAction[],
+  pool: ExtractPool,
+): Promise<ModuleResult[]> {
+  const { cache, registry } = deps;
   // Preparation — fetch, verify, extract, content check, into the store — runs ahead of the switches, a few modules at
   // a time (gunzip and file I/O overlap); each module waits only for its own. A prepared tree is complete and verified
   // but not active, so a crash during preparation leaves nothing to undo. Switches stay one at a time, in plan order.
@@ -141,7 +159,7 @@ export async function applyPlan(
   const prepare = (a: PlanAction): Promise<string> => {
     const entry = lockEntry(lock, a.module)!;
     const preferred = deps.target.storeDirFor(a.module, entry.version, entry.sha256);
-    return ensureStored(a, entry, preferred, deps, () => cache.get(refFor(a.module, entry), registry));
+    return ensureStored(a, entry, preferred, deps, () => cache.get(refFor(a.module, entry), registry), pool);
   };
   let running = 0;
   const queue = [...work];
@@ -384,6 +402,7 @@ async function ensureStored(
   preferred: string,
   deps: EngineDeps,
   download: () => Promise<string>,
+  pool: ExtractPool,
 ): Promise<string> {
   const { target } = deps;
   // The canonical dir, and copies made beside a damaged one: the first that still hashes right is used, so a tree
@@ -399,14 +418,13 @@ async function ensureStored(
   crashPoint('after-fetch');
   deps.onEvent?.({ type: 'step', module: a.module, step: 'extract' });
   const staging = target.newStagingDir(a.module);
-  await extractArchive(artifact, staging);
+  const digest = await pool.run(artifact, staging, `${a.module}@${entry.version}`);
   crashPoint('after-extract');
   deps.onEvent?.({ type: 'step', module: a.module, step: 'verify' });
-  const h = await hashTree(staging, `${a.module}@${entry.version}`);
-  if (h.digest !== entry.sha256) {
+  if (digest !== entry.sha256) {
     throw new OperationFailed(
       'artifact/content-mismatch',
-      `the artifact of ${a.module} ${entry.version} unpacks to ${h.digest}, the lock pins ${entry.sha256}`,
+      `the artifact of ${a.module} ${entry.version} unpacks to ${digest}, the lock pins ${entry.sha256}`,
     );
   }
   const m = readManifest(
