@@ -42,15 +42,19 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
       cause: e,
     });
   }
-  if (!durable) return;
+  if (durable) fsyncDir(dir);
+}
+
+/** fsync a directory, so a rename or creation in it survives a power loss. Some file systems refuse; that is tolerated. */
+export function fsyncDir(dir: string): void {
   try {
-    const dfd = openSync(dir, 'r');
+    const fd = openSync(dir, 'r');
     try {
-      fsyncSync(dfd);
+      fsyncSync(fd);
     } finally {
-      closeSync(dfd);
+      closeSync(fd);
     }
   } catch {
-    // Some file systems refuse fsync on a directory; the rename itself has happened.
+    // Not every file system allows fsync on a directory; the rename itself has happened.
   }
 }

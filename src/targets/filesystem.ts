@@ -3,13 +3,10 @@
 // Copy mode, for hosts that cannot follow symlinks, copies the version dir into <root>/<module> instead.
 import { randomBytes } from 'node:crypto';
 import {
-  closeSync,
   cpSync,
   existsSync,
-  fsyncSync,
   lstatSync,
   mkdirSync,
-  openSync,
   readdirSync,
   readlinkSync,
   renameSync,
@@ -20,23 +17,11 @@ import {
 } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
+import { fsyncDir } from '../fsutil/atomic-write.js';
 
 export type TargetMode = 'symlink' | 'copy';
 
 export const STATE_DIRNAME = '.ringlock';
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every file system allows fsync on a directory.
-  }
-}
 
 const rand = () => randomBytes(6).toString('hex');
 

@@ -17,6 +17,7 @@ import {
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { InputError, isErrnoException, OperationFailed } from '../../errors.js';
+import { fsyncDir } from '../../fsutil/atomic-write.js';
 import {
   type ArtifactRef,
   type ArtifactRegistry,
@@ -142,18 +143,5 @@ function sameBytes(a: string, b: string): boolean {
   } finally {
     closeSync(fa);
     closeSync(fb);
-  }
-}
-
-function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Some file systems refuse fsync on a directory; the files themselves were synced.
   }
 }
