@@ -79,7 +79,12 @@ export async function acquireWriterLock(
     const holder = readHolder(file);
     // A holder on this host whose process is gone left the lock behind (kill -9, power loss): take it over.
     // An unreadable lock (not written by this version) counts as stale once it is a minute old.
-    if ((!holder && ageMs(file) > 60_000) || (holder && holder.host === me.host && !alive(holder.pid))) {
+    // A holder with our own pid is a process before us that had that pid (in a container the daemon is pid 1 on every
+    // start): we never take the lock twice, so it is stale too.
+    if (
+      (!holder && ageMs(file) > 60_000) ||
+      (holder && holder.host === me.host && (holder.pid === process.pid || !alive(holder.pid)))
+    ) {
       const again = readHolder(file);
       if (JSON.stringify(again) === JSON.stringify(holder)) rmSync(file, { force: true });
       continue;
