@@ -29,6 +29,21 @@ export interface EngineDeps {
   cache: ArtifactCache;
   /** Progress and structured events (the CLI prints them, the daemon logs them). */
   onEvent?: (e: EngineEvent) => void;
+  /** The daemon's way to say "a newer desired state arrived": the run stops at the next safe point. */
+  supersede?: Supersede;
+}
+
+/**
+ * A newer commit arrived while a run was in progress. Safe points: before each module's work (the rest of the run is
+ * skipped), and a health check that is waiting (cut short, and the old version put back, when the newer state no longer
+ * wants the version being checked — it would otherwise hold the newer state back for the whole health timeout).
+ */
+export interface Supersede {
+  signal: AbortSignal;
+  /** Whether a waiting health check of this entry may run to its end (the newer state still pins exactly it). */
+  stillWanted(module: string, entry: LockEntry): boolean;
+  /** Dispatches 'change' when stillWanted's answers may have changed (an even newer commit, a shutdown deadline). */
+  changed?: EventTarget;
 }
 
 export type EngineEvent =
@@ -38,7 +53,8 @@ export type EngineEvent =
       module: string;
       step: 'fetch' | 'extract' | 'verify' | 'hook' | 'switch' | 'health' | 'rollback';
     }
-  | { type: 'module-done'; module: string; outcome: ModuleOutcome; error?: string };
+  | { type: 'module-done'; module: string; outcome: ModuleOutcome; error?: string }
+  | { type: 'superseded'; skipped: string[] };
 
 export interface EngineOptions {
   ring: string;
@@ -176,11 +192,43 @@ async function runPlan(
     }
   };
   pump();
+  try {
+    return await switchInOrder(plan, lock, deps, opts, prepared, prepare, () => queue.splice(0));
+  } finally {
+    // No preparation may outlive the run: the next one could otherwise race it for the same store dir.
+    await Promise.allSettled(prepared.values());
+  }
+}
+
+async function switchInOrder(
+  plan: Plan,
+  lock: RingLock,
+  deps: EngineDeps,
+  opts: EngineOptions,
+  prepared: Map<string, Promise<string>>,
+  prepare: (a: PlanAction) => Promise<string>,
+  dropQueued: () => void,
+): Promise<ModuleResult[]> {
   const results: ModuleResult[] = [];
   // A module whose dependency failed in this run is not switched: it would start against a dependency that is missing
   // or older than it needs.
   const failedNow = new Set<string>();
+  const skipped: string[] = [];
   for (const a of plan.actions) {
+    if (deps.supersede?.signal.aborted && a.kind !== 'noop' && a.kind !== 'blocked') {
+      // Safe point: nothing of this module has started. The newer desired state is planned afresh next.
+      if (skipped.length === 0) dropQueued();
+      skipped.push(a.module);
+      results.push({
+        module: a.module,
+        action: a.kind,
+        from: a.from,
+        to: a.to,
+        outcome: 'skipped',
+        error: 'superseded by a newer commit before it started',
+      });
+      continue;
+    }
     if (a.kind === 'noop' || a.kind === 'blocked') {
       results.push({
         module: a.module,
@@ -210,9 +258,11 @@ async function runPlan(
     deps.onEvent?.({ type: 'module-start', module: a.module, action: a.kind, from: a.from, to: a.to });
     const r = await applyOne(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a));
     deps.onEvent?.({ type: 'module-done', module: a.module, outcome: r.outcome, error: r.error });
-    if (r.outcome === 'failed' || r.outcome === 'rolled_back') failedNow.add(a.module);
+    if (r.outcome === 'failed' || r.outcome === 'rolled_back' || r.outcome === 'superseded')
+      failedNow.add(a.module);
     results.push(r);
   }
+  if (skipped.length > 0) deps.onEvent?.({ type: 'superseded', skipped });
   deps.target.emptyTrash();
   return results;
 }
@@ -347,10 +397,24 @@ async function applyOne(
     const spec = healthSpecFor(manifest, opts.health, parseDuration);
     if (spec) {
       deps.onEvent?.({ type: 'step', module: a.module, step: 'health' });
-      const h = await waitHealthy(spec, storeAbs);
+      const h = await waitHealthy(spec, storeAbs, unwantedSignal(deps.supersede, a.module, entry));
       crashPoint('after-health');
+      if (h.aborted) {
+        const why = `superseded by a newer commit during its health check (${h.reason ?? 'not yet healthy'})`;
+        return result(switchBack(a, state, current, installed, why, base, deps, false));
+      }
       if (!h.healthy)
-        return result(autoRollback(a, state, current, installed, h.reason ?? 'unhealthy', base, deps));
+        return result(
+          switchBack(
+            a,
+            state,
+            current,
+            installed,
+            `health check failed: ${h.reason ?? 'unhealthy'}`,
+            base,
+            deps,
+          ),
+        );
     }
     record.finishedAt = now();
     store.write({
@@ -442,7 +506,25 @@ async function ensureStored(
   return rel;
 }
 
-function autoRollback(
+/** Aborts when the supersede signal fires and the newer state no longer pins `entry` for `module`. */
+function unwantedSignal(s: Supersede | undefined, module: string, entry: LockEntry): AbortSignal | undefined {
+  if (!s) return undefined;
+  const c = new AbortController();
+  const check = () => {
+    if (s.signal.aborted && !c.signal.aborted && !s.stillWanted(module, entry)) c.abort();
+  };
+  check();
+  s.signal.addEventListener('abort', check, { once: true });
+  s.changed?.addEventListener('change', check);
+  c.signal.addEventListener('abort', () => s.changed?.removeEventListener('change', check), { once: true });
+  return c.signal;
+}
+
+/**
+ * Puts the version active before back (a failed first install is removed). `quarantine`: the new version failed its
+ * health check here, so later plans block it instead of looping; a superseded check proved nothing, so it is not.
+ */
+function switchBack(
   a: PlanAction,
   state: DeployedState,
   current: DeployedModule | undefined,
@@ -450,40 +532,46 @@ function autoRollback(
   reason: string,
   base: HistoryRecord,
   deps: EngineDeps,
+  quarantine = true,
 ): Outcome {
   const { target, store } = deps;
   deps.onEvent?.({ type: 'step', module: a.module, step: 'rollback' });
-  const quarantine = {
-    module: a.module,
-    version: failed.version,
-    integrity: failed.integrity,
-    sha256: failed.sha256,
-    reason: `health check failed: ${reason}`,
-    at: now(),
-  };
+  const q = quarantine
+    ? {
+        module: a.module,
+        version: failed.version,
+        integrity: failed.integrity,
+        sha256: failed.sha256,
+        reason,
+        at: now(),
+      }
+    : undefined;
   const j = store.readJournal();
-  if (j) store.writeJournal({ ...j, quarantine });
+  if (j && q) store.writeJournal({ ...j, quarantine: q });
   target.activate(a.module, current?.active.storeDir);
   crashPoint('after-auto-rollback');
   const next: DeployedState = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
   if (current)
     next.modules[a.module] = {
       ...current,
-      status: 'rolled_back',
-      lastError: `health check failed: ${reason}`,
+      status: q ? 'rolled_back' : current.status,
+      ...(q ? { lastError: reason } : {}),
     };
   else delete next.modules[a.module];
-  next.quarantine = next.quarantine.filter((q) => !(q.module === a.module && q.version === failed.version));
-  next.quarantine.push(quarantine);
+  if (q) {
+    next.quarantine = next.quarantine.filter((x) => !(x.module === a.module && x.version === failed.version));
+    next.quarantine.push(q);
+  }
   store.write(next);
+  const back = current ? `rolled back to ${current.active.version}` : 'removed';
   store.append({
     ...base,
     finishedAt: now(),
-    outcome: 'rolled_back',
-    error: `health check failed: ${reason}; ${current ? `rolled back to ${current.active.version}` : 'removed'}; quarantined`,
+    outcome: q ? 'rolled_back' : 'superseded',
+    error: `${reason}; ${back}${q ? '; quarantined' : ''}`,
   });
   store.clearJournal();
-  return 'rolled_back';
+  return q ? 'rolled_back' : 'superseded';
 }
 
 async function removeModule(

@@ -18,6 +18,8 @@ export interface HealthResult {
   attempts: number;
   /** Why the last attempt failed. */
   reason?: string;
+  /** The wait was cut short by the signal before the check passed. */
+  aborted?: boolean;
 }
 
 const REQUEST_DEADLINE_MS = 5000;
@@ -105,13 +107,28 @@ export async function waitHealthy(
       ? await probeUrl(spec.url, spec.expectStatus, Math.min(left, REQUEST_DEADLINE_MS))
       : await probeCommand(spec.command!, cwd, Math.min(left, REQUEST_DEADLINE_MS));
     if (reason === undefined) return { healthy: true, attempts };
-    if (Date.now() + spec.intervalMs > deadline || signal?.aborted) {
+    if (signal?.aborted) return { healthy: false, attempts, reason, aborted: true };
+    if (Date.now() + spec.intervalMs > deadline) {
       return {
         healthy: false,
         attempts,
         reason: `${reason} (after ${attempts} attempts in ${spec.timeoutMs} ms)`,
       };
     }
-    await new Promise((r) => setTimeout(r, spec.intervalMs));
+    await sleep(spec.intervalMs, signal);
+    if (signal?.aborted) return { healthy: false, attempts, reason, aborted: true };
   }
+}
+
+/** Waits `ms`, or less when the signal fires. */
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }

@@ -141,7 +141,32 @@ export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
 
 export function loadConfig(start: string): LoadedConfig {
   const { root, file } = findConfigRoot(start);
-  const doc = readSourceDoc(join(root, file), file, { what: 'config', maxBytes: 1024 * 1024 });
+  const doc = readSourceDoc(join(root, file), file, { what: 'config', maxBytes: CONFIG_MAX_BYTES });
+  return resolveConfig(root, file, doc, (rel) =>
+    readTextFile(join(root, rel), rel, { what: 'platform version file', maxBytes: VERSION_FILE_MAX_BYTES }),
+  );
+}
+
+export const CONFIG_MAX_BYTES = 1024 * 1024;
+export const VERSION_FILE_MAX_BYTES = 1024;
+
+/** The platform version file a parsed config names (read it before calling resolveConfig where reads are async). */
+export function versionFileOf(doc: SourceDoc): string | undefined {
+  const v = (doc.value as Partial<RinglockConfig> | undefined)?.platform?.versionFile;
+  return typeof v === 'string' ? v : undefined;
+}
+
+/**
+ * Validates a parsed ringlock.yaml and resolves its rings and platform version. `readVersionFile(rel)` returns the
+ * text of the platform version file or throws InputError file/not-found; the daemon passes one that answers from a
+ * git commit, the CLI one that reads the disk.
+ */
+export function resolveConfig(
+  root: string,
+  file: string,
+  doc: SourceDoc,
+  readVersionFile: (rel: string) => string,
+): LoadedConfig {
   throwIfErrors(configDiagnostics(doc));
   const config = doc.value as RinglockConfig;
   const rings: RingPolicy[] = config.rings.map((r, i) => ({
@@ -159,7 +184,7 @@ export function loadConfig(start: string): LoadedConfig {
     const rel = config.platform.versionFile!;
     let text: string;
     try {
-      text = readTextFile(join(root, rel), rel, { what: 'platform version file', maxBytes: 1024 }).trim();
+      text = readVersionFile(rel).trim();
     } catch (e) {
       if (!(e instanceof InputError) || e.code !== 'file/not-found') throw e;
       throw new InputError('config/platform-version', `platform version file ${rel} not found`, {

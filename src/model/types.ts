@@ -73,6 +73,10 @@ export interface RinglockConfig {
   state?: Record<string, unknown>;
   health?: Record<string, unknown>;
   schedule?: Record<string, unknown>;
+  notifications?: {
+    webhooks?: Array<{ url: string; secretEnv?: string; events?: string[] }>;
+    github?: { repository: string; tokenEnv?: string; baseUrl?: string };
+  };
 }
 
 export interface TenantsFile {

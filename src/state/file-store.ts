@@ -16,7 +16,8 @@ import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { type DeployedState, emptyState, type QuarantineEntry } from './types.js';
 
-export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped';
+/** `superseded`: a newer desired state arrived while the new version's health check ran; the old version was put back. */
+export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped' | 'superseded';
 
 /** One audit record per operation. */
 export interface HistoryRecord {

@@ -111,7 +111,7 @@ export function progress(ctx: CommandContext): ((e: EngineEvent) => void) | unde
     if (e.type === 'module-start')
       ctx.io.err(`${e.action} ${e.module}${e.to ? ` ${e.from ? `${e.from} → ` : ''}${e.to}` : ''}\n`);
     else if (e.type === 'step') ctx.io.err(`  ${e.step}…\n`);
-    else ctx.io.err(`  ${e.outcome}${e.error ? `: ${e.error}` : ''}\n`);
+    else if (e.type === 'module-done') ctx.io.err(`  ${e.outcome}${e.error ? `: ${e.error}` : ''}\n`);
   };
 }
 
