@@ -4,13 +4,12 @@ import { ArtifactCache } from '../artifacts/cache.js';
 import { createRegistry, registryFromUrl } from '../artifacts/registry/index.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import { parseDuration } from '../model/duration.js';
-import type { Workspace } from '../model/workspace.js';
-import { pick, type Runtime } from './runtime.js';
+import { type ConfigBase, pick, type Runtime } from './runtime.js';
 import type { CommandContext } from './spec.js';
 
 export function resolveRegistry(
   ctx: CommandContext,
-  ws: Workspace | undefined,
+  ws: ConfigBase | undefined,
   rt: Runtime,
 ): { registry: ArtifactRegistry; cache: ArtifactCache } {
   const cfg = ws?.cfg.config;

@@ -4,10 +4,17 @@ import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { parseDuration } from '../model/duration.js';
-import type { Workspace } from '../model/workspace.js';
+import type { RinglockConfig } from '../model/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import { FilesystemTarget, type TargetMode } from '../targets/filesystem.js';
 import type { CommandContext } from './spec.js';
+
+/** Where settings come from: a workspace on disk (CLI), or ringlock.yaml read at a git commit (daemon). */
+export interface ConfigBase {
+  /** Relative paths in the config resolve against this directory. */
+  root: string;
+  cfg: { config: RinglockConfig };
+}
 
 export interface Runtime {
   target: FilesystemTarget;
@@ -32,7 +39,7 @@ export function pick(ctx: CommandContext, flag: string, env: string): string | u
 }
 
 /** The target and state a command acts on. `ws` may be undefined for commands that need no ringlock.yaml. */
-export function resolveRuntime(ctx: CommandContext, ws: Workspace | undefined): Runtime {
+export function resolveRuntime(ctx: CommandContext, ws: ConfigBase | undefined): Runtime {
   const cfg = ws?.cfg.config;
   const base = ws?.root ?? ctx.cwd;
   const rel = (p: string, from: string) => (isAbsolute(p) ? p : resolve(from, p));
@@ -86,7 +93,7 @@ export function resolveRuntime(ctx: CommandContext, ws: Workspace | undefined): 
 }
 
 /** The workspace when there is a ringlock.yaml; commands that act on a target can run without one when --target is given. */
-export function maybeWorkspace(ctx: CommandContext, open: (cwd: string) => Workspace): Workspace | undefined {
+export function maybeWorkspace<W>(ctx: CommandContext, open: (cwd: string) => W): W | undefined {
   try {
     return open(ctx.cwd);
   } catch (e) {

@@ -31,7 +31,7 @@ export interface ComputeLockInput {
 
 export const LOCK_SCHEMA = '../schemas/ring-lock.schema.json';
 
-/** The lock entry for a module at its source state. Integrity and artifact survive only while version and content are unchanged. */
+/** The lock entry for a module at its source state. Integrity, artifact and its size survive only while version and content are unchanged. */
 export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry {
   const e: LockEntry = {
     version: s.manifest.version,
@@ -46,6 +46,8 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   if (previous && previous.version === e.version && previous.sha256 === e.sha256) {
     if (previous.integrity) e.integrity = previous.integrity;
     if (previous.artifact) e.artifact = previous.artifact;
+    // The artifact's size belongs with its integrity: dropping it would silently skip the size check.
+    if (previous.artifact_size !== undefined) e.artifact_size = previous.artifact_size;
   }
   return e;
 }

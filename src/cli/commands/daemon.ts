@@ -1,0 +1,229 @@
+// ringlock daemon: watch one ring's lock in git and converge the target on it, with an HTTP surface for probes,
+// status, metrics and webhooks. Every setting has an environment variable, so a Kubernetes manifest needs no args.
+import { join } from 'node:path';
+import { type CommitRuntime, Daemon, type DeploymentReporter } from '../../daemon/daemon.js';
+import { startHttp } from '../../daemon/http.js';
+import { createLogger } from '../../daemon/logger.js';
+import { daemonMetrics } from '../../daemon/metrics.js';
+import { type NotificationEventName, Notifier } from '../../daemon/notify.js';
+import { checkCron } from '../../daemon/schedule.js';
+import { ExitCode, InputError } from '../../errors.js';
+import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/index.js';
+import type { LoadedConfig } from '../../model/config.js';
+import { redactUrl } from '../../redact.js';
+import { json } from '../output.js';
+import { pick, resolveRuntime } from '../runtime.js';
+import { resolveRegistry } from '../runtime-registry.js';
+import type { CommandContext } from '../spec.js';
+import { intOpt, msOpt } from './plan.js';
+
+/** Values of environment variables that look like secrets: kept out of every log line whatever their role. */
+function secretValues(): string[] {
+  return Object.entries(process.env)
+    .filter(
+      ([k, v]) =>
+        /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|API_KEY/i.test(k) && v !== undefined && v.length >= 4,
+    )
+    .map(([, v]) => v!);
+}
+
+function listenAddress(ctx: CommandContext): { host: string; port: number } {
+  // Outside a container only this machine may talk to the daemon; the image sets RINGLOCK_LISTEN=0.0.0.0:8080.
+  const fallback = process.env.KUBERNETES_SERVICE_HOST ? '0.0.0.0:8080' : '127.0.0.1:8080';
+  const v = pick(ctx, 'listen', 'RINGLOCK_LISTEN') ?? fallback;
+  const m = /^(?:\[([0-9a-fA-F:]+)\]|([^:[\]]+)):(\d{1,5})$/.exec(v);
+  const port = m ? Number(m[3]) : Number.NaN;
+  if (!m || port > 65535) {
+    throw new InputError('cli/listen', `--listen ${v}: not host:port`, {
+      expected: 'e.g. 127.0.0.1:8080, 0.0.0.0:8080 or [::1]:8080',
+    });
+  }
+  return { host: m[1] ?? m[2]!, port };
+}
+
+function boolEnv(name: string): boolean | undefined {
+  const v = process.env[name];
+  if (v === undefined || v === '') return undefined;
+  if (/^(1|true|yes|on)$/i.test(v)) return true;
+  if (/^(0|false|no|off)$/i.test(v)) return false;
+  throw new InputError('cli/env', `${name}=${v}: not a boolean`, { expected: 'true or false' });
+}
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const ring = pick(ctx, 'ring', 'RING_NAME');
+  if (!ring)
+    throw new InputError('cli/ring', 'daemon: which ring? give --ring or RING_NAME', {
+      expected: '--ring canary',
+    });
+  if (!/^[a-z][a-z0-9-]{0,62}$/.test(ring))
+    throw new InputError('cli/ring', `--ring ${ring}: not a ring name`, {
+      expected: 'lowercase letters, digits and -',
+    });
+  const repo = pick(ctx, 'repo', 'RINGLOCK_REPO');
+  if (!repo)
+    throw new InputError('cli/repo', 'daemon: which repository? give --repo or RINGLOCK_REPO', {
+      expected: '--repo https://github.com/acme/platform.git',
+    });
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(repo)) {
+    throw new InputError(
+      'cli/repo',
+      `--repo ${redactUrl(repo)}: credentials in the URL are refused (they would reach logs and the process list)`,
+      {
+        expected: 'the URL without user:password@, and the token in RINGLOCK_GIT_TOKEN',
+      },
+    );
+  }
+  const branch = pick(ctx, 'branch', 'RINGLOCK_BRANCH') ?? 'main';
+  if (!/^[A-Za-z0-9._/-]{1,200}$/.test(branch) || branch.includes('..') || branch.startsWith('-'))
+    throw new InputError('cli/branch', `--branch ${branch}: not a branch name`, { expected: 'e.g. main' });
+  const path = pick(ctx, 'path', 'RINGLOCK_PATH') ?? '.';
+  const driverName = pick(ctx, 'git-driver', 'RINGLOCK_GIT_DRIVER');
+  const driver = driverName ? parseGitDriver(driverName) : defaultGitDriver();
+  const listen = listenAddress(ctx);
+  const schedule = pick(ctx, 'schedule', 'RINGLOCK_SCHEDULE');
+  const fullRehash = pick(ctx, 'full-rehash', 'RINGLOCK_FULL_REHASH');
+  if (schedule) checkCron(schedule, '--schedule');
+  if (fullRehash) checkCron(fullRehash, '--full-rehash');
+  const selfHeal = ctx.options['no-self-heal'] === true ? false : boolEnv('RINGLOCK_SELF_HEAL');
+  const envMs = (flag: string, env: string, fallback: number) => {
+    const v = pick(ctx, flag, env);
+    return msOpt({ ...ctx, options: { ...ctx.options, [flag]: v } }, flag, fallback);
+  };
+  const maxBackoffMs = envMs('max-backoff', 'RINGLOCK_MAX_BACKOFF', 300_000);
+  const shutdownMs = envMs('shutdown-timeout', 'RINGLOCK_SHUTDOWN_TIMEOUT', 25_000);
+  const hookTimeoutMs = msOpt(ctx, 'hook-timeout', 600_000);
+  const runForMs = typeof ctx.options['run-for'] === 'string' ? msOpt(ctx, 'run-for', 0) : undefined;
+  const concurrency = intOpt(ctx, 'concurrency', 4, 1, 32);
+
+  const logger = createLogger({ level: process.env.LOG_LEVEL, secrets: secretValues(), base: { ring } });
+  const notifications = (
+    config: LoadedConfig | undefined,
+  ): Pick<CommitRuntime, 'notifier' | 'deployments'> => {
+    const n = config?.config.notifications;
+    const out: Pick<CommitRuntime, 'notifier' | 'deployments'> = {};
+    const targets = (n?.webhooks ?? []).flatMap((w) => {
+      const secret = w.secretEnv ? process.env[w.secretEnv] : undefined;
+      if (w.secretEnv && !secret) {
+        // Never send unsigned what was meant to be signed: the receiver could not tell it from a forgery.
+        logger.error(
+          { url: redactUrl(w.url), secretEnv: w.secretEnv },
+          'notification webhook skipped: its secret variable is not set',
+        );
+        return [];
+      }
+      return [{ url: w.url, secret, events: w.events as NotificationEventName[] | undefined }];
+    });
+    if (targets.length > 0) out.notifier = new Notifier({ targets, ring, logger });
+    const gh = n?.github;
+    if (gh) {
+      const tokenEnv = gh.tokenEnv ?? 'GITHUB_TOKEN';
+      const token = process.env[tokenEnv];
+      if (!token) logger.error({ tokenEnv }, `GitHub deployment reporting is off: ${tokenEnv} is not set`);
+      else {
+        const [owner, name] = gh.repository.split('/') as [string, string];
+        let client: Promise<DeploymentReporter> | undefined;
+        out.deployments = {
+          // @octokit loads only when the first deployment is reported.
+          report: async (input) => {
+            client ??= import('../../forge/github.js').then(
+              (m) => new m.GitHubDeployments({ token, baseUrl: gh.baseUrl, owner, repo: name, logger }),
+            );
+            return (await client).report(input);
+          },
+        };
+      }
+    }
+    return out;
+  };
+  // Flags and env decide where the target and state are; relative paths resolve against the working directory.
+  const runtimeFor = (config: LoadedConfig | undefined): CommitRuntime => {
+    const base = config ? { root: ctx.cwd, cfg: { config: config.config } } : undefined;
+    const rt = resolveRuntime(ctx, base);
+    rt.actor = 'daemon';
+    const { registry, cache } = resolveRegistry(ctx, base, rt);
+    return { rt, registry, cache, ...notifications(config) };
+  };
+  const first = runtimeFor(undefined);
+  const cacheDir = pick(ctx, 'cache-dir', 'RINGLOCK_CACHE_DIR') ?? join(first.rt.store.dir, 'git');
+  const source = await createGitSource(driver, {
+    url: repo,
+    branch,
+    cacheDir,
+    token: process.env.RINGLOCK_GIT_TOKEN || undefined,
+    username: process.env.RINGLOCK_GIT_USERNAME || undefined,
+  });
+  const metrics = daemonMetrics();
+  const daemon = new Daemon({
+    ring,
+    repo: redactUrl(repo),
+    branch,
+    path,
+    source,
+    logger,
+    metrics,
+    runtimeFor,
+    skipHooks: ctx.options['skip-hooks'] === true,
+    hookTimeoutMs,
+    concurrency,
+    schedule,
+    fullRehash,
+    selfHeal,
+    maxBackoffMs,
+  });
+  const http = await startHttp(
+    {
+      ready: () => daemon.ready,
+      status: () => daemon.status(),
+      trigger: (t, o) => daemon.trigger(t, o),
+      branch,
+    },
+    {
+      ...listen,
+      webhookSecret: process.env.RINGLOCK_WEBHOOK_SECRET || undefined,
+      apiToken: process.env.RINGLOCK_API_TOKEN || undefined,
+      maxBodyBytes: 5 * 1024 * 1024,
+      logger,
+      metrics,
+    },
+  ).catch((e: NodeJS.ErrnoException) => {
+    throw new InputError(
+      'cli/listen',
+      `cannot listen on ${listen.host}:${listen.port}: ${e.code ?? e.message}`,
+      {
+        expected: 'a free port (--listen host:port)',
+      },
+    );
+  });
+  logger.info(
+    {
+      repo: redactUrl(repo),
+      branch,
+      path,
+      gitDriver: driver,
+      listen: http.address,
+      target: first.rt.target.root,
+      state: first.rt.store.dir,
+      cacheDir,
+    },
+    'daemon started',
+  );
+  if (!ctx.json) ctx.io.err(`ringlock daemon: ring ${ring}, listening on http://${http.address}\n`);
+  daemon.start();
+
+  const signal = await new Promise<string>((resolve) => {
+    const on = (s: NodeJS.Signals) => resolve(s);
+    process.once('SIGTERM', on);
+    process.once('SIGINT', on);
+    if (runForMs !== undefined) setTimeout(() => resolve('run-for'), runForMs).unref();
+  });
+  logger.info(
+    { signal, timeoutMs: shutdownMs },
+    'stopping: no new webhooks; finishing the module operation in flight',
+  );
+  http.drain();
+  await daemon.stop(shutdownMs);
+  await http.close();
+  logger.info({ appliedCommit: daemon.status().appliedCommit }, 'stopped');
+  if (ctx.json) ctx.io.out(json({ ok: true, status: daemon.status() }));
+  return ExitCode.Ok;
+}

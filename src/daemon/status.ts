@@ -1,0 +1,116 @@
+// What /status reports: the daemon's view of its ring — desired and deployed per module, drift, quarantine,
+// suspension, the last attempt and the last success, and the last error with its file:line.
+import type { Diagnostic } from '../errors.js';
+import type { Plan } from '../plan/types.js';
+import type { DeployedState, QuarantineEntry } from '../state/types.js';
+import type { Suspension } from './suspend.js';
+
+export type AttemptOutcome =
+  | 'succeeded'
+  | 'noop'
+  | 'failed'
+  | 'invalid'
+  | 'git-error'
+  | 'suspended'
+  | 'locked'
+  | 'superseded';
+
+export interface Attempt {
+  startedAt: string;
+  finishedAt: string;
+  durationMs: number;
+  trigger: string;
+  commit?: string;
+  outcome: AttemptOutcome;
+  /** Modules changed in this attempt, and those that failed. */
+  applied: number;
+  failed: number;
+}
+
+export interface StatusError {
+  code: string;
+  message: string;
+  commit?: string;
+  file?: string;
+  line?: number;
+  column?: number;
+  diagnostics: Diagnostic[];
+  at: string;
+}
+
+export interface ModuleStatusView {
+  name: string;
+  desired?: string;
+  deployed?: string;
+  /** active, failed, rolled_back, installing (state store), or pending (lock names it, not deployed), unmanaged. */
+  state: string;
+  drift?: string;
+  quarantined?: string;
+  /** A failed module waits this long before it is tried again. */
+  retryAt?: string;
+  lastError?: string;
+}
+
+export interface DaemonStatus {
+  ring: string;
+  repo: string;
+  branch: string;
+  path: string;
+  lockPath?: string;
+  gitDriver: string;
+  phase: 'starting' | 'idle' | 'reconciling' | 'stopping';
+  ready: boolean;
+  /** ok · degraded (git, lock or modules failing; see lastError) · suspended */
+  health: 'ok' | 'degraded' | 'suspended';
+  degradedReason?: string;
+  desiredCommit?: string;
+  appliedCommit?: string;
+  lastAttempt?: Attempt;
+  lastSuccess?: Attempt;
+  lastError?: StatusError;
+  git: { failures: number; nextAttemptAt?: string; lastFetchMs?: number };
+  suspended?: Suspension;
+  modules: ModuleStatusView[];
+  drift: { module: string; reason: string }[];
+  quarantined: QuarantineEntry[];
+}
+
+/** Per-module rows: every module the lock names, then deployed modules it does not. */
+export function moduleViews(
+  plan: Plan | undefined,
+  state: DeployedState,
+  drift: ReadonlyMap<string, string>,
+  retryAt: ReadonlyMap<string, { at: number; error: string }>,
+): ModuleStatusView[] {
+  const rows = new Map<string, ModuleStatusView>();
+  for (const a of plan?.actions ?? []) {
+    const d = Object.hasOwn(state.modules, a.module) ? state.modules[a.module] : undefined;
+    rows.set(a.module, {
+      name: a.module,
+      desired: a.unmanaged ? undefined : a.to,
+      deployed: d?.active.version,
+      state: d ? d.status : a.unmanaged ? 'unmanaged' : 'pending',
+    });
+  }
+  for (const d of Object.values(state.modules)) {
+    if (!rows.has(d.name)) rows.set(d.name, { name: d.name, deployed: d.active.version, state: d.status });
+    const r = rows.get(d.name)!;
+    if (d.lastError && d.status !== 'active') r.lastError = d.lastError;
+  }
+  for (const q of state.quarantine) {
+    const r = rows.get(q.module);
+    if (r) r.quarantined = `${q.version}: ${q.reason}`;
+  }
+  for (const [m, why] of drift) {
+    const r = rows.get(m);
+    if (r) r.drift = why;
+  }
+  for (const [m, w] of retryAt) {
+    const r = rows.get(m);
+    if (r) {
+      r.retryAt = new Date(w.at).toISOString();
+      r.lastError = w.error;
+    }
+  }
+  return [...rows.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
