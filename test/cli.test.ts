@@ -106,15 +106,23 @@ describe('the shipped example (ringlock.yaml at the top)', () => {
     expect(what.code).toBe(1);
   });
 
-  it('the README main job (npm start) runs every step and explains the expected finding', () => {
+  it('the README main job (npm start) runs the daemon on the example: it converges on a pushed bump and stops', () => {
     const r = spawnSync(process.execPath, [join(REPO_ROOT, 'scripts/main-job.mjs')], {
       cwd: REPO_ROOT,
       encoding: 'utf8',
       env: { ...process.env, NO_COLOR: '1' },
     });
-    expect(r.status).toBe(0);
+    expect(r.status, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toMatch(/0\s+ringlock lock --check\s+ok/);
-    expect(r.stdout).toMatch(/1\s+ringlock compat\s+found problems/);
+    expect(r.stdout).toMatch(/1\s+ringlock compat --ring canary\s+found problems/);
+    // The daemon applied the first commit, then the pushed bump after the signed webhook, and stopped cleanly.
+    expect(r.stdout).toMatch(/POST \/hooks\/github → 202/);
+    expect(r.stdout).toMatch(/Converged \d+ ms after the webhook/);
+    expect(r.stdout).toMatch(/orders\s+desired 1\.5\.1\s+deployed 1\.5\.1\s+active/);
+    expect(r.stdout).toMatch(/reports\s+desired 1\.1\.0\s+deployed -\s+pending/);
+    expect(r.stdout).toMatch(/daemon stopped by SIGTERM: exit 0/);
+    expect(r.stdout).toMatch(/0\s+ringlock daemon --ring canary\s+ok/);
+    expect(r.stdout).toMatch(/orders\s+upgrade\s+1\.5\.0 → 1\.5\.1\s+succeeded\s+daemon/);
   });
 });
 

@@ -146,6 +146,7 @@ describe('GitHubDeployments errors', () => {
     expect(e).toBeInstanceOf(InputError);
     expect(e.code).toBe('forge/permission');
     expect(e.message).toContain('deployments: write');
+    expect(gh.calls).toHaveLength(1);
     gh.assertNoUnexpected();
   });
 

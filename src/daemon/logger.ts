@@ -1,6 +1,7 @@
 // The daemon's structured logs: pino JSON on stdout, level from LOG_LEVEL, and secrets kept out of every line —
 // by key (authorization headers, tokens, passwords) and by value (the secrets the daemon was given, URL credentials).
 import { pino } from 'pino';
+import { InputError } from '../errors.js';
 import { scrub } from '../redact.js';
 
 export type Logger = pino.Logger;
@@ -32,7 +33,9 @@ export function createLogger(opts: {
 }): Logger {
   const level = (opts.level ?? 'info').toLowerCase();
   if (!LEVELS.includes(level))
-    throw new Error(`LOG_LEVEL ${opts.level}: expected one of ${LEVELS.join(', ')}`);
+    throw new InputError('cli/env', `LOG_LEVEL ${opts.level}: not a log level`, {
+      expected: LEVELS.join(', '),
+    });
   // A secret inside a JSON string may appear escaped: scrub both spellings.
   const secrets = opts.secrets
     .filter((s): s is string => typeof s === 'string' && s.length >= 4)

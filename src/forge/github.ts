@@ -89,14 +89,14 @@ export class GitHubDeployments {
       baseUrl: opts.baseUrl?.replace(/\/+$/, ''),
       userAgent: opts.userAgent ?? 'ringlock/0.1.0',
       log: { debug: say('debug'), info: say('debug'), warn: say('warn'), error: say('warn') },
-      retry: { retryAfterBaseValue: base },
+      // Not `request: { retries }`: plugin-retry then re-sends every failed request, 401 and 404 included.
+      retry: { retries: opts.retries ?? 3, retryAfterBaseValue: base },
       throttle: {
         retryAfterBaseValue: base,
         onRateLimit: onLimit('primary'),
         onSecondaryRateLimit: onLimit('secondary'),
       },
       request: {
-        retries: opts.retries ?? 3,
         // Octokit has no deadline of its own; a GitHub that never answers must not stall the daemon.
         fetch: (url: string | URL, init: RequestInit = {}) => {
           const deadline = AbortSignal.timeout(timeoutMs);
