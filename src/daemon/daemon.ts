@@ -525,6 +525,11 @@ export class Daemon {
   /** The plan minus what must wait: modules backing off after a failure, and — without self-heal — out-of-band changes. */
   private selectWork(p: Plan, deployed: Record<string, { origin: string } | undefined>): Plan {
     const heal = this.selfHeal();
+    // A backoff belongs to one pin: once the lock names something else (or drops the module) it is forgotten.
+    for (const [m, b] of this.moduleBackoff) {
+      const a = p.actions.find((x) => x.module === m);
+      if (!a || a.unmanaged || b.key !== `${a.to}#${a.sha256}`) this.moduleBackoff.delete(m);
+    }
     const actions = p.actions.map((a): PlanAction => {
       if (a.kind === 'noop' || a.kind === 'blocked') return a;
       const b = this.moduleBackoff.get(a.module);
