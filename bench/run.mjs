@@ -1,10 +1,11 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|plan] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchApply, emptyTrash, ensureAppliedTarget, ensureApplyRepo } from './apply.mjs';
+import { benchDaemon } from './daemon.mjs';
 import {
   BIN,
   fmt,
@@ -24,8 +25,8 @@ const GEN_VERSION = 1; // bump when the generated layout changes: trees are rege
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const WHAT = ['all', 'verify', 'startup', 'apply', 'plan'];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan] [options]   (npm run bench -- verify)
+const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon'];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -33,6 +34,10 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan] [options]   
              target: ringlock apply beside sha512sum -c + tar -xzf (one at a time and xargs -P2) and npm ci
   plan       plan() in-process over a 1,000-module lock (and one upgrade in 1,000 vs 10 modules), then
              ringlock plan as a whole process on the applied 200-module target
+  daemon     ringlock daemon (native and isomorphic git) on a 1,000-module ring over git http-backend: commit →
+             applied via webhook (beside git push + fetch) and via polling (beside the interval), CPU of an idle
+             tick (beside ringlock plan and node -e 0), git fetch per driver (beside the git CLI), idle RSS
+             (beside node); --quick: fewer pushes, ticks and rounds
   (none)     everything
 
 Options:
@@ -257,6 +262,10 @@ async function main() {
       out.plan = { pure: await benchPlanPure(quick ? 10 : 1) };
       out.plan.cli = benchPlanCli(repo, ensureAppliedTarget(repo), runs);
     }
+  }
+  if (has('daemon')) {
+    if (hasTool('git')) out.daemon = await benchDaemon({ quick });
+    else console.log('note: git not found, skipping the daemon bench');
   }
   if (has('verify', 'startup')) {
     const small = ensureTree('startup', 5, 3, 3);
