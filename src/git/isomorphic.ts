@@ -192,6 +192,9 @@ export class IsomorphicGitSource implements GitSource {
 
   private async fetch(gitdir: string, http: { request: typeof request }): Promise<void> {
     const { branch } = this.src;
+    // Every shallow fetch adds a pack; the cache keeps the parsed index of each pack it touched. Start each sync with
+    // an empty one so the daemon's memory does not grow with the number of commits it has seen.
+    this.cache = {};
     const res = await fetch({
       fs,
       http,
