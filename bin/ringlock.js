@@ -11,4 +11,7 @@ for (const stream of [process.stdout, process.stderr]) {
 
 main(process.argv.slice(2)).then((code) => {
   process.exitCode = code;
+  // The daemon has stopped and written its state: a handle a library left open (a socket, a retry timer) must not
+  // keep the process past its shutdown budget.
+  if (process.argv[2] === 'daemon') setTimeout(() => process.exit(code), 2000).unref();
 });

@@ -177,7 +177,7 @@ describe('daemon', () => {
     });
     expect(bad.status).toBe(400);
     const huge = await d
-      .post('/hooks/github', 'x'.repeat(6 * 1024 * 1024), { 'x-github-event': 'push' })
+      .post('/hooks/github', 'x'.repeat(26 * 1024 * 1024), { 'x-github-event': 'push' })
       .catch(() => ({ status: 413, text: '' }));
     expect(huge.status).toBe(413);
     expect((await d.post('/reconcile', '', {})).status).toBe(401);
@@ -240,6 +240,11 @@ describe('daemon', () => {
     await waitFor(() => existsSync(join(p.out, 'base.hook.pid')), 'the upgrade hook running');
     expect(await d.stop()).toEqual({ code: 0, signal: null });
     expect(head(p, 'base')).toBe('1.1.0');
+    // The hook ran with the RINGLOCK_* context of its operation, and none of the daemon's own secrets.
+    const hookEnv = readFileSync(join(p.out, 'base-onUpgrade-1.1.0.env'), 'utf8');
+    expect(hookEnv).toContain('RINGLOCK_TO_VERSION=1.1.0');
+    for (const value of Object.values(SECRETS)) expect(hookEnv).not.toContain(value);
+    expect(hookEnv).not.toMatch(/RINGLOCK_(API_TOKEN|WEBHOOK_SECRET|GIT_TOKEN)=/);
     await expectConsistent(p);
   });
 

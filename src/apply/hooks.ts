@@ -52,7 +52,7 @@ export async function runHook(hook: HookName, ctx: HookContext, timeoutMs: numbe
   const [file, args, shell] =
     typeof command === 'string' ? ['/bin/sh', ['-c', command], true] : [command[0]!, command.slice(1), false];
   const env = {
-    ...process.env,
+    ...hookEnvironment(),
     RINGLOCK_MODULE: ctx.module,
     RINGLOCK_OPERATION: ctx.operation,
     RINGLOCK_FROM_VERSION: ctx.fromVersion ?? '',
@@ -148,4 +148,23 @@ export function hookFor(op: string): HookName {
   if (op === 'install') return 'onInstall';
   if (op === 'rollback') return 'onDowngrade';
   return 'onUpgrade';
+}
+
+/**
+ * The environment a hook inherits: ours without ringlock's own secrets (the git, webhook and API tokens, and
+ * whatever variable RINGLOCK_SECRET_ENV lists): module code must not be able to read the daemon's credentials.
+ */
+function hookEnvironment(): NodeJS.ProcessEnv {
+  const extra = new Set((process.env.RINGLOCK_SECRET_ENV ?? '').split(',').filter(Boolean));
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (
+      extra.has(k) ||
+      k === 'RINGLOCK_SECRET_ENV' ||
+      (k.startsWith('RINGLOCK_') && /TOKEN|SECRET|PASSWORD/.test(k))
+    )
+      continue;
+    env[k] = v;
+  }
+  return env;
 }

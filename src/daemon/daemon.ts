@@ -260,6 +260,7 @@ export class Daemon {
         return;
       }
       this.head = commit;
+      if (this.invalid && this.invalid.commit !== commit) this.invalid = undefined;
       if (this.desired?.commit === commit || this.invalid?.commit === commit) return;
       try {
         const d = await readDesired(this.o.source, commit, this.o.path, this.o.ring);
@@ -472,6 +473,12 @@ export class Daemon {
       this.reportDeployment(desired.commit, 'in_progress', `applying ${desired.commit.slice(0, 12)}`);
       const control = new RunControl(desired.commit);
       this.control = control;
+      // A shutdown or a newer commit that arrived while this run observed and planned: stop at the first safe point.
+      if (this.stopping) control.poke();
+      else if (this.desired && this.desired.commit !== desired.commit) {
+        control.newer = this.desired;
+        control.poke();
+      }
       let results: ModuleResult[];
       try {
         results = await applyPlan(
@@ -541,7 +548,8 @@ export class Daemon {
         };
       }
       const outOfBand = this.st.drift.has(a.module) || deployed[a.module]?.origin === 'imperative';
-      if (!heal && outOfBand)
+      // Without self-heal, repairs of out-of-band changes wait; what a new commit asks for is still applied.
+      if (!heal && outOfBand && (a.kind === 'reinstall' || this.st.appliedCommit === this.desired?.commit))
         return { ...a, kind: 'blocked', reason: 'out-of-band change; selfHeal is off, reported only' };
       return a;
     });

@@ -13,6 +13,8 @@ export interface HttpApi {
   status(): DaemonStatus;
   trigger(trigger: string, opts?: { full?: boolean }): void;
   branch: string;
+  /** Removes secret values from text that leaves the process (status may quote a hook's output). */
+  scrub(text: string): string;
 }
 
 export interface HttpOptions {
@@ -177,7 +179,7 @@ export function startHttp(api: HttpApi, o: HttpOptions): Promise<DaemonHttp> {
           ? send(res, 200, 'ready\n', 'text/plain; charset=utf-8')
           : send(res, 503, 'not ready: no successful sync yet\n', 'text/plain; charset=utf-8');
       case 'GET /status':
-        return send(res, 200, api.status());
+        return send(res, 200, api.scrub(`${JSON.stringify(api.status(), null, 2)}\n`), 'application/json');
       case 'GET /metrics':
         return send(res, 200, o.metrics.registry.render(), 'text/plain; version=0.0.4; charset=utf-8');
       case 'POST /hooks/github':

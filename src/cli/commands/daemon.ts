@@ -10,7 +10,7 @@ import { checkCron } from '../../daemon/schedule.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/index.js';
 import type { LoadedConfig } from '../../model/config.js';
-import { redactUrl } from '../../redact.js';
+import { redactUrl, scrub } from '../../redact.js';
 import { json } from '../output.js';
 import { pick, resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
@@ -90,12 +90,22 @@ export async function run(ctx: CommandContext): Promise<number> {
     return msOpt({ ...ctx, options: { ...ctx.options, [flag]: v } }, flag, fallback);
   };
   const maxBackoffMs = envMs('max-backoff', 'RINGLOCK_MAX_BACKOFF', 300_000);
+  if (maxBackoffMs < 1000)
+    throw new InputError(
+      'cli/duration',
+      '--max-backoff must be at least 1s (0 would retry a failing git or module on every tick)',
+      {
+        expected: 'e.g. 30s, 5m',
+      },
+    );
   const shutdownMs = envMs('shutdown-timeout', 'RINGLOCK_SHUTDOWN_TIMEOUT', 25_000);
   const hookTimeoutMs = msOpt(ctx, 'hook-timeout', 600_000);
   const runForMs = typeof ctx.options['run-for'] === 'string' ? msOpt(ctx, 'run-for', 0) : undefined;
   const concurrency = intOpt(ctx, 'concurrency', 4, 1, 32);
 
-  const logger = createLogger({ level: process.env.LOG_LEVEL, secrets: secretValues(), base: { ring } });
+  const secrets = secretValues();
+  const scrubSecrets = (text: string) => scrub(text, secrets);
+  const logger = createLogger({ level: process.env.LOG_LEVEL, secrets, base: { ring } });
   const notifications = (
     config: LoadedConfig | undefined,
   ): Pick<CommitRuntime, 'notifier' | 'deployments'> => {
@@ -113,7 +123,15 @@ export async function run(ctx: CommandContext): Promise<number> {
       }
       return [{ url: w.url, secret, events: w.events as NotificationEventName[] | undefined }];
     });
-    if (targets.length > 0) out.notifier = new Notifier({ targets, ring, logger });
+    if (targets.length > 0) {
+      const n = new Notifier({ targets, ring, logger });
+      // Event data may quote a hook's output: no secret value leaves in it.
+      out.notifier = {
+        emit: (event, data) =>
+          n.emit(event, JSON.parse(scrubSecrets(JSON.stringify(data))) as Record<string, unknown>),
+        flush: (ms) => n.flush(ms),
+      };
+    }
     const gh = n?.github;
     if (gh) {
       const tokenEnv = gh.tokenEnv ?? 'GITHUB_TOKEN';
@@ -176,12 +194,13 @@ export async function run(ctx: CommandContext): Promise<number> {
       status: () => daemon.status(),
       trigger: (t, o) => daemon.trigger(t, o),
       branch,
+      scrub: scrubSecrets,
     },
     {
       ...listen,
       webhookSecret: process.env.RINGLOCK_WEBHOOK_SECRET || undefined,
       apiToken: process.env.RINGLOCK_API_TOKEN || undefined,
-      maxBodyBytes: 5 * 1024 * 1024,
+      maxBodyBytes: 25 * 1024 * 1024,
       logger,
       metrics,
     },
