@@ -19,6 +19,7 @@ import { acquireWriterLock } from '../state/writer-lock.js';
 import { type Desired, readDesired } from './desired.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
+import type { NotificationEventName } from './notify.js';
 import { every, type Schedule } from './schedule.js';
 import {
   type Attempt,
@@ -29,13 +30,7 @@ import {
 } from './status.js';
 import { readSuspension } from './suspend.js';
 
-export type NotificationName =
-  | 'module.installed'
-  | 'module.upgraded'
-  | 'module.rolled_back'
-  | 'module.failed'
-  | 'reconcile.failed'
-  | 'drift.detected';
+export type NotificationName = NotificationEventName;
 
 export interface EventSink {
   emit(event: NotificationName, data: Record<string, unknown>): void;
