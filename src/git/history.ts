@@ -1,0 +1,78 @@
+// How long a pin has been on a ring's lock, from git history: the soak rule of promotion and of the PR check.
+// Walks the lock's first-parent history newest → oldest through one `git cat-file --batch` and stops as soon as every
+// asked-for pin's run has begun (or is older than what the caller needs), so the cost grows with the change and the
+// soak window, not with the length of the history.
+import type { LockEntry, RingLock } from '../model/types.js';
+import { type PinAppearance, samePin } from '../rules/promotion.js';
+import { BlobReader, git } from './cli.js';
+
+export interface PinHistoryOptions {
+  /** A checked-out repository (any clone holding `ref`). */
+  repoDir: string;
+  /** The commit or ref whose history counts: the default branch (origin/main) or a PR's base. */
+  ref: string;
+  /** Repo-relative path of the lock, '/'-separated. */
+  lockPath: string;
+  /** module → the pin to date (as the lock at `ref` holds it). */
+  pins: ReadonlyMap<string, LockEntry>;
+  /** Stop walking once commits are older than this (ms since the epoch): older is old enough for the caller. */
+  notBefore?: number;
+}
+
+/**
+ * For each module in `pins`, the first commit of the unbroken run of commits on `ref`'s first-parent history (merges
+ * count when they land, not when a branch was written) in which the lock pins exactly that pin, up to `ref`. A module
+ * whose pin is not the one at `ref` gets no entry. Commits that do not touch the lock are skipped by git itself.
+ */
+export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<string, PinAppearance>> {
+  const out = new Map<string, PinAppearance>();
+  if (opts.pins.size === 0) return out;
+  const log = await git(['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
+    cwd: opts.repoDir,
+  });
+  const commits = log
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [commit, t] = l.split(' ');
+      return { commit: commit!, time: Number(t) * 1000 };
+    });
+  const open = new Map(opts.pins);
+  const reader = new BlobReader(opts.repoDir);
+  try {
+    let newer: { commit: string; time: number } | undefined;
+    for (const c of commits) {
+      if (open.size === 0) break;
+      if (opts.notBefore !== undefined && newer && newer.time < opts.notBefore) {
+        // Every run still open reaches back at least this far, which is old enough.
+        for (const name of open.keys()) out.set(name, { ...newer, atLeast: true });
+        open.clear();
+        break;
+      }
+      const lock = parseLoose(await reader.read(`${c.commit}:${opts.lockPath}`));
+      for (const [name, pin] of open) {
+        if (!samePin(lock?.modules?.[name], pin)) {
+          if (newer) out.set(name, newer);
+          open.delete(name);
+        }
+      }
+      newer = c;
+    }
+    // The run goes back to the lock's first commit.
+    if (newer) for (const name of open.keys()) out.set(name, newer);
+  } finally {
+    reader.close();
+  }
+  return out;
+}
+
+/** A lock as an old commit holds it: unvalidated (history may hold anything); unreadable counts as pinning nothing. */
+function parseLoose(text: string | undefined): Partial<RingLock> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null ? (v as Partial<RingLock>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
