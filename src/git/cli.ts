@@ -91,8 +91,16 @@ export class BlobReader {
     }
   }
 
-  /** The object's text, or undefined when it does not exist. */
-  async read(rev: string): Promise<string | undefined> {
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** The object's text, or undefined when it does not exist. Concurrent calls are answered in turn. */
+  read(rev: string): Promise<string | undefined> {
+    const next = this.queue.then(() => this.readOne(rev));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readOne(rev: string): Promise<string | undefined> {
     if (/[\n\0]/.test(rev)) throw new InputError('git/bad-rev', 'object name contains a newline');
     this.child.stdin.write(`${rev}\n`);
     let nl = -1;

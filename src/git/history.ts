@@ -27,16 +27,7 @@ export interface PinHistoryOptions {
 export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<string, PinAppearance>> {
   const out = new Map<string, PinAppearance>();
   if (opts.pins.size === 0) return out;
-  const log = await git(['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
-    cwd: opts.repoDir,
-  });
-  const commits = log
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [commit, t] = l.split(' ');
-      return { commit: commit!, time: Number(t) * 1000 };
-    });
+  const commits = await lockCommits(opts);
   const open = new Map(opts.pins);
   const reader = new BlobReader(opts.repoDir);
   try {
@@ -66,6 +57,20 @@ export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<strin
   return out;
 }
 
+/** The commits on `ref`'s first-parent line that changed the lock, newest first, with committer times. */
+async function lockCommits(opts: Pick<PinHistoryOptions, 'repoDir' | 'ref' | 'lockPath'>) {
+  const log = await git(['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
+    cwd: opts.repoDir,
+  });
+  return log
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => {
+      const [commit, t] = l.split(' ');
+      return { commit: commit!, time: Number(t) * 1000 };
+    });
+}
+
 /** A lock as an old commit holds it: unvalidated (history may hold anything); unreadable counts as pinning nothing. */
 function parseLoose(text: string | undefined): Partial<RingLock> | undefined {
   if (text === undefined) return undefined;
@@ -74,5 +79,33 @@ function parseLoose(text: string | undefined): Partial<RingLock> | undefined {
     return typeof v === 'object' && v !== null ? (v as Partial<RingLock>) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+export interface EarlierPin {
+  entry: LockEntry;
+  commit: string;
+  time: number;
+}
+
+/**
+ * Walks the lock's first-parent history from `ref` back and returns the first pin of `module` that `wanted` accepts
+ * (e.g. the previous distinct version, or a named one), or undefined when history holds none.
+ */
+export async function findEarlierPin(
+  opts: Pick<PinHistoryOptions, 'repoDir' | 'ref' | 'lockPath'> & {
+    module: string;
+    wanted: (entry: LockEntry) => boolean;
+  },
+): Promise<EarlierPin | undefined> {
+  const reader = new BlobReader(opts.repoDir);
+  try {
+    for (const c of await lockCommits(opts)) {
+      const entry = parseLoose(await reader.read(`${c.commit}:${opts.lockPath}`))?.modules?.[opts.module];
+      if (entry && typeof entry.version === 'string' && opts.wanted(entry)) return { entry, ...c };
+    }
+    return undefined;
+  } finally {
+    reader.close();
   }
 }
