@@ -3,6 +3,7 @@
 // to GitHub's published REST description.
 import { afterEach, describe, expect, it } from 'vitest';
 import { show } from './fixtures-platform.js';
+import { startGitHttpServer } from './support/git-http-server.js';
 import { servePulls } from './support/github-pulls.js';
 import { githubError, startGitHubStandin } from './support/github-standin.js';
 import { CONFIG, DAY, entry, HOUR, lockText, PromoRepo, TOKEN } from './support/promote-repo.js';
@@ -235,6 +236,7 @@ describe('ringlock promote', () => {
     expect(r.code, show(r)).toBe(1);
     expect(r.stderr).toContain('RL008');
     expect(r.stderr).toContain('orders needs payments ^2.0.0 → the ring has payments 1.2.0');
+    expect(r.stderr).toContain('--with-deps brings payments from canary along');
     expect(repo.remoteBranches()).toEqual(['main']);
 
     const w = await run(['promote', 'orders', '--from', 'canary', '--with-deps']);
@@ -487,6 +489,30 @@ describe('errors people hit', () => {
     expect(again.code, show(again)).toBe(0);
     expect(pulls.pulls()).toHaveLength(1);
     expect(repo.remoteBranches()).toEqual(['main', BRANCH]);
+  });
+
+  it('over HTTPS-style auth the token goes to git as a header: pushes work, a read-only token is told it needs contents: write, and the token is never printed', async () => {
+    for (const readOnly of [false, true]) {
+      const { repo, pulls, run } = await world();
+      const server = await startGitHttpServer({ root: repo.root, token: TOKEN, readOnly });
+      cleanups.push(() => server.stop());
+      repo.git(repo.work, 'remote', 'set-url', 'origin', server.url('remote.git'));
+      const r = await run(['promote', 'orders', '--from', 'canary']);
+      expect(r.stdout + r.stderr).not.toContain(TOKEN);
+      expect(repo.git(repo.work, 'config', '--list')).not.toContain(TOKEN);
+      if (readOnly) {
+        expect(r.code, show(r)).toBe(2);
+        expect(r.stderr).toContain('the token needs contents: write');
+        expect(repo.remoteBranches()).toEqual(['main']);
+        expect(pulls.pulls()).toHaveLength(0);
+      } else {
+        expect(r.code, show(r)).toBe(0);
+        expect(repo.remoteBranches()).toEqual(['main', BRANCH]);
+        const anonymous = await run(['promote', 'orders', '--from', 'canary'], { GITHUB_TOKEN: undefined });
+        expect(anonymous.code, show(anonymous)).toBe(2);
+        expect(anonymous.stderr).toContain('authentication failed');
+      }
+    }
   });
 
   it('a protected branch: exit 2 with the remote’s reason', async () => {

@@ -2,9 +2,12 @@
 // Walks the lock's first-parent history newest → oldest through one `git cat-file --batch` and stops as soon as every
 // asked-for pin's run has begun (or is older than what the caller needs), so the cost grows with the change and the
 // soak window, not with the length of the history.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { LockEntry, RingLock } from '../model/types.js';
 import { type PinAppearance, samePin } from '../rules/promotion.js';
-import { BlobReader, git } from './cli.js';
+import { BlobReader, GitCommandError } from './cli.js';
 
 export interface PinHistoryOptions {
   /** A checked-out repository (any clone holding `ref`). */
@@ -27,12 +30,11 @@ export interface PinHistoryOptions {
 export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<string, PinAppearance>> {
   const out = new Map<string, PinAppearance>();
   if (opts.pins.size === 0) return out;
-  const commits = await lockCommits(opts);
   const open = new Map(opts.pins);
   const reader = new BlobReader(opts.repoDir);
   try {
     let newer: { commit: string; time: number } | undefined;
-    for (const c of commits) {
+    for await (const c of lockCommits(opts)) {
       if (open.size === 0) break;
       if (opts.notBefore !== undefined && newer && newer.time < opts.notBefore) {
         // Every run still open reaches back at least this far, which is old enough.
@@ -57,18 +59,36 @@ export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<strin
   return out;
 }
 
-/** The commits on `ref`'s first-parent line that changed the lock, newest first, with committer times. */
-async function lockCommits(opts: Pick<PinHistoryOptions, 'repoDir' | 'ref' | 'lockPath'>) {
-  const log = await git(['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
+/**
+ * The commits on `ref`'s first-parent line that changed the lock, newest first, with committer times — streamed, so
+ * a walk that stops early never pays for the rest of the history.
+ */
+async function* lockCommits(
+  opts: Pick<PinHistoryOptions, 'repoDir' | 'ref' | 'lockPath'>,
+): AsyncGenerator<{ commit: string; time: number }> {
+  const child = spawn('git', ['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
     cwd: opts.repoDir,
+    env: { ...process.env, LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  return log
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [commit, t] = l.split(' ');
-      return { commit: commit!, time: Number(t) * 1000 };
-    });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let complete = false;
+  try {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
+      const [commit, t] = line.split(' ');
+      if (commit && t) yield { commit, time: Number(t) * 1000 };
+    }
+    complete = true;
+  } finally {
+    if (!complete) child.kill();
+  }
+  const code = await exited;
+  if (code !== 0)
+    throw new GitCommandError(`git log: ${stderr.trim()}`, ['log', opts.ref], code, stderr.trim());
 }
 
 /** A lock as an old commit holds it: unvalidated (history may hold anything); unreadable counts as pinning nothing. */
@@ -100,7 +120,7 @@ export async function findEarlierPin(
 ): Promise<EarlierPin | undefined> {
   const reader = new BlobReader(opts.repoDir);
   try {
-    for (const c of await lockCommits(opts)) {
+    for await (const c of lockCommits(opts)) {
       const entry = parseLoose(await reader.read(`${c.commit}:${opts.lockPath}`))?.modules?.[opts.module];
       if (entry && typeof entry.version === 'string' && opts.wanted(entry)) return { entry, ...c };
     }

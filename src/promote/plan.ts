@@ -146,7 +146,14 @@ export function planPromotion(input: PlanInput): PromotionPlan {
     const soak = soakFinding(to, c.module, c.after, c.appeared, input.now);
     if (soak) (input.force ? overridden : errors).push(soak);
   }
-  errors.push(...compat);
+  for (const f of compat) {
+    const deps = input.withDeps ? [] : missingDeps(f, result(), sourceLock);
+    errors.push(
+      deps.length > 0
+        ? { ...f, expected: `${f.expected}: --with-deps brings ${deps.join(', ')} from ${from.name} along` }
+        : f,
+    );
+  }
   return { from, to, changes: [...changes.values()], alreadyPromoted, errors, overridden, result: result() };
 }
 

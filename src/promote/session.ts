@@ -45,6 +45,13 @@ export type Outcome =
       warnings: string[];
     };
 
+export interface BaseLock {
+  lock: RingLock;
+  text: string;
+  file: string;
+  exists: boolean;
+}
+
 export const TOKEN_PERMISSIONS = 'contents: write and pull-requests: write';
 
 export class Session {
@@ -106,8 +113,19 @@ export class Session {
     return lockPathIn(this.config, ring);
   }
 
-  /** The ring's lock at the base commit (an empty one when the ring has no lock yet). */
-  async lock(ring: string): Promise<{ lock: RingLock; text: string; file: string; exists: boolean }> {
+  private readonly locks = new Map<string, Promise<BaseLock>>();
+
+  /** The ring's lock at the base commit (an empty one when the ring has no lock yet); read and validated once. */
+  lock(ring: string): Promise<BaseLock> {
+    let p = this.locks.get(ring);
+    if (!p) {
+      p = this.readBaseLock(ring);
+      this.locks.set(ring, p);
+    }
+    return p;
+  }
+
+  private async readBaseLock(ring: string): Promise<BaseLock> {
     const found = await readLockAt(reader(this.repo), this.baseCommit, this.config, ring);
     if (found) return { ...found, exists: true };
     const lock: RingLock = { lockfileVersion: 1, ring, platform: this.config.platformVersion, modules: {} };
