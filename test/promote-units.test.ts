@@ -1,6 +1,6 @@
 // The pure parts of promotion: lock text edits, changelog sections, freeze windows, and the promotion plan.
 import { describe, expect, it } from 'vitest';
-import { activeFreezes, parseCron } from '../src/model/freeze.js';
+import { activeFreezes, parseCron, parseInstant } from '../src/model/freeze.js';
 import { serializeLock } from '../src/model/lock.js';
 import type { RingLock, RingPolicy } from '../src/model/types.js';
 import { changelogBetween, parseChangelog } from '../src/promote/changelog.js';
@@ -200,5 +200,29 @@ describe('assignTenantText', () => {
     expect(assignTenantText(text, 'a', 'edge')).toBe(text.replace('a: canary', 'a: edge'));
     expect(assignTenantText(text, 'c', 'edge')).toBe(`${text}  c: edge\n`);
     expect(assignTenantText('tenants: {}\n', 'c', 'edge')).toBe('tenants:\n  c: edge\n');
+  });
+});
+
+describe('review findings, pinned down', () => {
+  it('cron: a day field starting with * is unrestricted (AND), names only where they belong, no calendar roll-over', () => {
+    const every2nd = [{ cron: '0 0 */2 * 1', duration: '1m', reason: 'x' }];
+    // 2026-12-01 is a Tuesday and an odd day: */2 on the day of month AND Monday → no match.
+    expect(activeFreezes(every2nd, 'r', Date.parse('2026-12-01T00:00:30Z'))).toHaveLength(0);
+    // 2026-12-07 is a Monday and an odd day (7): matches both.
+    expect(activeFreezes(every2nd, 'r', Date.parse('2026-12-07T00:00:30Z'))).toHaveLength(1);
+    expect(() => parseCron('0 0 * mon *')).toThrow(/month "mon" is not a number or a name/);
+    expect(() => parseCron('0 jan * * *')).toThrow(/hour "jan" is not a number/);
+    expect(Number.isNaN(parseInstant('2026-02-30'))).toBe(true);
+    expect(Number.isNaN(parseInstant('2026-12-01T24:00'))).toBe(true);
+    expect(parseInstant('2026-12-01T10:00+02:00')).toBe(Date.parse('2026-12-01T08:00:00Z'));
+  });
+
+  it('tenants: a numeric-looking id is edited in place, CRLF files stay CRLF', () => {
+    expect(assignTenantText('tenants:\n  123: edge\n  b: stable\n', '123', 'stable')).toBe(
+      'tenants:\n  123: stable\n  b: stable\n',
+    );
+    expect(assignTenantText('tenants:\r\n  a: edge # c\r\n', 'a', 'stable')).toBe(
+      'tenants:\r\n  a: stable # c\r\n',
+    );
   });
 });

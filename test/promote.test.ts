@@ -136,7 +136,11 @@ describe('ringlock promote', () => {
     expect(pr!.body).toContain('Order lines in the order API.'); // the 1.5.0 changelog entry
     expect(pr!.body).not.toContain('Cancelling a shipped order'); // 1.4.2 is already in edge
     expect(pr!.body).toContain('run its `onUpgrade` hook');
-    expect(pr!.body).toMatch(/\| > 2d \|$/m); // the walk stops once the pin is older than minSoak
+    // Absolute times only (the body reads the same on every rerun): the commit the pin arrived with, and the rule.
+    const arrived = repo.git(repo.bare, 'log', '-1', '--format=%H', '--grep=canary: orders 1.5.0', 'main').slice(0, 7);
+    expect(pr!.body).toMatch(
+      new RegExp(`\\| \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(\`${arrived}\`\\) \\| 24h \\|$`, 'm'),
+    );
     // The working tree and its branch were never touched.
     expect(repo.git(repo.work, 'status', '--porcelain')).toBe('');
     expect(repo.git(repo.work, 'rev-parse', '--abbrev-ref', 'HEAD')).toBe('main');
@@ -164,6 +168,57 @@ describe('ringlock promote', () => {
     expect(repo.git(repo.bare, 'rev-parse', `${BRANCH}^`)).toBe(repo.tip(repo.bare, 'main'));
     expect(pulls.pulls()).toHaveLength(1);
     gh.assertNoUnexpected();
+  });
+
+  it('a newer pin supersedes the open pull request of the older one: it is closed with a comment naming the new one', async () => {
+    const { repo, pulls, run, gh } = await world();
+    expect((await run(['promote', 'orders', '--from', 'canary'])).code).toBe(0);
+    repo.commit(
+      {
+        'rings/canary.lock.json': lockText('canary', {
+          ...base,
+          orders: entry('orders', '1.6.0', { deps: { payments: '^1.0.0' } }),
+        }),
+      },
+      2 * DAY,
+    );
+    const r = await run(['promote', 'orders', '--from', 'canary']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('closed the pull request(s) it supersedes: #1');
+    const [old, fresh] = pulls.pulls();
+    expect(fresh).toMatchObject({ number: 2, state: 'open', head: 'ringlock/promote/edge/orders-1.6.0' });
+    expect(old).toMatchObject({ number: 1, state: 'closed' });
+    expect(old!.comments[0]).toContain('Superseded by #2');
+    gh.assertNoUnexpected();
+  });
+
+  it('a scheduled run leaves a pull request a reviewer closed unmerged alone; a person asking again gets a new one', async () => {
+    const { pulls, run } = await world();
+    expect((await run(['promote', 'orders', '--from', 'canary'])).code).toBe(0);
+    pulls.decline(1);
+    const auto = await run(['promote', '--auto']);
+    expect(auto.code, show(auto)).toBe(0);
+    expect(auto.stdout).toContain('was closed without merging');
+    expect(pulls.pulls()).toHaveLength(1);
+    const manual = await run(['promote', 'orders', '--from', 'canary']);
+    expect(manual.code, show(manual)).toBe(0);
+    expect(pulls.pulls()).toHaveLength(2);
+  });
+
+  it('never resets a branch that holds a person’s commits', async () => {
+    const { repo, run } = await world();
+    expect((await run(['promote', 'orders', '--from', 'canary'])).code).toBe(0);
+    repo.git(repo.author, 'fetch', '-q', 'origin', BRANCH);
+    repo.git(repo.author, 'checkout', '-q', '-b', 'fix', 'FETCH_HEAD');
+    repo.commit({ 'NOTES.md': 'a reviewer note\n' }, 0, 'note from a reviewer', BRANCH);
+    const mine = repo.tip(repo.bare, BRANCH);
+    repo.git(repo.author, 'checkout', '-q', 'main');
+    repo.commit({ 'README.md': 'moved\n' }, 0, 'main moves on');
+    expect(repo.remoteFile(BRANCH, 'NOTES.md')).toBe('a reviewer note\n');
+    const r = await run(['promote', 'orders', '--from', 'canary']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('has commits ringlock did not make');
+    expect(repo.tip(repo.bare, BRANCH)).toBe(mine);
   });
 
   it('does nothing when the identical promotion is already merged', async () => {
@@ -398,6 +453,23 @@ describe('ringlock revert', () => {
     gh.assertNoUnexpected();
   });
 
+  it('after a rollback was merged, the next revert goes further back, never forward to the bad version', async () => {
+    const { repo, run } = await history();
+    repo.commit(
+      {
+        'rings/stable.lock.json': lockText('stable', {
+          ...base,
+          orders: entry('orders', '1.4.2', { deps: { payments: '^1.0.0' } }),
+        }),
+      },
+      HOUR,
+      'revert',
+    );
+    const r = await run(['revert', 'orders', '--ring', 'stable', '--reason', 'still broken', '--dry-run']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stdout).toContain('revert orders 1.4.2 → 1.4.0 in stable');
+  });
+
   it('--to picks a named earlier pin; a version the ring never ran is refused (exit 2)', async () => {
     const { repo, run } = await history();
     const r = await run([
@@ -484,9 +556,12 @@ describe('errors people hit', () => {
     expect(r.code, show(r)).toBe(3);
     expect(r.stderr).toContain(`The branch ${BRANCH} is pushed`);
     expect(r.stderr).toContain('run the same command again');
+    const pushed = repo.tip(repo.bare, BRANCH);
     servePulls(gh);
-    const again = await run(['promote', 'orders', '--from', 'canary']);
+    const again = await run(['promote', 'orders', '--from', 'canary', '--json']);
     expect(again.code, show(again)).toBe(0);
+    expect(JSON.parse(again.stdout)).toMatchObject({ status: 'opened', pushed: false });
+    expect(repo.tip(repo.bare, BRANCH)).toBe(pushed);
     expect(pulls.pulls()).toHaveLength(1);
     expect(repo.remoteBranches()).toEqual(['main', BRANCH]);
   });
@@ -529,7 +604,14 @@ describe('errors people hit', () => {
 
   it('a push race (someone else updates the branch meanwhile): exit 3, nothing overwritten, a rerun succeeds', async () => {
     const { repo, pulls, run } = await world();
-    const other = repo.tip(repo.bare, 'main');
+    // Another ringlock run's commit (it carries the trailer), kept on a scratch ref of the remote.
+    const other = repo.commit(
+      { 'OTHER.md': 'x\n' },
+      0,
+      'promote orders\n\nRinglock-Promotion: orders@1.5.0 canary->edge',
+      'scratch',
+    );
+    repo.git(repo.author, 'reset', '-q', '--hard', 'HEAD~1');
     // The other pusher lands between ringlock's look at the remote and its push.
     repo.hook(
       'pre-receive',
@@ -543,6 +625,29 @@ describe('errors people hit', () => {
     const again = await run(['promote', 'orders', '--from', 'canary']);
     expect(again.code, show(again)).toBe(0);
     expect(lockOf(repo, BRANCH, 'edge').modules.orders.version).toBe('1.5.0');
+    expect(repo.remoteFile(BRANCH, 'OTHER.md')).toBeUndefined();
+  });
+
+  it('a push whose lease is stale on our side (the branch moved after we looked) is a push race too', async () => {
+    const { repo } = await world();
+    const { WorkRepo } = await import('../src/git/workrepo.js');
+    const w = await WorkRepo.open({ cwd: repo.work });
+    try {
+      const main = repo.tip(repo.bare, 'main');
+      repo.git(repo.bare, 'update-ref', 'refs/heads/ringlock/x', main);
+      const tree = await w.treeOf(main);
+      const c = await w.commitTree(tree, main, 'x');
+      for (const expected of [undefined, 'f'.repeat(40)]) {
+        const err = await w.push(c, 'ringlock/x', expected).then(
+          () => undefined,
+          (e: unknown) => e as { code?: string; message: string },
+        );
+        expect(err?.code, err?.message).toBe('promote/push-race');
+      }
+      expect(repo.tip(repo.bare, 'ringlock/x')).toBe(main);
+    } finally {
+      w.close();
+    }
   });
 
   it.each([
@@ -561,7 +666,10 @@ describe('errors people hit', () => {
     [['promote', 'orders@1.6.0', '--from', 'canary'], 'ring canary pins orders 1.5.0, not 1.6.0'],
     [['promote', 'orders', '--from', 'stable'], 'no ring is promoted from stable'],
     [['revert', 'orders', '--ring', 'stable'], 'say why with --reason'],
-    [['revert', 'orders', '--ring', 'stable', '--reason', 'x'], 'holds no earlier version of orders'],
+    [
+      ['revert', 'orders', '--ring', 'stable', '--reason', 'x'],
+      'holds no version of orders lower than 1.4.2',
+    ],
     [['ring', 'assign', 'bad tenant!', 'edge', '--reason', 'x'], 'is not a tenant id'],
     [['promote', 'orders', '--from', 'canary', '--base', 'nope'], 'the remote has no branch nope'],
   ])('%j: exit 2 — %s', async (args, message) => {

@@ -160,7 +160,7 @@ export function commandHelp(spec: CommandSpec): string {
   }
   s += `\nOptions:\n${optionLines({ ...spec.options, ...GLOBAL_OPTIONS })}\n`;
   s += `\nExamples:\n${spec.examples.map((e) => `  ${e}`).join('\n')}\n`;
-  s += `\nExit codes: 0 ok, 1 check failed, 2 usage, config or input error.\n`;
+  s += `\nExit codes: 0 ok, 1 check failed, 2 usage, config or input error, 3 operation failed (see the README).\n`;
   return s;
 }
 

@@ -51,6 +51,45 @@ export class GitHubPulls {
     return pr ? { number: pr.number, url: pr.html_url, title: pr.title, body: pr.body ?? '' } : undefined;
   }
 
+  /** Pull requests from `branch` that were closed without being merged: a reviewer declined them. */
+  async findDeclined(branch: string): Promise<PullRequest[]> {
+    const { owner, repo } = this.client;
+    const res = await this.client.call(`list the closed pull requests from ${branch}`, READ, (o) =>
+      o.rest.pulls.list({ owner, repo, head: `${owner}:${branch}`, state: 'closed', per_page: 10 }),
+    );
+    return res.data
+      .filter((p) => p.head.ref === branch && !p.merged_at)
+      .map((p) => ({ number: p.number, url: p.html_url, title: p.title, body: p.body ?? '' }));
+  }
+
+  /** Open pull requests into `base` whose branch starts with `prefix` (e.g. the older promotions of a module). */
+  async listOpenWithPrefix(base: string, prefix: string): Promise<Array<PullRequest & { head: string }>> {
+    const { owner, repo } = this.client;
+    const res = await this.client.call(`list the open pull requests into ${base}`, READ, (o) =>
+      o.rest.pulls.list({ owner, repo, base, state: 'open', per_page: 100 }),
+    );
+    return res.data
+      .filter((p) => p.head.ref.startsWith(prefix))
+      .map((p) => ({
+        number: p.number,
+        url: p.html_url,
+        title: p.title,
+        body: p.body ?? '',
+        head: p.head.ref,
+      }));
+  }
+
+  /** Closes a pull request with a comment saying why. */
+  async close(number: number, comment: string): Promise<void> {
+    const { owner, repo } = this.client;
+    await this.client.call(`comment on pull request #${number}`, PULLS, (o) =>
+      o.rest.issues.createComment({ owner, repo, issue_number: number, body: comment }),
+    );
+    await this.client.call(`close pull request #${number}`, PULLS, (o) =>
+      o.rest.pulls.update({ owner, repo, pull_number: number, state: 'closed' }),
+    );
+  }
+
   async create(input: PullRequestInput): Promise<PullRequest> {
     const { owner, repo } = this.client;
     const res = await this.client.call(`open a pull request from ${input.head}`, PULLS, (o) =>
@@ -103,7 +142,8 @@ export class GitHubPulls {
   }
 }
 
-function clip(body: string): string {
+/** The body as GitHub will store it (cut to its limit). */
+export function clip(body: string): string {
   if (body.length <= MAX_BODY) return body;
   const note = '\n\n… (cut: GitHub allows 65,536 characters)';
   return body.slice(0, MAX_BODY - note.length) + note;

@@ -22,6 +22,23 @@ export interface Identity {
   email: string;
 }
 
+/**
+ * http.extraHeader through GIT_CONFIG_*: the token is not in argv (visible in ps) nor written to .git/config. An empty
+ * value first resets the header list, so a header actions/checkout left in the clone's config is not sent as a second
+ * Authorization; entries the caller already passes through GIT_CONFIG_* are kept.
+ */
+function authEnv(remoteUrl: string, basic: string): Record<string, string> {
+  const n = Number(process.env.GIT_CONFIG_COUNT ?? 0) || 0;
+  const key = `http.${new URL(remoteUrl).origin}/.extraHeader`;
+  return {
+    GIT_CONFIG_COUNT: String(n + 2),
+    [`GIT_CONFIG_KEY_${n}`]: key,
+    [`GIT_CONFIG_VALUE_${n}`]: '',
+    [`GIT_CONFIG_KEY_${n + 1}`]: key,
+    [`GIT_CONFIG_VALUE_${n + 1}`]: `Authorization: Basic ${basic}`,
+  };
+}
+
 const BOT: Identity = { name: 'ringlock', email: 'ringlock@users.noreply.github.com' };
 
 export class WorkRepo {
@@ -36,15 +53,7 @@ export class WorkRepo {
     token: string | undefined,
   ) {
     this.secrets = token ? [token, Buffer.from(`x-access-token:${token}`).toString('base64')] : [];
-    // http.extraHeader through GIT_CONFIG_*: the token is not in argv (visible in ps) nor written to .git/config.
-    this.env =
-      token && /^https?:\/\//i.test(remoteUrl)
-        ? {
-            GIT_CONFIG_COUNT: '1',
-            GIT_CONFIG_KEY_0: `http.${new URL(remoteUrl).origin}/.extraHeader`,
-            GIT_CONFIG_VALUE_0: `Authorization: Basic ${this.secrets[1]}`,
-          }
-        : {};
+    this.env = token && /^https?:\/\//i.test(remoteUrl) ? authEnv(remoteUrl, this.secrets[1]!) : {};
   }
 
   static async open(opts: WorkRepoOptions): Promise<WorkRepo> {
@@ -205,14 +214,7 @@ export class WorkRepo {
   async push(commit: string, branch: string, expected: string | undefined): Promise<void> {
     const lease = `--force-with-lease=refs/heads/${branch}:${expected ?? ''}`;
     try {
-      await this.run([
-        'push',
-        '--quiet',
-        '--porcelain',
-        lease,
-        this.remote,
-        `${commit}:refs/heads/${branch}`,
-      ]);
+      await this.run(['push', '--quiet', lease, this.remote, `${commit}:refs/heads/${branch}`]);
     } catch (e) {
       if (!(e instanceof GitCommandError)) throw e;
       throw this.pushError(e, branch);

@@ -31,7 +31,7 @@ const FIELDS = [
   { name: 'month', min: 1, max: 12 },
   { name: 'day of week', min: 0, max: 7 },
 ] as const;
-const NAMES: Record<string, number> = {
+const MONTHS: Record<string, number> = {
   jan: 1,
   feb: 2,
   mar: 3,
@@ -44,14 +44,8 @@ const NAMES: Record<string, number> = {
   oct: 10,
   nov: 11,
   dec: 12,
-  sun: 0,
-  mon: 1,
-  tue: 2,
-  wed: 3,
-  thu: 4,
-  fri: 5,
-  sat: 6,
 };
+const DAYS: Record<string, number> = { sun: 0, mon: 1, tue: 2, wed: 3, thu: 4, fri: 5, sat: 6 };
 
 export interface Cron {
   sets: Set<number>[];
@@ -73,7 +67,7 @@ export function parseCron(expr: string): Cron {
       let lo: number = f.min;
       let hi: number = f.max;
       if (m[1] !== '*') {
-        const [a, b] = m[1]!.split('-').map((v) => value(v, f.name));
+        const [a, b] = m[1]!.split('-').map((v) => value(v, i));
         lo = a!;
         hi = b ?? (m[2] === undefined ? a! : f.max);
       }
@@ -83,12 +77,16 @@ export function parseCron(expr: string): Cron {
     }
     return set;
   });
-  return { sets, domOrDow: parts[2] !== '*' && parts[4] !== '*' };
+  // Vixie cron: a day field starting with '*' (also '*/2') is unrestricted; when both are restricted, either matches.
+  return { sets, domOrDow: !parts[2]!.startsWith('*') && !parts[4]!.startsWith('*') };
 }
 
-function value(v: string, field: string): number {
-  const n = /^[0-9]+$/.test(v) ? Number(v) : NAMES[v.toLowerCase()];
-  if (n === undefined) throw new Error(`${field} "${v}" is not a number`);
+function value(v: string, field: number): number {
+  // Month names only for the month, day names only for the day of the week.
+  const names = field === 3 ? MONTHS : field === 4 ? DAYS : undefined;
+  const n = /^[0-9]+$/.test(v) ? Number(v) : names?.[v.toLowerCase()];
+  if (n === undefined)
+    throw new Error(`${FIELDS[field]!.name} "${v}" is not a number${names ? ' or a name' : ''}`);
   return n;
 }
 
@@ -109,8 +107,20 @@ export function cronMatches(c: Cron, t: Date): boolean {
 
 /** An ISO 8601 date (midnight UTC) or date-time; NaN when it is neither. */
 export function parseInstant(s: string): number {
-  if (/^\d{4}-\d\d-\d\d$/.test(s)) return Date.parse(`${s}T00:00:00Z`);
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|[+-]\d\d:\d\d)?$/.test(s)) return Number.NaN;
+  const m = /^(\d{4})-(\d\d)-(\d\d)(?:T(\d\d):(\d\d)(?::(\d\d)(?:\.\d+)?)?(Z|[+-]\d\d:\d\d)?)?$/.exec(s);
+  if (!m) return Number.NaN;
+  // Date.parse rolls 2026-02-30 over to March: a date must be one the calendar has.
+  const [y, mo, d, h = '0', mi = '0', sec = '0'] = m.slice(1).map((x) => x ?? undefined) as string[];
+  const civil = new Date(Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(sec)));
+  if (
+    civil.getUTCMonth() !== Number(mo) - 1 ||
+    civil.getUTCDate() !== Number(d) ||
+    Number(h) > 23 ||
+    Number(mi) > 59 ||
+    Number(sec) > 59
+  )
+    return Number.NaN;
+  if (!s.includes('T')) return Date.parse(`${s}T00:00:00Z`);
   return Date.parse(/(Z|[+-]\d\d:\d\d)$/.test(s) ? s : `${s}Z`);
 }
 

@@ -2,7 +2,7 @@
 // Pure: the plan, changelog sections and module facts in; markdown out.
 import { compareVersions } from '../model/semantics.js';
 import type { LockEntry } from '../model/types.js';
-import { type Finding, formatAge } from '../rules/promotion.js';
+import type { Finding } from '../rules/promotion.js';
 import type { ChangelogSection } from './changelog.js';
 import type { PinChange } from './plan.js';
 
@@ -58,7 +58,8 @@ export interface BodyInput {
   changes: readonly PinChange[];
   overridden: readonly Finding[];
   facts: ReadonlyMap<string, ModuleFacts>;
-  now: number;
+  /** The target ring's minimum soak, as written in ringlock.yaml. */
+  minSoak?: string;
   /** The modules in the order the daemon will apply them. */
   order: readonly string[];
 }
@@ -74,16 +75,15 @@ export function promotionBody(b: BodyInput): string {
     );
   }
   out.push(
-    `| module | ${b.to} now | after merge | integrity | in ${b.from} since | soaked |`,
+    // Absolute times only: the body must read the same on every rerun, or a scheduled run would edit every open PR.
+    `| module | ${b.to} now | after merge | integrity | in ${b.from} since | soak needed |`,
     '| --- | --- | --- | --- | --- | --- |',
   );
   for (const c of b.changes) {
     const since = c.appeared
       ? `${c.appeared.atLeast ? 'before ' : ''}${isoMinute(c.appeared.time)} (\`${c.appeared.commit.slice(0, 7)}\`)`
       : 'not on the default branch yet';
-    const soaked = c.appeared
-      ? `${c.appeared.atLeast ? '> ' : ''}${formatAge(b.now - c.appeared.time)}`
-      : '—';
+    const soaked = b.minSoak ?? '—';
     out.push(
       `| \`${c.module}\`${c.forDependency ? ` (for \`${c.forDependency}\`)` : ''} | ${c.before?.version ?? '—'} | **${c.after.version}** | ${code(short(c.after.integrity))} | ${since} | ${soaked} |`,
     );

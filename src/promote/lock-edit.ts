@@ -1,7 +1,10 @@
 // Text → text edits of a ring's lock that keep the file's formatting: only the lines of the values that change are
 // touched, new keys go in sorted order, so a promotion's diff shows exactly what moves.
 import { findNodeAtLocation, type Node as JsonNode, parseTree } from 'jsonc-parser';
-import type { LockEntry } from '../model/types.js';
+import { InputError } from '../errors.js';
+import { parseLockDoc, sortKeys } from '../model/lock.js';
+import { parseSource } from '../model/source.js';
+import type { LockEntry, RingLock } from '../model/types.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 
@@ -116,5 +119,30 @@ export function editLockText(text: string, entries: ReadonlyMap<string, LockEntr
   let out = text;
   for (const [name, entry] of [...entries].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
     out = reconcile(out, ['modules', name], entry as unknown as Json | undefined, fmt);
+  return out;
+}
+
+/**
+ * editLockText, then proof that the result is what was meant: a valid lock (the schema and the ring) whose modules are
+ * exactly `expected`. A file the text edit cannot handle safely (duplicate keys) is refused, never half-edited.
+ */
+export function editLockChecked(
+  file: string,
+  ring: string,
+  text: string,
+  entries: ReadonlyMap<string, LockEntry | undefined>,
+  expected: RingLock['modules'],
+): string {
+  const out = editLockText(text, entries);
+  const { lock } = parseLockDoc(parseSource(file, out), ring);
+  if (JSON.stringify(sortKeys(lock.modules)) !== JSON.stringify(sortKeys(expected)))
+    throw new InputError(
+      'lock/edit',
+      `${file} could not be edited safely (duplicate keys, or an unusual layout)`,
+      {
+        file,
+        expected: `a lock as "ringlock lock --ring ${ring}" writes it`,
+      },
+    );
   return out;
 }

@@ -147,7 +147,8 @@ export function planPromotion(input: PlanInput): PromotionPlan {
     if (soak) (input.force ? overridden : errors).push(soak);
   }
   for (const f of compat) {
-    const deps = input.withDeps ? [] : missingDeps(f, result(), sourceLock);
+    // Only dependencies not already part of this promotion: --with-deps cannot help with the rest.
+    const deps = input.withDeps ? [] : missingDeps(f, result(), sourceLock).filter((d) => !changes.has(d));
     errors.push(
       deps.length > 0
         ? { ...f, expected: `${f.expected}: --with-deps brings ${deps.join(', ')} from ${from.name} along` }

@@ -7,7 +7,7 @@ import type { LockEntry, ModuleManifest, RingPolicy } from '../model/types.js';
 import type { Finding } from '../rules/promotion.js';
 import { type ModuleFacts, promotionBody, promotionMessage, promotionTitle } from './body.js';
 import { changelogBetween } from './changelog.js';
-import { editLockText } from './lock-edit.js';
+import { editLockChecked } from './lock-edit.js';
 import {
   differingModules,
   nextRing,
@@ -26,6 +26,8 @@ export interface PromoteInput {
   force?: boolean;
   withDeps?: boolean;
   ignoreFreeze?: boolean;
+  /** A scheduled run: leaves a pull request a reviewer closed without merging alone. */
+  auto?: boolean;
   now: number;
 }
 
@@ -42,8 +44,10 @@ export type PromoteResult =
       body: string;
     } & Outcome);
 
+/** `@acme/analytics` → `acme/analytics`: a ref may not hold `@{`, and scoped names cannot collide with plain ones. */
+export const slug = (module: string) => module.replace(/^@/, '');
+
 export function branchName(to: string, changes: readonly PinChange[], all: boolean): string {
-  const slug = (s: string) => s.replace(/^@/, '').replace(/\//g, '-');
   if (all) return `ringlock/promote/${to}/all`;
   const main = changes.find((c) => !c.forDependency) ?? changes[0]!;
   return `ringlock/promote/${to}/${slug(main.module)}-${main.after.version}`;
@@ -74,7 +78,8 @@ export async function promote(s: Session, input: PromoteInput): Promise<PromoteR
   if (input.withDeps) for (const m of differingModules(source.lock, target.lock)) candidates.add(m);
   const pins = new Map<string, LockEntry>();
   for (const m of candidates) if (source.lock.modules[m]) pins.set(m, source.lock.modules[m]!);
-  const appearances = await s.appearances(from.name, pins, input.now - to.minSoakMs);
+  // Exact (no early stop): the pull request names the commit each pin arrived with, the same on every rerun.
+  const appearances = await s.appearances(from.name, pins);
   const plan = planPromotion({
     from,
     to,
@@ -103,14 +108,23 @@ export async function promote(s: Session, input: PromoteInput): Promise<PromoteR
     changes: plan.changes,
     overridden: plan.overridden,
     facts,
-    now: input.now,
     order,
+    ...(to.minSoak ? { minSoak: to.minSoak } : {}),
   });
   if (freezes.length > 0)
     body = `> **⚠️ Opened during a freeze with \`--ignore-freeze\`:** ${freezes.map((f) => f.reason).join('; ')}\n\n${body}`;
-  const text = editLockText(target.text, new Map(plan.changes.map((c) => [c.module, c.after])));
+  const text = editLockChecked(
+    target.file,
+    to.name,
+    target.text,
+    new Map(plan.changes.map((c) => [c.module, c.after])),
+    plan.result.modules,
+  );
+  const main = plan.changes.find((c) => !c.forDependency) ?? plan.changes[0]!;
   const outcome = await s.publish({
     branch: branchName(to.name, plan.changes, input.all === true),
+    respectDeclined: input.auto === true,
+    ...(input.all ? {} : { supersedes: `ringlock/promote/${to.name}/${slug(main.module)}-` }),
     files: new Map([[target.file, text]]),
     message: promotionMessage(from.name, to.name, plan.changes, plan.overridden.length > 0),
     title,
@@ -195,7 +209,13 @@ export async function promoteAuto(s: Session, now: number): Promise<AutoItem[]> 
     }
     for (const module of await dueModules(s, from, to, now)) {
       try {
-        const result = await promote(s, { from: from.name, to: to.name, requests: [{ module }], now });
+        const result = await promote(s, {
+          from: from.name,
+          to: to.name,
+          requests: [{ module }],
+          now,
+          auto: true,
+        });
         if (result.status === 'refused')
           items.push({
             ring: to.name,

@@ -2,11 +2,12 @@
 // as a pull request labelled ringlock:rollback: the lock stays the truth, and the daemon downgrades when it merges.
 import { InputError } from '../errors.js';
 import { findEarlierPin } from '../git/history.js';
-import { satisfies } from '../model/semantics.js';
+import { compareVersions, satisfies } from '../model/semantics.js';
 import { compatFindings, type Finding, prereleaseFinding } from '../rules/promotion.js';
 import { formatBytes, kindOf } from './body.js';
 import { changelogBetween } from './changelog.js';
-import { editLockText } from './lock-edit.js';
+import { editLockChecked } from './lock-edit.js';
+import { slug } from './promote.js';
 import type { Outcome, Session } from './session.js';
 
 export interface RevertInput {
@@ -53,13 +54,15 @@ export async function revert(s: Session, input: RevertInput): Promise<RevertResu
     ref: s.baseCommit,
     lockPath: current.file,
     module: input.module,
-    wanted: (e) => (input.to === undefined ? e.version !== now.version : e.version === input.to),
+    // The previous *lower* version: after a rollback was merged, running revert again must not bring the bad one back.
+    wanted: (e) =>
+      input.to === undefined ? compareVersions(e.version, now.version) < 0 : e.version === input.to,
   });
   if (!earlier)
     throw new InputError(
       'revert/no-earlier-pin',
       input.to === undefined
-        ? `the history of ${current.file} on ${s.base} holds no earlier version of ${input.module} than ${now.version}`
+        ? `the history of ${current.file} on ${s.base} holds no version of ${input.module} lower than ${now.version}`
         : `ring ${ring.name} never pinned ${input.module} ${input.to} on ${s.base}`,
       { expected: `a version ${ring.name} pinned before (see git log -p ${current.file})` },
     );
@@ -110,8 +113,19 @@ export async function revert(s: Session, input: RevertInput): Promise<RevertResu
   ].join('\n');
   const message = `${title}\n\n${input.reason}\n\nRinglock-Rollback: ${input.module}@${back.version} ${ring.name} (from ${now.version})\n`;
   const outcome = await s.publish({
-    branch: `ringlock/revert/${ring.name}/${input.module.replace(/^@/, '').replace(/\//g, '-')}-${back.version}`,
-    files: new Map([[current.file, editLockText(current.text, new Map([[input.module, back]]))]]),
+    branch: `ringlock/revert/${ring.name}/${slug(input.module)}-${back.version}`,
+    files: new Map([
+      [
+        current.file,
+        editLockChecked(
+          current.file,
+          ring.name,
+          current.text,
+          new Map([[input.module, back]]),
+          result.modules,
+        ),
+      ],
+    ]),
     message,
     title,
     body,

@@ -1,12 +1,12 @@
 // One run of promote / revert / ring assign against the platform repository: the remote's default branch is the
 // truth (config, locks and history are read there, never from the working tree), changes become one commit on a
 // ringlock/* branch pushed with a lease, and one pull request per branch is opened or updated.
+import { realpathSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
 import { type CommitReader, lockPathIn, readConfigAt, readLockAt } from '../daemon/desired.js';
 import { InputError, RinglockError, TransientError } from '../errors.js';
 import { parseRepository } from '../forge/client.js';
-import type { PullRequest } from '../forge/pulls.js';
-import { GitHubPulls } from '../forge/pulls.js';
+import { clip, GitHubPulls, type PullRequest } from '../forge/pulls.js';
 import { pinAppearances } from '../git/history.js';
 import { WorkRepo } from '../git/workrepo.js';
 import { type LoadedConfig, loadConfig } from '../model/config.js';
@@ -31,11 +31,16 @@ export interface ChangeSet {
   body: string;
   labels: string[];
   reviewers: string[];
+  /** Leave a branch whose pull request a reviewer closed without merging (scheduled runs). */
+  respectDeclined?: boolean;
+  /** Close other open pull requests whose branch starts with this (older versions of the same promotion). */
+  supersedes?: string;
 }
 
 export type Outcome =
   | { status: 'dry-run'; branch: string; diff: string }
   | { status: 'committed'; branch: string; commit: string }
+  | { status: 'declined'; branch: string; pr: PullRequest }
   | {
       status: 'opened' | 'updated' | 'unchanged';
       branch: string;
@@ -43,6 +48,8 @@ export type Outcome =
       pushed: boolean;
       pr: PullRequest;
       warnings: string[];
+      /** Older pull requests this one replaced (closed with a comment). */
+      superseded: number[];
     };
 
 export interface BaseLock {
@@ -63,8 +70,6 @@ export class Session {
     readonly base: string,
     readonly baseCommit: string,
     private readonly opts: SessionOptions,
-    private readonly local: LoadedConfig,
-    private readonly tokenEnv: string,
   ) {}
 
   static async open(opts: SessionOptions): Promise<Session> {
@@ -76,7 +81,8 @@ export class Session {
     const token = opts.env[tokenEnv] || undefined;
     const repo = await WorkRepo.open({ cwd: local.root, remote: p?.remote, token });
     try {
-      const rel = relative(repo.top, local.root).split(sep).join(posix.sep);
+      // git names the top by its real path: compare real paths (a symlinked --cwd, /tmp on macOS).
+      const rel = relative(realpathSync(repo.top), realpathSync(local.root)).split(sep).join(posix.sep);
       const base = opts.base ?? p?.branch ?? (await repo.defaultBranch());
       const tips = await repo.fetch([base]);
       const baseCommit = tips.get(base);
@@ -85,7 +91,7 @@ export class Session {
           expected: '--base naming a branch of the remote, or promotion.branch in ringlock.yaml',
         });
       const config = await readConfigAt(reader(repo), baseCommit, rel === '' ? '.' : rel);
-      return new Session(repo, config, base, baseCommit, opts, local, tokenEnv);
+      return new Session(repo, config, base, baseCommit, opts);
     } catch (e) {
       repo.close();
       throw e;
@@ -164,11 +170,13 @@ export class Session {
   /** Fails early, before anything is pushed, when a pull request could not be opened. */
   forge(): GitHubPulls {
     if (this.pulls) return this.pulls;
-    const p = this.local.config.promotion;
-    const token = this.opts.env[this.tokenEnv];
+    // Where the token goes is read at the default branch, never from a working tree a pull request may have changed.
+    const p = this.config.config.promotion;
+    const tokenEnv = p?.github?.tokenEnv ?? 'GITHUB_TOKEN';
+    const token = this.opts.env[tokenEnv];
     if (!token)
-      throw new InputError('forge/no-token', `no GitHub token: ${this.tokenEnv} is not set`, {
-        expected: `a token in ${this.tokenEnv} with ${TOKEN_PERMISSIONS} on the repository (or --no-pr to commit locally only)`,
+      throw new InputError('forge/no-token', `no GitHub token: ${tokenEnv} is not set`, {
+        expected: `a token in ${tokenEnv} with ${TOKEN_PERMISSIONS} on the repository (or --no-pr to commit locally only)`,
       });
     const repository = p?.github?.repository ?? this.repo.remoteUrl;
     let owner: string;
@@ -207,10 +215,21 @@ export class Session {
       const diff = await this.repo.diff(this.baseCommit, tree);
       return { status: 'dry-run', branch: cs.branch, diff };
     }
-    const pulls = this.mode === 'pr' ? this.forge() : undefined;
+    if (this.mode === 'no-pr') {
+      const commit = await this.repo.commitTree(tree, this.baseCommit, cs.message);
+      await this.repo.setLocalBranch(cs.branch, commit);
+      return { status: 'committed', branch: cs.branch, commit };
+    }
+    const pulls = this.forge();
+    const tip = (await this.repo.fetch([cs.branch])).get(cs.branch);
+    if (tip) await this.assertOurs(tip, cs.branch);
+    // A scheduled run leaves alone what a reviewer closed without merging; a person asking again gets a new one.
+    if (cs.respectDeclined && !(await pulls.findOpen(cs.branch))) {
+      const [declined] = await pulls.findDeclined(cs.branch);
+      if (declined) return { status: 'declined', branch: cs.branch, pr: declined };
+    }
     // Reuse what a previous run pushed when it is exactly this change on this base: a rerun after a failure
     // between push and pull request finishes the job without a new commit.
-    const tip = this.mode === 'pr' ? (await this.repo.fetch([cs.branch])).get(cs.branch) : undefined;
     let commit: string | undefined;
     if (tip) {
       const [parents, tipTree] = await Promise.all([this.repo.parentsOf(tip), this.repo.treeOf(tip)]);
@@ -218,10 +237,6 @@ export class Session {
     }
     const pushed = commit === undefined;
     commit ??= await this.repo.commitTree(tree, this.baseCommit, cs.message);
-    if (!pulls) {
-      await this.repo.setLocalBranch(cs.branch, commit);
-      return { status: 'committed', branch: cs.branch, commit };
-    }
     if (pushed) await this.repo.push(commit, cs.branch, tip);
     try {
       const warnings: string[] = [];
@@ -229,14 +244,14 @@ export class Session {
       let pr: PullRequest;
       let status: 'opened' | 'updated' | 'unchanged';
       if (open) {
-        status = open.title === cs.title && open.body === cs.body && !pushed ? 'unchanged' : 'updated';
-        pr =
-          status === 'unchanged' ? open : await pulls.update(open.number, { title: cs.title, body: cs.body });
+        const same = open.title === cs.title && open.body === clip(cs.body);
+        status = same && !pushed ? 'unchanged' : 'updated';
+        pr = same ? open : await pulls.update(open.number, { title: cs.title, body: cs.body });
       } else {
         pr = await pulls.create({ head: cs.branch, base: this.base, title: cs.title, body: cs.body });
         status = 'opened';
       }
-      await pulls.addLabels(pr.number, cs.labels);
+      if (status !== 'unchanged') await pulls.addLabels(pr.number, cs.labels);
       if (status === 'opened') {
         try {
           await pulls.requestReviewers(pr.number, cs.reviewers);
@@ -246,7 +261,20 @@ export class Session {
           warnings.push(`could not request reviews from ${cs.reviewers.join(', ')}: ${e.message}`);
         }
       }
-      return { status, branch: cs.branch, commit, pushed, pr, warnings };
+      const superseded: number[] = [];
+      if (cs.supersedes) {
+        for (const old of await pulls.listOpenWithPrefix(this.base, cs.supersedes)) {
+          // Only <prefix><version>: orders- must not catch orders-extra-1.0.0.
+          if (old.head === cs.branch || !/^\d+\.\d+\.\d+/.test(old.head.slice(cs.supersedes.length)))
+            continue;
+          await pulls.close(
+            old.number,
+            `Superseded by #${pr.number} (${cs.title}).\n\n<sub>Closed by ringlock.</sub>`,
+          );
+          superseded.push(old.number);
+        }
+      }
+      return { status, branch: cs.branch, commit, pushed, pr, warnings, superseded };
     } catch (e) {
       if (!(e instanceof RinglockError)) throw e;
       const how = `The branch ${cs.branch} is pushed (commit ${commit.slice(0, 12)}); run the same command again to finish: it reuses the branch and opens or updates the pull request.`;
@@ -257,7 +285,22 @@ export class Session {
       });
     }
   }
+
+  /** A branch ringlock would reset must hold only a commit ringlock made: a person's commits there are not wiped. */
+  private async assertOurs(tip: string, branch: string): Promise<void> {
+    const [parents, message] = await Promise.all([this.repo.parentsOf(tip), this.repo.messageOf(tip)]);
+    if (parents.length === 1 && TRAILER.test(message)) return;
+    throw new InputError(
+      'promote/branch-edited',
+      `the branch ${branch} has commits ringlock did not make (tip ${tip.slice(0, 12)}: "${message.split('\n')[0]}"); ringlock will not reset it`,
+      {
+        expected: `merge or close its pull request and delete the branch (git push ${this.repo.remote} --delete ${branch}), then run again`,
+      },
+    );
+  }
 }
+
+const TRAILER = /^Ringlock-(?:Promotion|Rollback|Tenant): /m;
 
 function reader(repo: WorkRepo): CommitReader {
   return { readFile: (commit, path) => repo.read(commit, path) };

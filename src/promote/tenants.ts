@@ -1,6 +1,6 @@
 // ringlock ring assign: move a tenant to a ring by pull request, editing rings/tenants.yaml through yaml's Document
 // API so its comments, order and layout stay as they are.
-import { isMap, parseDocument } from 'yaml';
+import { isMap, isScalar, parseDocument } from 'yaml';
 import { InputError } from '../errors.js';
 import { throwIfErrors } from '../model/manifest.js';
 import { validateSchema } from '../model/schema.js';
@@ -23,26 +23,51 @@ const EMPTY = '# tenant → ring. Schema: schemas/tenants.schema.json\ntenants: 
 
 /** The tenants file text with `tenant` set to `ring`: an existing entry changes in place, a new one goes last. */
 export function assignTenantText(text: string, tenant: string, ring: string): string {
-  const doc = parseDocument(text, { keepSourceTokens: true });
+  const crlf = text.includes('\r\n');
+  const doc = parseDocument(crlf ? text.replace(/\r\n/g, '\n') : text, { keepSourceTokens: true });
   const tenants = doc.get('tenants', true);
-  if (isMap(tenants) && tenants.flow && tenants.items.length === 0) tenants.flow = false;
-  doc.setIn(['tenants', tenant], ring);
-  return doc.toString({ lineWidth: 0 });
+  // A tenant id that YAML reads as a number (123, 1.0) is the same tenant: find its pair by text, not by type.
+  const pair = isMap(tenants)
+    ? tenants.items.find((p) => String(isScalar(p.key) ? (p.key.source ?? p.key.value) : p.key) === tenant)
+    : undefined;
+  if (pair && isScalar(pair.value)) pair.value.value = ring;
+  else if (pair) pair.value = doc.createNode(ring);
+  else {
+    if (isMap(tenants) && tenants.flow && tenants.items.length === 0) tenants.flow = false;
+    doc.setIn(['tenants', tenant], ring);
+  }
+  const out = doc.toString({ lineWidth: 0 });
+  return crlf ? out.replace(/\n/g, '\r\n') : out;
 }
 
 export async function assignTenant(s: Session, input: AssignInput): Promise<AssignResult> {
-  if (!TENANT.test(input.tenant))
+  if (!TENANT.test(input.tenant) || input.tenant.includes('..'))
     throw new InputError('cli/tenant', `"${input.tenant}" is not a tenant id`, {
-      expected: "letters, digits, '.', '_' or '-', starting with a letter or digit, at most 128 characters",
+      expected:
+        "letters, digits, '.', '_' or '-', starting with a letter or digit, no '..', at most 128 characters",
     });
   const ring = s.ring(input.ring, 'ring');
   const file = s.path(s.config.tenantsFile);
   const text = (await s.read(file)) ?? EMPTY;
   const doc = parseSource(file, text);
   throwIfErrors(validateSchema('tenants', doc));
-  const previous = (doc.value as TenantsFile).tenants[input.tenant];
+  const tenants = (doc.value as TenantsFile).tenants;
+  const previous = Object.entries(tenants).find(([t]) => t === input.tenant)?.[1];
   if (previous === ring.name) return { status: 'already-assigned', tenant: input.tenant, ring: ring.name };
   const edited = assignTenantText(text, input.tenant, ring.name);
+  // The edit must give exactly one more (or one changed) assignment, and a valid file.
+  const after = parseSource(file, edited);
+  throwIfErrors(validateSchema('tenants', after));
+  const want = JSON.stringify({ ...tenants, [input.tenant]: ring.name });
+  const got = (after.value as TenantsFile).tenants;
+  if (
+    JSON.stringify({ ...tenants, ...got }) !== want ||
+    Object.keys(got).length !== Object.keys({ ...tenants, [input.tenant]: 1 }).length
+  )
+    throw new InputError('tenants/edit', `${file} could not be edited safely`, {
+      file,
+      expected: 'a plain YAML mapping under tenants:',
+    });
   const title = previous
     ? `move tenant ${input.tenant} from ${previous} to ${ring.name}`
     : `assign tenant ${input.tenant} to ${ring.name}`;

@@ -14,6 +14,7 @@ export interface StoredPull {
   labels: string[];
   reviewers: string[];
   teamReviewers: string[];
+  comments: string[];
 }
 interface Store {
   next: number;
@@ -63,6 +64,8 @@ function render(base: Json, p: StoredPull, owner: string, repo: string): Json {
     labels: p.labels.map((name, i) => ({ ...(out.labels?.[0] ?? {}), id: 500 + i, name })),
   });
   if ('merged' in out) out.merged = p.merged;
+  if ('merged_at' in out) out.merged_at = p.merged ? '2026-12-01T12:00:00Z' : null;
+  if ('closed_at' in out) out.closed_at = p.state === 'closed' ? '2026-12-01T12:00:00Z' : null;
   // The description's examples predate fields its schemas now require; reviewers are not what tests read here.
   if ('requested_teams' in out) out.requested_teams = [];
   if ('requested_reviewers' in out) out.requested_reviewers = [];
@@ -109,6 +112,7 @@ export function pullHandlers(): Record<string, StandinHandler> {
         labels: [],
         reviewers: [],
         teamReviewers: [],
+        comments: [],
       };
       s.pulls.push(p);
       return {
@@ -119,9 +123,10 @@ export function pullHandlers(): Record<string, StandinHandler> {
     'pulls/update': ({ params, body }, state) => {
       const p = find(store(state), params['pull_number']!);
       if (!p) return githubError(404, 'Not Found');
-      const b = body as { title?: string; body?: string };
+      const b = body as { title?: string; body?: string; state?: 'open' | 'closed' };
       if (b.title !== undefined) p.title = b.title;
       if (b.body !== undefined) p.body = b.body;
+      if (b.state !== undefined) p.state = b.state;
       return {
         status: 200,
         body: render(example('pulls/update', '200'), p, params['owner']!, params['repo']!),
@@ -134,6 +139,13 @@ export function pullHandlers(): Record<string, StandinHandler> {
       for (const n of names) if (!p.labels.includes(n)) p.labels.push(n);
       const tpl = example('issues/add-labels', '200')[0];
       return { status: 200, body: p.labels.map((name, i) => ({ ...tpl, id: 500 + i, name })) };
+    },
+    'issues/create-comment': ({ params, body }, state) => {
+      const p = find(store(state), params['issue_number']!);
+      if (!p) return githubError(404, 'Not Found');
+      p.comments.push((body as { body: string }).body);
+      const answer = example('issues/create-comment', '201');
+      return { status: 201, body: { ...answer, id: 9000 + p.comments.length, body: p.comments.at(-1) } };
     },
     'pulls/request-reviewers': ({ params, body }, state) => {
       const p = find(store(state), params['pull_number']!);
@@ -154,6 +166,11 @@ export function servePulls(gh: GitHubStandin) {
   for (const [id, handler] of Object.entries(pullHandlers())) gh.on(id, handler);
   return {
     pulls: () => store(gh.state).pulls,
+    /** Closes a pull request without merging, as a reviewer declining it would. */
+    decline: (n: number) => {
+      const p = store(gh.state).pulls.find((x) => x.number === n);
+      if (p) p.state = 'closed';
+    },
     /** Marks a pull request merged, as a reviewer merging it would. */
     merge: (n: number) => {
       const p = store(gh.state).pulls.find((x) => x.number === n);

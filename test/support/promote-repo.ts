@@ -87,8 +87,8 @@ export class PromoRepo {
     return execFileSync('git', args, { cwd, encoding: 'utf8', env: cleanGitEnv() }).trim();
   }
 
-  /** Commits files (null deletes) on main as of `ageMs` ago and pushes it; returns the commit. */
-  commit(files: Record<string, string | null>, ageMs: number, message = 'change'): string {
+  /** Commits files (null deletes) as of `ageMs` ago and pushes it to `branch` (main); returns the commit. */
+  commit(files: Record<string, string | null>, ageMs: number, message = 'change', branch = 'main'): string {
     for (const [rel, text] of Object.entries(files)) {
       const abs = join(this.author, rel);
       rmSync(abs, { force: true });
@@ -109,7 +109,7 @@ export class PromoRepo {
         GIT_COMMITTER_DATE: when,
       }),
     });
-    this.git(this.author, 'push', '-q', 'origin', 'HEAD:refs/heads/main');
+    this.git(this.author, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
     return this.git(this.author, 'rev-parse', 'HEAD');
   }
 

@@ -32,10 +32,15 @@ export function describeOutcome(ctx: CommandContext, o: Outcome, body: string): 
       return `\n${paint(ctx.io, 'bold', `dry run: branch ${o.branch} would get this change`)}\n${o.diff}\n${paint(ctx.io, 'bold', 'pull request body:')}\n${body}\n`;
     case 'committed':
       return `committed ${o.commit.slice(0, 12)} on local branch ${o.branch} (not pushed; no pull request)\n`;
+    case 'declined':
+      return `${paint(ctx.io, 'yellow', 'skipped')}: pull request #${o.pr.number} for ${o.branch} was closed without merging (${o.pr.url}); a scheduled run leaves it closed — run the command by hand to open a new one\n`;
     default: {
       const verb = { opened: 'opened', updated: 'updated', unchanged: 'already up to date:' }[o.status];
       const warn = o.warnings.map((w) => `${paint(ctx.io, 'yellow', 'warning')}: ${w}\n`).join('');
-      return `${verb} pull request #${o.pr.number}: ${o.pr.url}\n  branch ${o.branch} at ${o.commit.slice(0, 12)}${o.pushed ? ' (pushed)' : ''}\n${warn}`;
+      const closed = o.superseded.length
+        ? `  closed the pull request(s) it supersedes: ${o.superseded.map((n) => `#${n}`).join(', ')}\n`
+        : '';
+      return `${verb} pull request #${o.pr.number}: ${o.pr.url}\n  branch ${o.branch} at ${o.commit.slice(0, 12)}${o.pushed ? ' (pushed)' : ''}\n${closed}${warn}`;
     }
   }
 }
