@@ -137,7 +137,9 @@ describe('ringlock promote', () => {
     expect(pr!.body).not.toContain('Cancelling a shipped order'); // 1.4.2 is already in edge
     expect(pr!.body).toContain('run its `onUpgrade` hook');
     // Absolute times only (the body reads the same on every rerun): the commit the pin arrived with, and the rule.
-    const arrived = repo.git(repo.bare, 'log', '-1', '--format=%H', '--grep=canary: orders 1.5.0', 'main').slice(0, 7);
+    const arrived = repo
+      .git(repo.bare, 'log', '-1', '--format=%H', '--grep=canary: orders 1.5.0', 'main')
+      .slice(0, 7);
     expect(pr!.body).toMatch(
       new RegExp(`\\| \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d UTC \\(\`${arrived}\`\\) \\| 24h \\|$`, 'm'),
     );
