@@ -419,7 +419,7 @@ class Check {
       const plan: RingPlan = {
         ring: ring.name,
         lockFile: lockFile(ring.name),
-        changes: ringChanges(before, after),
+        changes: ringChanges(before, after, entriesChanged.get(ring.name)),
         ...(!baseLock?.exists && headLock?.exists ? { created: true } : {}),
         ...(baseLock?.exists && !headLock?.exists ? { deleted: true } : {}),
         ...(before?.platform !== after?.platform
@@ -468,10 +468,13 @@ class Check {
       }
       const only = everything ? undefined : new Set(entriesChanged.get(ring.name) ?? []);
       // A dependent that was already broken before this change is called out, but does not fail it.
+      const broken = compatFindings(ring.name, after, only);
       const already = new Set(
-        before ? compatFindings(ring.name, before, only).map((f) => `${f.module}\0${f.message}`) : [],
+        before && broken.length > 0
+          ? compatFindings(ring.name, before, only).map((f) => `${f.module}\0${f.message}`)
+          : [],
       );
-      for (const f of compatFindings(ring.name, after, only)) {
+      for (const f of broken) {
         const old = already.has(`${f.module}\0${f.message}`) && !pins.includes(f.module ?? '');
         this.findings.push(
           old ? { ...f, severity: 'warning', message: `${f.message} (already so before this change)` } : f,

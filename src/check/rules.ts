@@ -275,18 +275,27 @@ export function changedEntries(base: RingLock | undefined, head: RingLock | unde
   const b = head?.modules ?? {};
   const names = new Set([...Object.keys(a), ...Object.keys(b)]);
   const get = (m: Record<string, LockEntry>, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);
-  return [...names]
-    .filter((n) => JSON.stringify(sortKeys(get(a, n))) !== JSON.stringify(sortKeys(get(b, n))))
-    .sort();
+  return [...names].filter((n) => !sameEntry(get(a, n), get(b, n))).sort();
+}
+
+/** Deep equality of two entries; locks are written with sorted keys, so the plain text usually decides. */
+function sameEntry(x: LockEntry | undefined, y: LockEntry | undefined): boolean {
+  const plain = JSON.stringify(x);
+  if (plain === JSON.stringify(y)) return true;
+  return JSON.stringify(sortKeys(x)) === JSON.stringify(sortKeys(y));
 }
 
 /** What the ring's daemon will do once the change is merged, per module, in name order. */
-export function ringChanges(base: RingLock | undefined, head: RingLock | undefined): RingChange[] {
+export function ringChanges(
+  base: RingLock | undefined,
+  head: RingLock | undefined,
+  changed: readonly string[] = changedEntries(base, head),
+): RingChange[] {
   const a = base?.modules ?? {};
   const b = head?.modules ?? {};
   const get = (m: Record<string, LockEntry>, k: string) => (Object.hasOwn(m, k) ? m[k] : undefined);
   const out: RingChange[] = [];
-  for (const name of changedEntries(base, head)) {
+  for (const name of changed) {
     const x = get(a, name);
     const y = get(b, name);
     if (!x && y) out.push({ module: name, action: 'install', to: y.version });
