@@ -1,6 +1,6 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|check] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -21,13 +21,14 @@ import {
   xorshift,
 } from './lib.mjs';
 import { benchPlanCli, benchPlanPure } from './plan.mjs';
+import { benchPromote } from './promote.mjs';
 
 const GEN_VERSION = 1; // bump when the generated layout changes: trees are regenerated
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'check'];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|check] [options]   (npm run bench -- verify)
+const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check'];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -39,6 +40,8 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|check]
              applied via webhook (beside git push + fetch) and via polling (beside the interval), CPU of an idle
              tick (beside ringlock plan and node -e 0), git fetch per driver (beside the git CLI), idle RSS
              (beside node); --quick: fewer pushes, ticks and rounds
+  promote    ringlock promote --auto --dry-run on 1,000 modules x 3 rings with 5 promotions due, for 100 and 2,000
+             commits of lock history (beside node -e 0 and git log of the lock)
   check      ringlock check for a one-module pull request on the example and on a 1,000-module x 3-ring repo
              (--quick: 100 modules), beside node -e 0 and git diff --name-only base head
   (none)     everything
@@ -269,6 +272,10 @@ async function main() {
   if (has('daemon')) {
     if (hasTool('git')) out.daemon = await benchDaemon({ quick });
     else console.log('note: git not found, skipping the daemon bench');
+  }
+  if (has('promote')) {
+    if (hasTool('git')) out.promote = await benchPromote({ quick });
+    else console.log('note: git not found, skipping the promote bench');
   }
   if (has('check')) {
     if (hasTool('git')) out.check = benchCheck({ quick, runs: values.runs ? runs : undefined });

@@ -39,6 +39,18 @@ const WRITE: Record<string, OptionSpec> = {
   },
 };
 
+// Commands that open pull requests.
+const PUBLISH: Record<string, OptionSpec> = {
+  'dry-run': { type: 'boolean', description: 'print the diff and the pull request body; change nothing' },
+  'no-pr': { type: 'boolean', description: 'commit on the local branch only: no push, no pull request' },
+  base: {
+    type: 'string',
+    valueName: 'branch',
+    description:
+      "the branch to start from and target (default: promotion.branch, else the remote's default branch)",
+  },
+};
+
 export interface OptionSpec {
   type: 'string' | 'boolean';
   short?: string;
@@ -177,6 +189,102 @@ export const COMMANDS: CommandSpec[] = [
     positionals: [{ name: 'ring', required: true, description: 'the ring to show' }],
     examples: ['ringlock ring show stable', 'ringlock ring show canary --tenants'],
     load: () => import('./commands/ring-show.js'),
+  },
+  {
+    name: 'ring assign',
+    summary: 'move a tenant to a ring, by pull request',
+    description:
+      "Sets the tenant's ring in rings/tenants.yaml as the remote's default branch has it (comments, order and layout kept),\n" +
+      'commits that on a branch ringlock/tenants/<tenant>-<ring> and opens (or updates) a pull request with the reason.\n' +
+      'Needs a token with contents: write and pull-requests: write (GITHUB_TOKEN, or promotion.github.tokenEnv).',
+    options: {
+      ...PUBLISH,
+      reason: {
+        type: 'string',
+        valueName: 'text',
+        description: 'why (required; goes into the pull request)',
+      },
+    },
+    positionals: [
+      { name: 'tenant', required: true, description: 'the tenant id' },
+      { name: 'ring', required: true, description: 'the ring it moves to' },
+    ],
+    examples: [
+      'ringlock ring assign northwind stable --reason "GA contract signed"',
+      'ringlock ring assign beta-bakery canary --reason "opted in" --dry-run',
+    ],
+    load: () => import('./commands/ring-assign.js'),
+  },
+  {
+    name: 'promote',
+    summary: "carry a module's pin to the next ring's lock, by pull request",
+    description:
+      "Copies the module's pin (version, integrity, content hash, artifact, …) from the --from ring's lock into the next ring's\n" +
+      "lock as the remote's default branch has them, editing only those lines, after checking what the pull-request check will:\n" +
+      'promotion order, soak time (from git history: since the pin first appeared on the default branch), prerelease policy,\n' +
+      'dependency closure and platform compatibility in the target ring. Then one commit on ringlock/promote/<to>/<module>-<version>,\n' +
+      'pushed with a lease, and a pull request labelled ringlock:promotion and ring:<to>, reviewers from the ring. Idempotent: a\n' +
+      'rerun updates the open pull request; an identical promotion already merged does nothing.\n' +
+      '--auto does this for every ring and every pin that has soaked, skipping rings in a freeze window (promotion.freeze).\n' +
+      'Exit 1 when a rule or a freeze refuses, 2 on bad input or a missing token/permission, 3 when the push or GitHub failed\n' +
+      '(a push race, the network): run it again.',
+    options: {
+      from: ring('the ring to promote from'),
+      to: ring('the ring to promote into (default: the ring whose promoteFrom is --from)'),
+      all: { type: 'boolean', description: 'promote every module whose pin differs' },
+      auto: {
+        type: 'boolean',
+        description: 'every ring, every pin that has soaked long enough, outside freeze windows',
+      },
+      'with-deps': { type: 'boolean', description: 'bring along the dependencies the target ring lacks' },
+      force: {
+        type: 'boolean',
+        description: 'promote before the soak time has passed (the pull request says so in bold)',
+      },
+      'ignore-freeze': {
+        type: 'boolean',
+        description: 'open the pull request during a freeze window (it says so)',
+      },
+      ...PUBLISH,
+    },
+    positionals: [
+      { name: 'module[@version]', required: false, description: 'the module(s) to promote', variadic: true },
+    ],
+    examples: [
+      'ringlock promote orders --from canary',
+      'ringlock promote orders@1.5.0 --from canary --to edge --with-deps',
+      'ringlock promote --all --from edge --dry-run',
+      'ringlock promote --auto',
+    ],
+    load: () => import('./commands/promote.js'),
+  },
+  {
+    name: 'revert',
+    summary: 'roll a module back to an earlier pin of a ring, by pull request',
+    description:
+      "Puts back an earlier pin of the module from the ring lock's own git history on the default branch (default: the previous\n" +
+      'distinct version; --to a version the ring pinned before), on a branch ringlock/revert/<ring>/<module>-<version>, and opens\n' +
+      'a pull request labelled ringlock:rollback with the reason. Refused when modules of the ring need the newer version.',
+    options: {
+      ring: ring('the ring to roll back in'),
+      to: {
+        type: 'string',
+        valueName: 'version',
+        description: 'the version to go back to (default: the previous one)',
+      },
+      reason: {
+        type: 'string',
+        valueName: 'text',
+        description: 'why (required; goes into the commit and pull request)',
+      },
+      ...PUBLISH,
+    },
+    positionals: [{ name: 'module', required: true, description: 'the module' }],
+    examples: [
+      'ringlock revert orders --ring stable --reason "checkout errors since 1.5.0"',
+      'ringlock revert orders --ring edge --to 1.4.0 --reason "…" --dry-run',
+    ],
+    load: () => import('./commands/revert.js'),
   },
   {
     name: 'plan',

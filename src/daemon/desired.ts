@@ -37,12 +37,62 @@ function under(base: string, rel: string): string {
   return p;
 }
 
+/** What reading at a commit needs of a git source (the daemon's GitSource, or a clone's WorkRepo). */
+export type CommitReader = Pick<GitSource, 'readFile'>;
+
 export async function readDesired(
-  source: GitSource,
+  source: CommitReader,
   commit: string,
   base: string,
   ringName: string,
 ): Promise<Desired> {
+  const config = await readConfigAt(source, commit, base);
+  const ring = config.rings.find((r) => r.name === ringName);
+  if (!ring) {
+    throw new InputError('ring/unknown', `ring "${ringName}" is not defined in ${config.file}`, {
+      file: config.file,
+      expected: `one of: ${config.rings.map((r) => r.name).join(', ')}`,
+    });
+  }
+  const found = await readLockAt(source, commit, config, ringName);
+  if (!found) {
+    const lockFile = lockPathIn(config, ringName);
+    throw new InputError(
+      'lock/not-found',
+      `ring "${ringName}" has no lock at commit ${commit.slice(0, 12)}`,
+      {
+        file: lockFile,
+        expected: `${lockFile} (write it with "ringlock lock --ring ${ringName}")`,
+      },
+    );
+  }
+  return { commit, config, ring, lock: found.lock, lockFile: found.file };
+}
+
+/** Repo-relative path of a ring's lock. */
+export function lockPathIn(config: LoadedConfig, ringName: string): string {
+  return under(config.root, posix.join(config.locksDir, `${ringName}.lock.json`));
+}
+
+/** A ring's lock at a commit, validated; undefined when the file does not exist there. */
+export async function readLockAt(
+  source: CommitReader,
+  commit: string,
+  config: LoadedConfig,
+  ringName: string,
+): Promise<{ lock: RingLock; text: string; file: string } | undefined> {
+  const file = lockPathIn(config, ringName);
+  const text = await source.readFile(commit, file);
+  if (text === undefined) return undefined;
+  return { lock: parseLockDoc(parseSource(file, text), ringName).lock, text, file };
+}
+
+/** ringlock.yaml (and its platform version file) at a commit, validated; `root` of the result is `base`. */
+export async function readConfigAt(
+  source: CommitReader,
+  commit: string,
+  base: string,
+): Promise<LoadedConfig> {
   let file: string | undefined;
   let text: string | undefined;
   for (const name of CONFIG_FILES) {
@@ -64,30 +114,9 @@ export async function readDesired(
     versionRel === undefined
       ? undefined
       : await source.readFile(commit, under(base, versionRel), VERSION_FILE_MAX_BYTES);
-  const config = resolveConfig(base, file, doc, (rel) => {
+  return resolveConfig(base, file, doc, (rel) => {
     if (versionText === undefined)
       throw new InputError('file/not-found', 'platform version file not found', { file: under(base, rel) });
     return versionText;
   });
-  const ring = config.rings.find((r) => r.name === ringName);
-  if (!ring) {
-    throw new InputError('ring/unknown', `ring "${ringName}" is not defined in ${file}`, {
-      file,
-      expected: `one of: ${config.rings.map((r) => r.name).join(', ')}`,
-    });
-  }
-  const lockFile = under(base, posix.join(config.locksDir, `${ringName}.lock.json`));
-  const lockText = await source.readFile(commit, lockFile);
-  if (lockText === undefined) {
-    throw new InputError(
-      'lock/not-found',
-      `ring "${ringName}" has no lock at commit ${commit.slice(0, 12)}`,
-      {
-        file: lockFile,
-        expected: `${lockFile} (write it with "ringlock lock --ring ${ringName}")`,
-      },
-    );
-  }
-  const { lock } = parseLockDoc(parseSource(lockFile, lockText), ringName);
-  return { commit, config, ring, lock, lockFile };
 }

@@ -157,9 +157,12 @@ export class GitHubClient {
     }
     if (status === 403 || status === 404) {
       const hidden = status === 404 ? ' (GitHub answers 404 when the token cannot see the repository)' : '';
+      // Fine-grained tokens and Apps: GitHub names the permission the call needed.
+      const accepted = headers['x-accepted-github-permissions'];
+      const named = typeof accepted === 'string' && accepted ? ` (GitHub says it accepts: ${accepted})` : '';
       return new InputError(
         'forge/permission',
-        `GitHub refused to ${where} (${status} ${said})${hidden}: the token needs ${needs.permission} on ${this.repoName}`,
+        `GitHub refused to ${where} (${status} ${said})${hidden}: the token needs ${needs.permission} on ${this.repoName}${named}`,
         { expected: `a token with ${needs.expected ?? needs.permission}`, cause },
       );
     }

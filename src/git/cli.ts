@@ -91,13 +91,21 @@ export class BlobReader {
     }
   }
 
-  /** The object's text, or undefined when it does not exist. */
+  private queue: Promise<unknown> = Promise.resolve();
+
+  /** The object's text, or undefined when it does not exist. Concurrent calls are answered in turn. */
   async read(rev: string): Promise<string | undefined> {
     return (await this.readObject(rev))?.data.toString('utf8');
   }
 
   /** The object's type, id and bytes (a blob's contents as stored), or undefined when it does not exist. */
-  async readObject(rev: string): Promise<{ type: string; oid: string; data: Buffer } | undefined> {
+  readObject(rev: string): Promise<{ type: string; oid: string; data: Buffer } | undefined> {
+    const next = this.queue.then(() => this.readOne(rev));
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private async readOne(rev: string): Promise<{ type: string; oid: string; data: Buffer } | undefined> {
     if (/[\n\0]/.test(rev)) throw new InputError('git/bad-rev', 'object name contains a newline');
     this.child.stdin.write(`${rev}\n`);
     let nl = -1;

@@ -2,9 +2,12 @@
 // Walks the lock's first-parent history newest → oldest through one `git cat-file --batch` and stops as soon as every
 // asked-for pin's run has begun (or is older than what the caller needs), so the cost grows with the change and the
 // soak window, not with the length of the history.
+
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import type { LockEntry, RingLock } from '../model/types.js';
 import { type PinAppearance, samePin } from '../rules/promotion.js';
-import { BlobReader, git } from './cli.js';
+import { BlobReader, GitCommandError } from './cli.js';
 
 export interface PinHistoryOptions {
   /** A checked-out repository (any clone holding `ref`). */
@@ -27,21 +30,11 @@ export interface PinHistoryOptions {
 export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<string, PinAppearance>> {
   const out = new Map<string, PinAppearance>();
   if (opts.pins.size === 0) return out;
-  const log = await git(['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
-    cwd: opts.repoDir,
-  });
-  const commits = log
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => {
-      const [commit, t] = l.split(' ');
-      return { commit: commit!, time: Number(t) * 1000 };
-    });
   const open = new Map(opts.pins);
   const reader = new BlobReader(opts.repoDir);
   try {
     let newer: { commit: string; time: number } | undefined;
-    for (const c of commits) {
+    for await (const c of lockCommits(opts)) {
       if (open.size === 0) break;
       if (opts.notBefore !== undefined && newer && newer.time < opts.notBefore) {
         // Every run still open reaches back at least this far, which is old enough.
@@ -66,6 +59,38 @@ export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<strin
   return out;
 }
 
+/**
+ * The commits on `ref`'s first-parent line that changed the lock, newest first, with committer times — streamed, so
+ * a walk that stops early never pays for the rest of the history.
+ */
+async function* lockCommits(
+  opts: Pick<PinHistoryOptions, 'repoDir' | 'ref' | 'lockPath'>,
+): AsyncGenerator<{ commit: string; time: number }> {
+  const child = spawn('git', ['log', '--first-parent', '--format=%H %ct', opts.ref, '--', opts.lockPath], {
+    cwd: opts.repoDir,
+    env: { ...process.env, LC_ALL: 'C' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+  let complete = false;
+  try {
+    for await (const line of createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY })) {
+      const [commit, t] = line.split(' ');
+      if (commit && t) yield { commit, time: Number(t) * 1000 };
+    }
+    complete = true;
+  } finally {
+    if (!complete) child.kill();
+  }
+  const code = await exited;
+  if (code !== 0)
+    throw new GitCommandError(`git log: ${stderr.trim()}`, ['log', opts.ref], code, stderr.trim());
+}
+
 /** A lock as an old commit holds it: unvalidated (history may hold anything); unreadable counts as pinning nothing. */
 function parseLoose(text: string | undefined): Partial<RingLock> | undefined {
   if (text === undefined) return undefined;
@@ -74,5 +99,33 @@ function parseLoose(text: string | undefined): Partial<RingLock> | undefined {
     return typeof v === 'object' && v !== null ? (v as Partial<RingLock>) : undefined;
   } catch {
     return undefined;
+  }
+}
+
+export interface EarlierPin {
+  entry: LockEntry;
+  commit: string;
+  time: number;
+}
+
+/**
+ * Walks the lock's first-parent history from `ref` back and returns the first pin of `module` that `wanted` accepts
+ * (e.g. the previous distinct version, or a named one), or undefined when history holds none.
+ */
+export async function findEarlierPin(
+  opts: Pick<PinHistoryOptions, 'repoDir' | 'ref' | 'lockPath'> & {
+    module: string;
+    wanted: (entry: LockEntry) => boolean;
+  },
+): Promise<EarlierPin | undefined> {
+  const reader = new BlobReader(opts.repoDir);
+  try {
+    for await (const c of lockCommits(opts)) {
+      const entry = parseLoose(await reader.read(`${c.commit}:${opts.lockPath}`))?.modules?.[opts.module];
+      if (entry && typeof entry.version === 'string' && opts.wanted(entry)) return { entry, ...c };
+    }
+    return undefined;
+  } finally {
+    reader.close();
   }
 }

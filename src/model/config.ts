@@ -4,6 +4,7 @@ import { dirname, join, resolve } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { readSourceDoc, readTextFile } from './files.js';
+import { freezeDiagnostics } from './freeze.js';
 import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt, isSemver } from './semantics.js';
@@ -136,6 +137,13 @@ export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
       }
     }
   }
+  out.push(
+    ...freezeDiagnostics(
+      doc,
+      c.promotion?.freeze ?? [],
+      c.rings.map((r) => r.name),
+    ),
+  );
   return out;
 }
 

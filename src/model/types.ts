@@ -73,6 +73,13 @@ export interface RinglockConfig {
   state?: Record<string, unknown>;
   health?: Record<string, unknown>;
   schedule?: Record<string, unknown>;
+  promotion?: {
+    remote?: string;
+    branch?: string;
+    labels?: string[];
+    github?: { repository?: string; baseUrl?: string; tokenEnv?: string };
+    freeze?: import('./freeze.js').FreezeConfig[];
+  };
   notifications?: {
     webhooks?: Array<{ url: string; secretEnv?: string; events?: string[] }>;
     github?: { repository: string; tokenEnv?: string; baseUrl?: string };

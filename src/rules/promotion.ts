@@ -148,7 +148,7 @@ export function compatFindings(ring: string, lock: RingLock, only?: ReadonlySet<
       expected:
         r.status === 'incompatible'
           ? `a version of ${r.name} whose compatibility.platform accepts ${lock.platform}`
-          : 'every dependency in the ring, within range and itself compatible (promote them together: --with-deps)',
+          : 'every dependency in the ring, within range and itself compatible',
       ...(r.chain ? { chain: r.chain } : {}),
       pointer: at(r.name, r.status === 'incompatible' ? 'compatibility' : 'dependencies'),
     });

@@ -15,6 +15,8 @@ export interface GitHttpServerOptions {
   username?: string;
   /** Port to listen on (default 0: any free port; a restart reuses the port first bound). */
   port?: number;
+  /** Refuse pushes with 403, as GitHub does for a token without contents: write. */
+  readOnly?: boolean;
 }
 
 export interface GitHttpServer {
@@ -57,6 +59,14 @@ export async function startGitHttpServer(opts: GitHttpServerOptions): Promise<Gi
       return;
     }
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+    if (
+      opts.readOnly &&
+      (url.pathname.endsWith('/git-receive-pack') || url.search.includes('git-receive-pack'))
+    ) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end('Permission to acme/platform.git denied to ringlock-bot.\n');
+      return;
+    }
     const env: Record<string, string> = {
       ...cleanGitEnv(),
       GIT_PROJECT_ROOT: opts.root,

@@ -1,0 +1,264 @@
+// One run of promote / revert / ring assign against the platform repository: the remote's default branch is the
+// truth (config, locks and history are read there, never from the working tree), changes become one commit on a
+// ringlock/* branch pushed with a lease, and one pull request per branch is opened or updated.
+import { posix, relative, sep } from 'node:path';
+import { type CommitReader, lockPathIn, readConfigAt, readLockAt } from '../daemon/desired.js';
+import { InputError, RinglockError, TransientError } from '../errors.js';
+import { parseRepository } from '../forge/client.js';
+import type { PullRequest } from '../forge/pulls.js';
+import { GitHubPulls } from '../forge/pulls.js';
+import { pinAppearances } from '../git/history.js';
+import { WorkRepo } from '../git/workrepo.js';
+import { type LoadedConfig, loadConfig } from '../model/config.js';
+import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
+import type { PinAppearance } from '../rules/promotion.js';
+
+export type Mode = 'pr' | 'no-pr' | 'dry-run';
+
+export interface SessionOptions {
+  cwd: string;
+  env: NodeJS.ProcessEnv;
+  /** The branch pull requests target (default: promotion.branch, else the remote's HEAD). */
+  base?: string;
+  mode: Mode;
+}
+
+export interface ChangeSet {
+  branch: string;
+  files: ReadonlyMap<string, string>;
+  message: string;
+  title: string;
+  body: string;
+  labels: string[];
+  reviewers: string[];
+}
+
+export type Outcome =
+  | { status: 'dry-run'; branch: string; diff: string }
+  | { status: 'committed'; branch: string; commit: string }
+  | {
+      status: 'opened' | 'updated' | 'unchanged';
+      branch: string;
+      commit: string;
+      pushed: boolean;
+      pr: PullRequest;
+      warnings: string[];
+    };
+
+export interface BaseLock {
+  lock: RingLock;
+  text: string;
+  file: string;
+  exists: boolean;
+}
+
+export const TOKEN_PERMISSIONS = 'contents: write and pull-requests: write';
+
+export class Session {
+  private pulls?: GitHubPulls;
+
+  private constructor(
+    readonly repo: WorkRepo,
+    readonly config: LoadedConfig,
+    readonly base: string,
+    readonly baseCommit: string,
+    private readonly opts: SessionOptions,
+    private readonly local: LoadedConfig,
+    private readonly tokenEnv: string,
+  ) {}
+
+  static async open(opts: SessionOptions): Promise<Session> {
+    // The working tree's ringlock.yaml says where the repository is and how to reach it; rings and locks are then read
+    // at the remote's default branch, which is what a pull request is checked against.
+    const local = loadConfig(opts.cwd);
+    const p = local.config.promotion;
+    const tokenEnv = p?.github?.tokenEnv ?? 'GITHUB_TOKEN';
+    const token = opts.env[tokenEnv] || undefined;
+    const repo = await WorkRepo.open({ cwd: local.root, remote: p?.remote, token });
+    try {
+      const rel = relative(repo.top, local.root).split(sep).join(posix.sep);
+      const base = opts.base ?? p?.branch ?? (await repo.defaultBranch());
+      const tips = await repo.fetch([base]);
+      const baseCommit = tips.get(base);
+      if (!baseCommit)
+        throw new InputError('promote/base', `the remote has no branch ${base}`, {
+          expected: '--base naming a branch of the remote, or promotion.branch in ringlock.yaml',
+        });
+      const config = await readConfigAt(reader(repo), baseCommit, rel === '' ? '.' : rel);
+      return new Session(repo, config, base, baseCommit, opts, local, tokenEnv);
+    } catch (e) {
+      repo.close();
+      throw e;
+    }
+  }
+
+  get mode(): Mode {
+    return this.opts.mode;
+  }
+
+  close(): void {
+    this.repo.close();
+  }
+
+  ring(name: string, flag: string): RingPolicy {
+    const r = this.config.rings.find((x) => x.name === name);
+    if (!r)
+      throw new InputError('cli/ring', `${flag} ${name}: unknown ring`, {
+        expected: `one of: ${this.config.rings.map((x) => x.name).join(', ')}`,
+      });
+    return r;
+  }
+
+  lockPath(ring: string): string {
+    return lockPathIn(this.config, ring);
+  }
+
+  private readonly locks = new Map<string, Promise<BaseLock>>();
+
+  /** The ring's lock at the base commit (an empty one when the ring has no lock yet); read and validated once. */
+  lock(ring: string): Promise<BaseLock> {
+    let p = this.locks.get(ring);
+    if (!p) {
+      p = this.readBaseLock(ring);
+      this.locks.set(ring, p);
+    }
+    return p;
+  }
+
+  private async readBaseLock(ring: string): Promise<BaseLock> {
+    const found = await readLockAt(reader(this.repo), this.baseCommit, this.config, ring);
+    if (found) return { ...found, exists: true };
+    const lock: RingLock = { lockfileVersion: 1, ring, platform: this.config.platformVersion, modules: {} };
+    return {
+      lock,
+      text: `${JSON.stringify({ $schema: '../schemas/ring-lock.schema.json', ...lock }, null, 2)}\n`,
+      file: this.lockPath(ring),
+      exists: false,
+    };
+  }
+
+  /** When each pin appeared in the ring's lock on the base branch (stopping at `notBefore`: older is enough). */
+  appearances(
+    ring: string,
+    pins: ReadonlyMap<string, LockEntry>,
+    notBefore?: number,
+  ): Promise<Map<string, PinAppearance>> {
+    return pinAppearances({
+      repoDir: this.repo.top,
+      ref: this.baseCommit,
+      lockPath: this.lockPath(ring),
+      pins,
+      ...(notBefore !== undefined ? { notBefore } : {}),
+    });
+  }
+
+  read(path: string): Promise<string | undefined> {
+    return this.repo.read(this.baseCommit, path);
+  }
+
+  /** The repo-relative path of a file named relative to ringlock.yaml's folder. */
+  path(rel: string): string {
+    return this.config.root === '.' ? rel : posix.join(this.config.root, rel);
+  }
+
+  /** Fails early, before anything is pushed, when a pull request could not be opened. */
+  forge(): GitHubPulls {
+    if (this.pulls) return this.pulls;
+    const p = this.local.config.promotion;
+    const token = this.opts.env[this.tokenEnv];
+    if (!token)
+      throw new InputError('forge/no-token', `no GitHub token: ${this.tokenEnv} is not set`, {
+        expected: `a token in ${this.tokenEnv} with ${TOKEN_PERMISSIONS} on the repository (or --no-pr to commit locally only)`,
+      });
+    const repository = p?.github?.repository ?? this.repo.remoteUrl;
+    let owner: string;
+    let repo: string;
+    try {
+      ({ owner, repo } = parseRepository(repository));
+    } catch (e) {
+      throw new InputError(
+        'config/github-repository',
+        `cannot tell the GitHub repository from "${repository}"`,
+        {
+          expected: 'promotion.github.repository: owner/name in ringlock.yaml',
+          cause: e,
+        },
+      );
+    }
+    const baseUrl =
+      this.opts.env.RINGLOCK_GITHUB_API_URL ?? p?.github?.baseUrl ?? this.opts.env.GITHUB_API_URL;
+    const retries = this.opts.env.RINGLOCK_GITHUB_RETRIES;
+    this.pulls = new GitHubPulls({
+      token,
+      owner,
+      repo,
+      ...(baseUrl ? { baseUrl } : {}),
+      ...(retries !== undefined && /^\d+$/.test(retries)
+        ? { retries: Number(retries), retryBaseMs: 50 }
+        : {}),
+    });
+    return this.pulls;
+  }
+
+  /** Commits the change set on the base and, by mode, shows it, keeps it local, or pushes it and opens the PR. */
+  async publish(cs: ChangeSet): Promise<Outcome> {
+    const tree = await this.repo.treeWith(this.baseCommit, cs.files);
+    if (this.mode === 'dry-run') {
+      const diff = await this.repo.diff(this.baseCommit, tree);
+      return { status: 'dry-run', branch: cs.branch, diff };
+    }
+    const pulls = this.mode === 'pr' ? this.forge() : undefined;
+    // Reuse what a previous run pushed when it is exactly this change on this base: a rerun after a failure
+    // between push and pull request finishes the job without a new commit.
+    const tip = this.mode === 'pr' ? (await this.repo.fetch([cs.branch])).get(cs.branch) : undefined;
+    let commit: string | undefined;
+    if (tip) {
+      const [parents, tipTree] = await Promise.all([this.repo.parentsOf(tip), this.repo.treeOf(tip)]);
+      if (tipTree === tree && parents.length === 1 && parents[0] === this.baseCommit) commit = tip;
+    }
+    const pushed = commit === undefined;
+    commit ??= await this.repo.commitTree(tree, this.baseCommit, cs.message);
+    if (!pulls) {
+      await this.repo.setLocalBranch(cs.branch, commit);
+      return { status: 'committed', branch: cs.branch, commit };
+    }
+    if (pushed) await this.repo.push(commit, cs.branch, tip);
+    try {
+      const warnings: string[] = [];
+      const open = await pulls.findOpen(cs.branch);
+      let pr: PullRequest;
+      let status: 'opened' | 'updated' | 'unchanged';
+      if (open) {
+        status = open.title === cs.title && open.body === cs.body && !pushed ? 'unchanged' : 'updated';
+        pr =
+          status === 'unchanged' ? open : await pulls.update(open.number, { title: cs.title, body: cs.body });
+      } else {
+        pr = await pulls.create({ head: cs.branch, base: this.base, title: cs.title, body: cs.body });
+        status = 'opened';
+      }
+      await pulls.addLabels(pr.number, cs.labels);
+      if (status === 'opened') {
+        try {
+          await pulls.requestReviewers(pr.number, cs.reviewers);
+        } catch (e) {
+          // A reviewer who cannot review (not a collaborator, the author) must not fail the promotion.
+          if (!(e instanceof RinglockError)) throw e;
+          warnings.push(`could not request reviews from ${cs.reviewers.join(', ')}: ${e.message}`);
+        }
+      }
+      return { status, branch: cs.branch, commit, pushed, pr, warnings };
+    } catch (e) {
+      if (!(e instanceof RinglockError)) throw e;
+      const how = `The branch ${cs.branch} is pushed (commit ${commit.slice(0, 12)}); run the same command again to finish: it reuses the branch and opens or updates the pull request.`;
+      const Err = e instanceof TransientError ? TransientError : InputError;
+      throw new Err('promote/pull-request', `could not open the pull request: ${e.message}. ${how}`, {
+        ...(e.expected ? { expected: e.expected } : {}),
+        cause: e,
+      });
+    }
+  }
+}
+
+function reader(repo: WorkRepo): CommitReader {
+  return { readFile: (commit, path) => repo.read(commit, path) };
+}
