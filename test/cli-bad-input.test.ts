@@ -1262,7 +1262,9 @@ describe('CLI usage', () => {
   it('an unknown command: exit 2 listing the commands', () => {
     const d = inputError(repo(), 'frobnicate');
     expect(d[0]).toMatchObject({ rule: 'cli/usage', message: 'unknown command "frobnicate"' });
-    expect(d[0]!.expected).toContain('lock, verify, compat, ring list, ring show, plan, apply');
+    expect(d[0]!.expected).toContain(
+      'lock, verify, compat, ring list, ring show, ring assign, promote, revert, plan, apply',
+    );
     expectStderrLine(repo(), ['frobnicate'], 'error: unknown command "frobnicate" [cli/usage]');
   });
 

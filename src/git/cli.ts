@@ -94,13 +94,18 @@ export class BlobReader {
   private queue: Promise<unknown> = Promise.resolve();
 
   /** The object's text, or undefined when it does not exist. Concurrent calls are answered in turn. */
-  read(rev: string): Promise<string | undefined> {
+  async read(rev: string): Promise<string | undefined> {
+    return (await this.readObject(rev))?.data.toString('utf8');
+  }
+
+  /** The object's type, id and bytes (a blob's contents as stored), or undefined when it does not exist. */
+  readObject(rev: string): Promise<{ type: string; oid: string; data: Buffer } | undefined> {
     const next = this.queue.then(() => this.readOne(rev));
     this.queue = next.catch(() => undefined);
     return next;
   }
 
-  private async readOne(rev: string): Promise<string | undefined> {
+  private async readOne(rev: string): Promise<{ type: string; oid: string; data: Buffer } | undefined> {
     if (/[\n\0]/.test(rev)) throw new InputError('git/bad-rev', 'object name contains a newline');
     this.child.stdin.write(`${rev}\n`);
     let nl = -1;
@@ -112,13 +117,14 @@ export class BlobReader {
     const header = this.buf.subarray(0, nl).toString();
     this.buf = this.buf.subarray(nl + 1);
     if (header.endsWith(' missing') || header.endsWith(' ambiguous')) return undefined;
-    const size = Number(header.split(' ')[2]);
+    const [oid, type, sizeText] = header.split(' ');
+    const size = Number(sizeText);
     if (!Number.isFinite(size))
       throw new TransientError('git/cat-file', `git cat-file: unexpected "${header}"`);
     await this.need(size + 1);
-    const text = this.buf.subarray(0, size).toString('utf8');
+    const data = Buffer.from(this.buf.subarray(0, size));
     this.buf = this.buf.subarray(size + 1);
-    return text;
+    return { type: type!, oid: oid!, data };
   }
 
   close(): void {

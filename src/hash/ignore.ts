@@ -34,7 +34,6 @@ export interface Excluder {
 }
 
 export function excluderFor(root: string, display: string): Excluder {
-  const ig: Ignore = ignore().add(DEFAULT_EXCLUDES as string[]);
   let extra: string | undefined;
   const file = join(root, IGNORE_FILE);
   if (existsSync(file) || isLink(file)) {
@@ -45,6 +44,12 @@ export function excluderFor(root: string, display: string): Excluder {
       what: 'ignore file',
     });
   }
+  return excluderFromText(extra);
+}
+
+/** The default excludes plus a module's own `.ringlockignore` text (for trees read from git rather than disk). */
+export function excluderFromText(extra: string | undefined): Excluder {
+  const ig: Ignore = ignore().add(DEFAULT_EXCLUDES as string[]);
   if (extra !== undefined) ig.add(extra);
   return { excluded: (rel, isDir) => ig.ignores(isDir ? `${rel}/` : rel) };
 }

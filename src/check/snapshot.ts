@@ -1,0 +1,224 @@
+// Reading the platform repository at a commit for the pull-request check: config, locks, manifests, tenants and
+// module trees, straight from git objects (no checkout of either side) through one `git cat-file --batch`.
+// Parse and schema problems of the head side come back as RL001 findings at file:line:column.
+import { posix } from 'node:path';
+import { type Diagnostic, InputError } from '../errors.js';
+import type { BlobReader } from '../git/cli.js';
+import {
+  CONFIG_FILES,
+  configDiagnostics,
+  type LoadedConfig,
+  resolveConfig,
+  versionFileOf,
+} from '../model/config.js';
+import { lockDiagnostics } from '../model/lock.js';
+import { manifestDiagnostics } from '../model/manifest.js';
+import { validateSchema } from '../model/schema.js';
+import { diagAt } from '../model/semantics.js';
+import { parseSource, type SourceDoc } from '../model/source.js';
+import type { ModuleManifest, RingLock, TenantsFile } from '../model/types.js';
+import { RULE } from '../rules/promotion.js';
+import type { CheckFinding } from './types.js';
+
+/** Repo-relative path of `rel` under the config folder `dir`, or undefined when it leads outside the repository. */
+export function under(dir: string, rel: string): string | undefined {
+  const p = posix.normalize(posix.join(dir, rel));
+  if (p === '..' || p.startsWith('../') || posix.isAbsolute(p)) return undefined;
+  return p;
+}
+
+export function schemaFindings(diags: readonly Diagnostic[]): CheckFinding[] {
+  return diags
+    .filter((d) => d.severity !== 'info')
+    .map((d) => ({
+      rule: RULE.schema,
+      severity: d.severity === 'warning' ? ('warning' as const) : ('error' as const),
+      message: `${d.message} [${d.rule}]`,
+      ...(d.expected ? { expected: d.expected } : {}),
+      ...(d.file ? { file: d.file } : {}),
+      ...(d.line !== undefined ? { line: d.line } : {}),
+      ...(d.column !== undefined ? { column: d.column } : {}),
+      ...(d.pointer !== undefined ? { pointer: d.pointer } : {}),
+    }));
+}
+
+/** Parses a file's text; a syntax error becomes RL001 findings. */
+export function parseOrFindings(file: string, text: string): { doc?: SourceDoc; findings: CheckFinding[] } {
+  try {
+    return { doc: parseSource(file, text), findings: [] };
+  } catch (e) {
+    if (e instanceof InputError) return { findings: schemaFindings(e.diagnostics()) };
+    throw e;
+  }
+}
+
+export class CommitReader {
+  constructor(
+    private readonly reader: BlobReader,
+    readonly commit: string,
+  ) {}
+
+  /** A blob's text at this commit; undefined when the path is missing or not a file. */
+  async text(path: string): Promise<string | undefined> {
+    const obj = await this.reader.readObject(`${this.commit}:${path}`);
+    return obj?.type === 'blob' ? obj.data.toString('utf8') : undefined;
+  }
+
+  async isTree(path: string): Promise<boolean> {
+    const obj = await this.reader.readObject(`${this.commit}:${path === '.' ? '' : path}`);
+    return obj?.type === 'tree';
+  }
+}
+
+export interface ConfigAt {
+  /** Repo-relative path of ringlock.yaml. */
+  file: string;
+  /** Repo-relative folder of ringlock.yaml ('.' at the top). */
+  dir: string;
+  cfg?: LoadedConfig;
+  findings: CheckFinding[];
+  /** Repo-relative path of the platform version file, when one is used. */
+  versionFile?: string;
+}
+
+/** The nearest ringlock.yaml at `commit`, from `startDir` (repo-relative) upwards. */
+export async function findConfig(at: CommitReader, startDir: string): Promise<string | undefined> {
+  let dir = startDir;
+  for (;;) {
+    for (const name of CONFIG_FILES) {
+      const f = dir === '.' ? name : `${dir}/${name}`;
+      if ((await at.text(f)) !== undefined) return f;
+    }
+    if (dir === '.') return undefined;
+    dir = posix.dirname(dir);
+  }
+}
+
+/** ringlock.yaml (and its platform version file) at a commit, resolved, or the RL001 findings that stop it. */
+export async function loadConfigAt(at: CommitReader, file: string): Promise<ConfigAt> {
+  const dir = posix.dirname(file);
+  const text = await at.text(file);
+  if (text === undefined) return { file, dir, findings: [] };
+  const { doc, findings } = parseOrFindings(file, text);
+  if (!doc) return { file, dir, findings };
+  const diags = configDiagnostics(doc);
+  if (diags.some((d) => d.severity === 'error')) return { file, dir, findings: schemaFindings(diags) };
+  const versionRel = versionFileOf(doc);
+  const versionFile = versionRel === undefined ? undefined : under(dir, versionRel);
+  const versionText = versionFile === undefined ? undefined : await at.text(versionFile);
+  try {
+    const cfg = resolveConfig(dir, file, doc, (rel) => {
+      if (versionText === undefined)
+        throw new InputError('file/not-found', 'platform version file not found', { file: rel });
+      return versionText;
+    });
+    return { file, dir, cfg, findings: [], ...(versionFile ? { versionFile } : {}) };
+  } catch (e) {
+    if (!(e instanceof InputError)) throw e;
+    const findings = schemaFindings(e.diagnostics()).map((f) =>
+      f.file === versionRel && versionFile ? { ...f, file: versionFile } : f,
+    );
+    return { file, dir, findings, ...(versionFile ? { versionFile } : {}) };
+  }
+}
+
+export interface LockAt {
+  file: string;
+  lock?: RingLock;
+  doc?: SourceDoc;
+  /** The file exists at this commit. */
+  exists: boolean;
+  findings: CheckFinding[];
+}
+
+/** A ring's lock: validated with positions (`strict`, for the head side of a changed lock) or read loosely. */
+export async function readLockAt(
+  at: CommitReader,
+  file: string,
+  ring: string,
+  strict: boolean,
+): Promise<LockAt> {
+  const text = await at.text(file);
+  if (text === undefined) return { file, exists: false, findings: [] };
+  if (!strict) return { file, exists: true, lock: loose<RingLock>(text, (v) => isLock(v)), findings: [] };
+  const { doc, findings } = parseOrFindings(file, text);
+  if (!doc) return { file, exists: true, findings };
+  const diags = lockDiagnostics(doc, ring);
+  if (diags.some((d) => d.severity === 'error'))
+    return { file, exists: true, doc, findings: schemaFindings(diags) };
+  return { file, exists: true, doc, lock: doc.value as RingLock, findings: [] };
+}
+
+export interface ManifestAt {
+  file: string;
+  exists: boolean;
+  manifest?: ModuleManifest;
+  doc?: SourceDoc;
+  findings: CheckFinding[];
+}
+
+/** A module's module.json: validated with positions (`strict`) or read loosely. */
+export async function readManifestAt(
+  at: CommitReader,
+  dir: string,
+  name: string,
+  modulesDir: string,
+  strict: boolean,
+): Promise<ManifestAt> {
+  const file = `${dir}/module.json`;
+  const text = await at.text(file);
+  if (text === undefined) return { file, exists: false, findings: [] };
+  if (!strict)
+    return {
+      file,
+      exists: true,
+      manifest: loose<ModuleManifest>(text, (v) => typeof (v as ModuleManifest).version === 'string'),
+      findings: [],
+    };
+  const { doc, findings } = parseOrFindings(file, text);
+  if (!doc) return { file, exists: true, findings };
+  const diags = manifestDiagnostics(doc);
+  const m = doc.value as ModuleManifest;
+  if (!diags.some((d) => d.severity === 'error') && m.name !== name) {
+    diags.push(
+      diagAt(
+        doc,
+        '/name',
+        'module/name-mismatch',
+        `module name "${m.name}" does not match its directory "${name}"`,
+        `"${name}" (the directory path under ${modulesDir}/)`,
+      ),
+    );
+  }
+  if (diags.some((d) => d.severity === 'error'))
+    return { file, exists: true, doc, findings: schemaFindings(diags) };
+  return { file, exists: true, doc, manifest: m, findings: [] };
+}
+
+/** rings/tenants.yaml at head: schema problems as RL001; undefined tenants when absent or invalid. */
+export async function readTenantsAt(
+  at: CommitReader,
+  file: string,
+): Promise<{ exists: boolean; tenants?: Record<string, string>; doc?: SourceDoc; findings: CheckFinding[] }> {
+  const text = await at.text(file);
+  if (text === undefined) return { exists: false, findings: [] };
+  const { doc, findings } = parseOrFindings(file, text);
+  if (!doc) return { exists: true, findings };
+  const diags = validateSchema('tenants', doc);
+  if (diags.length > 0) return { exists: true, doc, findings: schemaFindings(diags) };
+  return { exists: true, doc, tenants: (doc.value as TenantsFile).tenants, findings: [] };
+}
+
+function loose<T>(text: string, ok: (v: unknown) => boolean): T | undefined {
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && ok(v) ? (v as T) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function isLock(v: unknown): boolean {
+  const l = v as RingLock;
+  return typeof l.platform === 'string' && typeof l.modules === 'object' && l.modules !== null;
+}
