@@ -283,7 +283,9 @@ export class Daemon {
         this.runtime.notifier?.emit('reconcile.failed', { commit, reason: 'invalid', error: this.invalid });
       }
     };
-    const p = this.gitChain.then(run, run);
+    // What the driver parsed to read this commit is not needed until the next fetch: an idle daemon keeps none of it.
+    const runAndRelease = () => run().finally(() => this.o.source.releaseCaches());
+    const p = this.gitChain.then(runAndRelease, runAndRelease);
     this.gitChain = p.catch(() => {});
     return p;
   }

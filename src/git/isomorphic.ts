@@ -100,6 +100,11 @@ export class IsomorphicGitSource implements GitSource {
     }
   }
 
+  releaseCaches(): void {
+    // Operations in flight keep the object they were given; the next one starts empty.
+    this.cache = {};
+  }
+
   async close(): Promise<void> {
     await this.queue;
     this.cache = {};

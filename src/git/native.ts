@@ -92,6 +92,10 @@ export class NativeGitSource implements GitSource {
     );
   }
 
+  releaseCaches(): void {
+    // Nothing is kept in this process: git holds its own caches.
+  }
+
   async close(): Promise<void> {
     await this.queue;
   }

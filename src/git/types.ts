@@ -52,6 +52,11 @@ export interface GitSource {
    * (default 16 MiB) bounds what is read (InputError file/too-large).
    */
   readFile(commit: string, path: string, maxBytes?: number): Promise<string | undefined>;
+  /**
+   * Lets go of what the driver keeps in memory between operations (isomorphic-git's parsed packs and indexes; nothing
+   * for native). The daemon calls it once it has read what it needs at a commit, so an idle daemon holds none of it.
+   */
+  releaseCaches(): void;
   /** Releases what the driver holds (nothing for native). */
   close(): Promise<void>;
 }

@@ -10,6 +10,7 @@ import {
   readdirSync,
   readFileSync,
   rmSync,
+  statSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
@@ -69,8 +70,32 @@ export interface StateStore {
   removeStaleTemps(): void;
 }
 
+/** What identifies one version of state.json on disk: every atomic write is a new inode; a hand edit moves mtime. */
+function identity(file: string): string | undefined {
+  const st = statSync(file, { bigint: true, throwIfNoEntry: false });
+  return st && `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+}
+
+/** Module entries and quarantine records are values, shared between reads: freezing makes an in-place edit throw. */
+function freezeEntries(state: DeployedState): void {
+  for (const m of Object.values(state.modules)) deepFreeze(m);
+  for (const q of state.quarantine) deepFreeze(q);
+}
+
+function deepFreeze(v: unknown): void {
+  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
+  Object.freeze(v);
+  for (const x of Object.values(v)) deepFreeze(x);
+}
+
 export class FileStateStore implements StateStore {
   readonly dir: string;
+  /**
+   * The state last read or written, with the identity of the file it matches. An apply reads and rewrites the whole
+   * state once per module: without this, a 1,000-module first install parses the growing file 1,000 times, which is
+   * most of the garbage the run leaves behind. Any other writer (another process, another store) changes the identity.
+   */
+  private last?: { id: string; state: DeployedState };
 
   constructor(dir: string) {
     this.dir = dir;
@@ -80,8 +105,20 @@ export class FileStateStore implements StateStore {
     return join(this.dir, name);
   }
 
+  /** A copy the caller may change at the top level (modules, quarantine); the entries themselves are frozen. */
   read(): DeployedState {
     const file = this.path('state.json');
+    const id = identity(file);
+    if (id === undefined) {
+      this.last = undefined;
+      return emptyState();
+    }
+    if (this.last?.id !== id) this.last = { id, state: this.parse(file) };
+    const s = this.last.state;
+    return { ...s, modules: { ...s.modules }, quarantine: [...s.quarantine] };
+  }
+
+  private parse(file: string): DeployedState {
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
@@ -93,6 +130,7 @@ export class FileStateStore implements StateStore {
       const s = JSON.parse(text) as DeployedState;
       if (s.stateVersion !== 1 || typeof s.modules !== 'object' || !Array.isArray(s.quarantine))
         throw new Error('bad shape');
+      freezeEntries(s);
       return s;
     } catch (cause) {
       throw new InputError('state/corrupt', 'the deployed state is not a ringlock state file', {
@@ -105,7 +143,14 @@ export class FileStateStore implements StateStore {
   write(state: DeployedState): void {
     mkdirSync(this.dir, { recursive: true });
     // Compact: it is rewritten after every module, and its size grows with the ring.
-    writeFileAtomic(this.path('state.json'), `${JSON.stringify(state)}\n`);
+    const file = this.path('state.json');
+    this.last = undefined;
+    writeFileAtomic(file, `${JSON.stringify(state)}\n`);
+    const id = identity(file);
+    if (id === undefined) return;
+    const kept = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
+    freezeEntries(kept);
+    this.last = { id, state: kept };
   }
 
   append(record: HistoryRecord): void {
