@@ -1,6 +1,6 @@
 // .tgz: zlib inflates (every byte counted against a cap, so a bomb stops while inflating), node-tar's
 // UnpackSync writes with sync fs calls, and our ledger judges each entry in node-tar's filter before its body.
-import { createReadStream } from 'node:fs';
+import { createReadStream, statSync } from 'node:fs';
 import { pipeline } from 'node:stream/promises';
 import { createGunzip } from 'node:zlib';
 import { type ReadEntry, UnpackSync } from 'tar';
@@ -76,7 +76,7 @@ export async function extractTgz(file: string, dest: string, ledger: EntryLedger
   };
   try {
     await pipeline(
-      createReadStream(file, { highWaterMark: 1 << 20 }),
+      createReadStream(file, { highWaterMark: Math.min(1 << 20, Math.max(1, statSync(file).size)) }),
       createGunzip({ chunkSize: 1 << 18 }),
       consume,
     );

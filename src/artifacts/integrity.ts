@@ -1,7 +1,7 @@
 // Artifact integrity (Subresource Integrity strings). Fails closed: missing, weak, malformed or mismatched
 // integrity is refused before a single byte of the artifact is used.
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError, OperationFailed } from '../errors.js';
 
 export type IntegrityAlgorithm = 'sha256' | 'sha384' | 'sha512';
@@ -73,7 +73,7 @@ export function sriOfFile(
 ): { integrity: string; size: number } {
   const h = createHash(algorithm);
   const fd = openSync(path, 'r');
-  const buf = Buffer.allocUnsafe(1 << 20);
+  const buf = Buffer.allocUnsafe(Math.min(1 << 20, Math.max(1, fstatSync(fd).size)));
   let size = 0;
   try {
     for (;;) {
