@@ -1,7 +1,12 @@
 // ringlock promote / revert / ring assign end to end: real git (a bare remote on disk, history with commit times in
 // the past), the built CLI as a child process, and GitHub played by the stand-in that holds every request and answer
 // to GitHub's published REST description.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { hashTrees } from '../src/hash/tree-hash.js';
+import type { LockEntry } from '../src/model/types.js';
 import { show } from './fixtures-platform.js';
 import { startGitHttpServer } from './support/git-http-server.js';
 import { servePulls } from './support/github-pulls.js';
@@ -45,7 +50,7 @@ const base = {
 };
 
 /** A platform whose canary got orders 1.5.0 `soakedMs` ago; edge and stable run orders 1.4.2. */
-async function world(opts: { soakedMs?: number; config?: string } = {}) {
+async function world(opts: { soakedMs?: number; config?: string; orders?: LockEntry } = {}) {
   const repo = new PromoRepo();
   cleanups.push(() => repo.dispose());
   repo.commit(
@@ -65,7 +70,7 @@ async function world(opts: { soakedMs?: number; config?: string } = {}) {
     {
       'rings/canary.lock.json': lockText('canary', {
         ...base,
-        orders: entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }),
+        orders: opts.orders ?? entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }),
       }),
     },
     opts.soakedMs ?? 2 * DAY,
@@ -354,6 +359,70 @@ describe('ringlock promote', () => {
     expect(r.code, show(r)).toBe(0);
     const edge = lockOf(repo, 'ringlock/promote/edge/all', 'edge');
     expect([edge.modules.orders.version, edge.modules.catalog.version]).toEqual(['1.5.0', '1.4.0']);
+  });
+});
+
+/** orders 1.5.0 pinned with the content hash its source in the fixture really has (lock freshness holds). */
+async function realOrders(): Promise<LockEntry> {
+  const dir = mkdtempSync(join(tmpdir(), 'ringlock-orders-'));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'module.json'), MANIFEST);
+  writeFileSync(join(dir, 'CHANGELOG.md'), CHANGELOG);
+  const [h] = await hashTrees([{ root: dir, display: 'modules/orders' }]);
+  return { ...entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }), sha256: h!.digest };
+}
+
+describe('promote and check agree', () => {
+  it('the pull request promote opens passes ringlock check; --force one fails it on soak unless hotfix; a revert passes as a rollback', async () => {
+    const orders = await realOrders();
+    const { repo, run } = await world({ orders });
+    expect((await run(['promote', 'orders', '--from', 'canary'])).code).toBe(0);
+    repo.git(repo.work, 'fetch', '-q', 'origin');
+    const ok = await run(['check', '--base', 'origin/main', '--head', `origin/${BRANCH}`, '--json']);
+    expect(ok.code, show(ok)).toBe(0);
+
+    const young = await world({ soakedMs: HOUR, orders });
+    expect((await young.run(['promote', 'orders', '--from', 'canary', '--force'])).code).toBe(0);
+    young.repo.git(young.repo.work, 'fetch', '-q', 'origin');
+    const early = await young.run(['check', '--base', 'origin/main', '--head', `origin/${BRANCH}`]);
+    expect(early.code, show(early)).toBe(1);
+    expect(early.stdout + early.stderr).toContain('RL006');
+    const hotfix = await young.run([
+      'check',
+      '--base',
+      'origin/main',
+      '--head',
+      `origin/${BRANCH}`,
+      '--allow',
+      'hotfix',
+    ]);
+    expect(hotfix.code, show(hotfix)).toBe(0);
+
+    for (const [v, age] of [
+      ['1.4.0', 9 * DAY],
+      ['1.5.0', DAY],
+    ] as const)
+      repo.commit(
+        {
+          'rings/stable.lock.json': lockText('stable', {
+            ...base,
+            orders: entry('orders', v, { deps: { payments: '^1.0.0' } }),
+          }),
+        },
+        age,
+      );
+    expect((await run(['revert', 'orders', '--ring', 'stable', '--reason', 'bad'])).code).toBe(0);
+    repo.git(repo.work, 'fetch', '-q', 'origin');
+    const back = await run([
+      'check',
+      '--base',
+      'origin/main',
+      '--head',
+      'origin/ringlock/revert/stable/orders-1.4.0',
+      '--json',
+    ]);
+    expect(back.code, show(back)).toBe(0);
+    expect(back.stdout).toContain('RL009');
   });
 });
 

@@ -559,7 +559,8 @@ class Check {
         this.rollback = `commit ${sha.slice(0, 12)} reverts ${reverts[1]!.slice(0, 12)}`;
         break;
       }
-      if (/^Revert:\s*\S/im.test(body)) {
+      // A Revert trailer, or the one `ringlock revert` writes.
+      if (/^(?:Revert|Ringlock-Rollback):\s*\S/im.test(body)) {
         this.rollback = `commit ${sha.slice(0, 12)} has a Revert trailer`;
         break;
       }
