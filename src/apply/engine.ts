@@ -195,8 +195,10 @@ async function runPlan(
   try {
     return await switchInOrder(plan, lock, deps, opts, prepared, prepare, () => queue.splice(0));
   } finally {
-    // No preparation may outlive the run: the next one could otherwise race it for the same store dir.
+    // No preparation may outlive the run: the next one could otherwise race it for the same store dir. Only then is
+    // the trash emptied: a preparation still running (for a module a failure blocked) would leave its staging dir.
     await Promise.allSettled(prepared.values());
+    deps.target.emptyTrash();
   }
 }
 
@@ -263,7 +265,6 @@ async function switchInOrder(
     results.push(r);
   }
   if (skipped.length > 0) deps.onEvent?.({ type: 'superseded', skipped });
-  deps.target.emptyTrash();
   return results;
 }
 
