@@ -32,6 +32,7 @@ import {
   RULE_NAMES,
   regressionFinding,
   ringChanges,
+  stricterPolicy,
   tenantsFindings,
 } from './rules.js';
 import {
@@ -162,7 +163,6 @@ class Check {
     const modulesDir = p(cfg.modulesDir);
     const locksDir = p(cfg.locksDir);
     const tenantsFile = p(cfg.tenantsFile);
-    const rings = cfg.rings;
     const lockFile = (ring: string) => `${locksDir}/${ring}.lock.json`;
     if (cfgTouched) this.ran.add(RULE.schema);
 
@@ -173,11 +173,20 @@ class Check {
       baseCfg.locksDir !== cfg.locksDir ||
       baseCfg.tenantsFile !== cfg.tenantsFile;
     const policyChanged = new Set<string>();
-    for (const r of rings) {
+    // Rings are judged by head's policy, except where the change relaxes the policy of a ring that exists at base:
+    // there the stricter base setting holds until the config change is merged.
+    const rings = cfg.rings.map((r) => {
       const before = baseCfg?.rings.find((b) => b.name === r.name);
       if (!before || JSON.stringify(policyOf(before)) !== JSON.stringify(policyOf(r)))
         policyChanged.add(r.name);
-    }
+      if (!before) return r;
+      const { policy, fromBase } = stricterPolicy(before, r);
+      if (fromBase.length > 0)
+        this.notes.push(
+          `ring ${r.name}: this change relaxes the ring's policy in ${at.file}, so it is judged by the base branch's stricter policy where they differ: ${fromBase.join('; ')}. The new policy applies to pull requests after this one is merged.`,
+        );
+      return policy;
+    });
     const ringsChanged =
       !baseCfg || baseCfg.rings.map((r) => r.name).join() !== rings.map((r) => r.name).join();
     const platformChanged = !baseCfg || baseCfg.platformVersion !== cfg.platformVersion;
@@ -240,17 +249,18 @@ class Check {
       wantBase.add(r.promoteFrom);
     }
     if (touched.size > 0 && monorepo) for (const r of rings) wantHead.add(r.name);
-    for (const r of rings) {
-      if (wantHead.has(r.name)) {
-        const l = await readLockAt(this.atHead, lockFile(r.name), r.name, lockChanged.has(r.name));
+    // The rings of head, then any upstream ring only base's policy names.
+    for (const name of new Set([...rings.map((r) => r.name), ...wantHead, ...wantBase])) {
+      if (wantHead.has(name)) {
+        const l = await readLockAt(this.atHead, lockFile(name), name, lockChanged.has(name));
         this.stats.locksRead++;
-        headLocks.set(r.name, l);
+        headLocks.set(name, l);
         if (l.doc) this.docs.set(l.file, l.doc);
         this.findings.push(...l.findings);
       }
-      if (wantBase.has(r.name)) {
-        const bf = baseCfg ? `${p(baseCfg.locksDir)}/${r.name}.lock.json` : lockFile(r.name);
-        baseLocks.set(r.name, await readLockAt(this.atBase, bf, r.name, false));
+      if (wantBase.has(name)) {
+        const bf = baseCfg ? `${p(baseCfg.locksDir)}/${name}.lock.json` : lockFile(name);
+        baseLocks.set(name, await readLockAt(this.atBase, bf, name, false));
         this.stats.locksRead++;
       }
     }

@@ -318,3 +318,31 @@ export function ringChanges(
   }
   return out;
 }
+
+/**
+ * The policy a ring that exists at base is judged by when the change edits it: the stricter of base and head (the
+ * longer soak, prereleases only if both allow them, head's promoteFrom or else base's), so a pull request cannot
+ * relax the rules it is itself judged by. `fromBase` says, per relaxed setting, what was kept from base.
+ */
+export function stricterPolicy(
+  base: RingPolicy,
+  head: RingPolicy,
+): { policy: RingPolicy; fromBase: string[] } {
+  const policy: RingPolicy = { ...head };
+  const fromBase: string[] = [];
+  if (base.minSoakMs > head.minSoakMs) {
+    policy.minSoakMs = base.minSoakMs;
+    if (base.minSoak === undefined) delete policy.minSoak;
+    else policy.minSoak = base.minSoak;
+    fromBase.push(`minSoak ${base.minSoak ?? `${base.minSoakMs}ms`} (head: ${head.minSoak ?? 'none'})`);
+  }
+  if (head.allowPrerelease && !base.allowPrerelease) {
+    policy.allowPrerelease = false;
+    fromBase.push('no prereleases (head: allowPrerelease: true)');
+  }
+  if (head.promoteFrom === undefined && base.promoteFrom !== undefined) {
+    policy.promoteFrom = base.promoteFrom;
+    fromBase.push(`promoteFrom ${base.promoteFrom} (head: none)`);
+  }
+  return { policy, fromBase };
+}

@@ -1,0 +1,77 @@
+// `ringlock check` cannot be talked round by the change it judges: a relaxed ringlock.yaml, a deleted lock, a stale
+// event base, a forged trailer or lock metadata. Scenario repositories with real git commits, run as Actions runs it.
+import { describe, expect, it } from 'vitest';
+import { checkAsAction, git, platformGitRepo } from './support/check-repo.js';
+
+const HOUR = 3_600_000;
+
+/** main: a 1.1.0 lands in canary `age` ago. */
+function canaryHas110(age: number) {
+  const repo = platformGitRepo();
+  repo.write({ 'modules/a/src/index.php': '<?php // a 1.1.0\n' });
+  repo.editManifest('a', (m) => {
+    m.version = '1.1.0';
+  });
+  repo.edit('modules/a/CHANGELOG.md', (t) => `${t}\n## [1.1.0]\n- more\n`);
+  repo.lock();
+  const base = repo.commit('a 1.1.0 in canary', Date.now() - age);
+  return { repo, base };
+}
+
+function promoteToEdge(repo: ReturnType<typeof platformGitRepo>) {
+  const canary = JSON.parse(repo.read('rings/canary.lock.json'));
+  repo.editLock('edge', (l) => {
+    l.modules.a = canary.modules.a;
+  });
+}
+
+describe('a pull request that relaxes ringlock.yaml is judged by the stricter base policy', () => {
+  it('keeps the base minSoak for a promotion in the same change, and says so; a later change uses the new one', () => {
+    const { repo, base } = canaryHas110(2 * HOUR);
+    repo.branch('pr');
+    repo.edit('ringlock.yaml', (t) => t.replace('minSoak: 24h', 'minSoak: 1h'));
+    promoteToEdge(repo);
+    const head = repo.commit('edge: soak 1h, and promote a 1.1.0');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(/title=RL006::a 1\.1\.0 has not soaked in canary for 24h/);
+    expect(r.summary).toContain("judged by the base branch's stricter policy");
+    expect(r.summary).toContain('minSoak 24h (head: 1h)');
+
+    // Once the config change alone is merged, the next pull request is judged by it.
+    git(repo.dir, ['checkout', '-q', 'main']);
+    repo.edit('ringlock.yaml', (t) => t.replace('minSoak: 24h', 'minSoak: 1h'));
+    const main2 = repo.commit('edge: soak 1h');
+    repo.branch('pr2');
+    promoteToEdge(repo);
+    const head2 = repo.commit('promote a 1.1.0 to edge');
+    const later = checkAsAction(repo, { base: main2, head: head2 });
+    expect(later.code, later.stdout).toBe(0);
+    expect(later.summary).not.toContain('stricter policy');
+  });
+
+  it('keeps promoteFrom and the ban on prereleases when the change drops them', () => {
+    const repo = platformGitRepo();
+    const base = git(repo.dir, ['rev-parse', 'HEAD']);
+    repo.branch('pr');
+    repo.edit('ringlock.yaml', (t) =>
+      t.replace(
+        '  - name: stable\n    promoteFrom: edge\n    minSoak: 72h\n',
+        '  - name: stable\n    allowPrerelease: true\n',
+      ),
+    );
+    repo.editLock('stable', (l) => {
+      l.modules.a!.version = '1.3.0-rc.1';
+      l.modules.a!.integrity = `sha256-${Buffer.alloc(32, 1).toString('base64')}`;
+    });
+    const head = repo.commit('stable: first ring, prereleases, a 1.3.0-rc.1');
+    const r = checkAsAction(repo, { base, head, labels: ['ringlock:hotfix'] });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.errors.some((e) => /title=RL007::a 1\.3\.0-rc\.1 is a prerelease and ring stable/.test(e))).toBe(
+      true,
+    );
+    expect(r.warnings.some((e) => /title=RL005::a 1\.3\.0-rc\.1 .* is not in ring edge/.test(e))).toBe(true);
+    expect(r.summary).toContain('promoteFrom edge (head: none)');
+  });
+});
