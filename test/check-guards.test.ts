@@ -75,3 +75,35 @@ describe('a pull request that relaxes ringlock.yaml is judged by the stricter ba
     expect(r.summary).toContain('promoteFrom edge (head: none)');
   });
 });
+
+describe('deleting a ring lock', () => {
+  it('fails at the ring in ringlock.yaml while the ring is still defined', () => {
+    const repo = platformGitRepo();
+    const base = git(repo.dir, ['rev-parse', 'HEAD']);
+    repo.branch('pr');
+    repo.remove('rings/stable.lock.json');
+    const head = repo.commit('drop the stable lock');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.errors).toHaveLength(1);
+    expect(r.errors[0]).toMatch(
+      /^::error file=ringlock.yaml,line=12,col=11,title=RL001::this change deletes rings\/stable.lock.json, the lock of ring stable, which ringlock.yaml still defines/,
+    );
+    expect(r.summary).toContain('lock deleted');
+  });
+
+  it('passes, without warnings, when the ring goes too', () => {
+    const repo = platformGitRepo();
+    const base = git(repo.dir, ['rev-parse', 'HEAD']);
+    repo.branch('pr');
+    repo.remove('rings/stable.lock.json');
+    repo.edit('ringlock.yaml', (t) =>
+      t.replace('  - name: stable\n    promoteFrom: edge\n    minSoak: 72h\n', ''),
+    );
+    const head = repo.commit('retire ring stable');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout).toBe(0);
+    expect(r.errors).toEqual([]);
+    expect(r.warnings).toEqual([]);
+  });
+});

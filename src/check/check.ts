@@ -210,7 +210,8 @@ class Check {
         const ring = posix.basename(path).slice(0, -'.lock.json'.length);
         relevant++;
         if (rings.some((r) => r.name === ring)) lockChanged.add(ring);
-        else
+        // A lock removed together with its ring is simply gone; one left behind is read by nothing.
+        else if ((await this.atHead.text(path)) !== undefined)
           this.findings.push({
             rule: RULE.schema,
             severity: 'warning',
@@ -437,6 +438,20 @@ class Check {
           : {}),
       };
       if (plan.changes.length > 0 || plan.platform || plan.created || plan.deleted) plans.push(plan);
+      if (plan.deleted) {
+        // The ring is still defined: its daemon would find no lock. Removing a ring takes both.
+        this.ran.add(RULE.schema);
+        if (at.doc) this.docs.set(at.file, at.doc);
+        this.findings.push({
+          rule: RULE.schema,
+          severity: 'error',
+          ring: ring.name,
+          file: at.file,
+          pointer: `/rings/${rings.indexOf(ring)}/name`,
+          message: `this change deletes ${lockFile(ring.name)}, the lock of ring ${ring.name}, which ${at.file} still defines: the ring would have nothing to run`,
+          expected: `keep ${lockFile(ring.name)}, or remove ring "${ring.name}" from ${at.file} in the same change`,
+        });
+      }
       if (!after) continue;
       this.ran.add(RULE.ringDowngrade).add(RULE.prerelease).add(RULE.compatibility);
       const pins = changedPins(before, after);
