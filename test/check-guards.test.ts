@@ -107,3 +107,30 @@ describe('deleting a ring lock', () => {
     expect(r.warnings).toEqual([]);
   });
 });
+
+describe('on the merge commit GitHub checks out', () => {
+  it("takes the merge's first parent as the base, so the base branch's own changes since a stale base.sha stay out", () => {
+    const repo = platformGitRepo();
+    const stale = git(repo.dir, ['rev-parse', 'HEAD']);
+    repo.branch('pr');
+    repo.write({ 'modules/a/src/index.php': '<?php // a 1.0.1\n' });
+    repo.editManifest('a', (m) => {
+      m.version = '1.0.1';
+    });
+    repo.lock();
+    const head = repo.commit('a 1.0.1');
+    // Meanwhile main takes a change of its own (b's source without a bump, which this PR has nothing to do with).
+    git(repo.dir, ['checkout', '-q', 'main']);
+    repo.write({ 'modules/b/src/index.php': '<?php // b, changed on main\n' });
+    const tip = repo.commit('b changed on main');
+    git(repo.dir, ['checkout', '-q', 'pr']);
+
+    const r = checkAsAction(repo, { base: stale, head, mergeInto: 'main' }, { args: ['--json'] });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.base).toBe(tip);
+    expect(report.head).not.toBe(head);
+    expect(report.findings).toEqual([]);
+    expect(report.plans.map((p: { ring: string }) => p.ring)).toEqual(['canary']);
+  });
+});

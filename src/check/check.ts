@@ -60,6 +60,11 @@ export interface CheckOptions {
   head?: string;
   /** Compare against the merge base of `base` and head rather than `base` itself (a pull request's base branch). */
   mergeBase?: boolean;
+  /**
+   * A pull request's head commit: when `head` is a merge commit whose second parent is this one (the merge GitHub
+   * makes of the pull request into its base branch), the base is that merge's first parent.
+   */
+  mergeOf?: string;
   labels?: readonly string[];
   allow?: ReadonlySet<'hotfix' | 'rollback'>;
   /** ms since the epoch; soak is measured up to this instant. */
@@ -71,11 +76,14 @@ const MODULE_FILE = 'module.json';
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const repoDir = await repoRoot(opts.cwd);
   const head = await resolveCommit(repoDir, opts.head ?? 'HEAD', '--head');
-  let base =
-    opts.base === undefined
-      ? await defaultBase(repoDir, head)
-      : await resolveCommit(repoDir, opts.base, '--base');
-  if (opts.mergeBase && opts.base !== undefined) base = await mergeBase(repoDir, base, head, opts.base);
+  let base = opts.mergeOf === undefined ? undefined : await firstParentOfMerge(repoDir, head, opts.mergeOf);
+  if (base === undefined) {
+    base =
+      opts.base === undefined
+        ? await defaultBase(repoDir, head)
+        : await resolveCommit(repoDir, opts.base, '--base');
+    if (opts.mergeBase && opts.base !== undefined) base = await mergeBase(repoDir, base, head, opts.base);
+  }
   const reader = new BlobReader(repoDir);
   try {
     return await new Check(repoDir, base, head, reader, opts).run(startDir(repoDir, opts.cwd));
@@ -740,6 +748,18 @@ async function mergeBase(repoDir: string, a: string, b: string, shown: string): 
       },
     );
   }
+}
+
+/** `merge`'s first parent when it is a two-parent merge whose second parent is `second`; else undefined. */
+async function firstParentOfMerge(
+  repoDir: string,
+  merge: string,
+  second: string,
+): Promise<string | undefined> {
+  const [, first, other, ...more] = (await git(['rev-list', '--parents', '-n', '1', merge], { cwd: repoDir }))
+    .trim()
+    .split(' ');
+  return first && other?.toLowerCase() === second.toLowerCase() && more.length === 0 ? first : undefined;
 }
 
 /** The merge base of head with the remote's default branch (origin/HEAD, else origin/main or origin/master). */

@@ -161,10 +161,27 @@ export interface ActionsRun {
   notices: string[];
 }
 
-/** `ringlock check` as a GitHub Actions job on pull_request runs it. */
+/**
+ * The commit actions/checkout checks out on pull_request (refs/pull/N/merge): `head` merged into `into`, the base
+ * branch's tip, with `into` as first parent. The working tree stays on the branch it was on.
+ */
+export function mergeCommit(repo: PlatformRepo, into: string, head: string): string {
+  const back = git(repo.dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
+  git(repo.dir, ['checkout', '-q', '--detach', into]);
+  git(repo.dir, ['merge', '-q', '--no-ff', '-m', `Merge ${head} into ${into}`, head]);
+  const sha = git(repo.dir, ['rev-parse', 'HEAD']);
+  git(repo.dir, ['checkout', '-q', back]);
+  return sha;
+}
+
+/**
+ * `ringlock check` as a GitHub Actions job on pull_request runs it. By default GITHUB_SHA is the PR's head; with
+ * `mergeInto` (the base branch's tip) it is the merge commit GitHub makes, as in real runs, while the event's
+ * base.sha stays `base` — which, as on GitHub after the base branch moved, may be stale.
+ */
 export function checkAsAction(
   repo: PlatformRepo,
-  pr: { base: string; head: string; labels?: string[]; number?: number },
+  pr: { base: string; head: string; labels?: string[]; number?: number; mergeInto?: string },
   opts: { args?: string[]; env?: Record<string, string>; event?: unknown } = {},
 ): ActionsRun {
   const work = testdir({});
@@ -190,7 +207,7 @@ export function checkAsAction(
     CI: 'true',
     GITHUB_EVENT_NAME: 'pull_request',
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_SHA: pr.head,
+    GITHUB_SHA: pr.mergeInto === undefined ? pr.head : mergeCommit(repo, pr.mergeInto, pr.head),
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_WORKSPACE: repo.dir,
     GITHUB_REPOSITORY: 'acme/platform',

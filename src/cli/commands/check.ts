@@ -37,10 +37,17 @@ export async function run(ctx: CommandContext): Promise<number> {
   const headFlag = stringOpt(ctx, 'head');
   const head = headFlag ?? (await firstPresent(ctx.cwd, gh.heads));
   const base = baseFlag ?? gh.base;
+  // On pull_request the head is GITHUB_SHA, the merge commit of the pull request into its base branch: that merge's
+  // first parent is the base, whatever (possibly stale) base.sha the event carries.
+  const mergeOf =
+    headFlag === undefined && baseFlag === undefined && head !== gh.pullRequestHead
+      ? gh.pullRequestHead
+      : undefined;
   const report = await runCheck({
     cwd: ctx.cwd,
     ...(base !== undefined ? { base } : {}),
     ...(head !== undefined ? { head } : {}),
+    ...(mergeOf !== undefined ? { mergeOf } : {}),
     mergeBase: baseFlag === undefined && gh.mergeBase,
     labels: gh.labels,
     allow,
