@@ -1,7 +1,7 @@
 // `ringlock check` cannot be talked round by the change it judges: a relaxed ringlock.yaml, a deleted lock, a stale
 // event base, a forged trailer or lock metadata. Scenario repositories with real git commits, run as Actions runs it.
 import { describe, expect, it } from 'vitest';
-import { checkAsAction, git, platformGitRepo } from './support/check-repo.js';
+import { checkAsAction, DAY, git, platformGitRepo } from './support/check-repo.js';
 
 const HOUR = 3_600_000;
 
@@ -132,5 +132,49 @@ describe('on the merge commit GitHub checks out', () => {
     expect(report.head).not.toBe(head);
     expect(report.findings).toEqual([]);
     expect(report.plans.map((p: { ring: string }) => p.ring)).toEqual(['canary']);
+  });
+});
+
+describe('a ring whose policy changes is checked for freshness in full', () => {
+  /** main: a 1.0.1 in canary; edge still pins a 1.0.0, built from the source before it. */
+  function edgeBehind() {
+    const repo = platformGitRepo();
+    repo.write({ 'modules/a/src/index.php': '<?php // a 1.0.1\n' });
+    repo.editManifest('a', (m) => {
+      m.version = '1.0.1';
+    });
+    repo.lock();
+    const base = repo.commit('a 1.0.1 in canary', Date.now() - DAY);
+    repo.branch('pr');
+    return { repo, base };
+  }
+
+  it('fails switching a ring to tracksSource while it pins a module the sources have moved past', () => {
+    const { repo, base } = edgeBehind();
+    repo.edit('ringlock.yaml', (t) =>
+      t.replace('  - name: edge\n', '  - name: edge\n    tracksSource: true\n'),
+    );
+    const head = repo.commit('edge tracks the sources');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout).toBe(1);
+    expect(
+      r.errors.some((e) =>
+        /^::error file=rings\/edge.lock.json,.*title=RL004::ring edge is stale for a: /.test(e),
+      ),
+    ).toBe(true);
+  });
+
+  it('fails any policy change of a ring whose pin no longer matches the source at that version', () => {
+    const repo = platformGitRepo();
+    repo.editLock('stable', (l) => {
+      l.modules.b!.sha256 = l.modules.b!.sha256!.toString().replace(/.$/, (c) => (c === '0' ? '1' : '0'));
+    });
+    const base = repo.commit('stable: b with a stale content hash', Date.now() - DAY);
+    repo.branch('pr');
+    repo.edit('ringlock.yaml', (t) => t.replace('minSoak: 72h', 'minSoak: 96h'));
+    const head = repo.commit('stable soaks longer');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.errors.some((e) => /title=RL004::ring stable pins b 1\.0\.0 with content /.test(e))).toBe(true);
   });
 });

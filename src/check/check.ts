@@ -283,7 +283,16 @@ class Check {
     for (const r of lockChanged) {
       entriesChanged.set(r, changedEntries(lockOf(baseLocks, r), lockOf(headLocks, r)));
     }
-    const sourceNames = new Set(touched);
+    // A ring whose policy changed (it now tracks the sources, say) is judged anew: its freshness covers every module
+    // it pins and every module source, not only what the change touched.
+    const judgedAnew = new Set(monorepo ? [...policyChanged].filter((r) => lockOf(headLocks, r)) : []);
+    const everyModule = new Set<string>();
+    if (judgedAnew.size > 0) {
+      for (const name of await this.moduleNames(modulesDir)) everyModule.add(name);
+      for (const r of judgedAnew)
+        for (const name of Object.keys(lockOf(headLocks, r)!.modules)) everyModule.add(name);
+    }
+    const sourceNames = new Set([...touched, ...everyModule]);
     if (monorepo) for (const names of entriesChanged.values()) for (const n of names) sourceNames.add(n);
     const dirOf = (name: string) => `${modulesDir}/${name}`;
     const headManifests = new Map<string, ManifestAt>();
@@ -315,7 +324,11 @@ class Check {
       if (touched.has(name)) needHeadHash.add(name);
       for (const r of rings) {
         const e = lockEntryOf(lockOf(headLocks, r.name), name);
-        if (e && (r.tracksSource || e.version === m.version) && entriesChanged.get(r.name)?.includes(name))
+        if (
+          e &&
+          (r.tracksSource || e.version === m.version) &&
+          (judgedAnew.has(r.name) || entriesChanged.get(r.name)?.includes(name))
+        )
           needHeadHash.add(name);
       }
     }
@@ -416,6 +429,7 @@ class Check {
       if (monorepo && headLock?.lock) {
         const names = new Set(touched);
         for (const n of entriesChanged.get(ring.name) ?? []) names.add(n);
+        if (judgedAnew.has(ring.name)) for (const n of everyModule) names.add(n);
         if (names.size > 0 || (ring.tracksSource && (platformChanged || lockChanged.has(ring.name)))) {
           this.ran.add(RULE.lockFreshness);
           this.findings.push(
