@@ -1,7 +1,7 @@
 // `ringlock check` cannot be talked round by the change it judges: a relaxed ringlock.yaml, a deleted lock, a stale
 // event base, a forged trailer or lock metadata. Scenario repositories with real git commits, run as Actions runs it.
 import { describe, expect, it } from 'vitest';
-import { checkAsAction, DAY, git, platformGitRepo } from './support/check-repo.js';
+import { checkAsAction, DAY, git, platformGitRepo, stableRanA110 } from './support/check-repo.js';
 
 const HOUR = 3_600_000;
 
@@ -176,5 +176,56 @@ describe('a ring whose policy changes is checked for freshness in full', () => {
     const r = checkAsAction(repo, { base, head });
     expect(r.code, r.stdout).toBe(1);
     expect(r.errors.some((e) => /title=RL004::ring stable pins b 1\.0\.0 with content /.test(e))).toBe(true);
+  });
+});
+
+describe('a rollback must be one', () => {
+  /** The PR takes stable's a back to what it ran before (or, with `forge`, to a 1.1.0 it never ran), committed as `message`. */
+  function rollback(message: string, forge = false) {
+    const { repo, base, promotion } = stableRanA110();
+    repo.branch('pr');
+    const before = JSON.parse(git(repo.dir, ['show', `${promotion}^:rings/stable.lock.json`])).modules.a;
+    repo.editLock('stable', (l) => {
+      l.modules.a = forge
+        ? { ...before, integrity: `sha256-${Buffer.alloc(32, 9).toString('base64')}` }
+        : before;
+    });
+    return { repo, base, promotion, head: repo.commit(message) };
+  }
+
+  it('refuses, even with the label, a downgrade to a pin the ring never ran', () => {
+    const { repo, base, head } = rollback('stable: a back to 1.1.0', true);
+    const r = checkAsAction(repo, { base, head, labels: ['ringlock:rollback'] });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.errors[0]).toMatch(
+      /title=RL009::ring stable takes a back from 1\.2\.0 to 1\.1\.0, which is not a pin this ring ran before/,
+    );
+  });
+
+  it('reads Revert: and Ringlock-Rollback: only as trailers of the last paragraph', () => {
+    const inBody = rollback(
+      'stable: a back to 1.1.0\n\nRevert: this line is prose, not a trailer\n\nMore prose.',
+    );
+    const r = checkAsAction(inBody.repo, { base: inBody.base, head: inBody.head });
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.errors[0]).toMatch(/title=RL009::ring stable takes a back from 1\.2\.0 to 1\.1\.0%0Aexpected/);
+
+    const trailer = rollback(
+      'stable: a back to 1.1.0\n\nCheckout errors.\n\nRinglock-Rollback: a@1.1.0 stable (from 1.2.0)',
+    );
+    const ok = checkAsAction(trailer.repo, { base: trailer.base, head: trailer.head });
+    expect(ok.code, ok.stdout).toBe(0);
+    expect(ok.warnings[0]).toMatch(/allowed: commit [0-9a-f]{12} has a Ringlock-Rollback trailer/);
+  });
+
+  it('takes "This reverts commit X" only when X is on the base branch', () => {
+    const { repo, base, head } = rollback('stable: a back to 1.1.0');
+    // A "revert" of the pull request's own commit, and of a commit nobody has.
+    for (const x of [head, '0123456789abcdef0123456789abcdef01234567']) {
+      git(repo.dir, ['commit', '-q', '--allow-empty', '-m', `Revert "x"\n\nThis reverts commit ${x}.`]);
+      const r = checkAsAction(repo, { base, head: git(repo.dir, ['rev-parse', 'HEAD']) });
+      expect(r.code, r.stdout).toBe(1);
+      expect(r.errors[0]).toMatch(/title=RL009::ring stable takes a back/);
+    }
   });
 });

@@ -6,7 +6,7 @@ import { posix, relative, sep } from 'node:path';
 import semver from 'semver';
 import { InputError } from '../errors.js';
 import { BlobReader, GitCommandError, git } from '../git/cli.js';
-import { pinAppearances } from '../git/history.js';
+import { findEarlierPin, pinAppearances } from '../git/history.js';
 import { type BlobDigestCache, hashGitTrees, listTrees } from '../git/tree-hash.js';
 import type { TreeHash } from '../hash/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
@@ -490,7 +490,18 @@ class Check {
         const pre = prereleaseFinding(ring, name, entry);
         if (pre) this.findings.push(pre);
         if (prev && semver.compareBuild(entry.version, prev.version) < 0) {
-          const f = downgradeFinding(ring.name, name, prev, entry, await this.rollbackReason());
+          const reason = await this.rollbackReason();
+          // A rollback puts back a pin the ring ran before, not a version going down to anything at all.
+          const lockPath = baseLock?.file ?? lockFile(ring.name);
+          const ranBefore = reason ? await this.ranBefore(lockPath, name, entry) : undefined;
+          const f = downgradeFinding(
+            ring.name,
+            name,
+            prev,
+            entry,
+            reason,
+            ranBefore === undefined ? undefined : { ok: ranBefore, lockFile: lockPath },
+          );
           if (f) this.findings.push(f);
           continue;
         }
@@ -591,28 +602,47 @@ class Check {
     }
   }
 
-  /** Why a ring downgrade counts as a rollback: a label, --allow, or a revert commit in the change. */
+  /**
+   * Why a ring downgrade counts as a rollback: a label, --allow, or a commit in the change that reverts a commit of
+   * the base branch (`git revert`'s "This reverts commit X", X an ancestor of the base) or carries a `Revert:` or
+   * `Ringlock-Rollback:` trailer — a real trailer, in the message's last paragraph as git parses it, not any line.
+   */
   private async rollbackReason(): Promise<string | undefined> {
     if (this.rollback || this.rollbackLooked) return this.rollback;
     this.rollbackLooked = true;
-    const log = await git(['log', '--format=%H%x1f%B%x1e', `${this.base}..${this.head}`], {
-      cwd: this.repoDir,
-    });
+    const log = await git(
+      ['log', '--format=%H%x1f%(trailers:only,unfold)%x1f%B%x1e', `${this.base}..${this.head}`],
+      { cwd: this.repoDir },
+    );
     for (const rec of log.split('\x1e')) {
-      const [sha, body] = rec.trim().split('\x1f');
-      if (!sha || body === undefined) continue;
+      const [sha, trailers, body] = rec.trim().split('\x1f');
+      if (!sha || trailers === undefined || body === undefined) continue;
       const reverts = /^This reverts commit ([0-9a-f]{7,64})/m.exec(body);
-      if (reverts) {
+      if (reverts && (await isAncestor(this.repoDir, reverts[1]!, this.base))) {
         this.rollback = `commit ${sha.slice(0, 12)} reverts ${reverts[1]!.slice(0, 12)}`;
         break;
       }
       // A Revert trailer, or the one `ringlock revert` writes.
-      if (/^(?:Revert|Ringlock-Rollback):\s*\S/im.test(body)) {
-        this.rollback = `commit ${sha.slice(0, 12)} has a Revert trailer`;
+      const trailer = /^(Revert|Ringlock-Rollback):[ \t]*\S/im.exec(trailers);
+      if (trailer) {
+        this.rollback = `commit ${sha.slice(0, 12)} has a ${trailer[1]} trailer`;
         break;
       }
     }
     return this.rollback;
+  }
+
+  /** Whether the lock at `lockPath` pinned exactly `entry` (version, content hash, integrity) on the base history. */
+  private async ranBefore(lockPath: string, module: string, entry: LockEntry): Promise<boolean> {
+    this.stats.historyWalks++;
+    const earlier = await findEarlierPin({
+      repoDir: this.repoDir,
+      ref: this.base,
+      lockPath,
+      module,
+      wanted: (e) => samePin(e, entry),
+    });
+    return earlier !== undefined;
   }
 
   private report(plans: RingPlan[], lockFile?: (ring: string) => string): CheckReport {
@@ -802,6 +832,20 @@ async function defaultBase(repoDir: string, head: string): Promise<string> {
       expected: '--base <ref>, e.g. --base main (or "git remote set-head origin --auto")',
     },
   );
+}
+
+/** Whether `rev` names a commit that is an ancestor of (or is) `of`; false for what the clone does not have. */
+async function isAncestor(repoDir: string, rev: string, of: string): Promise<boolean> {
+  try {
+    const sha = (
+      await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd: repoDir })
+    ).trim();
+    await git(['merge-base', '--is-ancestor', sha, of], { cwd: repoDir });
+    return true;
+  } catch (e) {
+    if (e instanceof GitCommandError) return false;
+    throw e;
+  }
 }
 
 async function isShallow(repoDir: string): Promise<boolean> {

@@ -137,6 +137,32 @@ export function platformGitRepo(
   return repo;
 }
 
+/**
+ * main: a 1.1.0 everywhere, stable's pin carrying a published artifact's integrity; then a 1.2.0 in canary and edge,
+ * and `promotion`, the commit that takes stable to 1.2.0 too.
+ */
+export function stableRanA110() {
+  const repo = platformGitRepo({ modules: { a: '1.1.0', b: '1.0.0' } });
+  repo.editLock('stable', (l) => {
+    l.modules.a!.integrity = `sha256-${Buffer.alloc(32, 2).toString('base64')}`;
+  });
+  repo.commit('stable: a 1.1.0 from its published artifact', Date.now() - 9 * DAY);
+  repo.write({ 'modules/a/src/index.php': '<?php // a 1.2.0\n' });
+  repo.editManifest('a', (m) => {
+    m.version = '1.2.0';
+  });
+  repo.edit('modules/a/CHANGELOG.md', (t) => `${t}\n## [1.2.0]\n- more\n`);
+  repo.lock();
+  repo.lock('--ring', 'edge', '--module', 'a');
+  repo.commit('a 1.2.0 in canary and edge', Date.now() - 8 * DAY);
+  const edge = JSON.parse(repo.read('rings/edge.lock.json'));
+  repo.editLock('stable', (l) => {
+    l.modules.a = edge.modules.a;
+  });
+  const promotion = repo.commit('stable: a 1.2.0', Date.now() - DAY);
+  return { repo, base: promotion, promotion };
+}
+
 function serialize(v: unknown): string {
   const sort = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sort);
