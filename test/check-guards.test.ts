@@ -229,3 +229,40 @@ describe('a rollback must be one', () => {
     }
   });
 });
+
+describe("a ring's entry must carry its upstream's dependencies and compatibility", () => {
+  it('fails a hand edit that drops a dependency from a pin the ring already has', () => {
+    const repo = platformGitRepo();
+    const base = git(repo.dir, ['rev-parse', 'HEAD']);
+    repo.branch('pr');
+    repo.editLock('edge', (l) => {
+      l.modules.b!.dependencies = {};
+    });
+    const head = repo.commit('edge: b needs nothing');
+    const r = checkAsAction(repo, { base, head, labels: ['ringlock:hotfix'] }, { args: ['--json'] });
+    expect(r.code, r.stdout).toBe(0); // hotfix turns RL005 into a warning …
+    const f = JSON.parse(r.stdout).findings.find((x: { rule: string }) => x.rule === 'RL005');
+    expect(f).toMatchObject({ ring: 'edge', module: 'b', overriddenBy: 'hotfix' });
+    expect(f.message).toContain('declares other dependencies than ring canary');
+    const plain = checkAsAction(repo, { base, head });
+    expect(plain.code, plain.stdout).toBe(1); // … and without it the change fails.
+    expect(plain.errors[0]).toMatch(
+      /^::error file=rings\/edge.lock.json,line=\d+,col=\d+,title=RL005::b 1\.0\.0/,
+    );
+  });
+
+  it('fails a promotion whose copy of the pin declares another compatibility', () => {
+    const { repo, base } = canaryHas110(2 * DAY);
+    repo.branch('pr');
+    const canary = JSON.parse(repo.read('rings/canary.lock.json'));
+    repo.editLock('edge', (l) => {
+      l.modules.a = { ...canary.modules.a, compatibility: { platform: '>=0.0.1' } };
+    });
+    const head = repo.commit('promote a 1.1.0 to edge, any platform');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout).toBe(1);
+    expect(
+      r.errors.some((e) => /title=RL005::a 1\.1\.0 in ring edge declares other compatibility/.test(e)),
+    ).toBe(true);
+  });
+});

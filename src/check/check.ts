@@ -19,6 +19,7 @@ import {
   prereleaseFinding,
   RULE,
   type RuleId,
+  sameMetadata,
   samePin,
   soakFinding,
 } from '../rules/promotion.js';
@@ -524,6 +525,17 @@ class Check {
           if (f) this.findings.push(f);
         }
       }
+      // A pin that stayed while its dependencies or compatibility changed must still be the upstream's entry: the
+      // compatibility rule reads them, so a hand edit could otherwise slip a broken closure past it.
+      if (ring.promoteFrom !== undefined)
+        for (const name of entriesChanged.get(ring.name) ?? []) {
+          const prev = lockEntryOf(before, name);
+          const entry = lockEntryOf(after, name);
+          if (!prev || !entry || pins.includes(name) || sameMetadata(prev, entry)) continue;
+          this.ran.add(RULE.promotionOrder);
+          const order = orderFinding(ring, name, entry, upstream);
+          if (order) this.findings.push(order);
+        }
       const only = everything ? undefined : new Set(entriesChanged.get(ring.name) ?? []);
       // A dependent that was already broken before this change is called out, but does not fail it.
       const broken = compatFindings(ring.name, after, only);
