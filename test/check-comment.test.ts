@@ -20,6 +20,12 @@ afterEach(async () => {
   for (const s of standins.splice(0)) await s.close();
 });
 
+/** A person's account, as GitHub returns it (bots are type Bot). */
+const person = (login: string, id: number) => ({
+  ...simpleUser('https://api.github.com', login, id),
+  type: 'User',
+});
+
 interface Comment {
   id: number;
   body: string;
@@ -116,7 +122,7 @@ describe('ringlock check --comment', () => {
     const someone = {
       id: 5,
       body: 'LGTM <!-- ringlock:check --> (quoted)',
-      user: simpleUser('https://api.github.com', 'reviewer', 77),
+      user: person('reviewer', 77),
     };
     const { gh, comments } = await commentsStandin([{ ...someone }]);
     const repo = platformGitRepo();
@@ -160,6 +166,29 @@ describe('ringlock check --comment', () => {
     gh.assertNoUnexpected();
   });
 
+  it("never adopts a person's comment that starts with the marker: it comments anew", async () => {
+    const copied = {
+      id: 6,
+      body: '<!-- ringlock:check -->\n## ringlock check: ✅ passed\n\n(pasted from an old run)',
+      user: person('alice', 78),
+    };
+    const { gh, comments } = await commentsStandin([{ ...copied }]);
+    const repo = platformGitRepo();
+    const base = git(repo.dir, ['rev-parse', 'HEAD']);
+    repo.branch('pr');
+    repo.write({ 'modules/a/src/index.php': '<?php // changed\n' });
+    repo.lock();
+    const head = repo.commit('no bump');
+    const r = await checkWithComment(repo, gh, base, head);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toContain('comment created');
+    expect(comments).toHaveLength(2);
+    expect(comments[0]).toEqual(copied);
+    expect(comments[1]!.body).toContain('## ringlock check: ❌');
+    expect(gh.calls.map((c) => c.operationId)).toEqual(['issues/list-comments', 'issues/create-comment']);
+    gh.assertNoUnexpected();
+  });
+
   it('a refused comment (read-only token on a fork) warns and keeps the verdict', async () => {
     const gh = await startGitHubStandin({ token: TOKEN, prefix: '/api/v3' });
     standins.push(gh);
@@ -171,9 +200,10 @@ describe('ringlock check --comment', () => {
     const head = repo.commit('nothing');
     const r = await checkWithComment(repo, gh, base, head);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(
-      /^::warning title=ringlock check::could not post the pull-request comment: .*pull-requests: write/m,
-    );
+    // In the log and the summary, never as an extra warning annotation (GitHub shows 10 per step, for the findings).
+    expect(r.stderr).toMatch(/^warning: could not post the pull-request comment: .*pull-requests: write/m);
+    expect(`${r.stdout}\n${r.stderr}`).not.toMatch(/^::warning/m);
+    expect(r.summary).toMatch(/^> could not post the pull-request comment: .*pull-requests: write/m);
     expect(r.stderr).not.toContain(TOKEN);
     gh.assertNoUnexpected();
   });

@@ -6,7 +6,7 @@ import { posix, relative, sep } from 'node:path';
 import semver from 'semver';
 import { InputError } from '../errors.js';
 import { BlobReader, GitCommandError, git } from '../git/cli.js';
-import { pinAppearances } from '../git/history.js';
+import { findEarlierPin, pinAppearances } from '../git/history.js';
 import { type BlobDigestCache, hashGitTrees, listTrees } from '../git/tree-hash.js';
 import type { TreeHash } from '../hash/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
@@ -19,6 +19,7 @@ import {
   prereleaseFinding,
   RULE,
   type RuleId,
+  sameMetadata,
   samePin,
   soakFinding,
 } from '../rules/promotion.js';
@@ -32,6 +33,7 @@ import {
   RULE_NAMES,
   regressionFinding,
   ringChanges,
+  stricterPolicy,
   tenantsFindings,
 } from './rules.js';
 import {
@@ -59,6 +61,11 @@ export interface CheckOptions {
   head?: string;
   /** Compare against the merge base of `base` and head rather than `base` itself (a pull request's base branch). */
   mergeBase?: boolean;
+  /**
+   * A pull request's head commit: when `head` is a merge commit whose second parent is this one (the merge GitHub
+   * makes of the pull request into its base branch), the base is that merge's first parent.
+   */
+  mergeOf?: string;
   labels?: readonly string[];
   allow?: ReadonlySet<'hotfix' | 'rollback'>;
   /** ms since the epoch; soak is measured up to this instant. */
@@ -70,11 +77,14 @@ const MODULE_FILE = 'module.json';
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const repoDir = await repoRoot(opts.cwd);
   const head = await resolveCommit(repoDir, opts.head ?? 'HEAD', '--head');
-  let base =
-    opts.base === undefined
-      ? await defaultBase(repoDir, head)
-      : await resolveCommit(repoDir, opts.base, '--base');
-  if (opts.mergeBase && opts.base !== undefined) base = await mergeBase(repoDir, base, head, opts.base);
+  let base = opts.mergeOf === undefined ? undefined : await firstParentOfMerge(repoDir, head, opts.mergeOf);
+  if (base === undefined) {
+    base =
+      opts.base === undefined
+        ? await defaultBase(repoDir, head)
+        : await resolveCommit(repoDir, opts.base, '--base');
+    if (opts.mergeBase && opts.base !== undefined) base = await mergeBase(repoDir, base, head, opts.base);
+  }
   const reader = new BlobReader(repoDir);
   try {
     return await new Check(repoDir, base, head, reader, opts).run(startDir(repoDir, opts.cwd));
@@ -162,7 +172,6 @@ class Check {
     const modulesDir = p(cfg.modulesDir);
     const locksDir = p(cfg.locksDir);
     const tenantsFile = p(cfg.tenantsFile);
-    const rings = cfg.rings;
     const lockFile = (ring: string) => `${locksDir}/${ring}.lock.json`;
     if (cfgTouched) this.ran.add(RULE.schema);
 
@@ -173,11 +182,20 @@ class Check {
       baseCfg.locksDir !== cfg.locksDir ||
       baseCfg.tenantsFile !== cfg.tenantsFile;
     const policyChanged = new Set<string>();
-    for (const r of rings) {
+    // Rings are judged by head's policy, except where the change relaxes the policy of a ring that exists at base:
+    // there the stricter base setting holds until the config change is merged.
+    const rings = cfg.rings.map((r) => {
       const before = baseCfg?.rings.find((b) => b.name === r.name);
       if (!before || JSON.stringify(policyOf(before)) !== JSON.stringify(policyOf(r)))
         policyChanged.add(r.name);
-    }
+      if (!before) return r;
+      const { policy, fromBase } = stricterPolicy(before, r);
+      if (fromBase.length > 0)
+        this.notes.push(
+          `ring ${r.name}: this change relaxes the ring's policy in ${at.file}, so it is judged by the base branch's stricter policy where they differ: ${fromBase.join('; ')}. The new policy applies to pull requests after this one is merged.`,
+        );
+      return policy;
+    });
     const ringsChanged =
       !baseCfg || baseCfg.rings.map((r) => r.name).join() !== rings.map((r) => r.name).join();
     const platformChanged = !baseCfg || baseCfg.platformVersion !== cfg.platformVersion;
@@ -201,7 +219,8 @@ class Check {
         const ring = posix.basename(path).slice(0, -'.lock.json'.length);
         relevant++;
         if (rings.some((r) => r.name === ring)) lockChanged.add(ring);
-        else
+        // A lock removed together with its ring is simply gone; one left behind is read by nothing.
+        else if ((await this.atHead.text(path)) !== undefined)
           this.findings.push({
             rule: RULE.schema,
             severity: 'warning',
@@ -240,17 +259,18 @@ class Check {
       wantBase.add(r.promoteFrom);
     }
     if (touched.size > 0 && monorepo) for (const r of rings) wantHead.add(r.name);
-    for (const r of rings) {
-      if (wantHead.has(r.name)) {
-        const l = await readLockAt(this.atHead, lockFile(r.name), r.name, lockChanged.has(r.name));
+    // The rings of head, then any upstream ring only base's policy names.
+    for (const name of new Set([...rings.map((r) => r.name), ...wantHead, ...wantBase])) {
+      if (wantHead.has(name)) {
+        const l = await readLockAt(this.atHead, lockFile(name), name, lockChanged.has(name));
         this.stats.locksRead++;
-        headLocks.set(r.name, l);
+        headLocks.set(name, l);
         if (l.doc) this.docs.set(l.file, l.doc);
         this.findings.push(...l.findings);
       }
-      if (wantBase.has(r.name)) {
-        const bf = baseCfg ? `${p(baseCfg.locksDir)}/${r.name}.lock.json` : lockFile(r.name);
-        baseLocks.set(r.name, await readLockAt(this.atBase, bf, r.name, false));
+      if (wantBase.has(name)) {
+        const bf = baseCfg ? `${p(baseCfg.locksDir)}/${name}.lock.json` : lockFile(name);
+        baseLocks.set(name, await readLockAt(this.atBase, bf, name, false));
         this.stats.locksRead++;
       }
     }
@@ -264,7 +284,16 @@ class Check {
     for (const r of lockChanged) {
       entriesChanged.set(r, changedEntries(lockOf(baseLocks, r), lockOf(headLocks, r)));
     }
-    const sourceNames = new Set(touched);
+    // A ring whose policy changed (it now tracks the sources, say) is judged anew: its freshness covers every module
+    // it pins and every module source, not only what the change touched.
+    const judgedAnew = new Set(monorepo ? [...policyChanged].filter((r) => lockOf(headLocks, r)) : []);
+    const everyModule = new Set<string>();
+    if (judgedAnew.size > 0) {
+      for (const name of await this.moduleNames(modulesDir)) everyModule.add(name);
+      for (const r of judgedAnew)
+        for (const name of Object.keys(lockOf(headLocks, r)!.modules)) everyModule.add(name);
+    }
+    const sourceNames = new Set([...touched, ...everyModule]);
     if (monorepo) for (const names of entriesChanged.values()) for (const n of names) sourceNames.add(n);
     const dirOf = (name: string) => `${modulesDir}/${name}`;
     const headManifests = new Map<string, ManifestAt>();
@@ -296,7 +325,11 @@ class Check {
       if (touched.has(name)) needHeadHash.add(name);
       for (const r of rings) {
         const e = lockEntryOf(lockOf(headLocks, r.name), name);
-        if (e && (r.tracksSource || e.version === m.version) && entriesChanged.get(r.name)?.includes(name))
+        if (
+          e &&
+          (r.tracksSource || e.version === m.version) &&
+          (judgedAnew.has(r.name) || entriesChanged.get(r.name)?.includes(name))
+        )
           needHeadHash.add(name);
       }
     }
@@ -397,6 +430,7 @@ class Check {
       if (monorepo && headLock?.lock) {
         const names = new Set(touched);
         for (const n of entriesChanged.get(ring.name) ?? []) names.add(n);
+        if (judgedAnew.has(ring.name)) for (const n of everyModule) names.add(n);
         if (names.size > 0 || (ring.tracksSource && (platformChanged || lockChanged.has(ring.name)))) {
           this.ran.add(RULE.lockFreshness);
           this.findings.push(
@@ -427,6 +461,20 @@ class Check {
           : {}),
       };
       if (plan.changes.length > 0 || plan.platform || plan.created || plan.deleted) plans.push(plan);
+      if (plan.deleted) {
+        // The ring is still defined: its daemon would find no lock. Removing a ring takes both.
+        this.ran.add(RULE.schema);
+        if (at.doc) this.docs.set(at.file, at.doc);
+        this.findings.push({
+          rule: RULE.schema,
+          severity: 'error',
+          ring: ring.name,
+          file: at.file,
+          pointer: `/rings/${rings.indexOf(ring)}/name`,
+          message: `this change deletes ${lockFile(ring.name)}, the lock of ring ${ring.name}, which ${at.file} still defines: the ring would have nothing to run`,
+          expected: `keep ${lockFile(ring.name)}, or remove ring "${ring.name}" from ${at.file} in the same change`,
+        });
+      }
       if (!after) continue;
       this.ran.add(RULE.ringDowngrade).add(RULE.prerelease).add(RULE.compatibility);
       const pins = changedPins(before, after);
@@ -443,7 +491,18 @@ class Check {
         const pre = prereleaseFinding(ring, name, entry);
         if (pre) this.findings.push(pre);
         if (prev && semver.compareBuild(entry.version, prev.version) < 0) {
-          const f = downgradeFinding(ring.name, name, prev, entry, await this.rollbackReason());
+          const reason = await this.rollbackReason();
+          // A rollback puts back a pin the ring ran before, not a version going down to anything at all.
+          const lockPath = baseLock?.file ?? lockFile(ring.name);
+          const ranBefore = reason ? await this.ranBefore(lockPath, name, entry) : undefined;
+          const f = downgradeFinding(
+            ring.name,
+            name,
+            prev,
+            entry,
+            reason,
+            ranBefore === undefined ? undefined : { ok: ranBefore, lockFile: lockPath },
+          );
           if (f) this.findings.push(f);
           continue;
         }
@@ -466,6 +525,17 @@ class Check {
           if (f) this.findings.push(f);
         }
       }
+      // A pin that stayed while its dependencies or compatibility changed must still be the upstream's entry: the
+      // compatibility rule reads them, so a hand edit could otherwise slip a broken closure past it.
+      if (ring.promoteFrom !== undefined)
+        for (const name of entriesChanged.get(ring.name) ?? []) {
+          const prev = lockEntryOf(before, name);
+          const entry = lockEntryOf(after, name);
+          if (!prev || !entry || pins.includes(name) || sameMetadata(prev, entry)) continue;
+          this.ran.add(RULE.promotionOrder);
+          const order = orderFinding(ring, name, entry, upstream);
+          if (order) this.findings.push(order);
+        }
       const only = everything ? undefined : new Set(entriesChanged.get(ring.name) ?? []);
       // A dependent that was already broken before this change is called out, but does not fail it.
       const broken = compatFindings(ring.name, after, only);
@@ -544,28 +614,47 @@ class Check {
     }
   }
 
-  /** Why a ring downgrade counts as a rollback: a label, --allow, or a revert commit in the change. */
+  /**
+   * Why a ring downgrade counts as a rollback: a label, --allow, or a commit in the change that reverts a commit of
+   * the base branch (`git revert`'s "This reverts commit X", X an ancestor of the base) or carries a `Revert:` or
+   * `Ringlock-Rollback:` trailer — a real trailer, in the message's last paragraph as git parses it, not any line.
+   */
   private async rollbackReason(): Promise<string | undefined> {
     if (this.rollback || this.rollbackLooked) return this.rollback;
     this.rollbackLooked = true;
-    const log = await git(['log', '--format=%H%x1f%B%x1e', `${this.base}..${this.head}`], {
-      cwd: this.repoDir,
-    });
+    const log = await git(
+      ['log', '--format=%H%x1f%(trailers:only,unfold)%x1f%B%x1e', `${this.base}..${this.head}`],
+      { cwd: this.repoDir },
+    );
     for (const rec of log.split('\x1e')) {
-      const [sha, body] = rec.trim().split('\x1f');
-      if (!sha || body === undefined) continue;
+      const [sha, trailers, body] = rec.trim().split('\x1f');
+      if (!sha || trailers === undefined || body === undefined) continue;
       const reverts = /^This reverts commit ([0-9a-f]{7,64})/m.exec(body);
-      if (reverts) {
+      if (reverts && (await isAncestor(this.repoDir, reverts[1]!, this.base))) {
         this.rollback = `commit ${sha.slice(0, 12)} reverts ${reverts[1]!.slice(0, 12)}`;
         break;
       }
       // A Revert trailer, or the one `ringlock revert` writes.
-      if (/^(?:Revert|Ringlock-Rollback):\s*\S/im.test(body)) {
-        this.rollback = `commit ${sha.slice(0, 12)} has a Revert trailer`;
+      const trailer = /^(Revert|Ringlock-Rollback):[ \t]*\S/im.exec(trailers);
+      if (trailer) {
+        this.rollback = `commit ${sha.slice(0, 12)} has a ${trailer[1]} trailer`;
         break;
       }
     }
     return this.rollback;
+  }
+
+  /** Whether the lock at `lockPath` pinned exactly `entry` (version, content hash, integrity) on the base history. */
+  private async ranBefore(lockPath: string, module: string, entry: LockEntry): Promise<boolean> {
+    this.stats.historyWalks++;
+    const earlier = await findEarlierPin({
+      repoDir: this.repoDir,
+      ref: this.base,
+      lockPath,
+      module,
+      wanted: (e) => samePin(e, entry),
+    });
+    return earlier !== undefined;
   }
 
   private report(plans: RingPlan[], lockFile?: (ring: string) => string): CheckReport {
@@ -717,6 +806,18 @@ async function mergeBase(repoDir: string, a: string, b: string, shown: string): 
   }
 }
 
+/** `merge`'s first parent when it is a two-parent merge whose second parent is `second`; else undefined. */
+async function firstParentOfMerge(
+  repoDir: string,
+  merge: string,
+  second: string,
+): Promise<string | undefined> {
+  const [, first, other, ...more] = (await git(['rev-list', '--parents', '-n', '1', merge], { cwd: repoDir }))
+    .trim()
+    .split(' ');
+  return first && other?.toLowerCase() === second.toLowerCase() && more.length === 0 ? first : undefined;
+}
+
 /** The merge base of head with the remote's default branch (origin/HEAD, else origin/main or origin/master). */
 async function defaultBase(repoDir: string, head: string): Promise<string> {
   const candidates: string[] = [];
@@ -743,6 +844,20 @@ async function defaultBase(repoDir: string, head: string): Promise<string> {
       expected: '--base <ref>, e.g. --base main (or "git remote set-head origin --auto")',
     },
   );
+}
+
+/** Whether `rev` names a commit that is an ancestor of (or is) `of`; false for what the clone does not have. */
+async function isAncestor(repoDir: string, rev: string, of: string): Promise<boolean> {
+  try {
+    const sha = (
+      await git(['rev-parse', '--verify', '--quiet', '--end-of-options', `${rev}^{commit}`], { cwd: repoDir })
+    ).trim();
+    await git(['merge-base', '--is-ancestor', sha, of], { cwd: repoDir });
+    return true;
+  } catch (e) {
+    if (e instanceof GitCommandError) return false;
+    throw e;
+  }
 }
 
 async function isShallow(repoDir: string): Promise<boolean> {

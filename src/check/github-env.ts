@@ -14,6 +14,8 @@ export interface GitHubRun {
   mergeBase: boolean;
   /** Head commits to try in order: the first the clone has wins. */
   heads: string[];
+  /** A pull request's own head commit (`pull_request.head.sha`), which GITHUB_SHA's merge commit has as second parent. */
+  pullRequestHead?: string;
   labels: string[];
   pullRequest?: number;
   repository?: string;
@@ -72,6 +74,7 @@ export function readGitHubRun(env: NodeJS.ProcessEnv): GitHubRun {
     if (run.eventName !== 'pull_request_target' && env.GITHUB_SHA && SHA.test(env.GITHUB_SHA))
       run.heads.push(env.GITHUB_SHA);
     run.heads.push(prHead);
+    run.pullRequestHead = prHead;
     if (!Array.isArray(pr.labels) && pr.labels !== undefined)
       bad('/pull_request/labels', 'expected an array');
     run.labels = (pr.labels ?? [])

@@ -215,15 +215,29 @@ function describe(field: string, pinned: LockEntry, fresh: LockEntry): string {
   return `${field} is ${show(pinned[field as keyof LockEntry])}, the source has ${show(fresh[field as keyof LockEntry])}`;
 }
 
-/** RL009: an entry whose version goes down; allowed (as a warning that calls it out) only as a rollback. */
+/**
+ * RL009: an entry whose version goes down; allowed (as a warning that calls it out) only as a rollback that puts
+ * back a pin the ring ran before (`ranBefore`: whether the ring's lock held exactly that entry on the base history).
+ */
 export function downgradeFinding(
   ring: string,
   module: string,
   base: LockEntry | undefined,
   head: LockEntry | undefined,
   rollback: string | undefined,
+  ranBefore?: { ok: boolean; lockFile: string },
 ): CheckFinding | undefined {
   if (!base || !head || semver.compareBuild(head.version, base.version) >= 0) return;
+  if (rollback && ranBefore && !ranBefore.ok)
+    return {
+      rule: RULE.ringDowngrade,
+      severity: 'error',
+      ring,
+      module,
+      pointer: entryAt(module, 'version'),
+      message: `ring ${ring} takes ${module} back from ${base.version} to ${head.version}, which is not a pin this ring ran before: no commit of ${ranBefore.lockFile} on the base branch pins ${module} ${head.version} with this content hash and integrity (a rollback, ${rollback}, may only put back an earlier pin)`,
+      expected: `the entry ${ring} held for ${module} ${head.version} before, exactly (ringlock revert ${module} --ring ${ring} --to ${head.version} --reason …, or git revert of the promotion)`,
+    };
   return {
     rule: RULE.ringDowngrade,
     severity: rollback ? 'warning' : 'error',
@@ -317,4 +331,32 @@ export function ringChanges(
     }
   }
   return out;
+}
+
+/**
+ * The policy a ring that exists at base is judged by when the change edits it: the stricter of base and head (the
+ * longer soak, prereleases only if both allow them, head's promoteFrom or else base's), so a pull request cannot
+ * relax the rules it is itself judged by. `fromBase` says, per relaxed setting, what was kept from base.
+ */
+export function stricterPolicy(
+  base: RingPolicy,
+  head: RingPolicy,
+): { policy: RingPolicy; fromBase: string[] } {
+  const policy: RingPolicy = { ...head };
+  const fromBase: string[] = [];
+  if (base.minSoakMs > head.minSoakMs) {
+    policy.minSoakMs = base.minSoakMs;
+    if (base.minSoak === undefined) delete policy.minSoak;
+    else policy.minSoak = base.minSoak;
+    fromBase.push(`minSoak ${base.minSoak ?? `${base.minSoakMs}ms`} (head: ${head.minSoak ?? 'none'})`);
+  }
+  if (head.allowPrerelease && !base.allowPrerelease) {
+    policy.allowPrerelease = false;
+    fromBase.push('no prereleases (head: allowPrerelease: true)');
+  }
+  if (head.promoteFrom === undefined && base.promoteFrom !== undefined) {
+    policy.promoteFrom = base.promoteFrom;
+    fromBase.push(`promoteFrom ${base.promoteFrom} (head: none)`);
+  }
+  return { policy, fromBase };
 }

@@ -76,6 +76,8 @@ export interface ConfigAt {
   /** Repo-relative folder of ringlock.yaml ('.' at the top). */
   dir: string;
   cfg?: LoadedConfig;
+  /** The parsed file, for positions of findings about it. */
+  doc?: SourceDoc;
   findings: CheckFinding[];
   /** Repo-relative path of the platform version file, when one is used. */
   versionFile?: string;
@@ -112,7 +114,7 @@ export async function loadConfigAt(at: CommitReader, file: string): Promise<Conf
         throw new InputError('file/not-found', 'platform version file not found', { file: rel });
       return versionText;
     });
-    return { file, dir, cfg, findings: [], ...(versionFile ? { versionFile } : {}) };
+    return { file, dir, cfg, doc, findings: [], ...(versionFile ? { versionFile } : {}) };
   } catch (e) {
     if (!(e instanceof InputError)) throw e;
     const findings = schemaFindings(e.diagnostics()).map((f) =>

@@ -24,7 +24,8 @@ export class StickyComments {
 
   /**
    * Makes `body` the pull request's one comment carrying `marker` (an HTML comment, invisible when rendered):
-   * edits the existing one — a bot's first, then anyone's — or creates it.
+   * edits the existing one written by a bot account, or creates it. A person's comment is never adopted, even when
+   * it starts with the marker: editing it would put the report under their name (or fail on their comment).
    */
   async upsert(issueNumber: number, marker: string, body: string): Promise<StickyResult> {
     const { owner, repo } = this.client;
@@ -32,8 +33,7 @@ export class StickyComments {
     const comments = await this.client.call(`list the comments of pull request #${issueNumber}`, NEEDS, (o) =>
       o.paginate(o.rest.issues.listComments, { owner, repo, issue_number: issueNumber, per_page: 100 }),
     );
-    const ours = comments.filter((c) => c.body?.startsWith(marker));
-    const found = ours.find((c) => c.user?.type === 'Bot') ?? ours[0];
+    const found = comments.find((c) => c.user?.type === 'Bot' && c.body?.startsWith(marker));
     if (found) {
       if (found.body === text) return { action: 'unchanged', id: found.id, url: found.html_url };
       const r = await this.client.call(

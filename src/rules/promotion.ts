@@ -1,6 +1,7 @@
 // The rules a change to a ring's lock must pass, shared by `ringlock promote` (which refuses to open a pull request its
 // own check would reject) and `ringlock check` (which guards the pull request). Pure functions over plain data.
 import { type CompatModule, evaluateCompat } from '../compat/compat.js';
+import { sortKeys } from '../model/lock.js';
 import { isPrerelease } from '../model/semantics.js';
 import { escapePointer } from '../model/source.js';
 import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
@@ -50,6 +51,20 @@ export function samePin(a: LockEntry | undefined, b: LockEntry | undefined): boo
   return a.version === b.version && a.sha256 === b.sha256 && a.integrity === b.integrity;
 }
 
+/**
+ * Two entries declare the same dependencies and platform compatibility: what the compatibility rule reads, so a
+ * ring's copy of a pin must not differ from its upstream's in them. (Not part of `samePin`: soak follows the pin.)
+ */
+export function sameMetadata(a: LockEntry, b: LockEntry): boolean {
+  return metadataFields(a, b).length === 0;
+}
+
+function metadataFields(a: LockEntry, b: LockEntry): ('dependencies' | 'compatibility')[] {
+  const same = (x: unknown, y: unknown) =>
+    JSON.stringify(sortKeys(x ?? {})) === JSON.stringify(sortKeys(y ?? {}));
+  return (['dependencies', 'compatibility'] as const).filter((k) => !same(a[k], b[k]));
+}
+
 export function pinLabel(e: LockEntry): string {
   return e.integrity ? `${e.version} (${e.integrity.slice(0, 19)}…)` : e.version;
 }
@@ -66,7 +81,19 @@ export function orderFinding(
 ): Finding | undefined {
   if (ring.promoteFrom === undefined) return undefined;
   const up = upstream?.modules[module];
-  if (samePin(up, entry)) return undefined;
+  if (up && samePin(up, entry)) {
+    const fields = metadataFields(up, entry);
+    if (fields.length === 0) return undefined;
+    return {
+      rule: RULE.promotionOrder,
+      severity: 'error',
+      ring: ring.name,
+      module,
+      message: `${module} ${pinLabel(entry)} in ring ${ring.name} declares other ${fields.join(' and ')} than ring ${ring.promoteFrom}, which ${ring.name} is promoted from, pins it with`,
+      expected: `the entry exactly as ${ring.promoteFrom} has it (${fields.join(' and ')} included): ringlock promote ${module}@${entry.version} --from ${ring.promoteFrom} --to ${ring.name}`,
+      pointer: at(module, Object.hasOwn(entry, fields[0]!) ? fields[0] : undefined),
+    };
+  }
   const has = up ? `has ${pinLabel(up)}` : 'does not pin it';
   return {
     rule: RULE.promotionOrder,

@@ -137,6 +137,32 @@ export function platformGitRepo(
   return repo;
 }
 
+/**
+ * main: a 1.1.0 everywhere, stable's pin carrying a published artifact's integrity; then a 1.2.0 in canary and edge,
+ * and `promotion`, the commit that takes stable to 1.2.0 too.
+ */
+export function stableRanA110() {
+  const repo = platformGitRepo({ modules: { a: '1.1.0', b: '1.0.0' } });
+  repo.editLock('stable', (l) => {
+    l.modules.a!.integrity = `sha256-${Buffer.alloc(32, 2).toString('base64')}`;
+  });
+  repo.commit('stable: a 1.1.0 from its published artifact', Date.now() - 9 * DAY);
+  repo.write({ 'modules/a/src/index.php': '<?php // a 1.2.0\n' });
+  repo.editManifest('a', (m) => {
+    m.version = '1.2.0';
+  });
+  repo.edit('modules/a/CHANGELOG.md', (t) => `${t}\n## [1.2.0]\n- more\n`);
+  repo.lock();
+  repo.lock('--ring', 'edge', '--module', 'a');
+  repo.commit('a 1.2.0 in canary and edge', Date.now() - 8 * DAY);
+  const edge = JSON.parse(repo.read('rings/edge.lock.json'));
+  repo.editLock('stable', (l) => {
+    l.modules.a = edge.modules.a;
+  });
+  const promotion = repo.commit('stable: a 1.2.0', Date.now() - DAY);
+  return { repo, base: promotion, promotion };
+}
+
 function serialize(v: unknown): string {
   const sort = (x: unknown): unknown => {
     if (Array.isArray(x)) return x.map(sort);
@@ -161,10 +187,27 @@ export interface ActionsRun {
   notices: string[];
 }
 
-/** `ringlock check` as a GitHub Actions job on pull_request runs it. */
+/**
+ * The commit actions/checkout checks out on pull_request (refs/pull/N/merge): `head` merged into `into`, the base
+ * branch's tip, with `into` as first parent. The working tree stays on the branch it was on.
+ */
+export function mergeCommit(repo: PlatformRepo, into: string, head: string): string {
+  const back = git(repo.dir, ['rev-parse', '--abbrev-ref', 'HEAD']);
+  git(repo.dir, ['checkout', '-q', '--detach', into]);
+  git(repo.dir, ['merge', '-q', '--no-ff', '-m', `Merge ${head} into ${into}`, head]);
+  const sha = git(repo.dir, ['rev-parse', 'HEAD']);
+  git(repo.dir, ['checkout', '-q', back]);
+  return sha;
+}
+
+/**
+ * `ringlock check` as a GitHub Actions job on pull_request runs it. By default GITHUB_SHA is the PR's head; with
+ * `mergeInto` (the base branch's tip) it is the merge commit GitHub makes, as in real runs, while the event's
+ * base.sha stays `base` — which, as on GitHub after the base branch moved, may be stale.
+ */
 export function checkAsAction(
   repo: PlatformRepo,
-  pr: { base: string; head: string; labels?: string[]; number?: number },
+  pr: { base: string; head: string; labels?: string[]; number?: number; mergeInto?: string },
   opts: { args?: string[]; env?: Record<string, string>; event?: unknown } = {},
 ): ActionsRun {
   const work = testdir({});
@@ -190,7 +233,7 @@ export function checkAsAction(
     CI: 'true',
     GITHUB_EVENT_NAME: 'pull_request',
     GITHUB_EVENT_PATH: eventPath,
-    GITHUB_SHA: pr.head,
+    GITHUB_SHA: pr.mergeInto === undefined ? pr.head : mergeCommit(repo, pr.mergeInto, pr.head),
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_WORKSPACE: repo.dir,
     GITHUB_REPOSITORY: 'acme/platform',

@@ -8,7 +8,6 @@ import {
   renderMarkdown,
   renderText,
   SUMMARY_MAX_BYTES,
-  workflowCommand,
 } from '../../check/report.js';
 import type { CheckReport } from '../../check/types.js';
 import { ExitCode, InputError, RinglockError } from '../../errors.js';
@@ -37,10 +36,17 @@ export async function run(ctx: CommandContext): Promise<number> {
   const headFlag = stringOpt(ctx, 'head');
   const head = headFlag ?? (await firstPresent(ctx.cwd, gh.heads));
   const base = baseFlag ?? gh.base;
+  // On pull_request the head is GITHUB_SHA, the merge commit of the pull request into its base branch: that merge's
+  // first parent is the base, whatever (possibly stale) base.sha the event carries.
+  const mergeOf =
+    headFlag === undefined && baseFlag === undefined && head !== gh.pullRequestHead
+      ? gh.pullRequestHead
+      : undefined;
   const report = await runCheck({
     cwd: ctx.cwd,
     ...(base !== undefined ? { base } : {}),
     ...(head !== undefined ? { head } : {}),
+    ...(mergeOf !== undefined ? { mergeOf } : {}),
     mergeBase: baseFlag === undefined && gh.mergeBase,
     labels: gh.labels,
     allow,
@@ -48,6 +54,9 @@ export async function run(ctx: CommandContext): Promise<number> {
 
   let comment: { action: string; url: string } | { error: string } | undefined;
   if (commentTarget) comment = await postComment(commentTarget, report);
+  // A comment that cannot be posted (a fork's read-only token) does not change the verdict. It is said in the summary
+  // and the log, not as an annotation: GitHub shows 10 warnings per step, and those belong to the findings.
+  if (comment && 'error' in comment) report.notes.push(comment.error);
   if (gh.summaryFile) appendFileSync(gh.summaryFile, renderMarkdown(report, SUMMARY_MAX_BYTES));
 
   if (ctx.json) {
@@ -57,14 +66,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     ctx.io.out(renderText(report, (style, s) => paint(ctx.io, style, s)));
     if (comment && 'url' in comment) ctx.io.out(`comment ${comment.action}: ${comment.url}\n`);
   }
-  if (comment && 'error' in comment) {
-    // A comment that cannot be posted (a fork's read-only token) does not change the verdict; it is said loudly.
-    ctx.io.err(
-      gh.actions
-        ? workflowCommand('warning', { title: 'ringlock check' }, comment.error)
-        : `warning: ${comment.error}\n`,
-    );
-  }
+  if (comment && 'error' in comment) ctx.io.err(`warning: ${comment.error}\n`);
   return report.ok ? ExitCode.Ok : ExitCode.CheckFailed;
 }
 
