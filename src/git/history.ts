@@ -5,6 +5,7 @@
 
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { parseJsonLoose } from '../model/source.js';
 import type { LockEntry, RingLock } from '../model/types.js';
 import { type PinAppearance, samePin } from '../rules/promotion.js';
 import { BlobReader, GitCommandError } from './cli.js';
@@ -42,7 +43,7 @@ export async function pinAppearances(opts: PinHistoryOptions): Promise<Map<strin
         open.clear();
         break;
       }
-      const lock = parseLoose(await reader.read(`${c.commit}:${opts.lockPath}`));
+      const lock = parseJsonLoose<RingLock>(await reader.read(`${c.commit}:${opts.lockPath}`));
       for (const [name, pin] of open) {
         if (!samePin(lock?.modules?.[name], pin)) {
           if (newer) out.set(name, newer);
@@ -91,17 +92,6 @@ async function* lockCommits(
     throw new GitCommandError(`git log: ${stderr.trim()}`, ['log', opts.ref], code, stderr.trim());
 }
 
-/** A lock as an old commit holds it: unvalidated (history may hold anything); unreadable counts as pinning nothing. */
-function parseLoose(text: string | undefined): Partial<RingLock> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return typeof v === 'object' && v !== null ? (v as Partial<RingLock>) : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 export interface EarlierPin {
   entry: LockEntry;
   commit: string;
@@ -121,7 +111,9 @@ export async function findEarlierPin(
   const reader = new BlobReader(opts.repoDir);
   try {
     for await (const c of lockCommits(opts)) {
-      const entry = parseLoose(await reader.read(`${c.commit}:${opts.lockPath}`))?.modules?.[opts.module];
+      const entry = parseJsonLoose<RingLock>(await reader.read(`${c.commit}:${opts.lockPath}`))?.modules?.[
+        opts.module
+      ];
       if (entry && typeof entry.version === 'string' && opts.wanted(entry)) return { entry, ...c };
     }
     return undefined;

@@ -351,3 +351,17 @@ function syntaxError(file: string, diags: Diagnostic[]): InputError {
 export function parseSource(file: string, text: string): SourceDoc {
   return /\.ya?ml$/i.test(file) ? parseYamlSource(file, text) : parseJsonSource(file, text);
 }
+
+/**
+ * An object from JSON that need not be valid (a file at an old commit, a manifest read for facts only): undefined when
+ * it is missing, not JSON, or not an object. Never used for what ringlock applies; that goes through the schemas.
+ */
+export function parseJsonLoose<T extends object>(text: string | undefined): Partial<T> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    return typeof v === 'object' && v !== null && !Array.isArray(v) ? (v as Partial<T>) : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -3,6 +3,7 @@
 import { CheckFailed, InputError, RinglockError } from '../errors.js';
 import { type ActiveFreeze, activeFreezes } from '../model/freeze.js';
 import { dependencyOrder } from '../model/graph.js';
+import { parseJsonLoose } from '../model/source.js';
 import type { LockEntry, ModuleManifest, RingPolicy } from '../model/types.js';
 import type { Finding } from '../rules/promotion.js';
 import { type ModuleFacts, promotionBody, promotionMessage, promotionTitle } from './body.js';
@@ -154,7 +155,7 @@ async function moduleFacts(s: Session, changes: readonly PinChange[]): Promise<M
       });
       continue;
     }
-    const manifest = parseManifest(await s.read(s.path(`${dir}/module.json`)));
+    const manifest = parseJsonLoose<ModuleManifest>(await s.read(s.path(`${dir}/module.json`)));
     const facts: ModuleFacts = {};
     if (manifest?.version === c.after.version) facts.hooks = Object.keys(manifest.lifecycle ?? {});
     const name = manifest?.changelog ?? 'CHANGELOG.md';
@@ -167,16 +168,6 @@ async function moduleFacts(s: Session, changes: readonly PinChange[]): Promise<M
     out.set(c.module, facts);
   }
   return out;
-}
-
-function parseManifest(text: string | undefined): Partial<ModuleManifest> | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const v = JSON.parse(text) as unknown;
-    return typeof v === 'object' && v !== null ? (v as Partial<ModuleManifest>) : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface AutoItem {
