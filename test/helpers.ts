@@ -66,15 +66,8 @@ export function manifest(name: string, version: string, extra: Record<string, un
   return `${JSON.stringify({ name, version, compatibility: { platform: '^2.0.0' }, ...extra }, null, 2)}\n`;
 }
 
-/** A minimal platform repo: ringlock.yaml with canary/edge/stable, a VERSION, and the given modules. */
-export function platformRepo(
-  modules: Record<string, { version: string; extra?: Record<string, unknown>; files?: Tree }>,
-  opts: { config?: string; platform?: string } = {},
-): string {
-  const tree: Tree = {
-    'ringlock.yaml':
-      opts.config ??
-      `apiVersion: ringlock/v1
+/** ringlock.yaml of the test platforms: canary → edge (24h) → stable (72h), platform version in VERSION. */
+export const PLATFORM_CONFIG = `apiVersion: ringlock/v1
 platform:
   versionFile: VERSION
 modules:
@@ -88,7 +81,15 @@ rings:
   - name: stable
     promoteFrom: edge
     minSoak: 72h
-`,
+`;
+
+/** A minimal platform repo: ringlock.yaml with canary/edge/stable, a VERSION, and the given modules. */
+export function platformRepo(
+  modules: Record<string, { version: string; extra?: Record<string, unknown>; files?: Tree }>,
+  opts: { config?: string; platform?: string } = {},
+): string {
+  const tree: Tree = {
+    'ringlock.yaml': opts.config ?? PLATFORM_CONFIG,
     VERSION: `${opts.platform ?? '2.0.0'}\n`,
   };
   for (const [name, m] of Object.entries(modules)) {

@@ -3,25 +3,11 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { BIN, manifest, type Tree, testdir, writeTree } from '../helpers.js';
+import { BIN, manifest, PLATFORM_CONFIG, type Tree, testdir, writeTree } from '../helpers.js';
 
 export const DAY = 86_400_000;
 
-export const CONFIG = `apiVersion: ringlock/v1
-platform:
-  versionFile: VERSION
-modules:
-  dir: modules
-rings:
-  - name: canary
-    allowPrerelease: true
-  - name: edge
-    promoteFrom: canary
-    minSoak: 24h
-  - name: stable
-    promoteFrom: edge
-    minSoak: 72h
-`;
+export const CONFIG = PLATFORM_CONFIG;
 
 export function git(repo: string, args: string[], when?: number): string {
   const date = when === undefined ? undefined : `@${Math.floor(when / 1000)} +0000`;
