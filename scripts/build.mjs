@@ -27,6 +27,7 @@ const exportsMap = {
   validateLock: 'https://ringlock.dev/schemas/ring-lock.schema.json',
   validateConfig: 'https://ringlock.dev/schemas/config.schema.json',
   validateTenants: 'https://ringlock.dev/schemas/tenants.schema.json',
+  validateOperator: 'https://ringlock.dev/schemas/operator-config.schema.json',
 };
 mkdirSync(genDir, { recursive: true });
 writeFileSync(

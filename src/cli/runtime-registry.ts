@@ -1,9 +1,11 @@
-// The artifact registry and download cache a command uses: ringlock.yaml, then RINGLOCK_REGISTRY, then --registry.
+// The artifact registry and download cache a command uses: ringlock.yaml, then the operator config's registry, then
+// RINGLOCK_REGISTRY, then --registry. A registry the repository names gets a token only at a host the operator allowed.
 import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactCache } from '../artifacts/cache.js';
 import { createRegistry, registryFromUrl } from '../artifacts/registry/index.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import { parseDuration } from '../model/duration.js';
+import { requireAllowed } from '../trust/policy.js';
 import { type ConfigBase, pick, type Runtime } from './runtime.js';
 import type { CommandContext } from './spec.js';
 
@@ -25,18 +27,31 @@ export function resolveRegistry(
     cacheDir?: string;
   };
   const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
+  const knobs = { timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined, retries: r.retries };
+  const operator = rt.policy.registry;
   let registry: ArtifactRegistry;
   if (registryFlag !== undefined) {
-    registry = registryFromUrl(registryFlag, ctx.cwd);
+    // The operator named the registry; its token, if any, is the operator's too.
+    const tokenEnv = process.env.RINGLOCK_REGISTRY_TOKEN ? 'RINGLOCK_REGISTRY_TOKEN' : undefined;
+    registry = registryFromUrl(registryFlag, ctx.cwd, { ...knobs, tokenEnv });
+  } else if (operator) {
+    registry = registryFromUrl(operator.url, ctx.cwd, { ...knobs, tokenEnv: operator.tokenEnv });
   } else {
+    if (ws && r.type === 'http' && r.url && r.tokenEnv) {
+      requireAllowed(
+        rt.policy,
+        { url: r.url, doc: ws.cfg.doc, pointer: '/registry/url' },
+        `the registry token ($${r.tokenEnv})`,
+        'a registry the operator names: --registry / RINGLOCK_REGISTRY (token in RINGLOCK_REGISTRY_TOKEN) or registry in the operator config',
+      );
+    }
     registry = createRegistry(
       {
         type: r.type ?? 'file',
         path: r.path ?? '.ringlock/registry',
         url: r.url,
         tokenEnv: r.tokenEnv,
-        timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
-        retries: r.retries,
+        ...knobs,
       },
       base,
     );

@@ -3,17 +3,20 @@
 import { userInfo } from 'node:os';
 import { isAbsolute, resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import type { LoadedConfig } from '../model/config.js';
 import { parseDuration } from '../model/duration.js';
-import type { RinglockConfig } from '../model/types.js';
 import { FileStateStore } from '../state/file-store.js';
 import { FilesystemTarget, type TargetMode } from '../targets/filesystem.js';
+import type { ModuleEnvPolicy, TrustPolicy } from '../trust/policy.js';
+import { operatorPolicy } from './operator.js';
 import type { CommandContext } from './spec.js';
 
 /** Where settings come from: a workspace on disk (CLI), or ringlock.yaml read at a git commit (daemon). */
 export interface ConfigBase {
   /** Relative paths in the config resolve against this directory. */
   root: string;
-  cfg: { config: RinglockConfig };
+  /** The parsed ringlock.yaml: its values, and its document to name the line of a refused one. */
+  cfg: Pick<LoadedConfig, 'config' | 'doc'>;
 }
 
 export interface Runtime {
@@ -29,6 +32,10 @@ export interface Runtime {
   keepVersions: number;
   prune: boolean;
   actor: string;
+  /** What the operator allows (never read from the repository). */
+  policy: TrustPolicy;
+  /** What module code gets on top of the minimal environment: the operator's choice. */
+  moduleEnv: ModuleEnvPolicy;
 }
 
 export function pick(ctx: CommandContext, flag: string, env: string): string | undefined {
@@ -76,6 +83,7 @@ export function resolveRuntime(ctx: CommandContext, ws: ConfigBase | undefined):
   } catch {
     // No passwd entry (containers): keep "unknown".
   }
+  const policy = operatorPolicy(ctx);
   return {
     target,
     store: new FileStateStore(stateDir),
@@ -89,6 +97,8 @@ export function resolveRuntime(ctx: CommandContext, ws: ConfigBase | undefined):
     keepVersions: t.keepVersions ?? 5,
     prune: t.prune ?? false,
     actor: process.env.RINGLOCK_ACTOR ?? `cli:${user}`,
+    policy,
+    moduleEnv: policy.moduleEnv,
   };
 }
 

@@ -2,8 +2,17 @@
 // each command's implementation is loaded only when it runs.
 import type { Io } from './output.js';
 
+// What the operator decides, never the repository: where credentials may go, what module code sees.
+const OPERATOR_CONFIG: OptionSpec = {
+  type: 'string',
+  valueName: 'file',
+  description:
+    'the operator config: allowed hosts, fixed registry and GitHub API, module environment (env RINGLOCK_OPERATOR_CONFIG)',
+};
+
 // Where a command acts: flags win over environment variables, which win over ringlock.yaml.
 const RUNTIME: Record<string, OptionSpec> = {
+  'operator-config': OPERATOR_CONFIG,
   target: {
     type: 'string',
     valueName: 'dir',
@@ -41,6 +50,7 @@ const WRITE: Record<string, OptionSpec> = {
 
 // Commands that open pull requests.
 const PUBLISH: Record<string, OptionSpec> = {
+  'operator-config': OPERATOR_CONFIG,
   'dry-run': { type: 'boolean', description: 'print the diff and the pull request body; change nothing' },
   'no-pr': { type: 'boolean', description: 'commit on the local branch only: no push, no pull request' },
   base: {
@@ -563,6 +573,7 @@ export const COMMANDS: CommandSpec[] = [
         valueName: 'url',
         description: 'artifact registry: a directory, file://… or https://… (env RINGLOCK_REGISTRY)',
       },
+      'operator-config': OPERATOR_CONFIG,
     },
     positionals: [
       { name: 'module', required: false, description: 'the module(s) to publish', variadic: true },

@@ -259,13 +259,14 @@ export class Daemon {
       if (this.desired?.commit === commit || this.invalid?.commit === commit) return;
       try {
         const d = await readDesired(this.o.source, commit, this.o.path, this.o.ring);
+        // Settings first: a config the operator's policy refuses makes the commit invalid, never half-adopted.
+        this.adopt(d.config);
         this.desired = d;
         this.invalid = undefined;
         this.log.info(
           { commit, lockFile: d.lockFile, modules: Object.keys(d.lock.modules).length },
           'new desired state',
         );
-        this.adopt(d.config);
       } catch (e) {
         if (!(e instanceof InputError)) throw e;
         this.invalid = toStatusError(e, commit);
@@ -319,8 +320,8 @@ export class Daemon {
       config.config.notifications,
     ]);
     if (key !== this.runtimeKey) {
-      this.runtimeKey = key;
       this.runtime = this.o.runtimeFor(config);
+      this.runtimeKey = key;
     }
     this.reschedule(config);
   }

@@ -137,6 +137,7 @@ export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
       }
     }
   }
+  out.push(...ownCredentialDiagnostics(doc, c));
   out.push(
     ...freezeDiagnostics(
       doc,
@@ -145,6 +146,34 @@ export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
     ),
   );
   return out;
+}
+
+/**
+ * ringlock's own credentials, which no `tokenEnv` / `secretEnv` in ringlock.yaml may name: the repository must not
+ * be able to hand the git token or the webhook secret to a registry, a receiver or another API.
+ */
+export const OWN_CREDENTIAL_ENVS = ['RINGLOCK_GIT_TOKEN', 'RINGLOCK_WEBHOOK_SECRET', 'RINGLOCK_API_TOKEN'];
+
+function ownCredentialDiagnostics(doc: SourceDoc, c: RinglockConfig): Diagnostic[] {
+  const named: [string, string | undefined][] = [
+    ['/registry/tokenEnv', (c.registry as { tokenEnv?: string } | undefined)?.tokenEnv],
+    ['/promotion/github/tokenEnv', c.promotion?.github?.tokenEnv],
+    ['/notifications/github/tokenEnv', c.notifications?.github?.tokenEnv],
+    ...(c.notifications?.webhooks ?? []).map(
+      (w, i) => [`/notifications/webhooks/${i}/secretEnv`, w.secretEnv] as [string, string | undefined],
+    ),
+  ];
+  return named
+    .filter(([, v]) => v !== undefined && OWN_CREDENTIAL_ENVS.includes(v))
+    .map(([pointer, v]) =>
+      diagAt(
+        doc,
+        pointer,
+        'config/own-credential',
+        `${pointer}: ${v} is ringlock's own credential and cannot be handed to another service`,
+        'a variable of its own for that service (e.g. RINGLOCK_REGISTRY_TOKEN), set by the operator',
+      ),
+    );
 }
 
 export function loadConfig(start: string): LoadedConfig {

@@ -3,20 +3,28 @@
 import configSchema from '../../schemas/config.schema.json' with { type: 'json' };
 import defs from '../../schemas/defs.schema.json' with { type: 'json' };
 import moduleSchema from '../../schemas/module.schema.json' with { type: 'json' };
+import operatorSchema from '../../schemas/operator-config.schema.json' with { type: 'json' };
 import lockSchema from '../../schemas/ring-lock.schema.json' with { type: 'json' };
 import tenantsSchema from '../../schemas/tenants.schema.json' with { type: 'json' };
 import type { Diagnostic } from '../errors.js';
-import { validateConfig, validateLock, validateModule, validateTenants } from './generated/validators.js';
+import {
+  validateConfig,
+  validateLock,
+  validateModule,
+  validateOperator,
+  validateTenants,
+} from './generated/validators.js';
 import { escapePointer, parsePointer, type SourceDoc } from './source.js';
 import type { AjvError, CompiledValidator } from './validate-types.js';
 
-export type SchemaKind = 'module' | 'lock' | 'config' | 'tenants';
+export type SchemaKind = 'module' | 'lock' | 'config' | 'tenants' | 'operator';
 
 const VALIDATORS: Record<SchemaKind, CompiledValidator> = {
   module: validateModule,
   lock: validateLock,
   config: validateConfig,
   tenants: validateTenants,
+  operator: validateOperator,
 };
 
 /** Validates a parsed document against its schema; returns one diagnostic per problem, most specific first. */
@@ -123,6 +131,7 @@ const SCHEMAS: Record<SchemaKind, unknown> = {
   lock: lockSchema,
   config: configSchema,
   tenants: tenantsSchema,
+  operator: operatorSchema,
 };
 
 function allowedProperties(kind: SchemaKind, schemaPath: string): string[] {

@@ -10,6 +10,7 @@ import { clip, GitHubPulls, type PullRequest } from '../forge/pulls.js';
 import { pinAppearances } from '../git/history.js';
 import { WorkRepo } from '../git/workrepo.js';
 import { type LoadedConfig, loadConfig } from '../model/config.js';
+import { EMPTY_POLICY, githubApiUrl, type TrustPolicy } from '../trust/policy.js';
 import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
 import type { PinAppearance } from '../rules/promotion.js';
 
@@ -21,6 +22,8 @@ export interface SessionOptions {
   /** The branch pull requests target (default: promotion.branch, else the remote's HEAD). */
   base?: string;
   mode: Mode;
+  /** What the operator allows: promotion.github.baseUrl from the repository must be allowed by it. */
+  policy?: TrustPolicy;
 }
 
 export interface ChangeSet {
@@ -69,6 +72,8 @@ export class Session {
     readonly config: LoadedConfig,
     readonly base: string,
     readonly baseCommit: string,
+    /** The GitHub API the token goes to (undefined: api.github.com). */
+    private readonly apiUrl: string | undefined,
     private readonly opts: SessionOptions,
   ) {}
 
@@ -91,7 +96,13 @@ export class Session {
           expected: '--base naming a branch of the remote, or promotion.branch in ringlock.yaml',
         });
       const config = await readConfigAt(reader(repo), baseCommit, rel === '' ? '.' : rel);
-      return new Session(repo, config, base, baseCommit, opts);
+      // Where the token would go is settled before anything is committed or pushed.
+      const gh = config.config.promotion?.github;
+      const apiUrl = githubApiUrl(
+        opts.policy ?? EMPTY_POLICY,
+        gh?.baseUrl ? { url: gh.baseUrl, doc: config.doc, pointer: '/promotion/github/baseUrl' } : undefined,
+      );
+      return new Session(repo, config, base, baseCommit, apiUrl, opts);
     } catch (e) {
       repo.close();
       throw e;
@@ -193,8 +204,7 @@ export class Session {
         },
       );
     }
-    const baseUrl =
-      this.opts.env.RINGLOCK_GITHUB_API_URL ?? p?.github?.baseUrl ?? this.opts.env.GITHUB_API_URL;
+    const baseUrl = this.apiUrl;
     const retries = this.opts.env.RINGLOCK_GITHUB_RETRIES;
     this.pulls = new GitHubPulls({
       token,

@@ -11,6 +11,8 @@ import { ExitCode, InputError } from '../../errors.js';
 import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/index.js';
 import type { LoadedConfig } from '../../model/config.js';
 import { redactUrl, scrub } from '../../redact.js';
+import { githubApiUrl, requireAllowed, type TrustPolicy } from '../../trust/policy.js';
+import { operatorPolicy } from '../operator.js';
 import { json } from '../output.js';
 import { pick, resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
@@ -47,6 +49,18 @@ function boolEnv(name: string): boolean | undefined {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   throw new InputError('cli/env', `${name}=${v}: not a boolean`, { expected: 'true or false' });
+}
+
+/** Every notification webhook ringlock.yaml names must be at a host the operator allowed (an event leaves the cluster). */
+function checkNotificationHosts(policy: TrustPolicy, config: LoadedConfig): void {
+  (config.config.notifications?.webhooks ?? []).forEach((w, i) => {
+    requireAllowed(
+      policy,
+      { url: w.url, doc: config.doc, pointer: `/notifications/webhooks/${i}/url` },
+      w.secretEnv ? `events signed with $${w.secretEnv}` : 'events',
+      'a receiver the operator allowed',
+    );
+  });
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -106,11 +120,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   const secrets = secretValues();
   const scrubSecrets = (text: string) => scrub(text, secrets);
   const logger = createLogger({ level: process.env.LOG_LEVEL, secrets, base: { ring } });
+  const policy = operatorPolicy(ctx);
   const notifications = (
     config: LoadedConfig | undefined,
   ): Pick<CommitRuntime, 'notifier' | 'deployments'> => {
     const n = config?.config.notifications;
     const out: Pick<CommitRuntime, 'notifier' | 'deployments'> = {};
+    if (config) checkNotificationHosts(policy, config);
     const targets = (n?.webhooks ?? []).flatMap((w) => {
       const secret = w.secretEnv ? process.env[w.secretEnv] : undefined;
       if (w.secretEnv && !secret) {
@@ -136,6 +152,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (gh) {
       const tokenEnv = gh.tokenEnv ?? 'GITHUB_TOKEN';
       const token = process.env[tokenEnv];
+      const ghApi = githubApiUrl(
+        policy,
+        gh.baseUrl ? { url: gh.baseUrl, doc: config!.doc, pointer: '/notifications/github/baseUrl' } : undefined,
+      );
       if (!token) logger.error({ tokenEnv }, `GitHub deployment reporting is off: ${tokenEnv} is not set`);
       else {
         const [owner, name] = gh.repository.split('/') as [string, string];
@@ -144,7 +164,7 @@ export async function run(ctx: CommandContext): Promise<number> {
           // @octokit loads only when the first deployment is reported.
           report: async (input) => {
             client ??= import('../../forge/github.js').then(
-              (m) => new m.GitHubDeployments({ token, baseUrl: gh.baseUrl, owner, repo: name, logger }),
+              (m) => new m.GitHubDeployments({ token, baseUrl: ghApi, owner, repo: name, logger }),
             );
             return (await client).report(input);
           },
@@ -155,7 +175,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   };
   // Flags and env decide where the target and state are; relative paths resolve against the working directory.
   const runtimeFor = (config: LoadedConfig | undefined): CommitRuntime => {
-    const base = config ? { root: ctx.cwd, cfg: { config: config.config } } : undefined;
+    const base = config ? { root: ctx.cwd, cfg: config } : undefined;
     const rt = resolveRuntime(ctx, base);
     rt.actor = 'daemon';
     const { registry, cache } = resolveRegistry(ctx, base, rt);

@@ -1,6 +1,7 @@
 // What promote, revert and ring assign share on the command line: the session from the flags, and how an outcome reads.
 import { InputError } from '../../errors.js';
 import { type Mode, type Outcome, Session } from '../../promote/session.js';
+import { operatorPolicy } from '../operator.js';
 import { paint } from '../output.js';
 import type { CommandContext } from '../spec.js';
 
@@ -22,6 +23,7 @@ export async function openSession(ctx: CommandContext): Promise<Session> {
     cwd: ctx.cwd,
     env: process.env,
     mode,
+    policy: operatorPolicy(ctx),
     ...(typeof o.base === 'string' ? { base: o.base } : {}),
   });
 }

@@ -1,0 +1,81 @@
+// The operator's trust policy for one command: the operator config (--operator-config / RINGLOCK_OPERATOR_CONFIG)
+// plus the environment (RINGLOCK_ALLOWED_HOSTS, RINGLOCK_GITHUB_API_URL, GITHUB_API_URL, RINGLOCK_MODULE_ENV).
+// Nothing here is read from the repository.
+import { resolve } from 'node:path';
+import { InputError } from '../errors.js';
+import { loadOperatorConfig } from '../model/operator-config.js';
+import { type HostRule, parseHostRule, type TrustPolicy } from '../trust/policy.js';
+import type { CommandContext } from './spec.js';
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(/[\s,]+/)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+}
+
+function hostRules(values: string[], from: string): HostRule[] {
+  return values.map((v) => {
+    const r = parseHostRule(v);
+    if (!r)
+      throw new InputError('cli/env', `${from}: "${v.slice(0, 80)}" is not a host`, {
+        expected: 'host names or IPs, optionally :port, or *.domain, separated by commas (no scheme, no path)',
+      });
+    return r;
+  });
+}
+
+function httpUrl(value: string | undefined, from: string): string | undefined {
+  if (value === undefined || value === '') return undefined;
+  let ok = false;
+  try {
+    ok = /^https?:$/.test(new URL(value).protocol);
+  } catch {
+    ok = false;
+  }
+  if (!ok)
+    throw new InputError('cli/env', `${from}: not an http(s) URL`, {
+      expected: 'e.g. https://ghe.example.com/api/v3',
+    });
+  return value;
+}
+
+const cache = new WeakMap<CommandContext, TrustPolicy>();
+
+/** The policy for this command, read once. */
+export function operatorPolicy(ctx: CommandContext, env: NodeJS.ProcessEnv = process.env): TrustPolicy {
+  const hit = cache.get(ctx);
+  if (hit) return hit;
+  const sources: string[] = [];
+  const flag = ctx.options['operator-config'];
+  const file = typeof flag === 'string' ? flag : env.RINGLOCK_OPERATOR_CONFIG || undefined;
+  const op = file ? loadOperatorConfig(resolve(ctx.cwd, file), file).config : undefined;
+  if (file) sources.push(file);
+  const envHosts = list(env.RINGLOCK_ALLOWED_HOSTS);
+  if (envHosts.length > 0) sources.push('RINGLOCK_ALLOWED_HOSTS');
+  const passEnv = list(env.RINGLOCK_MODULE_ENV);
+  const bad = passEnv.find((n) => !ENV_NAME.test(n));
+  if (bad !== undefined)
+    throw new InputError('cli/env', `RINGLOCK_MODULE_ENV: "${bad.slice(0, 80)}" is not a variable name`, {
+      expected: 'names of environment variables separated by commas',
+    });
+  const policy: TrustPolicy = {
+    allowedHosts: [
+      ...(op?.allowedHosts ? hostRules(op.allowedHosts, `${file}: allowedHosts`) : []),
+      ...hostRules(envHosts, 'RINGLOCK_ALLOWED_HOSTS'),
+    ],
+    registry: op?.registry,
+    githubApiUrl:
+      httpUrl(env.RINGLOCK_GITHUB_API_URL, 'RINGLOCK_GITHUB_API_URL') ?? op?.github?.apiUrl ?? undefined,
+    githubApiUrlDefault: httpUrl(env.GITHUB_API_URL, 'GITHUB_API_URL'),
+    moduleEnv: {
+      pass: [...new Set([...(op?.moduleEnv?.pass ?? []), ...passEnv])],
+      set: { ...(op?.moduleEnv?.set ?? {}) },
+    },
+    sources,
+  };
+  cache.set(ctx, policy);
+  return policy;
+}

@@ -1,0 +1,154 @@
+// What the operator allows, and the one check every repository-chosen destination passes: a URL from ringlock.yaml
+// may receive a credential (or a notification) only when its host is on the operator's allow-list or is where the
+// operator already sends that credential. Values the operator gives (flags, environment, the operator config) are
+// trusted as they are; the repository may choose among them, never widen them.
+import { InputError } from '../errors.js';
+import type { SourceDoc } from '../model/source.js';
+
+export interface HostRule {
+  /** Lower-case host name or IP (IPv6 without brackets); for a wildcard, the domain after "*.". */
+  host: string;
+  port?: number;
+  /** `*.example.com`: any subdomain of example.com (not example.com itself). */
+  wildcard: boolean;
+  text: string;
+}
+
+export interface ModuleEnvPolicy {
+  /** Names copied from ringlock's own environment into module code's. */
+  pass: string[];
+  /** Fixed values. */
+  set: Record<string, string>;
+}
+
+export interface TrustPolicy {
+  allowedHosts: HostRule[];
+  /** The registry the operator fixed (operator config `registry`): the repository's registry section is not used. */
+  registry?: { url: string; tokenEnv?: string };
+  /** The GitHub API base URL the operator set (RINGLOCK_GITHUB_API_URL, else the operator config's github.apiUrl). */
+  githubApiUrl?: string;
+  /** The runner's GITHUB_API_URL (GitHub Actions sets it): used when neither the operator nor ringlock.yaml says. */
+  githubApiUrlDefault?: string;
+  moduleEnv: ModuleEnvPolicy;
+  /** Where the operator's settings came from, named in refusals ("RINGLOCK_ALLOWED_HOSTS", "operator.yaml"). */
+  sources: string[];
+}
+
+export const EMPTY_POLICY: TrustPolicy = {
+  allowedHosts: [],
+  moduleEnv: { pass: [], set: {} },
+  sources: [],
+};
+
+const HOST_RULE =
+  /^(\*\.)?((?:[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?|\[[0-9a-f:.]+\])(?::(\d{1,5}))?$/;
+
+/** `registry.example.com`, `10.0.0.7:8443`, `*.example.com`, `[::1]:8080`; undefined when it is none of those. */
+export function parseHostRule(text: string): HostRule | undefined {
+  const m = HOST_RULE.exec(text.trim().toLowerCase());
+  if (!m) return undefined;
+  const port = m[3] === undefined ? undefined : Number(m[3]);
+  if (port !== undefined && (port < 1 || port > 65535)) return undefined;
+  const host = m[2]!.replace(/^\[|\]$/g, '');
+  if (m[1] && m[2]!.startsWith('[')) return undefined;
+  return { host, port, wildcard: m[1] !== undefined, text: text.trim() };
+}
+
+interface Endpoint {
+  host: string;
+  port: number;
+}
+
+function endpoint(url: string): Endpoint | undefined {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return undefined;
+  }
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return undefined;
+  const port = u.port ? Number(u.port) : u.protocol === 'https:' ? 443 : 80;
+  return { host: u.hostname.replace(/^\[|\]$/g, '').toLowerCase(), port };
+}
+
+function matches(rule: HostRule, e: Endpoint): boolean {
+  if (rule.port !== undefined && rule.port !== e.port) return false;
+  return rule.wildcard ? e.host.endsWith(`.${rule.host}`) : e.host === rule.host;
+}
+
+/** Same scheme, host and port. */
+function sameOrigin(a: string, b: string): boolean {
+  try {
+    return new URL(a).origin === new URL(b).origin;
+  } catch {
+    return false;
+  }
+}
+
+/** True when the operator allowed this URL's host (and port), or it is where the operator's own `trusted` URLs point. */
+export function destinationAllowed(policy: TrustPolicy, url: string, trusted: (string | undefined)[] = []): boolean {
+  if (trusted.some((t) => t !== undefined && sameOrigin(t, url))) return true;
+  const e = endpoint(url);
+  return e !== undefined && policy.allowedHosts.some((r) => matches(r, e));
+}
+
+export interface RepoValue {
+  /** The URL as ringlock.yaml gives it. */
+  url: string;
+  doc: SourceDoc;
+  /** JSON pointer of the value in ringlock.yaml. */
+  pointer: string;
+}
+
+/** The host part of a URL for messages (never its path or query, which may carry more than a host). */
+export function hostOf(url: string): string {
+  try {
+    return new URL(url).host || url.slice(0, 60);
+  } catch {
+    return url.slice(0, 60);
+  }
+}
+
+/**
+ * Refuses a repository-chosen destination the operator has not allowed: an InputError at the value's line, naming
+ * what would have been sent and how the operator allows it. Nothing has been sent when this throws.
+ */
+export function requireAllowed(
+  policy: TrustPolicy,
+  v: RepoValue,
+  what: string,
+  operatorWay: string,
+  trusted: (string | undefined)[] = [],
+): void {
+  if (destinationAllowed(policy, v.url, trusted)) return;
+  const where = v.doc.locate(v.pointer);
+  throw new InputError(
+    'config/untrusted-destination',
+    `${v.pointer}: ${what} would go to ${hostOf(v.url)}, a host the operator has not allowed`,
+    {
+      file: v.doc.file,
+      line: where.line,
+      column: where.column,
+      pointer: v.pointer,
+      expected: `${operatorWay}, or the host in the operator's allowedHosts (--operator-config / RINGLOCK_OPERATOR_CONFIG) or RINGLOCK_ALLOWED_HOSTS: the repository cannot choose where credentials go`,
+    },
+  );
+}
+
+/**
+ * The GitHub API base URL a forge token is sent to: the operator's; else ringlock.yaml's `repoValue`, which must be
+ * allowed or the same origin as a URL the operator gave (a value that is not is refused even when the operator's wins,
+ * so a redirecting change never goes unnoticed); else GITHUB_API_URL. Undefined means https://api.github.com.
+ */
+export function githubApiUrl(policy: TrustPolicy, repoValue: RepoValue | undefined): string | undefined {
+  if (repoValue) {
+    requireAllowed(
+      policy,
+      repoValue,
+      'the GitHub token',
+      'the API URL in RINGLOCK_GITHUB_API_URL, GITHUB_API_URL or the operator config (github.apiUrl)',
+      [policy.githubApiUrl, policy.githubApiUrlDefault, 'https://api.github.com'],
+    );
+  }
+  return policy.githubApiUrl ?? repoValue?.url ?? policy.githubApiUrlDefault;
+}
