@@ -71,7 +71,12 @@ describe('daemon notifications', () => {
     const secret = 'notify-secret-value-42';
     const d = await startDaemon(p, {
       repo: remote.url,
-      env: { NOTIFY_SECRET: secret, GH_DEPLOY_TOKEN: 'gh-deploy-token-123' },
+      // The operator allows the receiver and the stand-in (ringlock.yaml alone cannot send events anywhere).
+      env: {
+        NOTIFY_SECRET: secret,
+        GH_DEPLOY_TOKEN: 'gh-deploy-token-123',
+        RINGLOCK_ALLOWED_HOSTS: '127.0.0.1',
+      },
     });
     t.onTestFinished(async () => {
       await d.stop('SIGKILL');

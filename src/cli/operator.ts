@@ -21,7 +21,8 @@ function hostRules(values: string[], from: string): HostRule[] {
     const r = parseHostRule(v);
     if (!r)
       throw new InputError('cli/env', `${from}: "${v.slice(0, 80)}" is not a host`, {
-        expected: 'host names or IPs, optionally :port, or *.domain, separated by commas (no scheme, no path)',
+        expected:
+          'host names or IPs, optionally :port, or *.domain, separated by commas (no scheme, no path)',
       });
     return r;
   });

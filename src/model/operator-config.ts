@@ -24,7 +24,9 @@ function urlDiagnostics(doc: SourceDoc, pointer: string, url: string | undefined
     new URL(url);
     return [];
   } catch {
-    return [diagAt(doc, pointer, 'operator/url', `${pointer}: not a URL`, 'e.g. https://registry.example.com/')];
+    return [
+      diagAt(doc, pointer, 'operator/url', `${pointer}: not a URL`, 'e.g. https://registry.example.com/'),
+    ];
   }
 }
 

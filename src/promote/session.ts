@@ -10,9 +10,9 @@ import { clip, GitHubPulls, type PullRequest } from '../forge/pulls.js';
 import { pinAppearances } from '../git/history.js';
 import { WorkRepo } from '../git/workrepo.js';
 import { type LoadedConfig, loadConfig } from '../model/config.js';
-import { EMPTY_POLICY, githubApiUrl, type TrustPolicy } from '../trust/policy.js';
 import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
 import type { PinAppearance } from '../rules/promotion.js';
+import { EMPTY_POLICY, githubApiUrl, type TrustPolicy } from '../trust/policy.js';
 
 export type Mode = 'pr' | 'no-pr' | 'dry-run';
 

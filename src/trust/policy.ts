@@ -86,7 +86,11 @@ function sameOrigin(a: string, b: string): boolean {
 }
 
 /** True when the operator allowed this URL's host (and port), or it is where the operator's own `trusted` URLs point. */
-export function destinationAllowed(policy: TrustPolicy, url: string, trusted: (string | undefined)[] = []): boolean {
+export function destinationAllowed(
+  policy: TrustPolicy,
+  url: string,
+  trusted: (string | undefined)[] = [],
+): boolean {
   if (trusted.some((t) => t !== undefined && sameOrigin(t, url))) return true;
   const e = endpoint(url);
   return e !== undefined && policy.allowedHosts.some((r) => matches(r, e));
@@ -136,19 +140,19 @@ export function requireAllowed(
 }
 
 /**
- * The GitHub API base URL a forge token is sent to: the operator's; else ringlock.yaml's `repoValue`, which must be
- * allowed or the same origin as a URL the operator gave (a value that is not is refused even when the operator's wins,
- * so a redirecting change never goes unnoticed); else GITHUB_API_URL. Undefined means https://api.github.com.
+ * The GitHub API base URL a forge token is sent to: the one the operator set (ringlock.yaml's is then not used);
+ * else ringlock.yaml's `repoValue`, which must be allowed or the same origin as GITHUB_API_URL or GitHub's own API;
+ * else GITHUB_API_URL. Undefined means https://api.github.com.
  */
 export function githubApiUrl(policy: TrustPolicy, repoValue: RepoValue | undefined): string | undefined {
-  if (repoValue) {
-    requireAllowed(
-      policy,
-      repoValue,
-      'the GitHub token',
-      'the API URL in RINGLOCK_GITHUB_API_URL, GITHUB_API_URL or the operator config (github.apiUrl)',
-      [policy.githubApiUrl, policy.githubApiUrlDefault, 'https://api.github.com'],
-    );
-  }
-  return policy.githubApiUrl ?? repoValue?.url ?? policy.githubApiUrlDefault;
+  if (policy.githubApiUrl) return policy.githubApiUrl;
+  if (!repoValue) return policy.githubApiUrlDefault;
+  requireAllowed(
+    policy,
+    repoValue,
+    'the GitHub token',
+    'the API URL in RINGLOCK_GITHUB_API_URL or the operator config (github.apiUrl)',
+    [policy.githubApiUrlDefault, 'https://api.github.com'],
+  );
+  return repoValue.url;
 }

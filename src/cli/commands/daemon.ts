@@ -154,7 +154,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       const token = process.env[tokenEnv];
       const ghApi = githubApiUrl(
         policy,
-        gh.baseUrl ? { url: gh.baseUrl, doc: config!.doc, pointer: '/notifications/github/baseUrl' } : undefined,
+        gh.baseUrl
+          ? { url: gh.baseUrl, doc: config!.doc, pointer: '/notifications/github/baseUrl' }
+          : undefined,
       );
       if (!token) logger.error({ tokenEnv }, `GitHub deployment reporting is off: ${tokenEnv} is not set`);
       else {

@@ -1,0 +1,65 @@
+// The allow-list's matching, on plain data: which URLs a host rule admits.
+import { describe, expect, it } from 'vitest';
+import { destinationAllowed, parseHostRule, type TrustPolicy } from '../src/trust/policy.js';
+
+function policy(...hosts: string[]): TrustPolicy {
+  return {
+    allowedHosts: hosts.map((h) => {
+      const r = parseHostRule(h);
+      if (!r) throw new Error(`not a rule: ${h}`);
+      return r;
+    }),
+    moduleEnv: { pass: [], set: {} },
+    sources: [],
+  };
+}
+
+describe('host rules', () => {
+  it('parses hosts, ports, wildcards and IPv6, and refuses URLs, paths and junk', () => {
+    expect(parseHostRule('Registry.Example.com')).toMatchObject({
+      host: 'registry.example.com',
+      wildcard: false,
+    });
+    expect(parseHostRule('10.0.0.7:8443')).toMatchObject({ host: '10.0.0.7', port: 8443 });
+    expect(parseHostRule('*.example.com')).toMatchObject({ host: 'example.com', wildcard: true });
+    expect(parseHostRule('[::1]:8080')).toMatchObject({ host: '::1', port: 8080 });
+    for (const bad of [
+      'https://x.example',
+      'x.example/path',
+      '*',
+      '*.',
+      'a..b',
+      'x:0',
+      'x:70000',
+      'user@x',
+      '',
+    ]) {
+      expect(parseHostRule(bad), bad).toBeUndefined();
+    }
+  });
+
+  it('admits exactly the hosts and ports allowed', () => {
+    const p = policy('registry.example.com', '127.0.0.1:8443', '*.hooks.example.org', '[::1]');
+    expect(destinationAllowed(p, 'https://registry.example.com/a')).toBe(true);
+    expect(destinationAllowed(p, 'http://REGISTRY.example.com:9000/a')).toBe(true);
+    expect(destinationAllowed(p, 'https://registry.example.com.evil.test/')).toBe(false);
+    expect(destinationAllowed(p, 'https://evilregistry.example.com/')).toBe(false);
+    expect(destinationAllowed(p, 'http://127.0.0.1:8443/x')).toBe(true);
+    expect(destinationAllowed(p, 'http://127.0.0.1:8444/x')).toBe(false);
+    expect(destinationAllowed(p, 'https://a.hooks.example.org/')).toBe(true);
+    expect(destinationAllowed(p, 'https://hooks.example.org/')).toBe(false);
+    expect(destinationAllowed(p, 'https://hooks.example.org.evil.test/')).toBe(false);
+    expect(destinationAllowed(p, 'http://[::1]:1234/')).toBe(true);
+    // userinfo cannot smuggle another host in
+    expect(destinationAllowed(p, 'https://registry.example.com@evil.test/')).toBe(false);
+    expect(destinationAllowed(p, 'ftp://registry.example.com/')).toBe(false);
+    expect(destinationAllowed(p, 'not a url')).toBe(false);
+    // a URL the operator gave is trusted as it is (same origin)
+    expect(destinationAllowed(policy(), 'https://ghe.example/api/v3', ['https://ghe.example/api'])).toBe(
+      true,
+    );
+    expect(destinationAllowed(policy(), 'http://ghe.example/api/v3', ['https://ghe.example/api'])).toBe(
+      false,
+    );
+  });
+});
