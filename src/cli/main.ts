@@ -3,6 +3,7 @@
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, InputError, RinglockError } from '../errors.js';
+import { redact } from '../redact.js';
 import { formatDiagnostic, type Io, json, paint, processIo } from './output.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
@@ -184,20 +185,23 @@ function reportError(e: unknown, io: Io, asJson: boolean): number {
           'internal',
           `internal error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`,
         );
+  // The last line of defence: whatever a message quotes, no URL credential or auth header leaves in it.
   if (asJson) {
     io.out(
-      json({
-        ok: false,
-        error: {
-          code: err.code,
-          message: err.message,
-          exitCode: err.exitCode,
-          diagnostics: err.diagnostics(),
-        },
-      }),
+      redact(
+        json({
+          ok: false,
+          error: {
+            code: err.code,
+            message: err.message,
+            exitCode: err.exitCode,
+            diagnostics: err.diagnostics(),
+          },
+        }),
+      ),
     );
   } else {
-    for (const d of err.diagnostics()) io.err(formatDiagnostic(d, io));
+    for (const d of err.diagnostics()) io.err(redact(formatDiagnostic(d, io)));
     if (err.exitCode === ExitCode.Internal)
       io.err('This is a bug in ringlock; please report it with the command you ran.\n');
   }

@@ -2,7 +2,7 @@
 // by key (authorization headers, tokens, passwords) and by value (the secrets the daemon was given, URL credentials).
 import { pino } from 'pino';
 import { InputError } from '../errors.js';
-import { scrub } from '../redact.js';
+import { redact } from '../redact.js';
 
 export type Logger = pino.Logger;
 
@@ -47,7 +47,7 @@ export function createLogger(opts: {
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[REDACTED]' },
       formatters: { level: (label) => ({ level: label }) },
-      hooks: { streamWrite: (line) => scrub(line, secrets) },
+      hooks: { streamWrite: (line) => redact(line, secrets) },
     },
     opts.destination ?? pino.destination({ fd: 1, sync: true }),
   );

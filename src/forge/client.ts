@@ -5,7 +5,7 @@ import { retry } from '@octokit/plugin-retry';
 import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { InputError, InternalError, RinglockError, TransientError } from '../errors.js';
-import { redactUrl, scrub } from '../redact.js';
+import { redact } from '../redact.js';
 
 export interface GitHubLogger {
   warn(obj: object, msg: string): void;
@@ -85,7 +85,7 @@ export class GitHubClient {
         return again;
       };
     const say = (level: 'debug' | 'warn') => (msg: string) =>
-      log?.[level]?.({ repository: this.repoName }, scrub(String(msg), [opts.token]));
+      log?.[level]?.({ repository: this.repoName }, redact(String(msg), [opts.token]));
     this.octokit = new GitHubOctokit({
       auth: opts.token,
       baseUrl: opts.baseUrl?.replace(/\/+$/, ''),
@@ -122,8 +122,8 @@ export class GitHubClient {
 
   translate(e: unknown, action: string, needs: CallNeeds): RinglockError {
     if (e instanceof RinglockError) return e;
-    const where = `${action} in ${this.repoName} on ${redactUrl(this.opts.baseUrl ?? 'https://api.github.com')}`;
-    const clean = (s: string) => scrub(s, [this.opts.token]);
+    const where = `${action} in ${this.repoName} on ${redact(this.opts.baseUrl ?? 'https://api.github.com')}`;
+    const clean = (s: string) => redact(s, [this.opts.token]);
     if (!isRequestError(e)) {
       return new InternalError('forge/internal', clean(`could not ${where}: ${String(e)}`), { cause: e });
     }
@@ -238,7 +238,7 @@ export function parseRepository(s: string): { owner: string; repo: string } {
   ) {
     return { owner, repo };
   }
-  throw new InputError('config/github-repository', `"${scrub(t)}" does not name a GitHub repository`, {
+  throw new InputError('config/github-repository', `"${redact(t)}" does not name a GitHub repository`, {
     expected: 'owner/name or https://github.com/owner/name',
   });
 }

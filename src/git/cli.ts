@@ -2,7 +2,7 @@
 // one runner that never shows a secret, and a `cat-file --batch` reader for many blobs through one process.
 import { type ChildProcessWithoutNullStreams, execFile, spawn } from 'node:child_process';
 import { InputError, TransientError } from '../errors.js';
-import { scrub } from '../redact.js';
+import { redact } from '../redact.js';
 
 export interface GitRunOptions {
   cwd: string;
@@ -48,8 +48,10 @@ export function git(args: string[], opts: GitRunOptions): Promise<string> {
           return reject(
             new InputError('git/not-installed', 'git is not installed', { expected: 'git on the PATH' }),
           );
-        const text = scrub(String(stderr || err.message).trim(), secrets);
-        reject(new GitCommandError(`git ${args[0]}: ${text}`, args, code, text));
+        const text = redact(String(stderr || err.message).trim(), secrets);
+        // args too: a logged error object carries them, and a URL argument may hold a credential.
+        const shown = args.map((a) => redact(a, secrets));
+        reject(new GitCommandError(`git ${args[0]}: ${text}`, shown, code, text));
       },
     );
     if (opts.input !== undefined) child.stdin?.end(opts.input);

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, type RinglockError, TransientError } from '../errors.js';
-import { redactUrl, scrub } from '../redact.js';
+import { redact, userinfoOf, withoutUserinfo } from '../redact.js';
 import type { GitDriverName, GitSourceOptions } from './types.js';
 
 export const DEFAULT_TIMEOUT_MS = 60_000;
@@ -24,7 +24,7 @@ export interface ResolvedSource {
 }
 
 export function resolveOptions(opts: GitSourceOptions): ResolvedSource {
-  const display = redactUrl(opts.url);
+  const display = redact(opts.url);
   // A leading '-' would be read as an option by git; `ext::`-style transports run commands.
   if (opts.url.startsWith('-') || /^[a-z][a-z0-9+.-]*::/i.test(opts.url) || /[\0\n\r]/.test(opts.url))
     throw new InputError('git/bad-url', `"${display}" is not a git URL ringlock can fetch`, {
@@ -41,10 +41,9 @@ export function resolveOptions(opts: GitSourceOptions): ResolvedSource {
   let username = opts.username;
   let password = opts.token;
   const secrets: string[] = [];
-  const m = /^[a-z][a-z0-9+.-]*:\/\/([^/@\s]*)@/i.exec(opts.url);
-  if (m) {
+  const userinfo = userinfoOf(opts.url);
+  if (userinfo !== undefined) {
     // Credentials in the URL become the same basic auth as a token; the stored and printed URL has none.
-    const userinfo = m[1] ?? '';
     const colon = userinfo.indexOf(':');
     const user = decode(colon < 0 ? userinfo : userinfo.slice(0, colon));
     const pass = colon < 0 ? '' : decode(userinfo.slice(colon + 1));
@@ -59,7 +58,7 @@ export function resolveOptions(opts: GitSourceOptions): ResolvedSource {
   // A local path is stored in the clone's config, where a relative one would resolve against the clone itself.
   const isPath = !/^[a-z][a-z0-9+.-]*:\/\//i.test(opts.url) && !opts.url.includes(':');
   return {
-    url: isPath ? resolve(opts.url) : redactUrl(opts.url),
+    url: isPath ? resolve(opts.url) : withoutUserinfo(opts.url),
     branch,
     cacheDir: opts.cacheDir,
     timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS,
@@ -295,8 +294,8 @@ export function fetchError(
   detail: string,
   cause?: unknown,
 ): RinglockError {
-  const url = redactUrl(src.url);
-  const clean = (s: string) => scrub(s, src.secrets).trim().split('\n').slice(-3).join(' ').slice(0, 500);
+  const url = redact(src.url);
+  const clean = (s: string) => redact(s, src.secrets).trim().split('\n').slice(-3).join(' ').slice(0, 500);
   const why = clean(detail);
   const options = cause === undefined ? {} : { cause: scrubbedCause(cause, src.secrets) };
   switch (kind) {
@@ -333,7 +332,7 @@ export function fetchError(
 
 /** Reading from the local clone failed for a reason other than the commit or path (an I/O error, a broken pack). */
 export function readError(src: ResolvedSource, commit: string, path: string, cause: unknown): RinglockError {
-  const why = scrub(cause instanceof Error ? cause.message : String(cause), src.secrets)
+  const why = redact(cause instanceof Error ? cause.message : String(cause), src.secrets)
     .trim()
     .slice(0, 500);
   return new TransientError(
@@ -348,7 +347,7 @@ export function readError(src: ResolvedSource, commit: string, path: string, cau
 /** A stand-in for a library error: its message scrubbed, and none of its other fields (which may hold headers). */
 function scrubbedCause(cause: unknown, secrets: readonly string[]): Error {
   const message = cause instanceof Error ? cause.message : String(cause);
-  const e = new Error(scrub(message, secrets));
+  const e = new Error(redact(message, secrets));
   const code = (cause as { code?: unknown } | null)?.code;
   if (typeof code === 'string') Object.assign(e, { code });
   return e;

@@ -221,9 +221,48 @@ export class WorkRepo {
     }
   }
 
-  /** Points a local branch at a commit (for --no-pr), without checking it out. */
-  async setLocalBranch(branch: string, commit: string): Promise<void> {
-    await this.run(['branch', '--force', '--no-track', branch, commit]);
+  /** The tip of a local branch, or undefined when there is none. */
+  async localTip(branch: string): Promise<string | undefined> {
+    try {
+      return (
+        (await this.run(['rev-parse', '--verify', '--quiet', `refs/heads/${branch}^{commit}`])).trim() ||
+        undefined
+      );
+    } catch (e) {
+      if (e instanceof GitCommandError) return undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * Points a local branch at a commit (for --no-pr), without checking it out, only if it is still at `expected`
+   * (undefined: must not exist) — a commit made on it meanwhile is not overwritten.
+   */
+  async setLocalBranch(branch: string, commit: string, expected: string | undefined): Promise<void> {
+    const ref = `refs/heads/${branch}`;
+    // update-ref would move a checked-out branch under its working tree (git branch --force refuses that too).
+    const worktrees = await this.run(['worktree', 'list', '--porcelain']);
+    if (expected !== undefined && worktrees.split('\n').includes(`branch ${ref}`))
+      throw new InputError(
+        'promote/branch-checked-out',
+        `the local branch ${branch} is checked out; ringlock will not move it`,
+        {
+          expected: `to check out another branch (git switch -), then run again`,
+        },
+      );
+    try {
+      await this.run(['update-ref', '-m', 'ringlock: --no-pr', ref, commit, expected ?? '']);
+    } catch (e) {
+      if (!(e instanceof GitCommandError)) throw e;
+      throw new TransientError(
+        'promote/branch-race',
+        `could not update the local branch ${branch}: it changed meanwhile`,
+        {
+          expected: 'to run the same command again',
+          cause: e,
+        },
+      );
+    }
   }
 
   close(): void {

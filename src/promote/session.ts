@@ -42,7 +42,8 @@ export interface ChangeSet {
 
 export type Outcome =
   | { status: 'dry-run'; branch: string; diff: string }
-  | { status: 'committed'; branch: string; commit: string }
+  /** --no-pr: `unchanged` when the local branch already held exactly this commit (left as it was). */
+  | { status: 'committed'; branch: string; commit: string; unchanged: boolean }
   | { status: 'declined'; branch: string; pr: PullRequest }
   | {
       status: 'opened' | 'updated' | 'unchanged';
@@ -226,13 +227,18 @@ export class Session {
       return { status: 'dry-run', branch: cs.branch, diff };
     }
     if (this.mode === 'no-pr') {
+      // The same two rules as a push: leave an identical commit alone, and never reset a person's commits.
+      const tip = await this.repo.localTip(cs.branch);
+      if (tip) await this.assertOurs(tip, cs.branch, 'local');
+      const same = tip !== undefined && (await this.isSameChange(tip, tree));
+      if (same) return { status: 'committed', branch: cs.branch, commit: tip, unchanged: true };
       const commit = await this.repo.commitTree(tree, this.baseCommit, cs.message);
-      await this.repo.setLocalBranch(cs.branch, commit);
-      return { status: 'committed', branch: cs.branch, commit };
+      await this.repo.setLocalBranch(cs.branch, commit, tip);
+      return { status: 'committed', branch: cs.branch, commit, unchanged: false };
     }
     const pulls = this.forge();
     const tip = (await this.repo.fetch([cs.branch])).get(cs.branch);
-    if (tip) await this.assertOurs(tip, cs.branch);
+    if (tip) await this.assertOurs(tip, cs.branch, 'remote');
     // A scheduled run leaves alone what a reviewer closed without merging; a person asking again gets a new one.
     if (cs.respectDeclined && !(await pulls.findOpen(cs.branch))) {
       const [declined] = await pulls.findDeclined(cs.branch);
@@ -240,11 +246,7 @@ export class Session {
     }
     // Reuse what a previous run pushed when it is exactly this change on this base: a rerun after a failure
     // between push and pull request finishes the job without a new commit.
-    let commit: string | undefined;
-    if (tip) {
-      const [parents, tipTree] = await Promise.all([this.repo.parentsOf(tip), this.repo.treeOf(tip)]);
-      if (tipTree === tree && parents.length === 1 && parents[0] === this.baseCommit) commit = tip;
-    }
+    let commit = tip !== undefined && (await this.isSameChange(tip, tree)) ? tip : undefined;
     const pushed = commit === undefined;
     commit ??= await this.repo.commitTree(tree, this.baseCommit, cs.message);
     if (pushed) await this.repo.push(commit, cs.branch, tip);
@@ -296,15 +298,24 @@ export class Session {
     }
   }
 
+  /** The tip is exactly this change on this base: one commit of `tree` whose only parent is the base commit. */
+  private async isSameChange(tip: string, tree: string): Promise<boolean> {
+    const [parents, tipTree] = await Promise.all([this.repo.parentsOf(tip), this.repo.treeOf(tip)]);
+    return tipTree === tree && parents.length === 1 && parents[0] === this.baseCommit;
+  }
+
   /** A branch ringlock would reset must hold only a commit ringlock made: a person's commits there are not wiped. */
-  private async assertOurs(tip: string, branch: string): Promise<void> {
+  private async assertOurs(tip: string, branch: string, where: 'local' | 'remote'): Promise<void> {
     const [parents, message] = await Promise.all([this.repo.parentsOf(tip), this.repo.messageOf(tip)]);
     if (parents.length === 1 && TRAILER.test(message)) return;
     throw new InputError(
       'promote/branch-edited',
-      `the branch ${branch} has commits ringlock did not make (tip ${tip.slice(0, 12)}: "${message.split('\n')[0]}"); ringlock will not reset it`,
+      `the ${where === 'local' ? 'local ' : ''}branch ${branch} has commits ringlock did not make (tip ${tip.slice(0, 12)}: "${message.split('\n')[0]}"); ringlock will not reset it`,
       {
-        expected: `merge or close its pull request and delete the branch (git push ${this.repo.remote} --delete ${branch}), then run again`,
+        expected:
+          where === 'local'
+            ? `keep your work on another branch (git branch -m ${branch} <new-name>) or delete it (git branch -D ${branch}), then run again`
+            : `merge or close its pull request and delete the branch (git push ${this.repo.remote} --delete ${branch}), then run again`,
       },
     );
   }

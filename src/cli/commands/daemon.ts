@@ -10,7 +10,7 @@ import { checkCron } from '../../daemon/schedule.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/index.js';
 import type { LoadedConfig } from '../../model/config.js';
-import { redactUrl, scrub } from '../../redact.js';
+import { redactUrl, scrub, urlCredentials } from '../../redact.js';
 import { githubApiUrl, requireAllowed, type TrustPolicy } from '../../trust/policy.js';
 import { operatorPolicy } from '../operator.js';
 import { json } from '../output.js';
@@ -78,12 +78,14 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new InputError('cli/repo', 'daemon: which repository? give --repo or RINGLOCK_REPO', {
       expected: '--repo https://github.com/acme/platform.git',
     });
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@\s]*@/i.test(repo)) {
+  const credential = urlCredentials(repo);
+  if (credential) {
     throw new InputError(
       'cli/repo',
-      `--repo ${redactUrl(repo)}: credentials in the URL are refused (they would reach logs and the process list)`,
+      `--repo ${redactUrl(repo)}: credentials in the URL (${credential}) are refused (they would reach logs and the process list)`,
       {
-        expected: 'the URL without user:password@, and the token in RINGLOCK_GIT_TOKEN',
+        expected:
+          'the URL without user:password@ or token query parameters, and the token in RINGLOCK_GIT_TOKEN',
       },
     );
   }

@@ -33,7 +33,9 @@ export function describeOutcome(ctx: CommandContext, o: Outcome, body: string): 
     case 'dry-run':
       return `\n${paint(ctx.io, 'bold', `dry run: branch ${o.branch} would get this change`)}\n${o.diff}\n${paint(ctx.io, 'bold', 'pull request body:')}\n${body}\n`;
     case 'committed':
-      return `committed ${o.commit.slice(0, 12)} on local branch ${o.branch} (not pushed; no pull request)\n`;
+      return o.unchanged
+        ? `unchanged: local branch ${o.branch} already holds this change at ${o.commit.slice(0, 12)} (not pushed; no pull request)\n`
+        : `committed ${o.commit.slice(0, 12)} on local branch ${o.branch} (not pushed; no pull request)\n`;
     case 'declined':
       return `${paint(ctx.io, 'yellow', 'skipped')}: pull request #${o.pr.number} for ${o.branch} was closed without merging (${o.pr.url}); a scheduled run leaves it closed — run the command by hand to open a new one\n`;
     default: {
