@@ -40,7 +40,8 @@ export interface Remote {
 /** Makes `p.repo` a git repository whose remote is a bare repo served over smart HTTP (optionally token-protected). */
 export async function serveRepo(p: Platform, opts: { token?: string } = {}): Promise<Remote> {
   const gitRoot = join(p.root, 'git-server');
-  const bare = makeBareRepo(gitRoot, 'platform.git');
+  // Served as acme/platform.git, the repository pushEvent() names (the daemon ignores pushes for other repositories).
+  const bare = makeBareRepo(gitRoot, 'acme/platform.git');
   gitIn(p.repo, 'init', '-q', '--initial-branch=main');
   gitIn(p.repo, 'remote', 'add', 'origin', bare);
   const server = await startGitHttpServer({ root: gitRoot, token: opts.token });
@@ -51,7 +52,7 @@ export async function serveRepo(p: Platform, opts: { token?: string } = {}): Pro
     return gitIn(p.repo, 'rev-parse', 'HEAD');
   };
   push('initial');
-  return { server, bare, url: server.url('platform.git'), push, close: () => server.stop() };
+  return { server, bare, url: server.url('acme/platform.git'), push, close: () => server.stop() };
 }
 
 /** Bumps a module in the sources, locks and publishes it (the real CLI), ready to push. */
