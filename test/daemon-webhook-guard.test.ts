@@ -133,6 +133,8 @@ describe('daemon webhook guard', () => {
     );
     for (const r of unsigned) expect([401, 'reset']).toContain(r);
     const afterUnsigned = memory(pid).peak;
+    // Generous ceilings: buffered, the unsigned flood alone takes ~500 MB.
+    expect(afterUnsigned - before, 'peak growth under the unsigned flood').toBeLessThan(60 * MiB);
     // With a signature that only looks right, bodies are read, but at most 4 at once (the rest: 503).
     const forged = await Promise.all(
       Array.from({ length: 20 }, () =>
@@ -145,8 +147,6 @@ describe('daemon webhook guard', () => {
     for (const r of forged) expect([401, 503, 'reset']).toContain(r);
     expect(forged.filter((r) => r === 503 || r === 'reset').length).toBeGreaterThan(0);
     const afterForged = memory(pid).peak;
-    // Generous ceilings: buffered, the unsigned flood alone takes ~500 MB.
-    expect(afterUnsigned - before, 'peak growth under the unsigned flood').toBeLessThan(60 * MiB);
     expect(afterForged - before, 'peak growth under the forged flood').toBeLessThan(150 * MiB);
     expect(await metric(d, 'ringlock_webhooks_total{result="unauthorized"}')).toBeGreaterThanOrEqual(20);
     // The daemon still works: a signed push is applied.
@@ -249,12 +249,12 @@ describe('daemon webhook guard', () => {
     await new Promise((r) => setTimeout(r, 1_500)); // let a coalesced trigger fire
     await d.until('idle', (s) => s.phase === 'idle');
     const spent = (await fetches(d)) - before;
-    expect(answers.every((a) => a.triggered === true)).toBe(true);
-    expect(answers.filter((a) => a.coalesced).length).toBeGreaterThan(100);
     // Each fire of the limiter costs at most a run's fetch plus one fetch during a run in progress.
     expect(spent).toBeGreaterThanOrEqual(1);
     expect(spent).toBeLessThanOrEqual(3 * (Math.ceil(seconds) + 2));
     expect(spent).toBeLessThan(50);
+    expect(answers.every((a) => a.triggered === true)).toBe(true);
+    expect(answers.filter((a) => a.coalesced).length).toBeGreaterThan(100);
   });
 
   it('exits promptly on SIGTERM after a flood of 1,000 replays of one signed webhook', async (t) => {
