@@ -43,7 +43,8 @@ export interface WebhookHandler {
 
 export function webhookHandler(o: WebhookOptions): WebhookHandler {
   const maxUnverified = o.maxUnverified ?? 4;
-  const recent = new RecentKeys(o.rememberDeliveries ?? 1_000, o.rememberMs ?? 24 * 3600_000);
+  // Two keys a delivery: its id and its signature.
+  const recent = new RecentKeys(2 * (o.rememberDeliveries ?? 1_000), o.rememberMs ?? 24 * 3600_000);
   const limiter = new RateLimiter(o.fetchIntervalMs ?? 1_000, o.trigger);
   let unverified = 0;
 
@@ -64,13 +65,8 @@ export function webhookHandler(o: WebhookOptions): WebhookHandler {
     const declared = Number(req.headers['content-length'] ?? Number.NaN);
     if (!o.secret) {
       refuse('unauthorized', 'no webhook secret is configured (RINGLOCK_WEBHOOK_SECRET)', meta);
-      throw new HttpError(
-        401,
-        'webhooks are disabled: the daemon has no webhook secret (RINGLOCK_WEBHOOK_SECRET)',
-        {
-          close: true,
-        },
-      );
+      const why = 'webhooks are disabled: the daemon has no webhook secret (RINGLOCK_WEBHOOK_SECRET)';
+      throw new HttpError(401, why, { close: true });
     }
     if (declared > o.maxBodyBytes) {
       refuse('too_large', `declared body of ${declared} bytes is over ${o.maxBodyBytes}`, meta);
