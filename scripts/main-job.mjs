@@ -170,7 +170,12 @@ try {
   );
 
   // 4. GitHub's push webhook, signed as GitHub signs it.
-  const body = JSON.stringify({ ref: 'refs/heads/main', after: second });
+  // A push names its repository; the daemon ignores pushes for any other (a local one is matched by its path).
+  const body = JSON.stringify({
+    ref: 'refs/heads/main',
+    after: second,
+    repository: { full_name: 'acme/shop-demo', clone_url: remote },
+  });
   const t0 = Date.now();
   const hook = await fetch(`${base}/hooks/github`, {
     method: 'POST',

@@ -8,7 +8,7 @@ import { killRunningHooks } from '../apply/hooks.js';
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { Runtime } from '../cli/runtime.js';
-import { type Diagnostic, InputError, RinglockError } from '../errors.js';
+import { InputError } from '../errors.js';
 import type { GitSource } from '../git/types.js';
 import type { LoadedConfig } from '../model/config.js';
 import { lockEntry } from '../model/lock.js';
@@ -16,17 +16,22 @@ import type { LockEntry } from '../model/types.js';
 import { plan as planPure } from '../plan/plan.js';
 import type { Plan, PlanAction } from '../plan/types.js';
 import { acquireWriterLock } from '../state/writer-lock.js';
+import { Coalesced } from './coalesce.js';
 import { type Desired, readDesired } from './desired.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { NotificationEventName } from './notify.js';
 import { every, type Schedule } from './schedule.js';
+import { settleRecoveredModules } from './settle.js';
 import {
   type Attempt,
   type AttemptOutcome,
   type DaemonStatus,
+  degraded,
   moduleViews,
   type StatusError,
+  summarize,
+  toStatusError,
 } from './status.js';
 import { readSuspension } from './suspend.js';
 
@@ -113,6 +118,12 @@ export class Daemon {
   private control?: RunControl;
   private stopping = false;
   private gitChain: Promise<unknown> = Promise.resolve();
+  /** Fetches during a run, one at a time (a burst of triggers must not queue a fetch each). */
+  private readonly peeks = new Coalesced<boolean>(
+    (force) => this.peek(force),
+    (a, b) => a === true || b,
+    () => this.stopping,
+  );
   private git = {
     failures: 0,
     nextAt: 0,
@@ -168,7 +179,7 @@ export class Daemon {
     if (opts.full) this.fullDue = true;
     if (this.running) {
       this.pending = { trigger, full: (this.pending?.full ?? false) || (opts.full ?? false) };
-      void this.peek(trigger !== 'schedule');
+      this.peeks.request(trigger !== 'schedule');
       return;
     }
     this.running = this.loop(trigger).finally(() => {
@@ -360,8 +371,10 @@ export class Daemon {
     try {
       await this.fetch(forceFetch);
       const desired = this.desired;
-      commit = desired?.commit;
-      if (this.invalid && this.invalid.commit === this.head) outcome = 'invalid';
+      // The commit this attempt judged: the invalid head when that is what it refused.
+      const refused = this.invalid && this.invalid.commit === this.head ? this.invalid : undefined;
+      commit = refused ? refused.commit : desired?.commit;
+      if (refused) outcome = 'invalid';
       else if (!desired) outcome = 'git-error';
       else ({ outcome, results } = await this.reconcile(desired, trigger));
       if (outcome !== 'git-error' && outcome !== 'invalid' && outcome !== 'locked') this.st.ready = true;
@@ -441,6 +454,11 @@ export class Daemon {
       const drift = await detectDrift(rt.target, deployed, !full);
       if (full) this.fullDue = false;
       const p = planPure({ lock: desired.lock, deployed, drift, policy: { prune: rt.prune } });
+      for (const m of settleRecoveredModules(rt.store, p))
+        this.log.info(
+          { module: m },
+          `${m}: the lock pins the deployed version again; its failure is cleared`,
+        );
       this.st.plan = p;
       this.st.drift = new Map(drift);
       for (const a of p.actions) {
@@ -660,18 +678,13 @@ export class Daemon {
     const retry = new Map([...this.moduleBackoff].map(([m, b]) => [m, { at: b.at, error: b.error }]));
     const lastError = this.invalid ?? this.st.lastRunError ?? this.git.lastError;
     const modules = moduleViews(this.st.plan, deployed, this.st.drift, retry);
-    const failing = modules.filter((m) => m.state === 'failed' || m.retryAt !== undefined).length;
-    const degradedReason = this.invalid
-      ? `invalid desired state at ${this.invalid.commit?.slice(0, 12)}: ${this.invalid.message}`
-      : this.git.lastError
-        ? `git: ${this.git.lastError.message}`
-        : this.st.lastRunError
-          ? this.st.lastRunError.message
-          : failing > 0
-            ? `${failing} module(s) failing`
-            : this.st.blocked > 0
-              ? `${this.st.blocked} module(s) blocked`
-              : undefined;
+    const degradedReason = degraded({
+      invalid: this.invalid,
+      git: this.git.lastError,
+      run: this.st.lastRunError,
+      modules,
+      blocked: this.st.blocked,
+    });
     return {
       ring: this.o.ring,
       repo: this.o.repo,
@@ -699,29 +712,4 @@ export class Daemon {
       quarantined: deployed.quarantine,
     };
   }
-}
-
-function summarize(results: ModuleResult[]): string {
-  const n = (o: string) => results.filter((r) => r.outcome === o).length;
-  return `${n('succeeded')} applied, ${n('failed')} failed, ${n('rolled_back')} rolled back`;
-}
-
-function toStatusError(e: unknown, commit: string | undefined): StatusError {
-  const at = now();
-  if (e instanceof RinglockError) {
-    const diagnostics: Diagnostic[] = e.diagnostics();
-    const first = diagnostics[0];
-    return {
-      code: e.code,
-      message: e.message,
-      commit,
-      file: first?.file ?? e.file,
-      line: first?.line ?? e.line,
-      column: first?.column ?? e.column,
-      diagnostics,
-      at,
-    };
-  }
-  const message = e instanceof Error ? e.message : String(e);
-  return { code: 'internal', message, commit, diagnostics: [], at };
 }

@@ -1,6 +1,7 @@
 // What /status reports: the daemon's view of its ring — desired and deployed per module, drift, quarantine,
 // suspension, the last attempt and the last success, and the last error with its file:line.
-import type { Diagnostic } from '../errors.js';
+import type { ModuleResult } from '../apply/engine.js';
+import { type Diagnostic, RinglockError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
 import type { DeployedState, QuarantineEntry } from '../state/types.js';
 import type { Suspension } from './suspend.js';
@@ -113,4 +114,48 @@ export function moduleViews(
     }
   }
   return [...rows.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+}
+
+/** Why the ring is degraded, the most fundamental reason first; undefined when it is not. */
+export function degraded(x: {
+  invalid?: StatusError;
+  git?: StatusError;
+  run?: StatusError;
+  modules: ModuleStatusView[];
+  blocked: number;
+}): string | undefined {
+  const failing = x.modules.filter((m) => m.state === 'failed' || m.retryAt !== undefined).length;
+  if (x.invalid) return `invalid desired state at ${x.invalid.commit?.slice(0, 12)}: ${x.invalid.message}`;
+  if (x.git) return `git: ${x.git.message}`;
+  if (x.run) return x.run.message;
+  if (failing > 0) return `${failing} module(s) failing`;
+  if (x.blocked > 0) return `${x.blocked} module(s) blocked`;
+  return undefined;
+}
+
+/** `n applied, n failed, n rolled back` of a run's results. */
+export function summarize(results: ModuleResult[]): string {
+  const n = (o: string) => results.filter((r) => r.outcome === o).length;
+  return `${n('succeeded')} applied, ${n('failed')} failed, ${n('rolled_back')} rolled back`;
+}
+
+/** An error as /status shows it: code, message, the commit it is about, file:line and diagnostics. */
+export function toStatusError(e: unknown, commit: string | undefined): StatusError {
+  const at = new Date().toISOString();
+  if (e instanceof RinglockError) {
+    const diagnostics: Diagnostic[] = e.diagnostics();
+    const first = diagnostics[0];
+    return {
+      code: e.code,
+      message: e.message,
+      commit,
+      file: first?.file ?? e.file,
+      line: first?.line ?? e.line,
+      column: first?.column ?? e.column,
+      diagnostics,
+      at,
+    };
+  }
+  const message = e instanceof Error ? e.message : String(e);
+  return { code: 'internal', message, commit, diagnostics: [], at };
 }

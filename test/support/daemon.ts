@@ -2,6 +2,8 @@
 // smart HTTP, the real `ringlock daemon` watching it, and helpers to push, sign webhooks and wait on /status.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { DaemonStatus } from '../../src/daemon/status.js';
 import { type ModuleSpec, type Platform, RING } from '../fixtures-platform.js';
@@ -40,7 +42,8 @@ export interface Remote {
 /** Makes `p.repo` a git repository whose remote is a bare repo served over smart HTTP (optionally token-protected). */
 export async function serveRepo(p: Platform, opts: { token?: string } = {}): Promise<Remote> {
   const gitRoot = join(p.root, 'git-server');
-  const bare = makeBareRepo(gitRoot, 'platform.git');
+  // Served as acme/platform.git, the repository pushEvent() names (the daemon ignores pushes for other repositories).
+  const bare = makeBareRepo(gitRoot, 'acme/platform.git');
   gitIn(p.repo, 'init', '-q', '--initial-branch=main');
   gitIn(p.repo, 'remote', 'add', 'origin', bare);
   const server = await startGitHttpServer({ root: gitRoot, token: opts.token });
@@ -51,7 +54,7 @@ export async function serveRepo(p: Platform, opts: { token?: string } = {}): Pro
     return gitIn(p.repo, 'rev-parse', 'HEAD');
   };
   push('initial');
-  return { server, bare, url: server.url('platform.git'), push, close: () => server.stop() };
+  return { server, bare, url: server.url('acme/platform.git'), push, close: () => server.stop() };
 }
 
 /** Bumps a module in the sources, locks and publishes it (the real CLI), ready to push. */
@@ -76,7 +79,7 @@ export interface DaemonProcess {
   /** A push webhook signed with the daemon's secret (or `secret`). */
   webhook(
     body: unknown,
-    opts?: { event?: string; secret?: string | null; signature?: string },
+    opts?: { event?: string; secret?: string | null; signature?: string; delivery?: string },
   ): Promise<{ status: number; text: string }>;
   until(what: string, ok: (s: DaemonStatus) => boolean, timeoutMs?: number): Promise<DaemonStatus>;
   /** SIGTERM and wait for the exit. */
@@ -182,7 +185,7 @@ export async function startDaemon(p: Platform, o: DaemonStart): Promise<DaemonPr
       const headers: Record<string, string> = {
         'content-type': 'application/json',
         'x-github-event': opts.event ?? 'push',
-        'x-github-delivery': randomBytes(8).toString('hex'),
+        'x-github-delivery': opts.delivery ?? randomBytes(8).toString('hex'),
       };
       if (opts.signature !== undefined) headers['x-hub-signature-256'] = opts.signature;
       else if (secret !== null)
@@ -218,3 +221,60 @@ export const pushEvent = (commit: string, ref = 'refs/heads/main') => ({
   after: commit,
   repository: { full_name: 'acme/platform' },
 });
+
+/** A webhook body signed with the daemon's secret, as GitHub signs it. */
+export const sign = (text: string, secret = SECRETS.webhook) =>
+  `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;
+
+/** Resident and peak resident memory of a process in bytes (VmRSS, VmHWM of /proc/<pid>/status). */
+export function memory(pid: number): { rss: number; peak: number } {
+  const text = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (name: string) =>
+    Number(new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(text)?.[1] ?? Number.NaN) * 1024;
+  return { rss: kb('VmRSS'), peak: kb('VmHWM') };
+}
+
+/**
+ * POSTs a body of `size` bytes, streamed in 1 MiB pieces (the test holds one piece, not the body). Resolves with the
+ * status of the answer, or 'reset' when the server closed the connection before one was read.
+ */
+export function postLarge(
+  base: string,
+  path: string,
+  size: number,
+  headers: Record<string, string> = {},
+): Promise<number | 'reset'> {
+  const piece = Buffer.alloc(1024 * 1024, 0x61);
+  return new Promise((resolve) => {
+    let done = false;
+    const finish = (v: number | 'reset') => {
+      if (done) return;
+      done = true;
+      resolve(v);
+    };
+    const req = httpRequest(`${base}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'content-length': String(size), ...headers },
+      agent: false,
+    });
+    req.on('response', (res) => {
+      finish(res.statusCode ?? 0);
+      res.resume();
+      req.destroy();
+    });
+    req.on('error', () => finish('reset'));
+    let sent = 0;
+    const write = () => {
+      while (sent < size && !done) {
+        const n = Math.min(piece.length, size - sent);
+        sent += n;
+        if (!req.write(n === piece.length ? piece : piece.subarray(0, n))) {
+          req.once('drain', write);
+          return;
+        }
+      }
+      if (!done) req.end();
+    };
+    write();
+  });
+}

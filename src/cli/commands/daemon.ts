@@ -218,6 +218,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       status: () => daemon.status(),
       trigger: (t, o) => daemon.trigger(t, o),
       branch,
+      repo,
       scrub: scrubSecrets,
     },
     {
