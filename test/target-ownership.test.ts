@@ -15,6 +15,7 @@ import {
 } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { plan } from '../src/plan/plan.js';
 import type { PlanAction } from '../src/plan/types.js';
 import type { HistoryRecord } from '../src/state/file-store.js';
 import { buildPlatform, type Platform, type Run, scratch, show } from './fixtures-platform.js';
@@ -88,6 +89,45 @@ async function blockedThenAdopted(p: Platform, planted: () => void, check: (back
   const rec = p.history().find((h: HistoryRecord) => h.op === 'adopt');
   expect(rec).toMatchObject({ module: 'alpha', outcome: 'succeeded', backup: `.ringlock/adopted/${backup}` });
 }
+
+describe('plan with unmanaged paths (pure)', () => {
+  const e = (v: string, deps: Record<string, string> = {}) => ({
+    version: v,
+    sha256: `sha256:${'a'.repeat(64)}`,
+    compatibility: { platform: '^2.0.0' },
+    dependencies: deps,
+  });
+  const lock = {
+    lockfileVersion: 1 as const,
+    ring: 'canary',
+    platform: '2.0.0',
+    modules: { alpha: e('1.0.0'), beta: e('1.0.0', { alpha: '^1.0.0' }), gamma: e('1.0.0') },
+  };
+  const deployed = { stateVersion: 1 as const, modules: {}, quarantine: [] };
+  const conflicts = new Map([['alpha', 'alpha is a directory ringlock did not create']]);
+
+  it('blocks the module (code unmanaged-path) and its dependents; the rest proceeds', () => {
+    const p = plan({ lock, deployed, conflicts, policy: { prune: false } });
+    const by = Object.fromEntries(p.actions.map((a) => [a.module, a]));
+    expect(by.alpha).toMatchObject({ kind: 'blocked', code: 'unmanaged-path' });
+    expect(by.alpha!.reason).toBe(
+      'unmanaged path: alpha is a directory ringlock did not create (--adopt moves it to .ringlock/adopted/, or remove it); stays uninstalled',
+    );
+    expect(by.beta!.kind).toBe('blocked');
+    expect(by.beta!.code).toBeUndefined();
+    expect(by.gamma!.kind).toBe('install');
+  });
+
+  it('with adopt, installs and says what it adopts', () => {
+    const p = plan({ lock, deployed, conflicts, policy: { prune: false, adopt: true } });
+    const alpha = p.actions.find((a) => a.module === 'alpha')!;
+    expect(alpha.kind).toBe('install');
+    expect(alpha.notes).toContain(
+      'adopts an unmanaged path: alpha is a directory ringlock did not create (moved to .ringlock/adopted/)',
+    );
+    expect(p.actions.find((a) => a.module === 'beta')?.kind).toBe('install');
+  });
+});
 
 describe.concurrent('unmanaged paths in the target', () => {
   it('symlink mode: a planted directory blocks its module until --adopt moves it to a dated backup', async (t) => {
@@ -185,7 +225,9 @@ describe.concurrent('symlinks planted in the state dir', () => {
     mkdirSync(join(p.stateDir(), 'store'), { recursive: true });
     symlinkSync(outside, join(p.stateDir(), 'store/alpha'));
     const r = await p.apply(['--json']);
-    // alpha fails cleanly naming the link; beta installs; nothing outside is moved, added or deleted.
+    // Nothing outside is moved, added or deleted; alpha fails cleanly naming the link; beta installs.
+    expect(readdirSync(outside).sort()).toEqual(['0.1.0-aaaaaaaa', '0.2.0-bbbbbbbb']);
+    expect(files(outside)).toEqual(before);
     expect(r.code, show(r)).toBe(3);
     const alpha = parse<ApplyJson>(r).results.find((x) => x.module === 'alpha')!;
     expect(alpha).toMatchObject({ outcome: 'failed', code: 'target/store-path' });
