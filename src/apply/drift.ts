@@ -50,3 +50,21 @@ export async function detectDrift(
   });
   return drift;
 }
+
+/**
+ * Module → what is at its path that ringlock did not put there (see FilesystemTarget.inspect), for every module the
+ * lock names or the state records. One lstat per module: cheap enough for every plan.
+ */
+export function detectConflicts(
+  target: FilesystemTarget,
+  state: DeployedState,
+  wanted: Iterable<string>,
+): Map<string, string> {
+  const out = new Map<string, string>();
+  const names = new Set([...wanted, ...Object.keys(state.modules)]);
+  for (const name of [...names].sort()) {
+    const found = target.inspect(name, Object.hasOwn(state.modules, name));
+    if (found.kind === 'unmanaged') out.set(name, found.what);
+  }
+  return out;
+}

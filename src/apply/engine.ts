@@ -13,6 +13,7 @@ import { lockEntry } from '../model/lock.js';
 import { MANIFEST_FILE, readManifest } from '../model/manifest.js';
 import { satisfies } from '../model/semantics.js';
 import type { LockEntry, ModuleManifest, RingLock } from '../model/types.js';
+import { unmanagedReason } from '../plan/plan.js';
 import type { Plan, PlanAction } from '../plan/types.js';
 import type { HistoryRecord, Outcome, StateStore } from '../state/file-store.js';
 import type { DeployedModule, DeployedState, InstalledVersion } from '../state/types.js';
@@ -73,6 +74,8 @@ export interface EngineOptions {
   keepVersions: number;
   /** Downloads that may run ahead of the module being applied. */
   concurrency: number;
+  /** Move what ringlock did not create at a module's path into `.ringlock/adopted/` instead of blocking (`--adopt`). */
+  adopt?: boolean;
   origin?: 'lock' | 'imperative';
 }
 
@@ -112,14 +115,23 @@ export function recover(
     }
     const recorded = state.modules[j.module]?.active.storeDir;
     const kept = state.modules[j.module]?.active.version;
-    if (j.phase === 'switching' && recorded === j.to) {
+    if (j.record.op === 'adopt') {
+      // One rename: either it happened (the backup exists; make sure the history says so) or nothing changed.
+      if (
+        j.record.backup !== undefined &&
+        target.exists(j.record.backup) &&
+        !store.history().some((h) => h.id === j.record.id)
+      )
+        store.append(j.record);
+    } else if (j.phase === 'switching' && recorded === j.to) {
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
       target.activate(j.module, j.to);
     } else {
-      // The state still names the old version: put the disk back to it (before the switch this changes nothing).
-      target.activate(j.module, recorded);
+      // The state still names the old version: put the disk back to it. Before the switch nothing was changed there,
+      // and whatever is at the path now is left alone.
+      if (j.phase === 'switching') target.activate(j.module, recorded);
       const what =
         j.phase === 'installing' ? `${kept ?? 'no version'} stays` : `restored ${kept ?? 'no version'}`;
       record = {
@@ -260,7 +272,12 @@ async function switchInOrder(
     deps.onEvent?.({ type: 'module-start', module: a.module, action: a.kind, from: a.from, to: a.to });
     const r = await applyOne(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a));
     deps.onEvent?.({ type: 'module-done', module: a.module, outcome: r.outcome, error: r.error });
-    if (r.outcome === 'failed' || r.outcome === 'rolled_back' || r.outcome === 'superseded')
+    if (
+      r.outcome === 'failed' ||
+      r.outcome === 'rolled_back' ||
+      r.outcome === 'superseded' ||
+      r.outcome === 'blocked'
+    )
       failedNow.add(a.module);
     results.push(r);
   }
@@ -314,6 +331,18 @@ async function applyOne(
   try {
     if (a.kind === 'remove') return result(await removeModule(a, state, current, base, deps));
     const entry = lockEntry(lock, a.module)!;
+    // The plan said so already; this also covers callers that plan without looking (and paths taken over since).
+    const found = target.inspect(a.module, current !== undefined);
+    if (found.kind === 'unmanaged') {
+      if (!opts.adopt) {
+        const why = new OperationFailed(
+          'target/unmanaged-path',
+          `${unmanagedReason(found.what)}; ${current ? `keeps ${current.active.version}` : 'stays uninstalled'}`,
+        );
+        return result('blocked', why);
+      }
+      adoptPath(a.module, deps, opts);
+    }
     // Visible as "installing" (ringlock list) and recoverable from here on.
     store.writeJournal(
       {
@@ -433,7 +462,7 @@ async function applyOne(
       current.active.storeDir !== rel &&
       target.hasStore(current.active.storeDir)
     ) {
-      target.trash(target.abs(current.active.storeDir));
+      target.discardStore(current.active.storeDir);
     }
     target.prune(a.module, opts.keepVersions, [
       rel,
@@ -448,7 +477,13 @@ async function applyOne(
         : new OperationFailed('apply/failed', e instanceof Error ? e.message : String(e), { cause: e });
     // Nothing was switched (every failure before the switch lands here): the old version stays active. Should the
     // failure have come after a switch, the link goes back to what the state records.
-    if (store.readJournal()?.phase === 'switching') target.activate(a.module, current?.active.storeDir);
+    if (store.readJournal()?.phase === 'switching') {
+      try {
+        target.activate(a.module, current?.active.storeDir);
+      } catch {
+        // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
+      }
+    }
     store.clearJournal();
     const s = store.read();
     if (s.modules[a.module]) {
@@ -458,6 +493,32 @@ async function applyOne(
     store.append({ ...base, finishedAt: now(), outcome: 'failed', error: `${err.code}: ${err.message}` });
     return result('failed', err);
   }
+}
+
+/**
+ * Moves what ringlock did not create at the module's path into a dated backup (`--adopt`), as its own journaled
+ * operation: a crash leaves it either in place or whole in the backup, with its history record.
+ */
+function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions): void {
+  const { target, store } = deps;
+  const at = now();
+  const record: HistoryRecord = {
+    id: randomUUID(),
+    ring: opts.ring,
+    module,
+    op: 'adopt',
+    source: module,
+    backup: target.adoptedPathFor(module, new Date(at)),
+    actor: opts.actor,
+    lockCommit: opts.lockCommit,
+    startedAt: at,
+    finishedAt: at,
+    outcome: 'succeeded',
+  };
+  store.writeJournal({ id: record.id, phase: 'switching', module, record });
+  target.adopt(module, record.backup!);
+  store.append(record);
+  store.clearJournal();
 }
 
 /** Makes sure the version's verified tree is in the store: reused when it is there and still hashes right, else fetched and extracted. */

@@ -102,6 +102,7 @@ export async function runImperative(
         keepVersions: rt.keepVersions,
         concurrency: 1,
         origin: 'imperative',
+        adopt: ctx.options.adopt === true,
       },
     );
     const code = exitFor(results);

@@ -302,7 +302,8 @@ export const COMMANDS: CommandSpec[] = [
     description:
       "Reads the target's state, re-hashes every active version to find drift, and prints the ordered actions that would make\n" +
       "the target match the ring's lock: install, upgrade, rollback, reinstall, remove (with --prune), blocked (incompatible,\n" +
-      'dependency missing or blocked, or quarantined), noop. Nothing is changed.',
+      'dependency missing or blocked, quarantined, or an unmanaged path: something ringlock did not create is at the\n' +
+      "module's path; --adopt plans moving it aside), noop. Nothing is changed.",
     options: {
       ring: ring('the ring (default: the ring that tracks the sources)'),
       prune: { type: 'boolean', description: 'plan removals of deployed modules the lock does not name' },
@@ -312,6 +313,11 @@ export const COMMANDS: CommandSpec[] = [
         description: "plan against this platform version instead of the lock's",
       },
       'no-drift-check': { type: 'boolean', description: 'skip re-hashing the deployed trees' },
+      adopt: {
+        type: 'boolean',
+        description:
+          "move what ringlock did not create at a module's path to .ringlock/adopted/ instead of blocking",
+      },
       verbose: { type: 'boolean', short: 'v', description: 'list unchanged modules too' },
       ...RUNTIME,
     },
@@ -334,6 +340,11 @@ export const COMMANDS: CommandSpec[] = [
       prune: { type: 'boolean', description: 'remove deployed modules the lock does not name' },
       concurrency: { type: 'string', valueName: 'n', description: 'downloads running ahead (default 4)' },
       'no-drift-check': { type: 'boolean', description: 'skip re-hashing the deployed trees' },
+      adopt: {
+        type: 'boolean',
+        description:
+          "move what ringlock did not create at a module's path to .ringlock/adopted/ instead of blocking",
+      },
       ...WRITE,
       ...RUNTIME,
     },
@@ -372,6 +383,11 @@ export const COMMANDS: CommandSpec[] = [
     options: {
       ring: ring("the ring whose platform and pins to use (default: the target's ring)"),
       force: { type: 'boolean', description: 'reinstall even when installed' },
+      adopt: {
+        type: 'boolean',
+        description:
+          "move what ringlock did not create at a module's path to .ringlock/adopted/ instead of blocking",
+      },
       ...WRITE,
       ...RUNTIME,
     },

@@ -2,7 +2,7 @@
 // schedule and at once on a webhook. Never two runs at once; a newer commit wins at the next safe point of a run in
 // progress; git or lock failures keep the last good state; failing modules back off; everything shows in status().
 
-import { detectDrift } from '../apply/drift.js';
+import { detectConflicts, detectDrift } from '../apply/drift.js';
 import { applyPlan, type ModuleResult, recover, type Supersede } from '../apply/engine.js';
 import { killRunningHooks } from '../apply/hooks.js';
 import type { ArtifactCache } from '../artifacts/cache.js';
@@ -453,7 +453,9 @@ export class Daemon {
       const full = this.fullDue;
       const drift = await detectDrift(rt.target, deployed, !full);
       if (full) this.fullDue = false;
-      const p = planPure({ lock: desired.lock, deployed, drift, policy: { prune: rt.prune } });
+      // The daemon never adopts: what ringlock did not create at a module's path is reported blocked, and left alone.
+      const conflicts = detectConflicts(rt.target, deployed, Object.keys(desired.lock.modules));
+      const p = planPure({ lock: desired.lock, deployed, drift, conflicts, policy: { prune: rt.prune } });
       for (const m of settleRecoveredModules(rt.store, p))
         this.log.info(
           { module: m },

@@ -47,6 +47,9 @@ export interface ModuleStatusView {
   state: string;
   drift?: string;
   quarantined?: string;
+  /** Why the plan blocks it (e.g. `unmanaged path: …`), and the machine-readable code when it has one. */
+  blocked?: string;
+  blockedCode?: string;
   /** A failed module waits this long before it is tried again. */
   retryAt?: string;
   lastError?: string;
@@ -91,6 +94,7 @@ export function moduleViews(
       desired: a.unmanaged ? undefined : a.to,
       deployed: d?.active.version,
       state: d ? d.status : a.unmanaged ? 'unmanaged' : 'pending',
+      ...(a.kind === 'blocked' ? { blocked: a.reason, blockedCode: a.code } : {}),
     });
   }
   for (const d of Object.values(state.modules)) {

@@ -12,7 +12,17 @@ export interface PlanInput {
   deployed: DeployedState;
   /** Modules whose active tree no longer hashes to the recorded sha256. A Map also says why (shown in the reason). */
   drift?: ReadonlySet<string> | ReadonlyMap<string, string>;
+  /** Modules whose path holds something ringlock did not create, and what (from detectConflicts). */
+  conflicts?: ReadonlyMap<string, string>;
   policy: PlanPolicy;
+}
+
+/** Where `--adopt` moves what it finds, as plans name it. */
+const ADOPTED = '.ringlock/adopted/';
+
+/** The reason of a module blocked by an unmanaged path: what is there, and the two ways out. */
+export function unmanagedReason(what: string): string {
+  return `unmanaged path: ${what} (--adopt moves it to ${ADOPTED}, or remove it)`;
 }
 
 type ChangeKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'noop';
@@ -28,7 +38,7 @@ interface Draft {
  * the deployed modules the lock no longer names, dependents before what they depend on.
  */
 export function plan(input: PlanInput): Plan {
-  const { lock, deployed, drift, policy } = input;
+  const { lock, deployed, drift, conflicts, policy } = input;
   const platform = policy.platform ?? lock.platform;
   const wanted = lock.modules;
 
@@ -54,6 +64,15 @@ export function plan(input: PlanInput): Plan {
           name,
           `${name} ${e.version} is quarantined here: ${q.reason} (\`ringlock retry ${name}\` clears it)`,
         );
+    }
+    const occupied = conflicts?.get(name);
+    if (occupied !== undefined && !preBlocked.has(name)) {
+      // Something ringlock did not create is where the module goes: never replaced, unless the operator adopts it.
+      if (!policy.adopt) preBlocked.set(name, unmanagedReason(occupied));
+      else if (draft.kind === 'noop') {
+        draft.kind = 'reinstall';
+        draft.reason = `adopts an unmanaged path: ${occupied} (moved to ${ADOPTED})`;
+      } else draft.notes.push(`adopts an unmanaged path: ${occupied} (moved to ${ADOPTED})`);
     }
     if (e.compatibility?.platform === undefined) draft.notes.push('declares no platform constraint');
     if (e.dependencies === undefined)
@@ -84,10 +103,13 @@ export function plan(input: PlanInput): Plan {
       const why = r.reason!;
       const notes =
         draft.kind === 'reinstall' ? [`wanted a reinstall: ${draft.reason}`, ...draft.notes] : draft.notes;
+      const unmanaged =
+        r.status === 'blocked' && why === preBlocked.get(name) && why.startsWith('unmanaged path:');
       actions.push(
         action({
           module: name,
           kind: 'blocked',
+          code: unmanaged ? 'unmanaged-path' : undefined,
           from,
           to: e.version,
           integrity: e.integrity,
@@ -118,7 +140,7 @@ export function plan(input: PlanInput): Plan {
     });
   }
 
-  actions.push(...unnamed(deployed, wanted, policy.prune, stays, drift));
+  actions.push(...unnamed(deployed, wanted, policy.prune, stays, drift, conflicts));
 
   const out: Plan = { ring: lock.ring, platform, actions };
   if (deployed.ring !== undefined && deployed.ring !== lock.ring)
@@ -176,6 +198,7 @@ function unnamed(
   prune: boolean,
   stays: ReadonlyArray<{ label: string; deps: Record<string, string> | undefined }>,
   drift: PlanInput['drift'],
+  conflicts: PlanInput['conflicts'],
 ): PlanAction[] {
   const gone = new Set<string>();
   for (const name of Object.keys(deployed.modules)) if (!Object.hasOwn(wanted, name)) gone.add(name);
@@ -232,8 +255,14 @@ function unnamed(
         }),
       );
       need(`${name} ${v}`, d.active.dependencies);
-    } else
-      out.push(action({ module: name, kind: 'remove', from: v, reason: 'not in the lock', unmanaged: true }));
+    } else {
+      const occupied = conflicts?.get(name);
+      const notes =
+        occupied === undefined ? [] : [`${occupied}: left where it is, only the record is removed`];
+      out.push(
+        action({ module: name, kind: 'remove', from: v, reason: 'not in the lock', notes, unmanaged: true }),
+      );
+    }
   }
   return out;
 }
@@ -246,6 +275,7 @@ function action(a: PlanAction): PlanAction {
   if (a.integrity !== undefined) out.integrity = a.integrity;
   if (a.sha256 !== undefined) out.sha256 = a.sha256;
   if (a.reason !== undefined) out.reason = a.reason;
+  if (a.code !== undefined) out.code = a.code;
   if (a.chain !== undefined && a.chain.length > 0) out.chain = a.chain;
   if (a.notes !== undefined && a.notes.length > 0) out.notes = a.notes;
   if (a.unmanaged) out.unmanaged = true;

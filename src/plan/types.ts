@@ -15,6 +15,8 @@ export interface PlanAction {
   sha256?: string;
   /** Why: for blocked, reinstall, and anything not obvious. */
   reason?: string;
+  /** Machine-readable cause of a block: `unmanaged-path` (something ringlock did not create is at the module's path). */
+  code?: 'unmanaged-path';
   /** For blocked modules: each link from this module down to the root cause. */
   chain?: string[];
   /** Remarks that change nothing (dependencies unknown, the last operation failed, drift an upgrade repairs). */
@@ -28,6 +30,8 @@ export interface PlanPolicy {
   prune: boolean;
   /** Evaluate compatibility against this platform version instead of the lock's. */
   platform?: string;
+  /** Move what ringlock did not create at a module's path into a dated backup instead of blocking the module. */
+  adopt?: boolean;
 }
 
 export interface Plan {

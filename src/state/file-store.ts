@@ -25,12 +25,14 @@ export interface HistoryRecord {
   id: string;
   ring?: string;
   module: string;
-  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover';
+  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover' | 'adopt';
   from?: string;
   to?: string;
   integrity?: string;
   sha256?: string;
   source?: string;
+  /** For `adopt`: where what was at the module's path was moved, relative to the target. */
+  backup?: string;
   size?: number;
   actor: string;
   lockCommit?: string;

@@ -1,6 +1,7 @@
 // The filesystem target: immutable version dirs in <root>/.ringlock/store/<module>/<version>-<hash8>/, and the active
 // version as the symlink <root>/<module>, switched atomically (temp link + rename + directory fsync).
 // Copy mode, for hosts that cannot follow symlinks, copies the version dir into <root>/<module> instead.
+// Anything at a module's path that ringlock did not put there is never replaced or deleted (see inspect()).
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -10,16 +11,22 @@ import {
   readdirSync,
   readlinkSync,
   renameSync,
-  rmSync,
   statSync,
   symlinkSync,
   unlinkSync,
 } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
-import { InputError } from '../errors.js';
+import { InputError, OperationFailed } from '../errors.js';
 import { fsyncDir } from '../fsutil/atomic-write.js';
+import { isInside, kindOf, ownScratchDir, realDirChain, relSlash, removeScratchDir } from './safe-dirs.js';
 
 export type TargetMode = 'symlink' | 'copy';
+
+/** What is at a module's path: nothing, what ringlock put there, or something else (`what` says what, for messages). */
+export type PathOwnership = { kind: 'absent' } | { kind: 'managed' } | { kind: 'unmanaged'; what: string };
+
+/** Where `--adopt` moves what it finds at a module's path, relative to the target. */
+export const ADOPTED_DIR = 'adopted';
 
 export const STATE_DIRNAME = '.ringlock';
 
@@ -59,15 +66,30 @@ export class FilesystemTarget {
 
   /** A fresh, not yet existing staging path on the same file system as the store (so rename is atomic). */
   newStagingDir(label: string): string {
-    const dir = join(this.stateDir, 'staging');
-    mkdirSync(this.stateDir, { recursive: true });
-    mkdirSync(dir, { recursive: true, mode: 0o700 });
+    const dir = ownScratchDir(this.stateDir, 'staging');
     return join(dir, `${label.replace(/[^a-zA-Z0-9._-]/g, '_')}-${rand()}`);
+  }
+
+  /** The directories of a store path below the state dir: `.ringlock/store/m/1.0.0-ab` → [store, m]. */
+  private storeParts(rel: string): string[] {
+    const parts = relative(this.stateDir, this.abs(rel)).split(sep);
+    if (parts[0] !== 'store' || parts.length < 3)
+      throw new InputError('target/path', `${rel}: not a store path`, {
+        expected: '.ringlock/store/<module>/<dir>',
+      });
+    return parts.slice(0, -1);
+  }
+
+  /** The store dir holding `rel`, when every directory down to it is a real one inside the state dir; else undefined. */
+  private storeParent(rel: string): string | undefined {
+    const c = realDirChain(this.stateDir, this.storeParts(rel), false);
+    return c.ok ? c.dir : undefined;
   }
 
   /** `rel` and the repair copies beside it (`rel.<id>`) that exist, canonical first. */
   storeCandidates(rel: string): string[] {
-    const dir = dirname(this.abs(rel));
+    const dir = this.storeParent(rel);
+    if (dir === undefined) return [];
     const base = rel.split('/').pop()!;
     let names: string[] = [];
     try {
@@ -75,23 +97,54 @@ export class FilesystemTarget {
     } catch {
       return [];
     }
+    // Store trees are real directories: a link in their place is not a candidate (hashing would follow it).
+    names = names.filter((n) => kindOf(join(dir, n)) === 'dir');
     const out = names.includes(base) ? [rel] : [];
     const prefix = rel.slice(0, rel.length - base.length);
     for (const n of names.sort()) if (n.startsWith(`${base}.`)) out.push(`${prefix}${n}`);
     return out;
   }
 
-  hasStore(rel: string): boolean {
-    return existsSync(this.abs(rel));
+  /** Whether anything (even a dangling link) is at `rel`. */
+  exists(rel: string): boolean {
+    return kindOf(this.abs(rel)) !== 'absent';
   }
 
-  /** Moves an extracted, verified tree into the store. A tree already there under that name is moved aside first. */
+  hasStore(rel: string): boolean {
+    return this.exists(rel);
+  }
+
+  /**
+   * Moves an extracted, verified tree into the store. A tree already there under that name is moved aside first.
+   * Every directory on the way must be a real one inside the state dir: a symlink there is refused, never followed.
+   */
   commitToStore(staged: string, rel: string): void {
     const dest = this.abs(rel);
-    mkdirSync(dirname(dest), { recursive: true });
-    if (existsSync(dest)) this.trash(dest);
+    mkdirSync(this.stateDir, { recursive: true });
+    const chain = realDirChain(this.stateDir, this.storeParts(rel), true);
+    if (!chain.ok) {
+      throw new OperationFailed(
+        'target/store-path',
+        `${relSlash(this.root, chain.at)} is ${chain.what}: ringlock keeps only real directories in its store and never follows links out of it`,
+        {
+          expected: `a real directory (remove ${relSlash(this.root, chain.at)}; the next apply recreates it)`,
+        },
+      );
+    }
+    const k = kindOf(dest);
+    if (k === 'link' || k === 'file') unlinkSync(dest);
+    else if (k !== 'absent') this.trash(dest);
     renameSync(staged, dest);
     fsyncDir(dirname(dest));
+  }
+
+  /** Drops a store tree nothing links to any more (a damaged one a reinstall replaced); a link there is only unlinked. */
+  discardStore(rel: string): void {
+    if (this.storeParent(rel) === undefined) return;
+    const p = this.abs(rel);
+    const k = kindOf(p);
+    if (k === 'dir') this.trash(p);
+    else if (k !== 'absent') unlinkSync(p);
   }
 
   /** The store dir the module's link points at (symlink mode), or undefined. */
@@ -107,10 +160,93 @@ export class FilesystemTarget {
       .join('/');
   }
 
-  /** Makes `rel` the active version of `module`, or removes the module when `rel` is undefined. */
+  /**
+   * Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed.
+   * Ringlock's own: a symlink into its store of a recorded module, or (copy mode) the real directory of a recorded
+   * module. Anything else — a directory or file someone made, a link out of the store, a link the state does not
+   * record, a symlinked `@scope` parent — is unmanaged: never replaced or deleted.
+   */
+  inspect(module: string, recorded: boolean): PathOwnership {
+    const p = this.modulePath(module);
+    const shown = module;
+    const parent = dirname(p);
+    if (parent !== this.root) {
+      const k = kindOf(parent);
+      if (k !== 'absent' && k !== 'dir')
+        return {
+          kind: 'unmanaged',
+          what: `${relSlash(this.root, parent)} is ${k === 'link' ? 'a symlink' : `a ${k}`}`,
+        };
+    }
+    const k = kindOf(p);
+    if (k === 'absent') return { kind: 'absent' };
+    if (k === 'link') {
+      const to = readlinkSync(p);
+      const inStore = isInside(join(this.stateDir, 'store'), resolve(parent, to));
+      if (inStore && recorded) return { kind: 'managed' };
+      return {
+        kind: 'unmanaged',
+        what: inStore
+          ? `${shown} is a link into ringlock's store that the state does not record`
+          : `${shown} is a symlink to ${to}, outside ringlock's store`,
+      };
+    }
+    if (k === 'dir') {
+      if (this.mode === 'copy' && recorded) return { kind: 'managed' };
+      return {
+        kind: 'unmanaged',
+        what: `${shown} is a directory ringlock did not create${this.mode === 'symlink' ? ' (it installs a link here)' : ''}`,
+      };
+    }
+    return { kind: 'unmanaged', what: `${shown} is a ${k === 'file' ? 'file' : 'special file'}` };
+  }
+
+  /** A free path for adopt(): `.ringlock/adopted/<module>-<UTC time>` (`-<id>` added when that is taken). */
+  adoptedPathFor(module: string, at: Date): string {
+    const stamp = at
+      .toISOString()
+      .replace(/[-:]/g, '')
+      .replace(/\.\d+Z$/, 'Z');
+    const rel = `${[STATE_DIRNAME, ADOPTED_DIR, ...module.split('/')].join('/')}-${stamp}`;
+    return this.exists(rel) ? `${rel}-${rand()}` : rel;
+  }
+
+  /**
+   * Moves what is at the module's path to `rel` (from adoptedPathFor) by one rename: it is either still in place or
+   * whole in the backup, whenever the process stops. Its directories are real ones inside the state dir.
+   */
+  adopt(module: string, rel: string): void {
+    const p = this.modulePath(module);
+    const dest = this.abs(rel);
+    mkdirSync(this.stateDir, { recursive: true });
+    const chain = realDirChain(this.stateDir, relative(this.stateDir, dirname(dest)).split(sep), true);
+    if (!chain.ok || kindOf(dest) !== 'absent')
+      throw new OperationFailed(
+        'target/adopt',
+        `cannot adopt ${module}: ${chain.ok ? `${rel} exists` : `${relSlash(this.root, chain.at)} is ${chain.what}`}`,
+      );
+    renameSync(p, dest);
+    fsyncDir(dirname(p));
+    fsyncDir(dirname(dest));
+  }
+
+  /**
+   * Makes `rel` the active version of `module`, or removes the module when `rel` is undefined. Only what ringlock put
+   * at the path is replaced: a link into the store, or (copy mode) a real directory — the caller has checked it is a
+   * recorded module's. Anything else is refused (switching in) or left where it is (removing).
+   */
   activate(module: string, rel: string | undefined): void {
     const link = this.modulePath(module);
     const parent = dirname(link);
+    const found = this.inspect(module, true);
+    if (found.kind === 'unmanaged') {
+      if (rel === undefined) return;
+      throw new OperationFailed(
+        'target/unmanaged-path',
+        `unmanaged path: ${found.what}; ringlock does not replace what it did not create`,
+        { expected: `--adopt (moves it to ${STATE_DIRNAME}/${ADOPTED_DIR}/), or remove it` },
+      );
+    }
     mkdirSync(parent, { recursive: true });
     if (rel === undefined) {
       this.removeEntry(link);
@@ -122,7 +258,7 @@ export class FilesystemTarget {
     if (this.mode === 'symlink') {
       const tmp = join(parent, `.${module.split('/').pop()}.rl-${rand()}`);
       symlinkSync(relative(parent, source), tmp);
-      // rename() replaces a symlink atomically, but not a directory: a real directory in the way is moved aside first.
+      // rename() replaces a symlink atomically, but not a directory: a directory in the way (copy mode before) goes aside.
       if (isRealDir(link)) this.trash(link);
       renameSync(tmp, link);
     } else {
@@ -141,17 +277,20 @@ export class FilesystemTarget {
 
   /** Renames a tree aside; deleting it happens later, off the hot path (creating files where others were just deleted is slow). */
   trash(p: string): void {
-    const dir = join(this.stateDir, 'trash');
-    mkdirSync(dir, { recursive: true });
+    const dir = ownScratchDir(this.stateDir, 'trash', 0o755);
     renameSync(p, join(dir, `${p.split(sep).pop()}-${rand()}`));
   }
 
-  /** Deletes trashed trees, abandoned staging dirs, and temp links a killed switch left beside the module links. */
+  /**
+   * Deletes trashed trees, abandoned staging dirs, and temp links a killed switch left beside the module links. A
+   * symlink in place of trash/ or staging/ is unlinked, never followed.
+   */
   emptyTrash(): void {
-    for (const d of ['trash', 'staging']) rmSync(join(this.stateDir, d), { recursive: true, force: true });
+    for (const d of ['trash', 'staging']) removeScratchDir(join(this.stateDir, d));
     const dirs = [this.root];
     try {
-      for (const n of readdirSync(this.root)) if (n.startsWith('@')) dirs.push(join(this.root, n));
+      for (const n of readdirSync(this.root))
+        if (n.startsWith('@') && kindOf(join(this.root, n)) === 'dir') dirs.push(join(this.root, n));
     } catch {
       return;
     }
@@ -162,15 +301,29 @@ export class FilesystemTarget {
     }
   }
 
-  /** Keeps the newest `keep` store versions of a module, and always those in `protect` (active, previous). */
+  /**
+   * Keeps the newest `keep` store versions of a module, and always those in `protect` (active, previous). A module
+   * store dir that is not a real directory inside the state dir (a symlink) is left alone: nothing is followed or
+   * removed through it. An entry that is not a directory (a symlink planted there) is no store tree: it is unlinked,
+   * never followed, unless protected.
+   */
   prune(module: string, keep: number, protect: readonly (string | undefined)[]): string[] {
-    const dir = join(this.stateDir, 'store', ...module.split('/'));
-    if (!existsSync(dir)) return [];
+    const c = realDirChain(this.stateDir, ['store', ...module.split('/')], false);
+    if (!c.ok) return [];
+    const dir = c.dir;
     const prefix = [STATE_DIRNAME, 'store', ...module.split('/')].join('/');
-    const versions = readdirSync(dir)
-      .map((name) => ({ rel: `${prefix}/${name}`, mtime: statSync(join(dir, name)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
     const removed: string[] = [];
+    const versions: { rel: string; mtime: number }[] = [];
+    for (const name of readdirSync(dir)) {
+      const rel = `${prefix}/${name}`;
+      const st = lstatSync(join(dir, name));
+      if (st.isDirectory()) versions.push({ rel, mtime: st.mtimeMs });
+      else if (!protect.includes(rel)) {
+        unlinkSync(join(dir, name));
+        removed.push(rel);
+      }
+    }
+    versions.sort((a, b) => b.mtime - a.mtime);
     versions.forEach((v, i) => {
       if (i < keep || protect.includes(v.rel)) return;
       this.trash(this.abs(v.rel));

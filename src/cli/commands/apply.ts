@@ -67,6 +67,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         health: rt.health,
         keepVersions: rt.keepVersions,
         concurrency,
+        adopt: ctx.options.adopt === true,
       },
     );
     const code = exitFor(results);

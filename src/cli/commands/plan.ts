@@ -1,5 +1,5 @@
 // ringlock plan: what apply would do to the target for a ring's lock (no changes made).
-import { detectDrift } from '../../apply/drift.js';
+import { detectConflicts, detectDrift } from '../../apply/drift.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { parseDuration } from '../../model/duration.js';
 import { isSemver } from '../../model/semantics.js';
@@ -44,11 +44,13 @@ export async function computePlan(
       expected: 'a version like 2.0.0',
     });
   }
+  const conflicts = detectConflicts(rt.target, deployed, Object.keys(lock.modules));
   return computePlanPure({
     lock,
     deployed,
     drift,
-    policy: { prune: ctx.options.prune === true || rt.prune, platform },
+    conflicts,
+    policy: { prune: ctx.options.prune === true || rt.prune, platform, adopt: ctx.options.adopt === true },
   });
 }
 

@@ -1,0 +1,282 @@
+// The target is ringlock's alone: what it did not create at a module's path is never replaced or deleted (the plan
+// blocks it as an unmanaged path; --adopt moves it to a dated backup), and nothing planted in the state dir as a
+// symlink makes a store write, a prune or a trash run reach outside it.
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  rmSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { plan } from '../src/plan/plan.js';
+import type { PlanAction } from '../src/plan/types.js';
+import type { HistoryRecord } from '../src/state/file-store.js';
+import { buildPlatform, type Platform, type Run, scratch, show } from './fixtures-platform.js';
+
+type Ctx = { onTestFinished(fn: () => void): void };
+
+interface ApplyJson {
+  actions: PlanAction[];
+  results: { module: string; action: string; outcome: string; code?: string; error?: string }[];
+}
+
+const parse = <T>(r: Run): T => {
+  try {
+    return JSON.parse(r.stdout) as T;
+  } catch {
+    throw new Error(`not JSON: ${show(r)}`);
+  }
+};
+
+const platform = (t: Ctx, targetConfig?: string) =>
+  buildPlatform(
+    scratch(t, 'ownership'),
+    { alpha: { version: '1.0.0' }, beta: { version: '1.0.0' } },
+    targetConfig ? { targetConfig } : {},
+  );
+
+/** Every file under `dir` with its bytes (what must survive untouched). */
+function files(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const rel of readdirSync(dir, { recursive: true }) as string[]) {
+    const abs = join(dir, rel);
+    if (lstatSync(abs).isFile()) out[rel] = readFileSync(abs, 'utf8');
+  }
+  return out;
+}
+
+function adoptedEntries(p: Platform): string[] {
+  const dir = join(p.stateDir(), 'adopted');
+  return existsSync(dir) ? readdirSync(dir) : [];
+}
+
+/** Plan blocks alpha (beta proceeds); apply leaves the planted path alone and exits 1; --adopt moves it and installs. */
+async function blockedThenAdopted(p: Platform, planted: () => void, check: (backup: string) => void) {
+  planted();
+  const plan = parse<ApplyJson>(await p.cli(['plan', '--ring', 'canary', '--json']));
+  const alpha = plan.actions.find((a) => a.module === 'alpha')!;
+  expect(alpha).toMatchObject({ kind: 'blocked', code: 'unmanaged-path' });
+  expect(alpha.reason).toMatch(
+    /^unmanaged path: alpha is .*--adopt moves it to \.ringlock\/adopted\/, or remove it/,
+  );
+  expect(plan.actions.find((a) => a.module === 'beta')?.kind).toBe('install');
+  const human = await p.cli(['plan', '--ring', 'canary']);
+  expect(human.stdout).toMatch(/alpha +blocked .*unmanaged path/);
+
+  const r = await p.apply(['--json']);
+  expect(r.code, show(r)).toBe(1);
+  const res = parse<ApplyJson>(r).results;
+  expect(res.find((x) => x.module === 'alpha')?.outcome).toBe('blocked');
+  expect(res.find((x) => x.module === 'beta')?.outcome).toBe('succeeded');
+  expect(adoptedEntries(p)).toEqual([]);
+  check(join(p.target, 'alpha'));
+
+  const adopt = await p.apply(['--adopt', '--json']);
+  expect(adopt.code, show(adopt)).toBe(0);
+  expect(parse<ApplyJson>(adopt).results.find((x) => x.module === 'alpha')?.outcome).toBe('succeeded');
+  const [backup, ...more] = adoptedEntries(p);
+  expect(more).toEqual([]);
+  expect(backup).toMatch(/^alpha-\d{8}T\d{6}Z$/);
+  check(join(p.stateDir(), 'adopted', backup!));
+  expect(readFileSync(join(p.target, 'alpha/src/index.php'), 'utf8')).toContain('alpha 1.0.0');
+  const rec = p.history().find((h: HistoryRecord) => h.op === 'adopt');
+  expect(rec).toMatchObject({ module: 'alpha', outcome: 'succeeded', backup: `.ringlock/adopted/${backup}` });
+}
+
+describe('plan with unmanaged paths (pure)', () => {
+  const e = (v: string, deps: Record<string, string> = {}) => ({
+    version: v,
+    sha256: `sha256:${'a'.repeat(64)}`,
+    compatibility: { platform: '^2.0.0' },
+    dependencies: deps,
+  });
+  const lock = {
+    lockfileVersion: 1 as const,
+    ring: 'canary',
+    platform: '2.0.0',
+    modules: { alpha: e('1.0.0'), beta: e('1.0.0', { alpha: '^1.0.0' }), gamma: e('1.0.0') },
+  };
+  const deployed = { stateVersion: 1 as const, modules: {}, quarantine: [] };
+  const conflicts = new Map([['alpha', 'alpha is a directory ringlock did not create']]);
+
+  it('blocks the module (code unmanaged-path) and its dependents; the rest proceeds', () => {
+    const p = plan({ lock, deployed, conflicts, policy: { prune: false } });
+    const by = Object.fromEntries(p.actions.map((a) => [a.module, a]));
+    expect(by.alpha).toMatchObject({ kind: 'blocked', code: 'unmanaged-path' });
+    expect(by.alpha!.reason).toBe(
+      'unmanaged path: alpha is a directory ringlock did not create (--adopt moves it to .ringlock/adopted/, or remove it); stays uninstalled',
+    );
+    expect(by.beta!.kind).toBe('blocked');
+    expect(by.beta!.code).toBeUndefined();
+    expect(by.gamma!.kind).toBe('install');
+  });
+
+  it('with adopt, installs and says what it adopts', () => {
+    const p = plan({ lock, deployed, conflicts, policy: { prune: false, adopt: true } });
+    const alpha = p.actions.find((a) => a.module === 'alpha')!;
+    expect(alpha.kind).toBe('install');
+    expect(alpha.notes).toContain(
+      'adopts an unmanaged path: alpha is a directory ringlock did not create (moved to .ringlock/adopted/)',
+    );
+    expect(p.actions.find((a) => a.module === 'beta')?.kind).toBe('install');
+  });
+});
+
+describe.concurrent('unmanaged paths in the target', () => {
+  it('symlink mode: a planted directory blocks its module until --adopt moves it to a dated backup', async (t) => {
+    const p = await platform(t);
+    await blockedThenAdopted(
+      p,
+      () => {
+        mkdirSync(join(p.target, 'alpha'), { recursive: true });
+        writeFileSync(join(p.target, 'alpha/important.txt'), 'do not lose me\n');
+      },
+      (at) => expect(readFileSync(join(at, 'important.txt'), 'utf8')).toBe('do not lose me\n'),
+    );
+    expect(p.link('alpha')).toMatch(/^\.ringlock\/store\/alpha\/1\.0\.0-/);
+  });
+
+  it('copy mode: a planted directory blocks its module until --adopt moves it to a dated backup', async (t) => {
+    const p = await platform(t, '  mode: copy');
+    await blockedThenAdopted(
+      p,
+      () => {
+        mkdirSync(join(p.target, 'alpha'), { recursive: true });
+        writeFileSync(join(p.target, 'alpha/important.txt'), 'do not lose me\n');
+      },
+      (at) => expect(readFileSync(join(at, 'important.txt'), 'utf8')).toBe('do not lose me\n'),
+    );
+    expect(lstatSync(join(p.target, 'alpha')).isDirectory()).toBe(true);
+    expect(existsSync(join(p.target, 'alpha/important.txt'))).toBe(false);
+  });
+
+  it('a planted symlink pointing outside is neither replaced nor followed; --adopt moves the link itself', async (t) => {
+    const p = await platform(t);
+    const outside = join(p.root, 'outside');
+    mkdirSync(outside);
+    writeFileSync(join(outside, 'keep.txt'), 'outside\n');
+    await blockedThenAdopted(
+      p,
+      () => {
+        mkdirSync(p.target, { recursive: true });
+        symlinkSync(outside, join(p.target, 'alpha'));
+      },
+      (at) => {
+        expect(lstatSync(at).isSymbolicLink()).toBe(true);
+        expect(readlinkSync(at)).toBe(outside);
+      },
+    );
+    expect(files(outside)).toEqual({ 'keep.txt': 'outside\n' });
+  });
+
+  it("a deployed module's link replaced by someone's directory is blocked, not repaired over it", async (t) => {
+    const p = await platform(t);
+    expect((await p.apply()).code).toBe(0);
+    rmSync(join(p.target, 'beta'));
+    mkdirSync(join(p.target, 'beta'));
+    writeFileSync(join(p.target, 'beta/notes.txt'), 'mine\n');
+    const plan = parse<ApplyJson>(await p.cli(['plan', '--ring', 'canary', '--json']));
+    expect(plan.actions.find((a) => a.module === 'beta')).toMatchObject({
+      kind: 'blocked',
+      code: 'unmanaged-path',
+    });
+    const r = await p.apply();
+    expect(r.code, show(r)).toBe(1);
+    expect(readFileSync(join(p.target, 'beta/notes.txt'), 'utf8')).toBe('mine\n');
+  });
+
+  it('install M@V refuses an unmanaged path (exit 1) and adopts it with --adopt', async (t) => {
+    const p = await platform(t);
+    mkdirSync(join(p.target, 'alpha'), { recursive: true });
+    writeFileSync(join(p.target, 'alpha/important.txt'), 'x\n');
+    const r = await p.cli(['install', 'alpha@1.0.0', '--json']);
+    expect(r.code, show(r)).toBe(1);
+    expect(parse<ApplyJson>(r).results[0]).toMatchObject({
+      outcome: 'blocked',
+      code: 'target/unmanaged-path',
+    });
+    expect(readFileSync(join(p.target, 'alpha/important.txt'), 'utf8')).toBe('x\n');
+    const ok = await p.cli(['install', 'alpha@1.0.0', '--adopt']);
+    expect(ok.code, show(ok)).toBe(0);
+    const [backup] = adoptedEntries(p);
+    expect(readFileSync(join(p.stateDir(), 'adopted', backup!, 'important.txt'), 'utf8')).toBe('x\n');
+  });
+});
+
+describe.concurrent('symlinks planted in the state dir', () => {
+  it('a symlinked store/<module> is never written through nor pruned through', async (t) => {
+    const p = await platform(t, '  keepVersions: 2');
+    const outside = join(p.root, 'outside-store');
+    for (const v of ['0.1.0-aaaaaaaa', '0.2.0-bbbbbbbb']) {
+      mkdirSync(join(outside, v), { recursive: true });
+      writeFileSync(join(outside, v, 'precious.txt'), `${v}\n`);
+    }
+    // Older than anything the apply stores: the old code's prune (keepVersions 2) picked 0.1.0 to delete.
+    utimesSync(join(outside, '0.1.0-aaaaaaaa'), new Date(0), new Date(0));
+    utimesSync(join(outside, '0.2.0-bbbbbbbb'), new Date(1000), new Date(1000));
+    const before = files(outside);
+    mkdirSync(join(p.stateDir(), 'store'), { recursive: true });
+    symlinkSync(outside, join(p.stateDir(), 'store/alpha'));
+    const r = await p.apply(['--json']);
+    // Nothing outside is moved, added or deleted; alpha fails cleanly naming the link; beta installs.
+    expect(readdirSync(outside).sort()).toEqual(['0.1.0-aaaaaaaa', '0.2.0-bbbbbbbb']);
+    expect(files(outside)).toEqual(before);
+    expect(r.code, show(r)).toBe(3);
+    const alpha = parse<ApplyJson>(r).results.find((x) => x.module === 'alpha')!;
+    expect(alpha).toMatchObject({ outcome: 'failed', code: 'target/store-path' });
+    expect(alpha.error).toContain('.ringlock/store/alpha is a symlink');
+    expect(parse<ApplyJson>(r).results.find((x) => x.module === 'beta')?.outcome).toBe('succeeded');
+    expect(files(outside)).toEqual(before);
+    expect(readdirSync(outside).sort()).toEqual(['0.1.0-aaaaaaaa', '0.2.0-bbbbbbbb']);
+    expect(lstatSync(join(p.stateDir(), 'store/alpha')).isSymbolicLink()).toBe(true);
+  });
+
+  // A regression guard: these held before too (rm unlinks a link it is given), and must keep holding.
+  it('a symlinked version dir is unlinked by prune, and symlinked trash/ and staging/ are unlinked, never followed', async (t) => {
+    const p = await platform(t, '  keepVersions: 2');
+    expect((await p.apply()).code).toBe(0);
+    const outside = join(p.root, 'outside');
+    for (const d of ['version', 'trash', 'staging']) {
+      mkdirSync(join(outside, d), { recursive: true });
+      writeFileSync(join(outside, d, 'precious.txt'), `${d}\n`);
+    }
+    const before = files(outside);
+    const old = join(p.stateDir(), 'store/alpha/0.0.1-deadbeef');
+    symlinkSync(join(outside, 'version'), old);
+    utimesSync(join(outside, 'version'), new Date(0), new Date(0));
+    symlinkSync(join(outside, 'trash'), join(p.stateDir(), 'trash'));
+    symlinkSync(join(outside, 'staging'), join(p.stateDir(), 'staging'));
+    // An upgrade: beyond keepVersions 2 (1.1.0, and 1.0.0 kept as the previous) the planted version link is pruned.
+    p.writeModule('alpha', { version: '1.1.0' });
+    p.writeModule('beta', { version: '1.1.0' });
+    await p.release();
+    const r = await p.apply();
+    expect(r.code, show(r)).toBe(0);
+    expect(files(outside)).toEqual(before);
+    expect(readdirSync(join(outside, 'trash'))).toEqual(['precious.txt']);
+    expect(existsSync(old) || lstatExists(old)).toBe(false);
+    expect(lstatExists(join(p.stateDir(), 'trash'))).toBe(false);
+    expect(lstatExists(join(p.stateDir(), 'staging'))).toBe(false);
+    expect(
+      readdirSync(join(p.stateDir(), 'store/alpha'))
+        .map((n) => n.slice(0, 6))
+        .sort(),
+    ).toEqual(['1.0.0-', '1.1.0-']);
+  });
+});
+
+function lstatExists(p: string): boolean {
+  try {
+    lstatSync(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
