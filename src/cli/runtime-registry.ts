@@ -1,7 +1,7 @@
 // The artifact registry and download cache a command uses: ringlock.yaml, then RINGLOCK_REGISTRY, then --registry.
 import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactCache } from '../artifacts/cache.js';
-import { createRegistry, registryFromUrl } from '../artifacts/registry/index.js';
+import { createRegistry, parseByteSize, registryFromUrl } from '../artifacts/registry/index.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import { parseDuration } from '../model/duration.js';
 import { type ConfigBase, pick, type Runtime } from './runtime.js';
@@ -22,12 +22,19 @@ export function resolveRegistry(
     tokenEnv?: string;
     timeout?: string;
     retries?: number;
+    maxSize?: string;
+    deadline?: string;
     cacheDir?: string;
+  };
+  // Limits apply to whichever registry is used, the one given by flag included.
+  const limits = {
+    maxSize: r.maxSize ? parseByteSize(r.maxSize) : undefined,
+    deadlineMs: r.deadline ? parseDuration(r.deadline) : undefined,
   };
   const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
   let registry: ArtifactRegistry;
   if (registryFlag !== undefined) {
-    registry = registryFromUrl(registryFlag, ctx.cwd);
+    registry = registryFromUrl(registryFlag, ctx.cwd, limits);
   } else {
     registry = createRegistry(
       {
@@ -37,6 +44,7 @@ export function resolveRegistry(
         tokenEnv: r.tokenEnv,
         timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
         retries: r.retries,
+        ...limits,
       },
       base,
     );
