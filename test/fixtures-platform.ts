@@ -42,7 +42,7 @@ export interface RunOptions {
 function childEnv(extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('RINGLOCK_')) env[k] = v;
-  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0' });
+  Object.assign(env, { NO_COLOR: '1', FORCE_COLOR: '0', RINGLOCK_MODULE_ENV: HOOK_ENV });
   for (const [k, v] of Object.entries(extra)) {
     if (v === undefined) delete env[k];
     else env[k] = v;
@@ -107,6 +107,9 @@ export interface ModuleSpec {
  *   RL_HOOK_SLOW  space-separated modules whose hook writes its pid to <module>.hook.pid, then sleeps RL_HOOK_SLEEP
  *                 seconds (default 30); with RL_HOOK_CHILD=1 it first starts `sleep 30 &` (pid in <module>.child.pid)
  */
+/** The variables above, passed to module code by the operator's RINGLOCK_MODULE_ENV (module code gets no others). */
+export const HOOK_ENV = 'RL_HOOK_OUT RL_HOOK_FAIL RL_HOOK_SLOW RL_HOOK_SLEEP RL_HOOK_CHILD';
+
 export const HOOK_SCRIPT = `#!/bin/sh
 ctx=$(cat)
 out="\${RL_HOOK_OUT:-}"

@@ -22,6 +22,7 @@ import { crashPoint } from './crash.js';
 import { ExtractPool } from './extract-pool.js';
 import { healthSpecFor, waitHealthy } from './health.js';
 import { hookFor, killOrphanHook, runHook } from './hooks.js';
+import type { ModuleEnvOptions } from './module-env.js';
 
 export interface EngineDeps {
   target: FilesystemTarget;
@@ -77,6 +78,8 @@ export interface EngineOptions {
   /** Move what ringlock did not create at a module's path into `.ringlock/adopted/` instead of blocking (`--adopt`). */
   adopt?: boolean;
   origin?: 'lock' | 'imperative';
+  /** What the operator adds to the minimal environment of hooks and health commands. */
+  moduleEnv?: ModuleEnvOptions;
 }
 
 export type ModuleOutcome = Outcome | 'noop' | 'blocked';
@@ -389,6 +392,7 @@ async function applyOne(
           },
         },
         opts.hookTimeoutMs,
+        opts.moduleEnv,
       );
       crashPoint('after-hook');
     }
@@ -427,7 +431,14 @@ async function applyOne(
     const spec = healthSpecFor(manifest, opts.health, parseDuration);
     if (spec) {
       deps.onEvent?.({ type: 'step', module: a.module, step: 'health' });
-      const h = await waitHealthy(spec, storeAbs, unwantedSignal(deps.supersede, a.module, entry));
+      const h = await waitHealthy(spec, storeAbs, unwantedSignal(deps.supersede, a.module, entry), {
+        moduleEnv: opts.moduleEnv,
+        context: {
+          RINGLOCK_MODULE: a.module,
+          RINGLOCK_TO_VERSION: entry.version,
+          RINGLOCK_SOURCE_PATH: storeAbs,
+        },
+      });
       crashPoint('after-health');
       if (h.aborted) {
         const why = `superseded by a newer commit during its health check (${h.reason ?? 'not yet healthy'})`;

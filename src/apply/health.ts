@@ -1,9 +1,10 @@
 // Health checks after a switch: an HTTP URL (2xx, or the status the module expects) or a command, polled until it
-// passes or the timeout runs out.
-import { spawn } from 'node:child_process';
+// passes or the timeout runs out. A command runs like a hook: minimal environment, its own process group.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import type { ModuleManifest } from '../model/types.js';
+import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
+import { runModuleCommand } from './module-process.js';
 
 export interface HealthSpec {
   url?: string;
@@ -76,27 +77,37 @@ function probeUrl(url: string, expect: number | undefined, deadlineMs: number): 
   });
 }
 
-function probeCommand(
+async function probeCommand(
   command: string | string[],
   cwd: string,
   deadlineMs: number,
+  env: Record<string, string>,
+  signal?: AbortSignal,
 ): Promise<string | undefined> {
-  return new Promise((resolve) => {
-    const [file, args] =
-      typeof command === 'string' ? ['/bin/sh', ['-c', command]] : [command[0]!, command.slice(1)];
-    const child = spawn(file, args, { cwd, stdio: 'ignore', timeout: deadlineMs, killSignal: 'SIGKILL' });
-    child.on('error', (e) => resolve(e.message));
-    child.on('close', (code, signal) =>
-      resolve(code === 0 ? undefined : signal ? `killed (${signal})` : `exit ${code}`),
-    );
-  });
+  try {
+    const r = await runModuleCommand(command, { cwd, env, timeoutMs: deadlineMs, signal });
+    if (r.timedOut) return `no answer within ${deadlineMs} ms`;
+    if (r.code === 0 && !r.aborted) return undefined;
+    return r.signal ? `killed (${r.signal})` : `exit ${r.code}`;
+  } catch (e) {
+    return (e as Error).message;
+  }
+}
+
+/** How module code is run by a command health check: the operator's additions and the module's context. */
+export interface HealthRunOptions {
+  moduleEnv?: ModuleEnvOptions;
+  /** RINGLOCK_MODULE, … for the command. */
+  context?: Record<string, string>;
 }
 
 export async function waitHealthy(
   spec: HealthSpec,
   cwd: string,
   signal?: AbortSignal,
+  run: HealthRunOptions = {},
 ): Promise<HealthResult> {
+  const env = spec.command ? moduleEnvironment(run.context ?? {}, run.moduleEnv) : {};
   const deadline = Date.now() + spec.timeoutMs;
   let attempts = 0;
   let reason: string | undefined;
@@ -105,7 +116,7 @@ export async function waitHealthy(
     const left = Math.max(1, deadline - Date.now());
     reason = spec.url
       ? await probeUrl(spec.url, spec.expectStatus, Math.min(left, REQUEST_DEADLINE_MS))
-      : await probeCommand(spec.command!, cwd, Math.min(left, REQUEST_DEADLINE_MS));
+      : await probeCommand(spec.command!, cwd, Math.min(left, REQUEST_DEADLINE_MS), env, signal);
     if (reason === undefined) return { healthy: true, attempts };
     if (signal?.aborted) return { healthy: false, attempts, reason, aborted: true };
     if (Date.now() + spec.intervalMs > deadline) {

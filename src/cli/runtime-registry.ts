@@ -2,7 +2,7 @@
 // RINGLOCK_REGISTRY, then --registry. A registry the repository names gets a token only at a host the operator allowed.
 import { isAbsolute, join, resolve } from 'node:path';
 import { ArtifactCache } from '../artifacts/cache.js';
-import { createRegistry, registryFromUrl } from '../artifacts/registry/index.js';
+import { createRegistry, parseByteSize, registryFromUrl } from '../artifacts/registry/index.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import { parseDuration } from '../model/duration.js';
 import { requireAllowed } from '../trust/policy.js';
@@ -24,10 +24,17 @@ export function resolveRegistry(
     tokenEnv?: string;
     timeout?: string;
     retries?: number;
+    maxSize?: string;
+    deadline?: string;
     cacheDir?: string;
   };
+  // Limits apply to whichever registry is used, the one given by flag included.
+  const limits = {
+    maxSize: r.maxSize ? parseByteSize(r.maxSize) : undefined,
+    deadlineMs: r.deadline ? parseDuration(r.deadline) : undefined,
+  };
   const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
-  const knobs = { timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined, retries: r.retries };
+  const knobs = { timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined, retries: r.retries, ...limits };
   const operator = rt.policy.registry;
   let registry: ArtifactRegistry;
   if (registryFlag !== undefined) {

@@ -1,8 +1,18 @@
-// One writer per target: an exclusive lock file with the holder's pid and host; a holder that died on this host is stale.
-import { randomBytes } from 'node:crypto';
-import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+// One writer per target: an exclusive lock file with the holder's pid and host; a holder that died on this host is stale
+// and its lock is taken over by exactly one contender.
+import { createHash, randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  fstatSync,
+  linkSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { hostname } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 
 export interface LockHolder {
@@ -25,19 +35,91 @@ function alive(pid: number): boolean {
   }
 }
 
-function ageMs(file: string): number {
+/** The lock file as one read: its text and what identifies this very file (inode + text); undefined when absent. */
+interface Snapshot {
+  raw: string;
+  id: string;
+  ageMs: number;
+}
+
+function snapshot(file: string): Snapshot | undefined {
+  let fd: number;
   try {
-    return Date.now() - statSync(file).mtimeMs;
-  } catch {
-    return 0;
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if (isErrnoException(e) && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+  try {
+    const st = fstatSync(fd);
+    const raw = readFileSync(fd, 'utf8');
+    return { raw, id: `${st.dev}:${st.ino}:${raw}`, ageMs: Date.now() - st.mtimeMs };
+  } finally {
+    closeSync(fd);
   }
 }
 
-function readHolder(file: string): LockHolder | undefined {
+function parseHolder(raw: string): LockHolder | undefined {
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as LockHolder;
+    const h = JSON.parse(raw) as LockHolder;
+    return typeof h?.pid === 'number' && typeof h.host === 'string' ? h : undefined;
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * A holder on this host whose process is gone left the lock behind (kill -9, power loss). An unreadable lock (not
+ * written by this version) counts as stale once it is a minute old. A holder with our own pid is a process before us
+ * that had that pid (in a container the daemon is pid 1 on every start): we never take the lock twice, so it is stale.
+ */
+function isStale(snap: Snapshot, host: string): boolean {
+  const h = parseHolder(snap.raw);
+  if (!h) return snap.ageMs > 60_000;
+  return h.host === host && (h.pid === process.pid || !alive(h.pid));
+}
+
+/** Creates `name` with `content` in one step (link of a written temp file: nobody reads it empty); false if it exists. */
+function createWith(name: string, content: string): boolean {
+  for (;;) {
+    // Named like the lock's temp files, which recovery sweeps after a crash.
+    const tmp = `${join(dirname(name), 'lock')}.${process.pid}.${randomBytes(4).toString('hex')}`;
+    writeFileSync(tmp, content, { mode: 0o644 });
+    try {
+      linkSync(tmp, name);
+      return true;
+    } catch (e) {
+      if (!isErrnoException(e)) throw e;
+      if (e.code === 'EEXIST') return false;
+      // ENOENT: recovery swept our temp file away between write and link; try again.
+      if (e.code !== 'ENOENT') throw e;
+    } finally {
+      rmSync(tmp, { force: true });
+    }
+  }
+}
+
+/**
+ * Removes `file` if it still is the stale `snap`; true when this call removed it. Contenders that judged the same file
+ * stale race for one guard file named after its identity (created exclusively): only its winner re-checks and removes,
+ * so a lock another contender has meanwhile taken over is never removed. A guard left by a contender that died in the
+ * middle is stale the same way and broken the same way.
+ */
+function breakStale(file: string, snap: Snapshot, me: string, host: string, depth = 0): boolean {
+  const guard = `${join(dirname(file), 'lock')}.takeover.${createHash('sha256').update(snap.id).digest('hex').slice(0, 16)}`;
+  if (!createWith(guard, me)) {
+    const g = snapshot(guard);
+    if (g && depth < 8 && isStale(g, host)) breakStale(guard, g, me, host, depth + 1);
+    return false;
+  }
+  try {
+    // Only a guard holder removes a file with this identity, and its owner is dead: between this check and the
+    // removal nobody else can remove or replace it.
+    if (snapshot(file)?.id !== snap.id) return false;
+    rmSync(file, { force: true });
+    return true;
+  } finally {
+    rmSync(guard, { force: true });
   }
 }
 
@@ -50,46 +132,33 @@ export async function acquireWriterLock(
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'lock');
   const deadline = Date.now() + timeoutMs;
-  const me: LockHolder = { pid: process.pid, host: hostname(), since: new Date().toISOString(), command };
+  const host = hostname();
+  const mine = JSON.stringify({
+    pid: process.pid,
+    host,
+    since: new Date().toISOString(),
+    command,
+  } satisfies LockHolder);
   for (;;) {
-    // The lock appears with its content in one step (link of a written temp file), so nobody ever reads it empty.
-    const tmp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
-    writeFileSync(tmp, JSON.stringify(me), { mode: 0o644 });
-    let got = false;
-    try {
-      linkSync(tmp, file);
-      got = true;
-    } catch (e) {
-      // ENOENT: recovery swept our temp file away between write and link; try again.
-      if (!(isErrnoException(e) && (e.code === 'EEXIST' || e.code === 'ENOENT'))) throw e;
-      if (e.code === 'ENOENT') continue;
-    } finally {
-      rmSync(tmp, { force: true });
-    }
-    if (got) {
+    if (createWith(file, mine)) {
       let released = false;
       return {
         release() {
           if (released) return;
           released = true;
-          if (readHolder(file)?.pid === process.pid) rmSync(file, { force: true });
+          // Ours (same text; nobody takes over a lock of a live process): remove it.
+          if (snapshot(file)?.raw === mine) rmSync(file, { force: true });
         },
       };
     }
-    const holder = readHolder(file);
-    // A holder on this host whose process is gone left the lock behind (kill -9, power loss): take it over.
-    // An unreadable lock (not written by this version) counts as stale once it is a minute old.
-    // A holder with our own pid is a process before us that had that pid (in a container the daemon is pid 1 on every
-    // start): we never take the lock twice, so it is stale too.
-    if (
-      (!holder && ageMs(file) > 60_000) ||
-      (holder && holder.host === me.host && (holder.pid === process.pid || !alive(holder.pid)))
-    ) {
-      const again = readHolder(file);
-      if (JSON.stringify(again) === JSON.stringify(holder)) rmSync(file, { force: true });
+    const snap = snapshot(file);
+    if (!snap) continue;
+    if (isStale(snap, host)) {
+      if (!breakStale(file, snap, mine, host)) await new Promise((r) => setTimeout(r, 5));
       continue;
     }
     if (Date.now() >= deadline) {
+      const holder = parseHolder(snap.raw);
       const who = holder
         ? `"${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
         : 'an unreadable lock file';

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import type { DaemonStatus } from '../../src/daemon/status.js';
-import { type ModuleSpec, type Platform, RING } from '../fixtures-platform.js';
+import { HOOK_ENV, type ModuleSpec, type Platform, RING } from '../fixtures-platform.js';
 import { BIN } from '../helpers.js';
 import { cleanGitEnv, type GitHttpServer, makeBareRepo, startGitHttpServer } from './git-http-server.js';
 
@@ -106,6 +106,7 @@ export async function startDaemon(p: Platform, o: DaemonStart): Promise<DaemonPr
     RINGLOCK_WEBHOOK_SECRET: SECRETS.webhook,
     RINGLOCK_API_TOKEN: SECRETS.api,
     RL_HOOK_OUT: p.out,
+    RINGLOCK_MODULE_ENV: HOOK_ENV,
   });
   for (const [k, v] of Object.entries(o.env ?? {})) {
     if (v === undefined) delete env[k];

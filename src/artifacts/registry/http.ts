@@ -26,6 +26,10 @@ export interface HttpRegistryOptions {
   timeoutMs?: number;
   /** Longest silence while a body streams (default: timeoutMs). */
   idleTimeoutMs?: number;
+  /** Largest body taken when the lock records no artifact_size (default 512 MiB); more fails the download. */
+  maxSize?: number;
+  /** Longest one fetch() may take, all attempts and backoff included (default 10 min; 0: none). */
+  deadlineMs?: number;
   /** Attempts after the first (default 3). */
   retries?: number;
   /** Full-jitter exponential backoff: random(0, min(cap, base·2^n)) (defaults 200 ms, 5 s). */
@@ -58,6 +62,8 @@ const RETRY_CODES = new Set(
    EAI_AGAIN ENOTFOUND ERR_STREAM_PREMATURE_CLOSE`.split(/\s+/),
 );
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+export const DEFAULT_MAX_SIZE = 512 * 1024 * 1024;
+export const DEFAULT_DEADLINE_MS = 10 * 60_000;
 
 export class HttpRegistry implements ArtifactRegistry {
   readonly location: string;
@@ -89,6 +95,8 @@ export class HttpRegistry implements ArtifactRegistry {
     this.o = {
       ...o,
       timeoutMs: o.timeoutMs ?? 30_000,
+      maxSize: o.maxSize ?? DEFAULT_MAX_SIZE,
+      deadlineMs: o.deadlineMs ?? DEFAULT_DEADLINE_MS,
       retries: o.retries ?? 3,
       backoffBaseMs: o.backoffBaseMs ?? 200,
       backoffCapMs: o.backoffCapMs ?? 5_000,
@@ -103,7 +111,36 @@ export class HttpRegistry implements ArtifactRegistry {
     const target = resolveArtifact(ref, true);
     const url = typeof target === 'string' ? this.under(target) : target;
     const what = `${ref.module}@${ref.version}`;
-    await this.withRetries(what, url, signal, () => this.download(url, dest, ref.size, what, signal));
+    // One deadline over every attempt: retries must not stretch a slow download without bound (a trickling body
+    // resets the idle timeout with every byte). It aborts the request in flight; the partial file is removed.
+    const ms = this.o.deadlineMs;
+    const deadline = new AbortController();
+    const timer =
+      ms > 0 &&
+      setTimeout(
+        () =>
+          deadline.abort(
+            new TransientError(
+              'registry/deadline',
+              `${what}: ${displayUrl(url)} not downloaded within ${ms} ms`,
+              {
+                expected: 'the download to finish within registry.deadline (raise it for a slow registry)',
+              },
+            ),
+          ),
+        ms,
+      );
+    const cancel = () => deadline.abort(signal?.reason);
+    if (signal?.aborted) cancel();
+    else signal?.addEventListener('abort', cancel, { once: true });
+    try {
+      await this.withRetries(what, url, deadline.signal, () =>
+        this.download(url, dest, ref.size, what, deadline.signal),
+      );
+    } finally {
+      if (timer) clearTimeout(timer);
+      signal?.removeEventListener('abort', cancel);
+    }
   }
 
   async publish(module: string, version: string, files: PublishFile[]): Promise<{ artifact: string }> {
@@ -145,7 +182,11 @@ export class HttpRegistry implements ArtifactRegistry {
         }
         const cap = this.o.backoffCapMs;
         const jitter = this.o.random() * Math.min(cap, this.o.backoffBaseMs * 2 ** attempt);
-        await this.o.sleep(Math.min(cap, Math.max(jitter, r.retryAfterMs ?? 0)), signal);
+        try {
+          await this.o.sleep(Math.min(cap, Math.max(jitter, r.retryAfterMs ?? 0)), signal);
+        } catch (slept) {
+          throw signal?.aborted ? (signal.reason ?? slept) : slept;
+        }
       }
     }
   }
@@ -193,6 +234,17 @@ export class HttpRegistry implements ArtifactRegistry {
           expected: `${size} bytes`,
         });
       }
+      const max = this.o.maxSize;
+      const tooLarge = () =>
+        new OperationFailed(
+          'registry/too-large',
+          `${what}: ${displayUrl(final)} is larger than ${max} bytes and the lock records no artifact_size`,
+          { expected: `at most registry.maxSize (${max} bytes), or an artifact_size in the lock` },
+        );
+      if (size === undefined && declared !== undefined && declared > max) {
+        res.destroy();
+        throw tooLarge();
+      }
       const idleMs = this.o.idleTimeoutMs ?? this.o.timeoutMs;
       const arm = () => {
         clearTimeout(idle);
@@ -208,7 +260,8 @@ export class HttpRegistry implements ArtifactRegistry {
                 expected: `${size} bytes`,
               }),
             );
-          } else cb(null, chunk);
+          } else if (size === undefined && received > max) cb(tooLarge());
+          else cb(null, chunk);
         },
       });
       arm();

@@ -18,13 +18,24 @@ export interface RegistrySpec {
   tokenEnv?: string;
   timeoutMs?: number;
   retries?: number;
+  /** HTTP: largest artifact without an artifact_size in the lock, in bytes. */
+  maxSize?: number;
+  /** HTTP: longest one download may take, retries included. */
+  deadlineMs?: number;
 }
 
 /** Builds a driver from a location (an absolute path for `file:`, the URL for the others) and the spec. */
 type Factory = (location: string, spec: RegistrySpec) => ArtifactRegistry;
 
 const httpFactory: Factory = (url, spec) =>
-  new HttpRegistry({ url, tokenEnv: spec.tokenEnv, timeoutMs: spec.timeoutMs, retries: spec.retries });
+  new HttpRegistry({
+    url,
+    tokenEnv: spec.tokenEnv,
+    timeoutMs: spec.timeoutMs,
+    retries: spec.retries,
+    maxSize: spec.maxSize,
+    deadlineMs: spec.deadlineMs,
+  });
 
 export const registryDrivers: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['file:', (path) => new FileRegistry(path)],
@@ -68,6 +79,19 @@ export function registryFromUrl(url: string, cwd = process.cwd(), spec: Registry
     return registryDrivers.get('file:')!(path, spec);
   }
   return driverFor(url)(url, spec);
+}
+
+const UNITS: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** `registry.maxSize`: a whole number and a binary unit, `512MiB`, `1GiB`, `65536B`. */
+export function parseByteSize(text: string, what = 'registry.maxSize'): number {
+  const m = /^([1-9][0-9]{0,12})(B|KiB|MiB|GiB)$/.exec(text.trim());
+  if (!m) {
+    throw new InputError('config/size', `${what}: ${JSON.stringify(text.slice(0, 100))} is not a size`, {
+      expected: 'a whole number with a unit: B, KiB, MiB or GiB (e.g. 512MiB)',
+    });
+  }
+  return Number(m[1]) * UNITS[m[2]!]!;
 }
 
 function driverFor(url: string): Factory {
