@@ -1,25 +1,20 @@
 // The environment module code (lifecycle hooks, health commands) starts from: an allow-list, never the daemon's own
 // environment — which holds the git, registry, GitHub and notification credentials.
 import { InputError } from '../errors.js';
+import type { ModuleEnvPolicy } from '../trust/policy.js';
 
-/** What the operator adds to module code's environment: names copied from ringlock's own, and fixed values. */
-export interface ModuleEnvOptions {
-  pass?: string[];
-  set?: Record<string, string>;
-}
+/** What the operator adds to module code's environment (names copied from ringlock's own, fixed values). */
+export type ModuleEnvOptions = Partial<ModuleEnvPolicy>;
 
 /** Copied from ringlock's environment when set: what a shell and a well-behaved program need, nothing that authenticates. */
 export const BASE_ENV = ['PATH', 'HOME', 'USER', 'LANG', 'LC_ALL', 'LC_CTYPE', 'TZ', 'TMPDIR'] as const;
 
-/** Operator-side list of further names to pass (comma or space separated), beside `moduleEnv.pass`. */
-export const PASS_ENV_VAR = 'RINGLOCK_MODULE_ENV';
-
 const NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 /**
- * The environment of one module command: the allow-list, then the operator's `pass` names (from `RINGLOCK_MODULE_ENV`
- * and `opts.pass`) and `set` values, then `context` (RINGLOCK_MODULE, … — last, so nothing can forge the operation id
- * crash recovery finds a leftover hook by).
+ * The environment of one module command: the allow-list, then the operator's `pass` names and `set` values (the
+ * operator config's `moduleEnv` and RINGLOCK_MODULE_ENV, see cli/operator.ts), then `context` (RINGLOCK_MODULE, … —
+ * last, so nothing can forge the operation id crash recovery finds a leftover hook by).
  */
 export function moduleEnvironment(
   context: Record<string, string>,
@@ -27,12 +22,7 @@ export function moduleEnvironment(
   from: Record<string, string | undefined> = process.env,
 ): Record<string, string> {
   const env: Record<string, string> = {};
-  const fromEnv = (from[PASS_ENV_VAR] ?? '').split(/[\s,]+/).filter(Boolean);
-  for (const name of [
-    ...BASE_ENV,
-    ...checkNames(fromEnv, PASS_ENV_VAR),
-    ...checkNames(opts.pass ?? [], 'moduleEnv.pass'),
-  ]) {
+  for (const name of [...BASE_ENV, ...checkNames(opts.pass ?? [], 'moduleEnv.pass')]) {
     const v = from[name];
     if (v !== undefined) env[name] = v;
   }

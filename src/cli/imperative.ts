@@ -99,6 +99,7 @@ export async function runImperative(
         skipHooks: ctx.options['skip-hooks'] === true,
         hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
         health: rt.health,
+        moduleEnv: rt.moduleEnv,
         keepVersions: rt.keepVersions,
         concurrency: 1,
         origin: 'imperative',

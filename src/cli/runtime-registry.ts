@@ -34,7 +34,11 @@ export function resolveRegistry(
     deadlineMs: r.deadline ? parseDuration(r.deadline) : undefined,
   };
   const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
-  const knobs = { timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined, retries: r.retries, ...limits };
+  const knobs = {
+    timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
+    retries: r.retries,
+    ...limits,
+  };
   const operator = rt.policy.registry;
   let registry: ArtifactRegistry;
   if (registryFlag !== undefined) {

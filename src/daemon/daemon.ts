@@ -525,6 +525,7 @@ export class Daemon {
             skipHooks: this.o.skipHooks,
             hookTimeoutMs: this.o.hookTimeoutMs,
             health: rt.health,
+            moduleEnv: rt.moduleEnv,
             keepVersions: rt.keepVersions,
             concurrency: this.o.concurrency,
           },

@@ -65,6 +65,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         skipHooks: ctx.options['skip-hooks'] === true,
         hookTimeoutMs,
         health: rt.health,
+        moduleEnv: rt.moduleEnv,
         keepVersions: rt.keepVersions,
         concurrency,
         adopt: ctx.options.adopt === true,
