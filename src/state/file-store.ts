@@ -1,16 +1,18 @@
 // The built-in state store: files under <target>/.ringlock/. state.json is replaced atomically; history.jsonl is
 // append-only (one JSON record per line, fsynced); journal.json holds the intent of the one operation in flight.
 import {
-  appendFileSync,
   closeSync,
+  constants,
   existsSync,
   fsyncSync,
+  lstatSync,
   mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
   rmSync,
   statSync,
+  writeSync,
 } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
@@ -109,6 +111,7 @@ export class FileStateStore implements StateStore {
 
   /** A copy the caller may change at the top level (modules, quarantine); the entries themselves are frozen. */
   read(): DeployedState {
+    this.refuseLinks();
     const file = this.path('state.json');
     const id = identity(file);
     if (id === undefined) {
@@ -118,6 +121,19 @@ export class FileStateStore implements StateStore {
     if (this.last?.id !== id) this.last = { id, state: this.parse(file) };
     const s = this.last.state;
     return { ...s, modules: { ...s.modules }, quarantine: [...s.quarantine] };
+  }
+
+  /** The state and the history are ringlock's own files: a symlink planted in place of one is never read or written through. */
+  private refuseLinks(): void {
+    for (const name of ['state.json', 'history.jsonl']) {
+      const file = this.path(name);
+      if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+        throw new InputError('state/link', `${name} is a symbolic link, which ringlock never makes`, {
+          file,
+          expected: `a regular file: remove the link (ringlock writes ${name} itself)`,
+        });
+      }
+    }
   }
 
   private parse(file: string): DeployedState {
@@ -157,10 +173,15 @@ export class FileStateStore implements StateStore {
 
   append(record: HistoryRecord): void {
     mkdirSync(this.dir, { recursive: true });
-    const file = this.path('history.jsonl');
-    appendFileSync(file, `${JSON.stringify(record)}\n`);
-    const fd = openSync(file, 'r');
+    // O_NOFOLLOW: a symlink planted in place of the history is refused, never appended through.
+    const fd = openSync(
+      this.path('history.jsonl'),
+      constants.O_WRONLY | constants.O_APPEND | constants.O_CREAT | constants.O_NOFOLLOW,
+      0o644,
+    );
     try {
+      const line = Buffer.from(`${JSON.stringify(record)}\n`);
+      for (let off = 0; off < line.length; ) off += writeSync(fd, line, off);
       fsyncSync(fd);
     } finally {
       closeSync(fd);
