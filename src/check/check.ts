@@ -37,6 +37,7 @@ import {
   tenantsFindings,
 } from './rules.js';
 import {
+  CAPS,
   CommitReader,
   type ConfigAt,
   findConfig,
@@ -46,6 +47,7 @@ import {
   readLockAt,
   readManifestAt,
   readTenantsAt,
+  tooLargeFinding,
   under,
 } from './snapshot.js';
 import type { CheckFinding, CheckReport, RingPlan, RuleResult } from './types.js';
@@ -220,7 +222,7 @@ class Check {
         relevant++;
         if (rings.some((r) => r.name === ring)) lockChanged.add(ring);
         // A lock removed together with its ring is simply gone; one left behind is read by nothing.
-        else if ((await this.atHead.text(path)) !== undefined)
+        else if (await this.atHead.exists(path))
           this.findings.push({
             rule: RULE.schema,
             severity: 'warning',
@@ -411,13 +413,20 @@ class Check {
       ];
       if (semver.gt(h.version, b.version)) {
         const clFile = under(dirOf(name), h.changelog ?? 'CHANGELOG.md') ?? `${dirOf(name)}/CHANGELOG.md`;
-        const text = await this.atHead.text(clFile);
-        found.push(
-          changelogFinding(name, hm.file, baseSide, headSide, {
-            file: clFile,
-            ...(text !== undefined ? { text } : {}),
-          }),
-        );
+        const read = await this.atHead.read(clFile, CAPS.changelog);
+        if (read && !('text' in read))
+          found.push({
+            ...tooLargeFinding(clFile, read, 'changelog'),
+            rule: RULE.changelog,
+            severity: 'warning',
+          });
+        else
+          found.push(
+            changelogFinding(name, hm.file, baseSide, headSide, {
+              file: clFile,
+              ...(read ? { text: read.text } : {}),
+            }),
+          );
       }
       for (const f of found) if (f) this.findings.push(f);
     }
@@ -605,10 +614,10 @@ class Check {
   }
 
   private async lockDoc(l: LockAt): Promise<void> {
-    const text = await this.atHead.text(l.file);
-    if (text === undefined) return;
+    const text = (await this.atHead.read(l.file, CAPS.lock)) as { text?: string } | undefined;
+    if (text?.text === undefined) return;
     try {
-      this.docs.set(l.file, parseSource(l.file, text));
+      this.docs.set(l.file, parseSource(l.file, text.text));
     } catch {
       // An unparsable lock has no positions; its findings point at the file.
     }
