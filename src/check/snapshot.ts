@@ -3,7 +3,7 @@
 // Parse and schema problems of the head side come back as RL001 findings at file:line:column.
 import { posix } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
-import type { BlobReader } from '../git/cli.js';
+import { type BlobReader, git } from '../git/cli.js';
 import {
   CONFIG_FILES,
   CONFIG_MAX_BYTES,
@@ -76,19 +76,32 @@ export class CommitReader {
 
   /** A blob's text at this commit when at most `maxBytes`; undefined when the path is missing or not a file. */
   async read(path: string, maxBytes: number): Promise<Capped | undefined> {
-    const obj = await this.reader.readCapped(`${this.commit}:${path}`, maxBytes);
+    const obj = await this.object(path, maxBytes);
     if (obj?.type !== 'blob') return undefined;
     return obj.data ? { text: obj.data.toString('utf8') } : { size: obj.size, max: maxBytes };
   }
 
   /** Whether `path` is a file at this commit (its contents are skipped, not read). */
   async exists(path: string): Promise<boolean> {
-    return (await this.reader.readCapped(`${this.commit}:${path}`, 0))?.type === 'blob';
+    return (await this.object(path, 0))?.type === 'blob';
   }
 
   async isTree(path: string): Promise<boolean> {
-    const obj = await this.reader.readCapped(`${this.commit}:${path === '.' ? '' : path}`, 0);
-    return obj?.type === 'tree';
+    return (await this.object(path === '.' ? '' : path, 0))?.type === 'tree';
+  }
+
+  private async object(path: string, maxBytes: number) {
+    if (!/[\n\0]/.test(path)) return this.reader.readCapped(`${this.commit}:${path}`, maxBytes);
+    // `cat-file --batch` reads one name per line: a path with a line break in it (a pull request can add one) is
+    // looked up in its tree instead, literally.
+    if (path.includes('\0')) return undefined;
+    const out = await git(['ls-tree', '-z', '--full-tree', this.commit, '--', path], {
+      cwd: this.reader.cwd,
+      env: { GIT_LITERAL_PATHSPECS: '1' },
+    });
+    const rec = out.split('\0').find((r) => r.slice(r.indexOf('\t') + 1) === path);
+    const oid = rec?.slice(0, rec.indexOf('\t')).split(' ')[2];
+    return oid ? this.reader.readCapped(oid, maxBytes) : undefined;
   }
 }
 

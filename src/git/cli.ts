@@ -93,7 +93,7 @@ export class BlobReader {
   /** The most bytes held unconsumed at once (for tests and diagnostics). */
   peakBuffered = 0;
 
-  constructor(cwd: string) {
+  constructor(readonly cwd: string) {
     this.child = spawn('git', ['cat-file', '--batch'], {
       cwd,
       env: { ...process.env, LC_ALL: 'C' },
