@@ -5,6 +5,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { isSensitive, keyName, sensitiveDiff } from '../src/check/sensitive.js';
 import { BIN, testdir } from './helpers.js';
 import { CONFIG, checkAsAction, git, type PlatformRepo, platformGitRepo } from './support/check-repo.js';
 import { simpleUser } from './support/github-deployments.js';
@@ -310,3 +311,24 @@ function checkWithComment(repo: PlatformRepo, gh: GitHubStandin, base: string, h
     ),
   );
 }
+
+describe('which keys are security-relevant (pure)', () => {
+  it('names each changed key leaf by leaf, anywhere a key names a URL, a command or an env var', () => {
+    const base = { rings: [{ name: 'a', minSoak: '1h' }], registry: { type: 'file', path: 'r' } };
+    const head = {
+      rings: [{ name: 'a', minSoak: '2h', runner: { command: 'sh x', env: { A: '1' }, timeout: '1m' } }],
+      registry: { type: 'http', url: 'https://r.example/' },
+    };
+    expect(sensitiveDiff(base, head).map((d) => `${d.change} ${keyName(d.path)}`)).toEqual([
+      'added rings[0].runner.command',
+      'added rings[0].runner.env.A',
+      'changed registry.type',
+      'removed registry.path',
+      'added registry.url',
+    ]);
+    expect(sensitiveDiff(head, head)).toEqual([]);
+    expect(isSensitive(['notifications', 'webhooks', 0, 'events'])).toBe(true);
+    expect(isSensitive(['health', 'timeout'])).toBe(false);
+    expect(isSensitive(['promotion', 'freeze'])).toBe(false);
+  });
+});
