@@ -36,7 +36,9 @@ import {
   stricterPolicy,
   tenantsFindings,
 } from './rules.js';
+import { LABEL_SENSITIVE, sensitiveFindings } from './sensitive.js';
 import {
+  CAPS,
   CommitReader,
   type ConfigAt,
   findConfig,
@@ -46,9 +48,10 @@ import {
   readLockAt,
   readManifestAt,
   readTenantsAt,
+  tooLargeFinding,
   under,
 } from './snapshot.js';
-import type { CheckFinding, CheckReport, RingPlan, RuleResult } from './types.js';
+import type { CheckFinding, CheckReport, RingPlan, RuleResult, SensitiveChange } from './types.js';
 
 export const LABEL_HOTFIX = 'ringlock:hotfix';
 export const LABEL_ROLLBACK = 'ringlock:rollback';
@@ -67,7 +70,7 @@ export interface CheckOptions {
    */
   mergeOf?: string;
   labels?: readonly string[];
-  allow?: ReadonlySet<'hotfix' | 'rollback'>;
+  allow?: ReadonlySet<'hotfix' | 'rollback' | 'sensitive'>;
   /** ms since the epoch; soak is measured up to this instant. */
   now?: number;
 }
@@ -113,6 +116,8 @@ class Check {
   private hotfix?: string;
   private rollback?: string;
   private rollbackLooked = false;
+  private sensitiveOverride?: string;
+  private sensitive: SensitiveChange[] = [];
 
   constructor(
     private readonly repoDir: string,
@@ -129,6 +134,10 @@ class Check {
     else if (labels.has(LABEL_HOTFIX)) this.hotfix = `label ${LABEL_HOTFIX}`;
     if (opts.allow?.has('rollback')) this.rollback = '--allow rollback';
     else if (labels.has(LABEL_ROLLBACK)) this.rollback = `label ${LABEL_ROLLBACK}`;
+    // Only a label (which the pull request's author cannot set without triage rights) or the workflow's flag: no
+    // trailer, since the change itself would carry it.
+    if (opts.allow?.has('sensitive')) this.sensitiveOverride = '--allow sensitive';
+    else if (labels.has(LABEL_SENSITIVE)) this.sensitiveOverride = `label ${LABEL_SENSITIVE}`;
   }
 
   async run(startDir: string): Promise<CheckReport> {
@@ -157,6 +166,7 @@ class Check {
       this.stats.relevantFiles = changed.filter((p) => p === cfgFile || p === headCfg.versionFile).length;
       return this.report([]);
     }
+    if (changed.includes(cfgFile) && headCfg.doc) await this.guardSensitive(cfgFile, headCfg.doc);
     const baseCfg = cfgTouched ? await loadConfigAt(this.atBase, cfgFile) : headCfg;
     return this.judge(headCfg, headCfg.cfg, baseCfg.cfg, changed, cfgTouched);
   }
@@ -220,7 +230,7 @@ class Check {
         relevant++;
         if (rings.some((r) => r.name === ring)) lockChanged.add(ring);
         // A lock removed together with its ring is simply gone; one left behind is read by nothing.
-        else if ((await this.atHead.text(path)) !== undefined)
+        else if (await this.atHead.exists(path))
           this.findings.push({
             rule: RULE.schema,
             severity: 'warning',
@@ -411,13 +421,20 @@ class Check {
       ];
       if (semver.gt(h.version, b.version)) {
         const clFile = under(dirOf(name), h.changelog ?? 'CHANGELOG.md') ?? `${dirOf(name)}/CHANGELOG.md`;
-        const text = await this.atHead.text(clFile);
-        found.push(
-          changelogFinding(name, hm.file, baseSide, headSide, {
-            file: clFile,
-            ...(text !== undefined ? { text } : {}),
-          }),
-        );
+        const read = await this.atHead.read(clFile, CAPS.changelog);
+        if (read && !('text' in read))
+          found.push({
+            ...tooLargeFinding(clFile, read, 'changelog'),
+            rule: RULE.changelog,
+            severity: 'warning',
+          });
+        else
+          found.push(
+            changelogFinding(name, hm.file, baseSide, headSide, {
+              file: clFile,
+              ...(read ? { text: read.text } : {}),
+            }),
+          );
       }
       for (const f of found) if (f) this.findings.push(f);
     }
@@ -604,11 +621,28 @@ class Check {
     return this.report(plans, (ring) => lockFile(ring));
   }
 
+  /** RL012: the security-relevant keys of ringlock.yaml the change touches (a base side that is missing or unreadable counts as empty). */
+  private async guardSensitive(file: string, head: SourceDoc): Promise<void> {
+    this.ran.add(RULE.sensitive);
+    const read = await this.atBase.read(file, CAPS.config);
+    let base: unknown;
+    if (read && 'text' in read) {
+      try {
+        base = parseSource(file, read.text).value;
+      } catch {
+        // Unparsable at base: every key at head is new.
+      }
+    }
+    const { findings, changes } = sensitiveFindings(file, base, head, this.sensitiveOverride);
+    this.findings.push(...findings);
+    this.sensitive = changes;
+  }
+
   private async lockDoc(l: LockAt): Promise<void> {
-    const text = await this.atHead.text(l.file);
-    if (text === undefined) return;
+    const text = (await this.atHead.read(l.file, CAPS.lock)) as { text?: string } | undefined;
+    if (text?.text === undefined) return;
     try {
-      this.docs.set(l.file, parseSource(l.file, text));
+      this.docs.set(l.file, parseSource(l.file, text.text));
     } catch {
       // An unparsable lock has no positions; its findings point at the file.
     }
@@ -691,6 +725,7 @@ class Check {
     const overrides: CheckReport['overrides'] = {};
     if (this.hotfix) overrides.hotfix = this.hotfix;
     if (this.rollback) overrides.rollback = this.rollback;
+    if (this.sensitiveOverride) overrides.sensitive = this.sensitiveOverride;
     return {
       ok: !findings.some((f) => f.severity === 'error'),
       base: this.base,
@@ -699,6 +734,7 @@ class Check {
       findings,
       plans,
       rules,
+      sensitive: this.sensitive,
       notes: this.notes,
       stats: this.stats,
     };

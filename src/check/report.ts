@@ -1,6 +1,7 @@
 // How a check report is shown: Markdown for the job summary and the pull-request comment (bounded in size), GitHub
 // workflow commands for annotations (bounded in count), and plain text for a terminal. Pure functions.
 import { formatPosition } from '../errors.js';
+import { code, controls, escapeData, escapeProperty, inline, md } from './neutralise.js';
 import { RULE_NAMES } from './rules.js';
 import type { CheckFinding, CheckReport, RingChange, RingPlan } from './types.js';
 
@@ -22,15 +23,7 @@ const ACTION_ICON: Record<RingChange['action'], string> = {
 
 // ---------- workflow commands ----------
 
-/** The message part of a workflow command (GitHub's toolkit escaping). */
-export function escapeData(s: string): string {
-  return s.replace(/%/g, '%25').replace(/\r/g, '%0D').replace(/\n/g, '%0A');
-}
-
-/** A property value of a workflow command: as data, plus ':' and ','. */
-export function escapeProperty(s: string): string {
-  return escapeData(s).replace(/:/g, '%3A').replace(/,/g, '%2C');
-}
+export { code, escapeData, escapeProperty, md };
 
 export function workflowCommand(
   kind: 'error' | 'warning' | 'notice',
@@ -55,7 +48,10 @@ export function annotations(report: CheckReport): {
   for (const severity of ['error', 'warning'] as const) {
     for (const f of report.findings.filter((x) => x.severity === severity).slice(0, MAX_ANNOTATIONS)) {
       annotated.add(f);
-      const message = f.expected ? `${f.message}\nexpected: ${f.expected}` : f.message;
+      // Line breaks inside the repository's text are shown as escapes; the one before "expected" is ringlock's.
+      const message = f.expected
+        ? `${controls(f.message)}\nexpected: ${controls(f.expected)}`
+        : controls(f.message);
       text += workflowCommand(
         severity,
         {
@@ -80,24 +76,6 @@ export function annotations(report: CheckReport): {
 }
 
 // ---------- Markdown ----------
-
-/** Text in Markdown: no HTML, no table breaks, no @mentions. */
-export function md(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/([\\`*_[\]#~])/g, '\\$1')
-    .replace(/\|/g, '\\|')
-    .replace(/@/g, '@&#8203;')
-    .replace(/\r?\n/g, '<br>');
-}
-
-/** A code span (mentions and emphasis do not apply inside one); plain escaped text when it cannot be one. */
-export function code(s: string): string {
-  if (/[`\r\n]/.test(s) || s === '') return md(s);
-  return `\`${s.replace(/\|/g, '\\|')}\``;
-}
 
 function headline(report: CheckReport): string {
   const errors = report.findings.filter((f) => f.severity === 'error').length;
@@ -135,6 +113,8 @@ export function renderMarkdown(report: CheckReport, maxBytes: number = SUMMARY_M
     top += `> [!WARNING]\n> **Hotfix override** (${md(report.overrides.hotfix)}): promotion-order (RL005) and soak (RL006) errors are reported as warnings.\n\n`;
   if (report.overrides.rollback && report.findings.some((f) => f.overriddenBy === 'rollback'))
     top += `> [!IMPORTANT]\n> **Rollback** (${md(report.overrides.rollback)}): this change takes ring(s) back to older versions — see ⏪ below.\n\n`;
+  if (report.overrides.sensitive && report.sensitive?.length)
+    top += `> [!CAUTION]\n> **Sensitive configuration override** (${md(report.overrides.sensitive)}): the changes to where credentials go and what runs (RL012) below are allowed.\n\n`;
   top += `Base ${code(report.base.slice(0, 12))} → head ${code(report.head.slice(0, 12))} · ${report.stats.changedFiles} file(s) changed, ${report.stats.relevantFiles} for ringlock\n\n`;
   for (const n of report.notes) top += `> ${md(n)}\n\n`;
 
@@ -150,6 +130,16 @@ export function renderMarkdown(report: CheckReport, maxBytes: number = SUMMARY_M
   rules += '\n';
 
   const sections: { head: string; rows: string[]; empty: string; what: string }[] = [];
+  if (report.sensitive?.length)
+    sections.push({
+      head: '### Sensitive configuration (RL012)\n\nKeys of ringlock.yaml that decide where credentials go and what runs:\n\n| key | change | before | after |\n| --- | --- | --- | --- |\n',
+      rows: report.sensitive.map(
+        (c) =>
+          `| ${code(c.key)} ${code(`${c.file}:${c.line}`)} | ${c.change} | ${c.before === undefined ? '—' : code(c.before)} | ${c.after === undefined ? '—' : code(c.after)} |\n`,
+      ),
+      empty: '',
+      what: 'sensitive key(s)',
+    });
   sections.push({
     head: '### Findings\n\n|   | rule | where | message |\n| --- | --- | --- | --- |\n',
     rows: [
@@ -206,29 +196,35 @@ export function renderText(
   report: CheckReport,
   paint: (style: 'red' | 'yellow' | 'green' | 'gray' | 'bold', s: string) => string,
 ): string {
-  const oneLine = (s: string) => s.replace(/[\r\n]+/g, ' ⏎ ');
+  // Everything from the repository is one inert line: it may be printed in a CI log that runs workflow commands.
+  const t = inline;
   let s = `ringlock check: ${report.base.slice(0, 12)} → ${report.head.slice(0, 12)} (${report.stats.changedFiles} file(s) changed, ${report.stats.relevantFiles} for ringlock)\n`;
   if (report.overrides.hotfix)
     s += paint(
       'yellow',
-      `hotfix override (${report.overrides.hotfix}): promotion-order and soak errors are reported as warnings\n`,
+      `hotfix override (${t(report.overrides.hotfix)}): promotion-order and soak errors are reported as warnings\n`,
     );
-  for (const n of report.notes) s += `note: ${oneLine(n)}\n`;
+  for (const n of report.notes) s += `note: ${t(n)}\n`;
+  if (report.sensitive?.length) {
+    s += `\n${paint('bold', 'sensitive configuration (RL012)')}${report.overrides.sensitive ? ` — allowed: ${t(report.overrides.sensitive)}` : ''}\n`;
+    for (const c of report.sensitive)
+      s += `  ${c.change.padEnd(8)} ${t(c.key)} (${t(c.file)}:${c.line}): ${t(c.before ?? '(none)')} → ${t(c.after ?? '(none)')}\n`;
+  }
   for (const plan of report.plans) {
-    s += `\n${paint('bold', `ring ${plan.ring}`)} (${plan.lockFile})${plan.created ? ' new lock' : ''}${plan.deleted ? ' lock deleted' : ''}\n`;
-    if (plan.platform) s += `  platform ${plan.platform.from ?? '-'} → ${plan.platform.to ?? '-'}\n`;
+    s += `\n${paint('bold', `ring ${t(plan.ring)}`)} (${t(plan.lockFile)})${plan.created ? ' new lock' : ''}${plan.deleted ? ' lock deleted' : ''}\n`;
+    if (plan.platform) s += `  platform ${t(plan.platform.from ?? '-')} → ${t(plan.platform.to ?? '-')}\n`;
     for (const c of plan.changes) {
       const ver = c.from && c.to && c.from !== c.to ? `${c.from} → ${c.to}` : (c.to ?? c.from ?? '');
-      s += `  ${c.action.padEnd(9)} ${c.module} ${ver}${c.fields?.length ? ` (${c.fields.join(', ')})` : ''}\n`;
+      s += `  ${c.action.padEnd(9)} ${t(c.module)} ${t(ver)}${c.fields?.length ? ` (${t(c.fields.join(', '))})` : ''}\n`;
     }
   }
   if (report.findings.length > 0) s += '\n';
   for (const f of report.findings) {
     const pos = formatPosition({ file: f.file ?? '', line: f.line, column: f.column });
     const sev = f.severity === 'error' ? paint('red', 'error') : paint('yellow', 'warning');
-    s += `${sev}${pos ? ` ${pos}:` : f.ring ? ` ring ${f.ring}:` : ':'} ${oneLine(f.message)} ${paint('gray', `[${f.rule}]`)}\n`;
-    if (f.expected) s += `  expected: ${oneLine(f.expected)}\n`;
-    if (f.chain?.length) s += `  chain: ${oneLine(f.chain.join(' → '))}\n`;
+    s += `${sev}${pos ? ` ${t(pos)}:` : f.ring ? ` ring ${t(f.ring)}:` : ':'} ${t(f.message)} ${paint('gray', `[${f.rule}]`)}\n`;
+    if (f.expected) s += `  expected: ${t(f.expected)}\n`;
+    if (f.chain?.length) s += `  chain: ${t(f.chain.join(' → '))}\n`;
   }
   s += `\nrules: ${report.rules.map((r) => `${r.id} ${r.outcome}`).join(' · ')}\n`;
   const errors = report.findings.filter((f) => f.severity === 'error').length;

@@ -21,6 +21,7 @@ export const RULE_NAMES: Record<RuleId, string> = {
   RL009: 'ring downgrade (rollback)',
   RL010: 'changelog (advisory)',
   RL011: 'tenants',
+  RL012: 'sensitive configuration',
 };
 
 const entryAt = (module: string, field?: string) =>

@@ -3,16 +3,19 @@
 // Parse and schema problems of the head side come back as RL001 findings at file:line:column.
 import { posix } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
-import type { BlobReader } from '../git/cli.js';
+import { type BlobReader, git } from '../git/cli.js';
 import {
   CONFIG_FILES,
+  CONFIG_MAX_BYTES,
   configDiagnostics,
   type LoadedConfig,
   resolveConfig,
+  VERSION_FILE_MAX_BYTES,
   versionFileOf,
 } from '../model/config.js';
+import { DEFAULT_MAX_BYTES as LOCK_MAX_BYTES } from '../model/files.js';
 import { lockDiagnostics } from '../model/lock.js';
-import { manifestDiagnostics } from '../model/manifest.js';
+import { MANIFEST_MAX_BYTES, manifestDiagnostics } from '../model/manifest.js';
 import { validateSchema } from '../model/schema.js';
 import { diagAt } from '../model/semantics.js';
 import { parseSource, type SourceDoc } from '../model/source.js';
@@ -52,22 +55,66 @@ export function parseOrFindings(file: string, text: string): { doc?: SourceDoc; 
   }
 }
 
+/** The most of each kind of file a check reads (the caps the daemon and the CLI apply when they read them). */
+export const CAPS = {
+  config: CONFIG_MAX_BYTES,
+  versionFile: VERSION_FILE_MAX_BYTES,
+  lock: LOCK_MAX_BYTES,
+  manifest: MANIFEST_MAX_BYTES,
+  tenants: 4 * 1024 * 1024,
+  changelog: 16 * 1024 * 1024,
+} as const;
+
+/** A file read under a cap: its text, or how large it is when over the cap (its bytes were not held). */
+export type Capped = { text: string } | { size: number; max: number };
+
 export class CommitReader {
   constructor(
     private readonly reader: BlobReader,
     readonly commit: string,
   ) {}
 
-  /** A blob's text at this commit; undefined when the path is missing or not a file. */
-  async text(path: string): Promise<string | undefined> {
-    const obj = await this.reader.readObject(`${this.commit}:${path}`);
-    return obj?.type === 'blob' ? obj.data.toString('utf8') : undefined;
+  /** A blob's text at this commit when at most `maxBytes`; undefined when the path is missing or not a file. */
+  async read(path: string, maxBytes: number): Promise<Capped | undefined> {
+    const obj = await this.object(path, maxBytes);
+    if (obj?.type !== 'blob') return undefined;
+    return obj.data ? { text: obj.data.toString('utf8') } : { size: obj.size, max: maxBytes };
+  }
+
+  /** Whether `path` is a file at this commit (its contents are skipped, not read). */
+  async exists(path: string): Promise<boolean> {
+    return (await this.object(path, 0))?.type === 'blob';
   }
 
   async isTree(path: string): Promise<boolean> {
-    const obj = await this.reader.readObject(`${this.commit}:${path === '.' ? '' : path}`);
-    return obj?.type === 'tree';
+    return (await this.object(path === '.' ? '' : path, 0))?.type === 'tree';
   }
+
+  private async object(path: string, maxBytes: number) {
+    if (!/[\n\0]/.test(path)) return this.reader.readCapped(`${this.commit}:${path}`, maxBytes);
+    // `cat-file --batch` reads one name per line: a path with a line break in it (a pull request can add one) is
+    // looked up in its tree instead, literally.
+    if (path.includes('\0')) return undefined;
+    const out = await git(['ls-tree', '-z', '--full-tree', this.commit, '--', path], {
+      cwd: this.reader.cwd,
+      env: { GIT_LITERAL_PATHSPECS: '1' },
+    });
+    const rec = out.split('\0').find((r) => r.slice(r.indexOf('\t') + 1) === path);
+    const oid = rec?.slice(0, rec.indexOf('\t')).split(' ')[2];
+    return oid ? this.reader.readCapped(oid, maxBytes) : undefined;
+  }
+}
+
+/** RL001 for a file over its cap: it is reported at the file, never read whole. */
+export function tooLargeFinding(file: string, c: { size: number; max: number }, what: string): CheckFinding {
+  return {
+    rule: RULE.schema,
+    severity: 'error',
+    file,
+    line: 1,
+    message: `${file} is ${c.size} bytes, more than the ${c.max} bytes a ${what} may have: not read [file/too-large]`,
+    expected: `a ${what} of at most ${c.max} bytes`,
+  };
 }
 
 export interface ConfigAt {
@@ -89,7 +136,7 @@ export async function findConfig(at: CommitReader, startDir: string): Promise<st
   for (;;) {
     for (const name of CONFIG_FILES) {
       const f = dir === '.' ? name : `${dir}/${name}`;
-      if ((await at.text(f)) !== undefined) return f;
+      if (await at.exists(f)) return f;
     }
     if (dir === '.') return undefined;
     dir = posix.dirname(dir);
@@ -99,15 +146,24 @@ export async function findConfig(at: CommitReader, startDir: string): Promise<st
 /** ringlock.yaml (and its platform version file) at a commit, resolved, or the RL001 findings that stop it. */
 export async function loadConfigAt(at: CommitReader, file: string): Promise<ConfigAt> {
   const dir = posix.dirname(file);
-  const text = await at.text(file);
-  if (text === undefined) return { file, dir, findings: [] };
-  const { doc, findings } = parseOrFindings(file, text);
+  const read = await at.read(file, CAPS.config);
+  if (read === undefined) return { file, dir, findings: [] };
+  if (!('text' in read)) return { file, dir, findings: [tooLargeFinding(file, read, 'ringlock.yaml')] };
+  const { doc, findings } = parseOrFindings(file, read.text);
   if (!doc) return { file, dir, findings };
   const diags = configDiagnostics(doc);
   if (diags.some((d) => d.severity === 'error')) return { file, dir, findings: schemaFindings(diags) };
   const versionRel = versionFileOf(doc);
   const versionFile = versionRel === undefined ? undefined : under(dir, versionRel);
-  const versionText = versionFile === undefined ? undefined : await at.text(versionFile);
+  const versionRead = versionFile === undefined ? undefined : await at.read(versionFile, CAPS.versionFile);
+  if (versionRead && !('text' in versionRead))
+    return {
+      file,
+      dir,
+      findings: [tooLargeFinding(versionFile!, versionRead, 'platform version file')],
+      ...(versionFile ? { versionFile } : {}),
+    };
+  const versionText = versionRead?.text;
   try {
     const cfg = resolveConfig(dir, file, doc, (rel) => {
       if (versionText === undefined)
@@ -140,8 +196,12 @@ export async function readLockAt(
   ring: string,
   strict: boolean,
 ): Promise<LockAt> {
-  const text = await at.text(file);
-  if (text === undefined) return { file, exists: false, findings: [] };
+  const read = await at.read(file, CAPS.lock);
+  if (read === undefined) return { file, exists: false, findings: [] };
+  // Only the side being judged reports its size; an oversized lock on the other side is read as no lock.
+  if (!('text' in read))
+    return { file, exists: true, findings: strict ? [tooLargeFinding(file, read, 'ring lock')] : [] };
+  const text = read.text;
   if (!strict) return { file, exists: true, lock: loose<RingLock>(text, (v) => isLock(v)), findings: [] };
   const { doc, findings } = parseOrFindings(file, text);
   if (!doc) return { file, exists: true, findings };
@@ -168,8 +228,11 @@ export async function readManifestAt(
   strict: boolean,
 ): Promise<ManifestAt> {
   const file = `${dir}/module.json`;
-  const text = await at.text(file);
-  if (text === undefined) return { file, exists: false, findings: [] };
+  const read = await at.read(file, CAPS.manifest);
+  if (read === undefined) return { file, exists: false, findings: [] };
+  if (!('text' in read))
+    return { file, exists: true, findings: strict ? [tooLargeFinding(file, read, 'module.json')] : [] };
+  const text = read.text;
   if (!strict)
     return {
       file,
@@ -202,9 +265,10 @@ export async function readTenantsAt(
   at: CommitReader,
   file: string,
 ): Promise<{ exists: boolean; tenants?: Record<string, string>; doc?: SourceDoc; findings: CheckFinding[] }> {
-  const text = await at.text(file);
-  if (text === undefined) return { exists: false, findings: [] };
-  const { doc, findings } = parseOrFindings(file, text);
+  const read = await at.read(file, CAPS.tenants);
+  if (read === undefined) return { exists: false, findings: [] };
+  if (!('text' in read)) return { exists: true, findings: [tooLargeFinding(file, read, 'tenants file')] };
+  const { doc, findings } = parseOrFindings(file, read.text);
   if (!doc) return { exists: true, findings };
   const diags = validateSchema('tenants', doc);
   if (diags.length > 0) return { exists: true, doc, findings: schemaFindings(diags) };

@@ -10,7 +10,21 @@ export interface CheckFinding extends Omit<Finding, 'ring'> {
   line?: number;
   column?: number;
   /** An error turned into a warning by an override: which one. */
-  overriddenBy?: 'hotfix' | 'rollback';
+  overriddenBy?: 'hotfix' | 'rollback' | 'sensitive';
+}
+
+/** A security-relevant key of ringlock.yaml that the change adds, removes or changes (RL012). */
+export interface SensitiveChange {
+  /** Dotted path: `registry.url`, `notifications.webhooks[0].url`. */
+  key: string;
+  pointer: string;
+  change: 'added' | 'removed' | 'changed';
+  /** The value at base and at head, as JSON (strings quoted), shortened; absent on the side that lacks the key. */
+  before?: string;
+  after?: string;
+  file: string;
+  /** Its line in the head file (a removed key: the nearest enclosing key still there, else 1). */
+  line: number;
 }
 
 export type RingAction = 'install' | 'upgrade' | 'rollback' | 'remove' | 'reinstall' | 'update';
@@ -53,7 +67,9 @@ export interface CheckReport {
   base: string;
   head: string;
   /** Overrides in force and why (a label, --allow, a revert commit). */
-  overrides: { hotfix?: string; rollback?: string };
+  overrides: { hotfix?: string; rollback?: string; sensitive?: string };
+  /** Security-relevant keys of ringlock.yaml this change touches, before and after (RL012). */
+  sensitive?: SensitiveChange[];
   findings: CheckFinding[];
   plans: RingPlan[];
   rules: RuleResult[];

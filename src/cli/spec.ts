@@ -618,10 +618,13 @@ export const COMMANDS: CommandSpec[] = [
       'Reads the base and the head of a change from git (no checkout) and checks only what it touches: schema of changed\n' +
       'locks, manifests, config and tenants (RL001), version bumps (RL002) and regressions (RL003), lock freshness (RL004),\n' +
       'promotion order (RL005) and soak (RL006), prereleases (RL007), dependency closure and compatibility (RL008), ring\n' +
-      'downgrades (RL009), changelog entries (RL010, advisory) and tenants (RL011). Prints what merging does to each ring.\n' +
+      'downgrades (RL009), changelog entries (RL010, advisory), tenants (RL011) and changes to the security-relevant keys\n' +
+      'of ringlock.yaml (RL012: registry, forge, notifications, health URLs and commands, …). Prints what merging does to\n' +
+      'each ring.\n' +
       'In GitHub Actions (GITHUB_ACTIONS=true) the base, head and labels come from the event; findings become annotations\n' +
       '(the first 10 errors and 10 warnings) and the report goes to the job summary. Labels: ringlock:hotfix turns\n' +
-      'RL005/RL006 errors into warnings; ringlock:rollback (or a revert commit) allows ring downgrades.\n' +
+      'RL005/RL006 errors into warnings; ringlock:rollback (or a revert commit) allows ring downgrades; ringlock:sensitive\n' +
+      'allows RL012 changes (shown before/after in the summary).\n' +
       'Exit 1 when a rule fails (warnings alone pass).',
     options: {
       base: {
@@ -638,7 +641,8 @@ export const COMMANDS: CommandSpec[] = [
       allow: {
         type: 'string',
         valueName: 'override',
-        description: 'hotfix (promotion order and soak only warn) or rollback (ring downgrades allowed)',
+        description:
+          'hotfix (promotion order and soak only warn), rollback (ring downgrades allowed) or sensitive (changes to where credentials go and what runs, RL012, only warn)',
         multiple: true,
       },
       comment: {

@@ -38,6 +38,10 @@ export async function listTrees(
   return entries;
 }
 
+const IGNORE_MAX_BYTES = 64 * 1024;
+/** Longer than any path a file system takes (PATH_MAX is 4096). */
+const LINK_MAX_BYTES = 4096;
+
 /** Hashes of blob contents by object id, shared across trees and commits. */
 export type BlobDigestCache = Map<string, { hex: string; size: number }>;
 
@@ -96,10 +100,14 @@ async function hashOne(
   if (ignoreEntry) {
     if (ignoreEntry.mode !== '100644' && ignoreEntry.mode !== '100755')
       fail('file/symlink', IGNORE_FILE, 'ignore file is a symlink loop, or a symlink where none is allowed');
-    const obj = await reader.readObject(ignoreEntry.oid);
-    if (obj && obj.data.length > 64 * 1024)
-      fail('file/too-large', IGNORE_FILE, `ignore file is ${obj.data.length} bytes, larger than 65536`);
-    ignoreText = obj?.data.toString('utf8');
+    const obj = await reader.readCapped(ignoreEntry.oid, IGNORE_MAX_BYTES);
+    if (obj && !obj.data)
+      fail(
+        'file/too-large',
+        IGNORE_FILE,
+        `ignore file is ${obj.size} bytes, larger than ${IGNORE_MAX_BYTES}`,
+      );
+    ignoreText = obj?.data?.toString('utf8');
   }
   const ex = excluderFromText(ignoreText);
   const pruned = new Set<string>();
@@ -128,12 +136,21 @@ async function hashOne(
     const r = rel(e);
     let d = cache.get(e.oid);
     let linkTarget: string | undefined;
-    if (!d || e.mode === '120000') {
-      const obj = await reader.readObject(e.oid);
+    if (e.mode === '120000') {
+      // A link's target is a path: small, read whole.
+      const obj = await reader.readCapped(e.oid, LINK_MAX_BYTES);
       if (!obj) fail('hash/unreadable', r, `object ${e.oid} is missing from the repository`);
-      d = { hex: createHash('sha256').update(obj!.data).digest('hex'), size: obj!.data.length };
+      if (!obj!.data)
+        fail('hash/symlink-target', r, `symlink target is ${obj!.size} bytes, longer than ${LINK_MAX_BYTES}`);
+      d = { hex: createHash('sha256').update(obj!.data!).digest('hex'), size: obj!.size };
       cache.set(e.oid, d);
-      if (e.mode === '120000') linkTarget = obj!.data.toString('utf8');
+      linkTarget = obj!.data!.toString('utf8');
+    } else if (!d) {
+      // A file of any size is streamed through the hash, never held whole.
+      const obj = await reader.hashObject(e.oid);
+      if (!obj) fail('hash/unreadable', r, `object ${e.oid} is missing from the repository`);
+      d = { hex: obj!.sha256, size: obj!.size };
+      cache.set(e.oid, d);
     }
     if (e.mode === '120000') {
       const target = linkTarget!;

@@ -19,6 +19,7 @@ export const RULE = {
   ringDowngrade: 'RL009',
   changelog: 'RL010',
   tenants: 'RL011',
+  sensitive: 'RL012',
 } as const;
 export type RuleId = (typeof RULE)[keyof typeof RULE];
 

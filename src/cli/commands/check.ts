@@ -1,7 +1,9 @@
 // ringlock check: judge a change (base → head) to the platform repository, as a pull request's check.
+import { randomBytes } from 'node:crypto';
 import { appendFileSync } from 'node:fs';
 import { runCheck } from '../../check/check.js';
 import { type GitHubRun, readGitHubRun, splitRepository } from '../../check/github-env.js';
+import { inline, safeJson } from '../../check/neutralise.js';
 import {
   annotations,
   COMMENT_MAX_CHARS,
@@ -17,15 +19,15 @@ import { json, paint } from '../output.js';
 import type { CommandContext } from '../spec.js';
 
 export const COMMENT_MARKER = '<!-- ringlock:check -->';
-const ALLOWED = ['hotfix', 'rollback'] as const;
+const ALLOWED = ['hotfix', 'rollback', 'sensitive'] as const;
 type Allow = (typeof ALLOWED)[number];
 
 export async function run(ctx: CommandContext): Promise<number> {
   const allow = new Set<Allow>();
   for (const a of listOpt(ctx, 'allow') ?? []) {
     if (!(ALLOWED as readonly string[]).includes(a))
-      throw new InputError('cli/usage', `check: --allow ${a}: unknown override`, {
-        expected: '--allow hotfix or --allow rollback',
+      throw new InputError('cli/usage', `check: --allow ${inline(a)}: unknown override`, {
+        expected: '--allow hotfix, --allow rollback or --allow sensitive',
       });
     allow.add(a as Allow);
   }
@@ -60,13 +62,19 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (gh.summaryFile) appendFileSync(gh.summaryFile, renderMarkdown(report, SUMMARY_MAX_BYTES));
 
   if (ctx.json) {
-    ctx.io.out(json({ ...report, ...(comment ? { comment } : {}) }));
+    ctx.io.out(safeJson(json({ ...report, ...(comment ? { comment } : {}) })));
   } else {
-    if (gh.actions) ctx.io.out(annotations(report).text);
-    ctx.io.out(renderText(report, (style, s) => paint(ctx.io, style, s)));
-    if (comment && 'url' in comment) ctx.io.out(`comment ${comment.action}: ${comment.url}\n`);
+    const text = renderText(report, (style, s) => paint(ctx.io, style, s));
+    if (gh.actions) {
+      ctx.io.out(annotations(report).text);
+      // The report quotes the repository: the runner is told to run no workflow command until it has been printed
+      // (GitHub's stop-commands, with a token nothing in the repository can know), on top of the escaping.
+      const token = randomBytes(16).toString('hex');
+      ctx.io.out(`::stop-commands::${token}\n${text}::${token}::\n`);
+    } else ctx.io.out(text);
+    if (comment && 'url' in comment) ctx.io.out(`comment ${comment.action}: ${inline(comment.url)}\n`);
   }
-  if (comment && 'error' in comment) ctx.io.err(`warning: ${comment.error}\n`);
+  if (comment && 'error' in comment) ctx.io.err(`warning: ${inline(comment.error)}\n`);
   return report.ok ? ExitCode.Ok : ExitCode.CheckFailed;
 }
 
