@@ -238,6 +238,25 @@ describe.concurrent('symlinks planted in the state dir', () => {
     expect(lstatSync(join(p.stateDir(), 'store/alpha')).isSymbolicLink()).toBe(true);
   });
 
+  it('a symlink planted in place of history.jsonl or state.json is refused before anything changes', async (t) => {
+    const p = await platform(t);
+    for (const name of ['history.jsonl', 'state.json']) {
+      const outside = join(p.root, `outside-${name}`);
+      writeFileSync(outside, 'precious\n');
+      mkdirSync(p.stateDir(), { recursive: true });
+      symlinkSync(outside, join(p.stateDir(), name));
+      const r = await p.apply();
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(`${name} is a symbolic link, which ringlock never makes [state/link]`);
+      expect(readFileSync(outside, 'utf8')).toBe('precious\n');
+      expect(p.link('alpha')).toBeUndefined();
+      rmSync(join(p.stateDir(), name));
+    }
+    const ok = await p.apply();
+    expect(ok.code, show(ok)).toBe(0);
+    expect(lstatSync(join(p.stateDir(), 'history.jsonl')).isFile()).toBe(true);
+  });
+
   // A regression guard: these held before too (rm unlinks a link it is given), and must keep holding.
   it('a symlinked version dir is unlinked by prune, and symlinked trash/ and staging/ are unlinked, never followed', async (t) => {
     const p = await platform(t, '  keepVersions: 2');
