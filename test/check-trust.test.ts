@@ -42,28 +42,45 @@ describe('RL012: security-relevant keys of ringlock.yaml', () => {
     repo.edit('ringlock.yaml', (t) =>
       t
         .replace('https://registry.acme.example/', 'http://attacker.example/')
-        .replace('REGISTRY_TOKEN', 'RINGLOCK_GIT_TOKEN'),
+        .replace('REGISTRY_TOKEN', 'DEPLOY_TOKEN'),
     );
     const head = repo.commit('faster registry');
     const r = checkAsAction(repo, { base, head });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     const text = repo.read('ringlock.yaml');
-    expect(r.errors).toHaveLength(2);
-    expect(r.errors[0]).toMatch(
+    const rl012 = r.errors;
+    expect(rl012).toHaveLength(2);
+    expect(rl012[0]).toMatch(
       new RegExp(
         `^::error file=ringlock.yaml,line=${lineOf(text, '  url:')},col=3,title=RL012::this change changes registry.url: "https://registry.acme.example/" → "http://attacker.example/"`,
       ),
     );
-    expect(r.errors[1]).toContain(`line=${lineOf(text, 'tokenEnv:')},col=3,title=RL012`);
+    expect(rl012[1]).toContain(`line=${lineOf(text, 'tokenEnv:')},col=3,title=RL012`);
     expect(r.summary).toContain('### Sensitive configuration (RL012)');
     expect(r.summary).toContain(
       '| `registry.url` `ringlock.yaml:17` | changed | `"https://registry.acme.example/"` | `"http://attacker.example/"` |',
     );
-    expect(r.summary).toContain('| `"REGISTRY_TOKEN"` | `"RINGLOCK_GIT_TOKEN"` |');
+    expect(r.summary).toContain('| `"REGISTRY_TOKEN"` | `"DEPLOY_TOKEN"` |');
     expect(r.summary).toMatch(/\| RL012 sensitive configuration \| ❌ fail \(2 error\(s\)\) \|/);
     expect(r.stdout).toContain(
       'changed  registry.url (ringlock.yaml:17): "https://registry.acme.example/" → "http://attacker.example/"',
     );
+  });
+
+  it("fails a config naming ringlock's own git token as another service's token (RL001 config/own-credential)", () => {
+    const { repo, base } = trustedRepo();
+    repo.edit('ringlock.yaml', (t) => t.replace('REGISTRY_TOKEN', 'RINGLOCK_GIT_TOKEN'));
+    const head = repo.commit('reuse the git token');
+    const r = checkAsAction(repo, { base, head });
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    const text = repo.read('ringlock.yaml');
+    expect(r.errors).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^::error file=ringlock.yaml,line=${lineOf(text, 'tokenEnv:')},col=\\d+,title=RL001::/registry/tokenEnv: RINGLOCK_GIT_TOKEN is ringlock's own credential`,
+        ),
+      ),
+    ]);
   });
 
   it('fails promotion.github.baseUrl and health.command, added; a removed key is placed at its section', () => {
