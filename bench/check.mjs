@@ -1,7 +1,20 @@
 // `check` bench: `ringlock check` as a process for a one-module pull request (a bump, a changed file, the lock
 // rewritten) on the shipped example and on a generated 1,000-module × 3-ring repository, each beside baselines timed
-// in the same rounds: `node -e 0` (start-up) and `git diff --name-only base head` (the least any check does).
-import { cpSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+// in the same rounds: `node -e 0` (start-up) and `git diff --name-only base head` (the least any check does); and a
+// pull request that adds one 90 MB file to a module, beside `git cat-file` of that blob (reading it once).
+import { randomBytes } from 'node:crypto';
+import {
+  closeSync,
+  cpSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { BIN, fmt, median, mustPass, printTable, ROOT, timed, WORK } from './lib.mjs';
 
@@ -31,7 +44,7 @@ function fresh(dir) {
 }
 
 /** main = the platform as committed 10 days ago; branch pr = one module bumped (patch), a file changed, lock rewritten. */
-function commitBaseAndPr(dir, module, moduleDir) {
+function commitBaseAndPr(dir, module, moduleDir, extra = () => {}) {
   sh(dir, ['init', '-q', '-b', 'main']);
   sh(dir, ['add', '-A']);
   sh(dir, ['commit', '-q', '-m', 'platform'], OLD);
@@ -42,6 +55,7 @@ function commitBaseAndPr(dir, module, moduleDir) {
   m.version = `${maj}.${min}.${patch + 1}`;
   writeFileSync(mf, `${JSON.stringify(m, null, 2)}\n`);
   writeFileSync(join(moduleDir, 'CHANGED.txt'), `changed ${module}\n`);
+  extra(moduleDir);
   ringlock(dir, ['lock']);
   sh(dir, ['add', '-A']);
   sh(dir, ['commit', '-q', '-m', `${module} ${m.version}`]);
@@ -54,6 +68,21 @@ function exampleRepo() {
   cpSync(join(ROOT, 'rings'), join(dir, 'rings'), { recursive: true });
   cpSync(join(ROOT, 'examples', 'platform'), join(dir, 'examples', 'platform'), { recursive: true });
   commitBaseAndPr(dir, 'orders', join(dir, 'examples/platform/modules/orders'));
+  return dir;
+}
+
+/** The example, where the pull request also adds a `mb` MB file of random bytes to orders (a vendored asset). */
+function bigBlobRepo(mb) {
+  const dir = join(WORK, `check-blob-${mb}mb`);
+  fresh(dir);
+  cpSync(join(ROOT, 'ringlock.yaml'), join(dir, 'ringlock.yaml'));
+  cpSync(join(ROOT, 'rings'), join(dir, 'rings'), { recursive: true });
+  cpSync(join(ROOT, 'examples', 'platform'), join(dir, 'examples', 'platform'), { recursive: true });
+  commitBaseAndPr(dir, 'orders', join(dir, 'examples/platform/modules/orders'), (moduleDir) => {
+    const fd = openSync(join(moduleDir, 'asset.bin'), 'w');
+    for (let i = 0; i < mb; i++) writeSync(fd, randomBytes(1024 * 1024));
+    closeSync(fd);
+  });
   return dir;
 }
 
@@ -103,11 +132,12 @@ function wideRepo(n, files) {
   return dir;
 }
 
-function benchOne(label, dir, runs) {
+function benchOne(label, dir, runs, baselines = []) {
   const check = () =>
     timed(process.execPath, [BIN, 'check', '--base', 'main', '--head', 'pr', '--json'], dir);
   const methods = [
     { key: 'check', name: 'ringlock check (one-module PR)', run: check },
+    ...baselines,
     { key: 'node', name: 'node -e 0', run: () => timed(process.execPath, ['-e', '0'], dir) },
     {
       key: 'diff',
@@ -152,5 +182,20 @@ export function benchCheck(opts = {}) {
   const gen = performance.now() - t0;
   if (gen > 1000) console.log(`\n(generated the ${n}-module repository in ${fmt(gen / 1000, 1)} s)`);
   out.wide = benchOne(`check: ${n} modules x 3 rings`, wide, runs);
+  const mb = opts.quick ? 30 : 90;
+  const blob = bigBlobRepo(mb);
+  const cat = {
+    key: 'cat',
+    name: `git cat-file blob (the ${mb} MB file, once)`,
+    run: () =>
+      timed(
+        'sh',
+        ['-c', 'git cat-file blob pr:examples/platform/modules/orders/asset.bin > /dev/null'],
+        blob,
+      ),
+  };
+  out.blob = benchOne(`check: a PR adding one ${mb} MB file (example platform)`, blob, Math.min(runs, 7), [
+    cat,
+  ]);
   return out;
 }
