@@ -1,11 +1,7 @@
 // `ringlock check --comment`: one sticky pull-request comment, created once and then edited, against a GitHub
 // stand-in on 127.0.0.1 that holds requests and answers to GitHub's published REST description.
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { BIN, testdir } from './helpers.js';
-import { git, type PlatformRepo, platformGitRepo } from './support/check-repo.js';
+import { checkWithComment, git, platformGitRepo } from './support/check-repo.js';
 import { simpleUser } from './support/github-deployments.js';
 import {
   type GitHubStandin,
@@ -75,48 +71,6 @@ async function commentsStandin(seed: Comment[] = []) {
   return { gh, comments };
 }
 
-/** The CLI as a child process (async: the stand-in answers in this process). */
-function checkWithComment(repo: PlatformRepo, gh: GitHubStandin, base: string, head: string) {
-  const work = testdir({});
-  const event = join(work, 'event.json');
-  const summary = join(work, 'summary.md');
-  writeFileSync(
-    event,
-    JSON.stringify({
-      number: 7,
-      pull_request: { number: 7, base: { sha: base }, head: { sha: head }, labels: [] },
-    }),
-  );
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('GITHUB_') && !k.startsWith('RINGLOCK_')) env[k] = v;
-  Object.assign(env, {
-    NO_COLOR: '1',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: event,
-    GITHUB_SHA: head,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_REPOSITORY: 'acme/platform',
-    GITHUB_API_URL: gh.url,
-    GITHUB_TOKEN: TOKEN,
-  });
-  const child = spawn(process.execPath, [BIN, 'check', '--comment'], { cwd: repo.dir, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => {
-    stdout += b;
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    stderr += b;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string; summary: string }>((resolve) =>
-    child.on('close', (code) =>
-      resolve({ code, stdout, stderr, summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '' }),
-    ),
-  );
-}
-
 describe('ringlock check --comment', () => {
   it('creates one sticky comment, then edits it on the next push (never a second one)', async () => {
     const someone = {
@@ -132,7 +86,7 @@ describe('ringlock check --comment', () => {
     repo.lock();
     const head1 = repo.commit('no bump');
 
-    const first = await checkWithComment(repo, gh, base, head1);
+    const first = await checkWithComment(repo, gh.url, TOKEN, base, head1);
     expect(first.code, first.stderr).toBe(1);
     expect(first.stdout).toContain(
       'comment created: https://github.com/acme/platform/pull/7#issuecomment-900',
@@ -148,7 +102,7 @@ describe('ringlock check --comment', () => {
     });
     repo.lock();
     const head2 = repo.commit('bump');
-    const second = await checkWithComment(repo, gh, base, head2);
+    const second = await checkWithComment(repo, gh.url, TOKEN, base, head2);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('comment updated');
     expect(comments).toHaveLength(2);
@@ -179,7 +133,7 @@ describe('ringlock check --comment', () => {
     repo.write({ 'modules/a/src/index.php': '<?php // changed\n' });
     repo.lock();
     const head = repo.commit('no bump');
-    const r = await checkWithComment(repo, gh, base, head);
+    const r = await checkWithComment(repo, gh.url, TOKEN, base, head);
     expect(r.code, r.stderr).toBe(1);
     expect(r.stdout).toContain('comment created');
     expect(comments).toHaveLength(2);
@@ -198,7 +152,7 @@ describe('ringlock check --comment', () => {
     const base = git(repo.dir, ['rev-parse', 'HEAD']);
     repo.branch('pr');
     const head = repo.commit('nothing');
-    const r = await checkWithComment(repo, gh, base, head);
+    const r = await checkWithComment(repo, gh.url, TOKEN, base, head);
     expect(r.code).toBe(0);
     // In the log and the summary, never as an extra warning annotation (GitHub shows 10 per step, for the findings).
     expect(r.stderr).toMatch(/^warning: could not post the pull-request comment: .*pull-requests: write/m);

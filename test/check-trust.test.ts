@@ -1,13 +1,18 @@
 // What a pull request can make `ringlock check` say: a change to where credentials go or what runs fails RL012 unless
 // overridden, and nothing the repository names (file paths, messages) can become a workflow command, HTML or a
 // mention in the log, the job summary or the comment.
-import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isSensitive, keyName, sensitiveDiff } from '../src/check/sensitive.js';
-import { BIN, testdir } from './helpers.js';
-import { CONFIG, checkAsAction, git, type PlatformRepo, platformGitRepo } from './support/check-repo.js';
+import {
+  CONFIG,
+  checkAsAction,
+  checkWithComment,
+  git,
+  type PlatformRepo,
+  platformGitRepo,
+} from './support/check-repo.js';
 import { simpleUser } from './support/github-deployments.js';
 import { type GitHubStandin, startGitHubStandin } from './support/github-standin.js';
 
@@ -228,7 +233,7 @@ describe('nothing from the repository becomes a workflow command, HTML or a ment
   it('the sticky comment is the same safe Markdown', async () => {
     const { repo, base, head } = evilRepo();
     const { gh, bodies } = await commentStandin();
-    const r = await checkWithComment(repo, gh, base, head);
+    const r = await checkWithComment(repo, gh.url, TOKEN, base, head);
     expect(r.code, r.stderr).toBe(0);
     expect(bodies).toHaveLength(1);
     expect(bodies[0]!.startsWith('<!-- ringlock:check -->\n')).toBe(true);
@@ -286,47 +291,6 @@ async function commentStandin() {
     };
   });
   return { gh, bodies };
-}
-
-function checkWithComment(repo: PlatformRepo, gh: GitHubStandin, base: string, head: string) {
-  const work = testdir({});
-  const event = join(work, 'event.json');
-  const summary = join(work, 'summary.md');
-  writeFileSync(
-    event,
-    JSON.stringify({
-      number: 7,
-      pull_request: { number: 7, base: { sha: base }, head: { sha: head }, labels: [] },
-    }),
-  );
-  const env: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(process.env))
-    if (!k.startsWith('GITHUB_') && !k.startsWith('RINGLOCK_')) env[k] = v;
-  Object.assign(env, {
-    NO_COLOR: '1',
-    GITHUB_ACTIONS: 'true',
-    GITHUB_EVENT_NAME: 'pull_request',
-    GITHUB_EVENT_PATH: event,
-    GITHUB_SHA: head,
-    GITHUB_STEP_SUMMARY: summary,
-    GITHUB_REPOSITORY: 'acme/platform',
-    GITHUB_API_URL: gh.url,
-    GITHUB_TOKEN: TOKEN,
-  });
-  const child = spawn(process.execPath, [BIN, 'check', '--comment'], { cwd: repo.dir, env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (b: Buffer) => {
-    stdout += b;
-  });
-  child.stderr.on('data', (b: Buffer) => {
-    stderr += b;
-  });
-  return new Promise<{ code: number | null; stdout: string; stderr: string; summary: string }>((resolve) =>
-    child.on('close', (code) =>
-      resolve({ code, stdout, stderr, summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '' }),
-    ),
-  );
 }
 
 describe('which keys are security-relevant (pure)', () => {

@@ -1,6 +1,6 @@
 // Platform repositories with real git history for `ringlock check`, and running the built CLI as a GitHub Actions job
 // runs it: GITHUB_* variables, an event payload file and a step summary file.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BIN, manifest, PLATFORM_CONFIG, type Tree, testdir, writeTree } from '../helpers.js';
@@ -233,4 +233,52 @@ export function checkAsAction(
     warnings: lines.filter((l) => l.startsWith('::warning')),
     notices: lines.filter((l) => l.startsWith('::notice')),
   };
+}
+
+/** The CLI as a child process (async: the stand-in answers in this process). */
+export function checkWithComment(
+  repo: PlatformRepo,
+  apiUrl: string,
+  token: string,
+  base: string,
+  head: string,
+) {
+  const work = testdir({});
+  const event = join(work, 'event.json');
+  const summary = join(work, 'summary.md');
+  writeFileSync(
+    event,
+    JSON.stringify({
+      number: 7,
+      pull_request: { number: 7, base: { sha: base }, head: { sha: head }, labels: [] },
+    }),
+  );
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env))
+    if (!k.startsWith('GITHUB_') && !k.startsWith('RINGLOCK_')) env[k] = v;
+  Object.assign(env, {
+    NO_COLOR: '1',
+    GITHUB_ACTIONS: 'true',
+    GITHUB_EVENT_NAME: 'pull_request',
+    GITHUB_EVENT_PATH: event,
+    GITHUB_SHA: head,
+    GITHUB_STEP_SUMMARY: summary,
+    GITHUB_REPOSITORY: 'acme/platform',
+    GITHUB_API_URL: apiUrl,
+    GITHUB_TOKEN: token,
+  });
+  const child = spawn(process.execPath, [BIN, 'check', '--comment'], { cwd: repo.dir, env });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (b: Buffer) => {
+    stdout += b;
+  });
+  child.stderr.on('data', (b: Buffer) => {
+    stderr += b;
+  });
+  return new Promise<{ code: number | null; stdout: string; stderr: string; summary: string }>((resolve) =>
+    child.on('close', (code) =>
+      resolve({ code, stdout, stderr, summary: existsSync(summary) ? readFileSync(summary, 'utf8') : '' }),
+    ),
+  );
 }
