@@ -71,11 +71,11 @@ describe('daemon notifications', () => {
     const secret = 'notify-secret-value-42';
     const d = await startDaemon(p, {
       repo: remote.url,
-      // The operator allows the receiver and the stand-in (ringlock.yaml alone cannot send events anywhere).
+      // The operator binds each credential to its receiver (ringlock.yaml alone cannot send them anywhere).
       env: {
         NOTIFY_SECRET: secret,
         GH_DEPLOY_TOKEN: 'gh-deploy-token-123',
-        RINGLOCK_ALLOWED_HOSTS: '127.0.0.1',
+        RINGLOCK_CREDENTIALS: `NOTIFY_SECRET@${new URL(events.url).host},GH_DEPLOY_TOKEN@${new URL(gh.url).host}`,
       },
     });
     t.onTestFinished(async () => {

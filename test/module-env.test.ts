@@ -1,7 +1,7 @@
 // Module code (lifecycle hooks, health commands of module.json and ringlock.yaml) gets a minimal environment, never the
 // daemon's secrets, and runs in its own process group that is killed whole on a timeout.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { waitHealthy } from '../src/apply/health.js';
@@ -96,6 +96,36 @@ describe.concurrent('module code environment (through the CLI)', () => {
     });
     expect(r2.code, show(r2)).toBe(0);
     expect(expectNoSecrets(join(p2.out, 'own.hook.env'), s)).toMatch(/^RL_EXTRA=passed-by-operator$/m);
+  });
+
+  it("with the operator's moduleUser, module code cannot read ringlock's environment through /proc", async (t) => {
+    const probe = `{ id -u; tr '\\0' '\\n' < /proc/$PPID/environ || echo "environ: denied"; } > "$RL_HOOK_OUT/$RINGLOCK_MODULE.proc" 2>&1`;
+    const p = await buildPlatform(scratch(t), { own: { version: '1.0.0', lifecycle: { onInstall: probe } } });
+    // The module user must reach the store (through the temp dirs) and write its report.
+    chmodSync(p.root, 0o755);
+    chmodSync(p.out, 0o777);
+    const s = secrets();
+    const env = { ...s, RL_HOOK_OUT: p.out };
+    if (process.getuid?.() !== 0) {
+      // Not root: the switch is refused with the reason, and the module fails before anything is switched.
+      const r = await p.apply(['--json'], { env: { ...env, RINGLOCK_MODULE_USER: '65534:65534' } });
+      expect(r.code, show(r)).toBe(3);
+      expect(r.stdout).toContain('needs root or CAP_SETUID and CAP_SETGID');
+      return;
+    }
+    // Without it, module code runs as ringlock's user and can read its parent's environment: the gap this closes.
+    const before = await p.apply([], { env });
+    expect(before.code, show(before)).toBe(0);
+    expect(readFileSync(join(p.out, 'own.proc'), 'utf8')).toContain(s.RINGLOCK_GIT_TOKEN);
+    const q = await buildPlatform(scratch(t), { own: { version: '1.0.0', lifecycle: { onInstall: probe } } });
+    chmodSync(q.root, 0o755);
+    chmodSync(q.out, 0o777);
+    const r = await q.apply([], { env: { ...env, RL_HOOK_OUT: q.out, RINGLOCK_MODULE_USER: '65534:65534' } });
+    expect(r.code, show(r)).toBe(0);
+    const report = readFileSync(join(q.out, 'own.proc'), 'utf8');
+    expect(report.split('\n')[0]).toBe('65534');
+    expect(report).toContain('environ: denied');
+    for (const value of Object.values(s)) expect(report).not.toContain(value);
   });
 
   it('a health command that times out is killed with its whole process group', async (t) => {

@@ -61,9 +61,9 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(`ringlock.yaml:${line}:`);
     expect(r.stderr).toContain('/registry/url');
-    expect(r.stderr).toContain(`${a.host}, a host the operator has not allowed`);
+    expect(r.stderr).toContain(`http://${a.host}, a host the operator has not bound REGISTRY_TOKEN to`);
     expect(r.stderr).toContain('config/untrusted-destination');
-    expect(r.stderr).toMatch(/RINGLOCK_ALLOWED_HOSTS/);
+    expect(r.stderr).toContain(`RINGLOCK_CREDENTIALS=REGISTRY_TOKEN@${a.host}`);
     expect(a.seen).toEqual([]);
     expect(existsSync(join(p.target, '.ringlock', 'state.json'))).toBe(false);
 
@@ -74,9 +74,24 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     expect(err.diagnostics[0]).toMatchObject({ file: 'ringlock.yaml', line, pointer: '/registry/url' });
     expect(a.seen).toEqual([]);
 
-    // Allowed by the operator, the same config does send the token there: the refusal was what kept it out.
+    // A host the operator allowed for events, or bound another credential to, is no licence for this token.
+    for (const env of [
+      { RINGLOCK_ALLOWED_HOSTS: a.host },
+      { RINGLOCK_CREDENTIALS: `NOTIFY_SECRET@${a.host}` },
+      { RINGLOCK_CREDENTIALS: `REGISTRY_TOKEN@127.0.0.1` }, // no port: https on 443 only
+    ]) {
+      const still = await p.apply([], { env: { REGISTRY_TOKEN: 'reg-secret-0001', ...env } });
+      expect(still.code, show(still)).toBe(2);
+      expect(still.stderr).toContain('config/untrusted-destination');
+    }
+    expect(a.seen).toEqual([]);
+
+    // Bound by the operator, the same config does send the token there: the refusal was what kept it out.
     const allowed = await p.apply([], {
-      env: { REGISTRY_TOKEN: 'reg-secret-0001', RINGLOCK_ALLOWED_HOSTS: `example.org, ${a.host}` },
+      env: {
+        REGISTRY_TOKEN: 'reg-secret-0001',
+        RINGLOCK_CREDENTIALS: `OTHER@example.org,REGISTRY_TOKEN@${a.host}`,
+      },
     });
     expect(allowed.code, show(allowed)).toBe(3);
     expect(a.seen.length).toBeGreaterThan(0);
@@ -89,12 +104,29 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     const p = await buildPlatform(scratch(t, 'trust'), { alpha: { version: '1.0.0' } });
     const line = setRegistry(p, httpRegistry(a, 'RINGLOCK_GIT_TOKEN'), 'tokenEnv: RINGLOCK_GIT_TOKEN');
     const r = await p.apply([], {
-      env: { RINGLOCK_GIT_TOKEN: 'ghs_git_token_0002', RINGLOCK_ALLOWED_HOSTS: a.host },
+      env: { RINGLOCK_GIT_TOKEN: 'ghs_git_token_0002', RINGLOCK_CREDENTIALS: `RINGLOCK_GIT_TOKEN@${a.host}` },
     });
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(`ringlock.yaml:${line}:`);
     expect(r.stderr).toContain("RINGLOCK_GIT_TOKEN is ringlock's own credential");
     expect(r.stderr).not.toContain('ghs_git_token_0002');
+    expect(a.seen).toEqual([]);
+  });
+
+  it('sends no credential the operator bound elsewhere: GITHUB_TOKEN as the token of a registry at an events host', async (t) => {
+    const a = await attacker();
+    t.onTestFinished(a.close);
+    const p = await buildPlatform(scratch(t, 'trust'), { alpha: { version: '1.0.0' } });
+    setRegistry(p, httpRegistry(a, 'GITHUB_TOKEN'), 'url: http://127.0.0.1');
+    const operator = join(p.root, 'operator.yaml');
+    writeFileSync(
+      operator,
+      `apiVersion: ringlock/v1\nkind: OperatorConfig\nallowedHosts: ["${a.host}"]\ncredentials:\n  NOTIFY_SECRET: ["${a.host}"]\n`,
+    );
+    const r = await p.apply(['--operator-config', operator], { env: { GITHUB_TOKEN: 'ghp_forge_0006' } });
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('a host the operator has not bound GITHUB_TOKEN to');
+    expect(r.stderr).not.toContain('ghp_forge_0006');
     expect(a.seen).toEqual([]);
   });
 
@@ -148,6 +180,12 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     const env = await p.apply([], { env: { RINGLOCK_ALLOWED_HOSTS: 'https://x.example/' } });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('RINGLOCK_ALLOWED_HOSTS: "https://x.example/" is not a host');
+    const cred = await p.apply([], { env: { RINGLOCK_CREDENTIALS: 'registry.example.com' } });
+    expect(cred.code).toBe(2);
+    expect(cred.stderr).toContain('RINGLOCK_CREDENTIALS: "registry.example.com" is not NAME@host');
+    const user = await p.apply([], { env: { RINGLOCK_MODULE_USER: 'nobody' } });
+    expect(user.code).toBe(2);
+    expect(user.stderr).toContain('RINGLOCK_MODULE_USER=nobody: not uid:gid');
     expect(existsSync(join(p.target, '.ringlock', 'state.json'))).toBe(false);
   });
 

@@ -2,13 +2,18 @@
 import { describe, expect, it } from 'vitest';
 import { destinationAllowed, parseHostRule, type TrustPolicy } from '../src/trust/policy.js';
 
+function rules(hosts: string[]) {
+  return hosts.map((h) => {
+    const r = parseHostRule(h);
+    if (!r) throw new Error(`not a rule: ${h}`);
+    return r;
+  });
+}
+
 function policy(...hosts: string[]): TrustPolicy {
   return {
-    allowedHosts: hosts.map((h) => {
-      const r = parseHostRule(h);
-      if (!r) throw new Error(`not a rule: ${h}`);
-      return r;
-    }),
+    allowedHosts: rules(hosts),
+    credentials: new Map([['REGISTRY_TOKEN', rules(['registry.example.com', '127.0.0.1:8443'])]]),
     moduleEnv: { pass: [], set: {} },
     sources: [],
   };
@@ -38,10 +43,13 @@ describe('host rules', () => {
     }
   });
 
-  it('admits exactly the hosts and ports allowed', () => {
-    const p = policy('registry.example.com', '127.0.0.1:8443', '*.hooks.example.org', '[::1]');
+  it('admits exactly the hosts and ports allowed; a rule without a port means https on 443', () => {
+    const p = policy('registry.example.com', '127.0.0.1:8443', '*.hooks.example.org', '[::1]:1234');
     expect(destinationAllowed(p, 'https://registry.example.com/a')).toBe(true);
-    expect(destinationAllowed(p, 'http://REGISTRY.example.com:9000/a')).toBe(true);
+    expect(destinationAllowed(p, 'https://REGISTRY.example.com:443/a')).toBe(true);
+    // no silent fall-back to plain http, or to another port
+    expect(destinationAllowed(p, 'http://registry.example.com/a')).toBe(false);
+    expect(destinationAllowed(p, 'https://registry.example.com:9000/a')).toBe(false);
     expect(destinationAllowed(p, 'https://registry.example.com.evil.test/')).toBe(false);
     expect(destinationAllowed(p, 'https://evilregistry.example.com/')).toBe(false);
     expect(destinationAllowed(p, 'http://127.0.0.1:8443/x')).toBe(true);
@@ -55,11 +63,21 @@ describe('host rules', () => {
     expect(destinationAllowed(p, 'ftp://registry.example.com/')).toBe(false);
     expect(destinationAllowed(p, 'not a url')).toBe(false);
     // a URL the operator gave is trusted as it is (same origin)
-    expect(destinationAllowed(policy(), 'https://ghe.example/api/v3', ['https://ghe.example/api'])).toBe(
-      true,
-    );
-    expect(destinationAllowed(policy(), 'http://ghe.example/api/v3', ['https://ghe.example/api'])).toBe(
-      false,
-    );
+    expect(
+      destinationAllowed(policy(), 'https://ghe.example/api/v3', undefined, ['https://ghe.example/api']),
+    ).toBe(true);
+    expect(
+      destinationAllowed(policy(), 'http://ghe.example/api/v3', undefined, ['https://ghe.example/api']),
+    ).toBe(false);
+  });
+
+  it('sends a credential only to a host the operator bound that credential to', () => {
+    const p = policy('hooks.example.org');
+    expect(destinationAllowed(p, 'https://registry.example.com/', 'REGISTRY_TOKEN')).toBe(true);
+    expect(destinationAllowed(p, 'http://127.0.0.1:8443/', 'REGISTRY_TOKEN')).toBe(true);
+    // an allowed host is not a licence to receive credentials
+    expect(destinationAllowed(p, 'https://hooks.example.org/', 'REGISTRY_TOKEN')).toBe(false);
+    // another credential is not bound to the registry
+    expect(destinationAllowed(p, 'https://registry.example.com/', 'GITHUB_TOKEN')).toBe(false);
   });
 });

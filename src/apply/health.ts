@@ -83,9 +83,10 @@ async function probeCommand(
   deadlineMs: number,
   env: Record<string, string>,
   signal?: AbortSignal,
+  user?: { uid: number; gid: number },
 ): Promise<string | undefined> {
   try {
-    const r = await runModuleCommand(command, { cwd, env, timeoutMs: deadlineMs, signal });
+    const r = await runModuleCommand(command, { cwd, env, timeoutMs: deadlineMs, signal, user, reap: true });
     if (r.timedOut) return `no answer within ${deadlineMs} ms`;
     if (r.code === 0 && !r.aborted) return undefined;
     return r.signal ? `killed (${r.signal})` : `exit ${r.code}`;
@@ -116,7 +117,14 @@ export async function waitHealthy(
     const left = Math.max(1, deadline - Date.now());
     reason = spec.url
       ? await probeUrl(spec.url, spec.expectStatus, Math.min(left, REQUEST_DEADLINE_MS))
-      : await probeCommand(spec.command!, cwd, Math.min(left, REQUEST_DEADLINE_MS), env, signal);
+      : await probeCommand(
+          spec.command!,
+          cwd,
+          Math.min(left, REQUEST_DEADLINE_MS),
+          env,
+          signal,
+          run.moduleEnv?.user,
+        );
     if (reason === undefined) return { healthy: true, attempts };
     if (signal?.aborted) return { healthy: false, attempts, reason, aborted: true };
     if (Date.now() + spec.intervalMs > deadline) {

@@ -70,6 +70,7 @@ export async function runHook(
       stdin: JSON.stringify({ ...context, hook }),
       keepOutput: TAIL,
       onSpawn,
+      user: moduleEnv?.user,
     });
   } catch (e) {
     throw new OperationFailed('hook/failed', `${what} could not start: ${(e as Error).message}`, {

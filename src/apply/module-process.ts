@@ -16,6 +16,10 @@ export interface ModuleCommandOptions {
   keepOutput?: number;
   /** Called with the process group id once the command runs. */
   onSpawn?: (pgid: number) => void;
+  /** Run as this user and group (the operator's moduleUser), not as ringlock's own. */
+  user?: { uid: number; gid: number };
+  /** When the command exits, kill what is left of its group (a probe's background children must not pile up). */
+  reap?: boolean;
 }
 
 export interface ModuleCommandResult {
@@ -89,6 +93,7 @@ export function runModuleCommand(
         capture ? 'pipe' : 'ignore',
       ],
       detached: true,
+      ...(o.user ? { uid: o.user.uid, gid: o.user.gid } : {}),
     });
     const pgid = child.pid;
     if (pgid !== undefined) {
@@ -125,10 +130,17 @@ export function runModuleCommand(
       clearTimeout(timer);
       o.signal?.removeEventListener('abort', onAbort);
     };
-    child.on('error', (e) => {
+    child.on('error', (e: NodeJS.ErrnoException) => {
       finish();
       if (pgid !== undefined) running.delete(pgid);
-      reject(e);
+      reject(
+        o.user && e.code === 'EPERM'
+          ? new Error(
+              `cannot run as ${o.user.uid}:${o.user.gid} (the operator's moduleUser): ringlock needs root or CAP_SETUID and CAP_SETGID`,
+              { cause: e },
+            )
+          : e,
+      );
     });
     // 'exit', not 'close': a command that starts a background service which keeps the pipes open has still finished.
     child.on('exit', async (code, signal) => {
@@ -137,6 +149,7 @@ export function runModuleCommand(
       child.stderr?.destroy();
       // Cut short: wait until the rest of its group is gone too, so nothing of it outlives the result.
       if (stopping) await stopping;
+      else if (o.reap && pgid !== undefined) signalGroup(pgid, 'SIGKILL');
       if (pgid !== undefined) running.delete(pgid);
       resolve({ code, signal, timedOut, aborted, output, durationMs: Date.now() - started });
     });

@@ -1,6 +1,6 @@
 // The operator's trust policy for one command: the operator config (--operator-config / RINGLOCK_OPERATOR_CONFIG)
-// plus the environment (RINGLOCK_ALLOWED_HOSTS, RINGLOCK_GITHUB_API_URL, GITHUB_API_URL, RINGLOCK_MODULE_ENV).
-// Nothing here is read from the repository.
+// plus the environment (RINGLOCK_ALLOWED_HOSTS, RINGLOCK_CREDENTIALS, RINGLOCK_GITHUB_API_URL, GITHUB_API_URL,
+// RINGLOCK_MODULE_ENV, RINGLOCK_MODULE_USER). Nothing here is read from the repository.
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
 import { loadOperatorConfig } from '../model/operator-config.js';
@@ -43,6 +43,30 @@ function httpUrl(value: string | undefined, from: string): string | undefined {
   return value;
 }
 
+/** `NAME@host,NAME@host:port,…` → NAME → host rules. */
+function credentialRules(value: string | undefined): [string, HostRule[]][] {
+  return list(value).map((item) => {
+    const at = item.indexOf('@');
+    const name = at > 0 ? item.slice(0, at) : '';
+    if (!ENV_NAME.test(name))
+      throw new InputError('cli/env', `RINGLOCK_CREDENTIALS: "${item.slice(0, 80)}" is not NAME@host`, {
+        expected: 'e.g. REGISTRY_TOKEN@registry.example.com,NOTIFY_SECRET@hooks.example.com:8443',
+      });
+    return [name, hostRules([item.slice(at + 1)], 'RINGLOCK_CREDENTIALS')];
+  });
+}
+
+/** `uid:gid` (numbers) → the module user. */
+function moduleUser(value: string | undefined): { uid: number; gid: number } | undefined {
+  if (value === undefined || value === '') return undefined;
+  const m = /^(\d{1,10}):(\d{1,10})$/.exec(value.trim());
+  if (!m || Number(m[1]) > 4294967294 || Number(m[2]) > 4294967294)
+    throw new InputError('cli/env', `RINGLOCK_MODULE_USER=${value.slice(0, 40)}: not uid:gid`, {
+      expected: 'numeric ids, e.g. 65534:65534',
+    });
+  return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
 const cache = new WeakMap<CommandContext, TrustPolicy>();
 
 /** The policy for this command, read once. */
@@ -62,11 +86,20 @@ export function operatorPolicy(ctx: CommandContext, env: NodeJS.ProcessEnv = pro
     throw new InputError('cli/env', `RINGLOCK_MODULE_ENV: "${bad.slice(0, 80)}" is not a variable name`, {
       expected: 'names of environment variables separated by commas',
     });
+  const credentials = new Map<string, HostRule[]>();
+  const bind = (name: string, rules: HostRule[]) =>
+    credentials.set(name, [...(credentials.get(name) ?? []), ...rules]);
+  for (const [name, hosts] of Object.entries(op?.credentials ?? {}))
+    bind(name, hostRules(hosts, `${file}: credentials.${name}`));
+  const envCredentials = credentialRules(env.RINGLOCK_CREDENTIALS);
+  if (envCredentials.length > 0) sources.push('RINGLOCK_CREDENTIALS');
+  for (const [name, rules] of envCredentials) bind(name, rules);
   const policy: TrustPolicy = {
     allowedHosts: [
       ...(op?.allowedHosts ? hostRules(op.allowedHosts, `${file}: allowedHosts`) : []),
       ...hostRules(envHosts, 'RINGLOCK_ALLOWED_HOSTS'),
     ],
+    credentials,
     registry: op?.registry,
     githubApiUrl:
       httpUrl(env.RINGLOCK_GITHUB_API_URL, 'RINGLOCK_GITHUB_API_URL') ?? op?.github?.apiUrl ?? undefined,
@@ -74,6 +107,7 @@ export function operatorPolicy(ctx: CommandContext, env: NodeJS.ProcessEnv = pro
     moduleEnv: {
       pass: [...new Set([...(op?.moduleEnv?.pass ?? []), ...passEnv])],
       set: { ...(op?.moduleEnv?.set ?? {}) },
+      user: moduleUser(env.RINGLOCK_MODULE_USER) ?? op?.moduleUser,
     },
     sources,
   };

@@ -53,6 +53,7 @@ export function resolveRegistry(
         rt.policy,
         { url: r.url, doc: ws.cfg.doc, pointer: '/registry/url' },
         `the registry token ($${r.tokenEnv})`,
+        r.tokenEnv,
         'a registry the operator names: --registry / RINGLOCK_REGISTRY (token in RINGLOCK_REGISTRY_TOKEN) or registry in the operator config',
       );
     }

@@ -11,6 +11,8 @@ export interface OperatorConfig {
   apiVersion: 'ringlock/v1';
   kind: 'OperatorConfig';
   allowedHosts?: string[];
+  credentials?: Record<string, string[]>;
+  moduleUser?: { uid: number; gid: number };
   registry?: { url: string; tokenEnv?: string };
   github?: { apiUrl?: string };
   moduleEnv?: { pass?: string[]; set?: Record<string, string> };

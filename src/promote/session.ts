@@ -102,6 +102,7 @@ export class Session {
       const apiUrl = githubApiUrl(
         opts.policy ?? EMPTY_POLICY,
         gh?.baseUrl ? { url: gh.baseUrl, doc: config.doc, pointer: '/promotion/github/baseUrl' } : undefined,
+        gh?.tokenEnv ?? 'GITHUB_TOKEN',
       );
       return new Session(repo, config, base, baseCommit, apiUrl, opts);
     } catch (e) {

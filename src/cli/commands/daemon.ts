@@ -51,13 +51,14 @@ function boolEnv(name: string): boolean | undefined {
   throw new InputError('cli/env', `${name}=${v}: not a boolean`, { expected: 'true or false' });
 }
 
-/** Every notification webhook ringlock.yaml names must be at a host the operator allowed (an event leaves the cluster). */
+/** Every notification webhook ringlock.yaml names must be at a host the operator allowed, or bound its secret to. */
 function checkNotificationHosts(policy: TrustPolicy, config: LoadedConfig): void {
   (config.config.notifications?.webhooks ?? []).forEach((w, i) => {
     requireAllowed(
       policy,
       { url: w.url, doc: config.doc, pointer: `/notifications/webhooks/${i}/url` },
       w.secretEnv ? `events signed with $${w.secretEnv}` : 'events',
+      w.secretEnv,
       'a receiver the operator allowed',
     );
   });
@@ -159,6 +160,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         gh.baseUrl
           ? { url: gh.baseUrl, doc: config!.doc, pointer: '/notifications/github/baseUrl' }
           : undefined,
+        tokenEnv,
       );
       if (!token) logger.error({ tokenEnv }, `GitHub deployment reporting is off: ${tokenEnv} is not set`);
       else {
@@ -248,9 +250,15 @@ export async function run(ctx: CommandContext): Promise<number> {
       target: first.rt.target.root,
       state: first.rt.store.dir,
       cacheDir,
+      operator: policy.sources,
     },
     'daemon started',
   );
+  if (!policy.moduleEnv.user && ctx.options['skip-hooks'] !== true)
+    logger.warn(
+      { uid: process.getuid?.() },
+      "module code (hooks, health commands) runs as ringlock's own user: it gets no secret in its environment, but it could read ringlock's through /proc; set moduleUser in the operator config (or RINGLOCK_MODULE_USER) to run it as another user",
+    );
   if (!ctx.json) ctx.io.err(`ringlock daemon: ring ${ring}, listening on http://${http.address}\n`);
   daemon.start();
 
