@@ -75,7 +75,7 @@ describe('daemon notifications', () => {
       env: {
         NOTIFY_SECRET: secret,
         GH_DEPLOY_TOKEN: 'gh-deploy-token-123',
-        RINGLOCK_CREDENTIALS: `NOTIFY_SECRET@${new URL(events.url).host},GH_DEPLOY_TOKEN@${new URL(gh.url).host}`,
+        RINGLOCK_DESTINATIONS: `NOTIFY_SECRET@${new URL(events.url).host},GH_DEPLOY_TOKEN@${new URL(gh.url).host}`,
       },
     });
     t.onTestFinished(async () => {

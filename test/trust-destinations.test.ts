@@ -63,7 +63,7 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     expect(r.stderr).toContain('/registry/url');
     expect(r.stderr).toContain(`http://${a.host}, a host the operator has not bound REGISTRY_TOKEN to`);
     expect(r.stderr).toContain('config/untrusted-destination');
-    expect(r.stderr).toContain(`RINGLOCK_CREDENTIALS=REGISTRY_TOKEN@${a.host}`);
+    expect(r.stderr).toContain(`RINGLOCK_DESTINATIONS=REGISTRY_TOKEN@${a.host}`);
     expect(a.seen).toEqual([]);
     expect(existsSync(join(p.target, '.ringlock', 'state.json'))).toBe(false);
 
@@ -77,8 +77,8 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     // A host the operator allowed for events, or bound another credential to, is no licence for this token.
     for (const env of [
       { RINGLOCK_ALLOWED_HOSTS: a.host },
-      { RINGLOCK_CREDENTIALS: `NOTIFY_SECRET@${a.host}` },
-      { RINGLOCK_CREDENTIALS: `REGISTRY_TOKEN@127.0.0.1` }, // no port: https on 443 only
+      { RINGLOCK_DESTINATIONS: `NOTIFY_SECRET@${a.host}` },
+      { RINGLOCK_DESTINATIONS: `REGISTRY_TOKEN@127.0.0.1` }, // no port: https on 443 only
     ]) {
       const still = await p.apply([], { env: { REGISTRY_TOKEN: 'reg-secret-0001', ...env } });
       expect(still.code, show(still)).toBe(2);
@@ -90,7 +90,7 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     const allowed = await p.apply([], {
       env: {
         REGISTRY_TOKEN: 'reg-secret-0001',
-        RINGLOCK_CREDENTIALS: `OTHER@example.org,REGISTRY_TOKEN@${a.host}`,
+        RINGLOCK_DESTINATIONS: `OTHER@example.org,REGISTRY_TOKEN@${a.host}`,
       },
     });
     expect(allowed.code, show(allowed)).toBe(3);
@@ -104,7 +104,7 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     const p = await buildPlatform(scratch(t, 'trust'), { alpha: { version: '1.0.0' } });
     const line = setRegistry(p, httpRegistry(a, 'RINGLOCK_GIT_TOKEN'), 'tokenEnv: RINGLOCK_GIT_TOKEN');
     const r = await p.apply([], {
-      env: { RINGLOCK_GIT_TOKEN: 'ghs_git_token_0002', RINGLOCK_CREDENTIALS: `RINGLOCK_GIT_TOKEN@${a.host}` },
+      env: { RINGLOCK_GIT_TOKEN: 'ghs_git_token_0002', RINGLOCK_DESTINATIONS: `RINGLOCK_GIT_TOKEN@${a.host}` },
     });
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(`ringlock.yaml:${line}:`);
@@ -180,9 +180,9 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     const env = await p.apply([], { env: { RINGLOCK_ALLOWED_HOSTS: 'https://x.example/' } });
     expect(env.code).toBe(2);
     expect(env.stderr).toContain('RINGLOCK_ALLOWED_HOSTS: "https://x.example/" is not a host');
-    const cred = await p.apply([], { env: { RINGLOCK_CREDENTIALS: 'registry.example.com' } });
+    const cred = await p.apply([], { env: { RINGLOCK_DESTINATIONS: 'registry.example.com' } });
     expect(cred.code).toBe(2);
-    expect(cred.stderr).toContain('RINGLOCK_CREDENTIALS: "registry.example.com" is not NAME@host');
+    expect(cred.stderr).toContain('RINGLOCK_DESTINATIONS: "registry.example.com" is not NAME@host');
     const user = await p.apply([], { env: { RINGLOCK_MODULE_USER: 'nobody' } });
     expect(user.code).toBe(2);
     expect(user.stderr).toContain('RINGLOCK_MODULE_USER=nobody: not uid:gid');

@@ -1,5 +1,5 @@
 // The operator's trust policy for one command: the operator config (--operator-config / RINGLOCK_OPERATOR_CONFIG)
-// plus the environment (RINGLOCK_ALLOWED_HOSTS, RINGLOCK_CREDENTIALS, RINGLOCK_GITHUB_API_URL, GITHUB_API_URL,
+// plus the environment (RINGLOCK_ALLOWED_HOSTS, RINGLOCK_DESTINATIONS, RINGLOCK_GITHUB_API_URL, GITHUB_API_URL,
 // RINGLOCK_MODULE_ENV, RINGLOCK_MODULE_USER). Nothing here is read from the repository.
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
@@ -49,10 +49,10 @@ function credentialRules(value: string | undefined): [string, HostRule[]][] {
     const at = item.indexOf('@');
     const name = at > 0 ? item.slice(0, at) : '';
     if (!ENV_NAME.test(name))
-      throw new InputError('cli/env', `RINGLOCK_CREDENTIALS: "${item.slice(0, 80)}" is not NAME@host`, {
+      throw new InputError('cli/env', `RINGLOCK_DESTINATIONS: "${item.slice(0, 80)}" is not NAME@host`, {
         expected: 'e.g. REGISTRY_TOKEN@registry.example.com,NOTIFY_SECRET@hooks.example.com:8443',
       });
-    return [name, hostRules([item.slice(at + 1)], 'RINGLOCK_CREDENTIALS')];
+    return [name, hostRules([item.slice(at + 1)], 'RINGLOCK_DESTINATIONS')];
   });
 }
 
@@ -91,8 +91,8 @@ export function operatorPolicy(ctx: CommandContext, env: NodeJS.ProcessEnv = pro
     credentials.set(name, [...(credentials.get(name) ?? []), ...rules]);
   for (const [name, hosts] of Object.entries(op?.credentials ?? {}))
     bind(name, hostRules(hosts, `${file}: credentials.${name}`));
-  const envCredentials = credentialRules(env.RINGLOCK_CREDENTIALS);
-  if (envCredentials.length > 0) sources.push('RINGLOCK_CREDENTIALS');
+  const envCredentials = credentialRules(env.RINGLOCK_DESTINATIONS);
+  if (envCredentials.length > 0) sources.push('RINGLOCK_DESTINATIONS');
   for (const [name, rules] of envCredentials) bind(name, rules);
   const policy: TrustPolicy = {
     allowedHosts: [

@@ -153,7 +153,7 @@ export function requireAllowed(
   const how =
     credential === undefined
       ? "the host in the operator's allowedHosts (--operator-config / RINGLOCK_OPERATOR_CONFIG) or RINGLOCK_ALLOWED_HOSTS"
-      : `${credential} bound to that host by the operator: credentials: {${credential}: [${host}]} in the operator config (--operator-config / RINGLOCK_OPERATOR_CONFIG), or RINGLOCK_CREDENTIALS=${credential}@${host}`;
+      : `${credential} bound to that host by the operator: credentials: {${credential}: [${host}]} in the operator config (--operator-config / RINGLOCK_OPERATOR_CONFIG), or RINGLOCK_DESTINATIONS=${credential}@${host}`;
   throw new InputError(
     'config/untrusted-destination',
     credential === undefined
