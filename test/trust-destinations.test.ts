@@ -104,7 +104,10 @@ describe('where credentials may go: the operator decides, not ringlock.yaml', ()
     const p = await buildPlatform(scratch(t, 'trust'), { alpha: { version: '1.0.0' } });
     const line = setRegistry(p, httpRegistry(a, 'RINGLOCK_GIT_TOKEN'), 'tokenEnv: RINGLOCK_GIT_TOKEN');
     const r = await p.apply([], {
-      env: { RINGLOCK_GIT_TOKEN: 'ghs_git_token_0002', RINGLOCK_DESTINATIONS: `RINGLOCK_GIT_TOKEN@${a.host}` },
+      env: {
+        RINGLOCK_GIT_TOKEN: 'ghs_git_token_0002',
+        RINGLOCK_DESTINATIONS: `RINGLOCK_GIT_TOKEN@${a.host}`,
+      },
     });
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(`ringlock.yaml:${line}:`);
