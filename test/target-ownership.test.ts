@@ -238,6 +238,38 @@ describe.concurrent('symlinks planted in the state dir', () => {
     expect(lstatSync(join(p.stateDir(), 'store/alpha')).isSymbolicLink()).toBe(true);
   });
 
+  it('a symlink planted in the download cache neither redirects downloads nor lets the sweep delete outside', async (t) => {
+    const p = await platform(t);
+    const outside = join(p.root, 'outside-docs');
+    mkdirSync(join(outside, 'project'), { recursive: true });
+    writeFileSync(join(outside, 'thesis.txt'), 'years of work\n');
+    writeFileSync(join(outside, 'project/notes.txt'), 'notes\n');
+    // Named like a stale temp file too, and old: the old sweep deleted whatever was older than a day.
+    writeFileSync(join(outside, `${'ab'.repeat(32)}.1.deadbeef`), 'also precious\n');
+    const old = new Date(Date.now() - 3 * 86_400_000);
+    for (const f of ['thesis.txt', 'project', `${'ab'.repeat(32)}.1.deadbeef`])
+      utimesSync(join(outside, f), old, old);
+    const before = files(outside);
+    mkdirSync(join(p.stateDir(), 'cache'), { recursive: true });
+    symlinkSync(outside, join(p.stateDir(), 'cache/.tmp'));
+    const r = await p.apply();
+    expect(r.code, show(r)).toBe(0);
+    expect(files(outside)).toEqual(before);
+    expect(lstatSync(join(p.stateDir(), 'cache/.tmp')).isDirectory()).toBe(true);
+
+    // A link in place of the cache itself (or of its sha512/ dir) fails the fetch cleanly; nothing lands outside.
+    const q = await platform(t);
+    mkdirSync(q.stateDir(), { recursive: true });
+    symlinkSync(outside, join(q.stateDir(), 'cache'));
+    const r2 = await q.apply(['--json']);
+    expect(r2.code, show(r2)).toBe(3);
+    expect(r2.stdout).toContain('cache/path');
+    expect(files(outside)).toEqual(before);
+    expect(readdirSync(outside).sort()).toEqual(
+      ['ab'.repeat(32) + '.1.deadbeef', 'project', 'thesis.txt'].sort(),
+    );
+  });
+
   it('a symlink planted in place of history.jsonl or state.json is refused before anything changes', async (t) => {
     const p = await platform(t);
     for (const name of ['history.jsonl', 'state.json']) {

@@ -1,9 +1,20 @@
 // The content-addressed download cache: `<dir>/<algorithm>/<hex digest>`. Only verified bytes enter it, so a
 // version fetched once is never fetched again, and a cached file that no longer verifies is replaced.
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
-import { basename, dirname, join } from 'node:path';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+} from 'node:fs';
+import { basename, join, relative, sep } from 'node:path';
 import { OperationFailed } from '../errors.js';
+import { ownScratchDir, realDirChain } from '../fsutil/safe-dirs.js';
 import { cacheKey, parseIntegrity, verifyFile } from './integrity.js';
 import type { ArtifactRef, ArtifactRegistry } from './registry/types.js';
 
@@ -12,6 +23,8 @@ export type FetchResult =
   | { ref: ArtifactRef; ok: false; error: unknown };
 
 const TMP = '.tmp';
+/** What load() names its temp files: `<hex digest>.<pid>.<8 hex>`; the sweep removes nothing else. */
+const TMP_NAME = /^[0-9a-f]{16,128}\.\d+\.[0-9a-f]{8}$/;
 /** Temp files this old are leftovers of a killed process, not a download in progress. */
 const STALE_TMP_MS = 24 * 3_600_000;
 
@@ -20,7 +33,14 @@ export class ArtifactCache {
   private readonly inflight = new Map<string, Promise<string>>();
   private swept = false;
 
-  constructor(readonly dir: string) {}
+  /**
+   * `root`: the state dir when the cache lives inside it (the default). Every directory from there down is then
+   * checked to be a real one, never a symlink planted to send downloads, or the sweep, somewhere else.
+   */
+  constructor(
+    readonly dir: string,
+    private readonly root?: string,
+  ) {}
 
   /** The path of a verified copy of the artifact; the registry is asked only when no good copy is cached. */
   get(ref: ArtifactRef, registry: ArtifactRegistry, signal?: AbortSignal): Promise<string> {
@@ -71,10 +91,9 @@ export class ArtifactCache {
       // Bytes that no longer hash to their name: disk damage or tampering. Drop them and fetch once more.
       rmSync(final, { force: true });
     }
-    this.sweep();
-    mkdirSync(dirname(final), { recursive: true });
-    mkdirSync(join(this.dir, TMP), { recursive: true });
-    const tmp = join(this.dir, TMP, `${basename(key)}.${process.pid}.${randomBytes(4).toString('hex')}`);
+    const tmpDir = this.prepareDirs(key);
+    this.sweep(tmpDir);
+    const tmp = join(tmpDir, `${basename(key)}.${process.pid}.${randomBytes(4).toString('hex')}`);
     try {
       await registry.fetch(ref, tmp, signal);
       verifyFile(tmp, ref.integrity, ref.size, `${what} from ${registry.location}`);
@@ -108,11 +127,30 @@ export class ArtifactCache {
     return true;
   }
 
-  /** Removes temp files left by killed processes, once per cache instance. */
-  private sweep(): void {
+  /**
+   * Makes `<dir>/<algorithm>/` and `<dir>/.tmp/` and returns the temp dir. Inside the state dir, each directory on the
+   * way must be a real one (a symlink in place of `.tmp` is unlinked, never followed); a link elsewhere fails the fetch.
+   */
+  private prepareDirs(key: string): string {
+    const parts = key.split('/').slice(0, -1);
+    if (this.root !== undefined) {
+      const under = relative(this.root, this.dir).split(sep).filter(Boolean);
+      const chain = realDirChain(this.root, [...under, ...parts], true);
+      if (!chain.ok) {
+        throw new OperationFailed('cache/path', `the download cache: ${chain.at} is ${chain.what}`, {
+          expected: 'a real directory inside the state dir (remove what is there; ringlock recreates it)',
+        });
+      }
+      return ownScratchDir(this.dir, TMP);
+    }
+    mkdirSync(join(this.dir, ...parts), { recursive: true });
+    return ownScratchDir(this.dir, TMP);
+  }
+
+  /** Removes temp files left by killed processes, once per cache instance: only files named as load() names them. */
+  private sweep(dir: string): void {
     if (this.swept) return;
     this.swept = true;
-    const dir = join(this.dir, TMP);
     let names: string[];
     try {
       names = readdirSync(dir);
@@ -121,8 +159,10 @@ export class ArtifactCache {
     }
     const cutoff = Date.now() - STALE_TMP_MS;
     for (const n of names) {
+      if (!TMP_NAME.test(n)) continue;
       try {
-        if (statSync(join(dir, n)).mtimeMs < cutoff) rmSync(join(dir, n), { force: true, recursive: true });
+        const st = lstatSync(join(dir, n));
+        if (st.isFile() && st.mtimeMs < cutoff) unlinkSync(join(dir, n));
       } catch {
         // Gone meanwhile (another process swept it).
       }

@@ -70,6 +70,9 @@ export function resolveRegistry(
   }
   return {
     registry,
-    cache: new ArtifactCache(r.cacheDir ? rel(r.cacheDir, base) : join(rt.store.dir, 'cache')),
+    // Inside the state dir (the default) every directory of the cache is checked to be a real one.
+    cache: r.cacheDir
+      ? new ArtifactCache(rel(r.cacheDir, base))
+      : new ArtifactCache(join(rt.store.dir, 'cache'), rt.store.dir),
   };
 }

@@ -18,7 +18,14 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError, OperationFailed } from '../errors.js';
 import { fsyncDir } from '../fsutil/atomic-write.js';
-import { isInside, kindOf, ownScratchDir, realDirChain, relSlash, removeScratchDir } from './safe-dirs.js';
+import {
+  isInside,
+  kindOf,
+  ownScratchDir,
+  realDirChain,
+  relSlash,
+  removeScratchDir,
+} from '../fsutil/safe-dirs.js';
 
 export type TargetMode = 'symlink' | 'copy';
 
