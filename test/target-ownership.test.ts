@@ -18,7 +18,15 @@ import { describe, expect, it } from 'vitest';
 import { plan } from '../src/plan/plan.js';
 import type { PlanAction } from '../src/plan/types.js';
 import type { HistoryRecord } from '../src/state/file-store.js';
-import { buildPlatform, type Platform, type Run, scratch, show } from './fixtures-platform.js';
+import {
+  buildPlatform,
+  HOOKS,
+  type Platform,
+  type Run,
+  scratch,
+  show,
+  startCli,
+} from './fixtures-platform.js';
 
 type Ctx = { onTestFinished(fn: () => void): void };
 
@@ -41,6 +49,14 @@ const platform = (t: Ctx, targetConfig?: string) =>
     { alpha: { version: '1.0.0' }, beta: { version: '1.0.0' } },
     targetConfig ? { targetConfig } : {},
   );
+
+async function waitForFile(p: string): Promise<void> {
+  const end = Date.now() + 30_000;
+  while (!existsSync(p)) {
+    if (Date.now() > end) throw new Error(`no ${p}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 /** Every file under `dir` with its bytes (what must survive untouched). */
 function files(dir: string): Record<string, string> {
@@ -207,6 +223,50 @@ describe.concurrent('unmanaged paths in the target', () => {
     expect(ok.code, show(ok)).toBe(0);
     const [backup] = adoptedEntries(p);
     expect(readFileSync(join(p.stateDir(), 'adopted', backup!, 'important.txt'), 'utf8')).toBe('x\n');
+  });
+});
+
+describe.concurrent('paths taken between the plan and the switch', () => {
+  for (const mode of ['copy', 'symlink'] as const) {
+    it(`${mode} mode: a directory planted while a first install's hook runs is refused, not replaced`, async (t) => {
+      const p = await buildPlatform(
+        scratch(t, 'ownership'),
+        { alpha: { version: '1.0.0', lifecycle: HOOKS } },
+        mode === 'copy' ? { targetConfig: '  mode: copy' } : {},
+      );
+      const env = { RL_HOOK_OUT: p.out, RL_HOOK_SLOW: 'alpha', RL_HOOK_SLEEP: '2' };
+      const run = startCli(['apply', '--ring', 'canary', '--yes', '--json'], { cwd: p.repo, env });
+      await waitForFile(join(p.out, 'alpha.hook.pid'));
+      mkdirSync(join(p.target, 'alpha'), { recursive: true });
+      writeFileSync(join(p.target, 'alpha/important.txt'), 'do not lose me\n');
+      const r = await run.done;
+      expect(r.code, show(r)).toBe(3);
+      expect(r.stdout).toContain('target/unmanaged-path');
+      // A later run (which empties the trash) still finds it where it was.
+      const again = await p.apply();
+      expect(again.code, show(again)).toBe(1);
+      expect(readFileSync(join(p.target, 'alpha/important.txt'), 'utf8')).toBe('do not lose me\n');
+    });
+  }
+
+  it('--adopt with a symlinked @scope moves the link aside, never what it points to', async (t) => {
+    const p = await buildPlatform(scratch(t, 'ownership'), { '@acme/analytics': { version: '1.0.0' } });
+    const outside = join(p.root, 'outside');
+    mkdirSync(join(outside, 'analytics'), { recursive: true });
+    writeFileSync(join(outside, 'analytics/precious.txt'), 'outside\n');
+    mkdirSync(p.target, { recursive: true });
+    symlinkSync(outside, join(p.target, '@acme'));
+    const blocked = await p.apply();
+    expect(blocked.code, show(blocked)).toBe(1);
+    expect(blocked.stdout + blocked.stderr).toContain('@acme is a symlink');
+    const r = await p.apply(['--adopt']);
+    expect(r.code, show(r)).toBe(0);
+    expect(readFileSync(join(outside, 'analytics/precious.txt'), 'utf8')).toBe('outside\n');
+    expect(lstatSync(join(p.target, '@acme')).isDirectory()).toBe(true);
+    expect(p.link('@acme/analytics')).toMatch(/^\.ringlock\/store\/@acme\/analytics\/1\.0\.0-/);
+    const backup = readdirSync(join(p.stateDir(), 'adopted/@acme'));
+    expect(backup).toHaveLength(1);
+    expect(readlinkSync(join(p.stateDir(), 'adopted/@acme', backup[0]!))).toBe(outside);
   });
 });
 

@@ -130,11 +130,11 @@ export function recover(
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
-      target.activate(j.module, j.to);
+      target.activate(j.module, j.to, true);
     } else {
       // The state still names the old version: put the disk back to it. Before the switch nothing was changed there,
       // and whatever is at the path now is left alone.
-      if (j.phase === 'switching') target.activate(j.module, recorded);
+      if (j.phase === 'switching') target.activate(j.module, recorded, true);
       const what =
         j.phase === 'installing' ? `${kept ?? 'no version'} stays` : `restored ${kept ?? 'no version'}`;
       record = {
@@ -309,6 +309,8 @@ async function applyOne(
   const startedAt = now();
   const state = store.read();
   const current = state.modules[a.module];
+  // The module's path is ringlock's once the state records it or this operation has switched it in itself.
+  let switched = false;
   const base: HistoryRecord = {
     id: randomUUID(),
     ring: opts.ring,
@@ -426,7 +428,9 @@ async function applyOne(
     });
     crashPoint('after-journal');
     deps.onEvent?.({ type: 'step', module: a.module, step: 'switch' });
-    target.activate(a.module, rel);
+    // A first install owns no path yet: whatever appeared there since the check above is refused, not replaced.
+    target.activate(a.module, rel, current !== undefined);
+    switched = true;
     crashPoint('after-switch');
     const spec = healthSpecFor(manifest, opts.health, parseDuration);
     if (spec) {
@@ -490,7 +494,7 @@ async function applyOne(
     // failure have come after a switch, the link goes back to what the state records.
     if (store.readJournal()?.phase === 'switching') {
       try {
-        target.activate(a.module, current?.active.storeDir);
+        target.activate(a.module, current?.active.storeDir, current !== undefined || switched);
       } catch {
         // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
       }
@@ -621,7 +625,7 @@ function switchBack(
     : undefined;
   const j = store.readJournal();
   if (j && q) store.writeJournal({ ...j, quarantine: q });
-  target.activate(a.module, current?.active.storeDir);
+  target.activate(a.module, current?.active.storeDir, true);
   crashPoint('after-auto-rollback');
   const next: DeployedState = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
   if (current)
@@ -667,7 +671,7 @@ async function removeModule(
     to: undefined,
     record,
   });
-  target.activate(a.module, undefined);
+  target.activate(a.module, undefined, true);
   store.write(next);
   store.append(record);
   store.clearJournal();

@@ -223,7 +223,11 @@ export class FilesystemTarget {
    * whole in the backup, whenever the process stops. Its directories are real ones inside the state dir.
    */
   adopt(module: string, rel: string): void {
-    const p = this.modulePath(module);
+    const path = this.modulePath(module);
+    // A `@scope` that is a symlink (or a file) is what was planted: that entry itself moves aside, never what it
+    // points to (renaming a path through the link would carry content from outside the target into the backup).
+    const parent = dirname(path);
+    const p = parent !== this.root && kindOf(parent) !== 'dir' && kindOf(parent) !== 'absent' ? parent : path;
     const dest = this.abs(rel);
     mkdirSync(this.stateDir, { recursive: true });
     const chain = realDirChain(this.stateDir, relative(this.stateDir, dirname(dest)).split(sep), true);
@@ -239,13 +243,15 @@ export class FilesystemTarget {
 
   /**
    * Makes `rel` the active version of `module`, or removes the module when `rel` is undefined. Only what ringlock put
-   * at the path is replaced: a link into the store, or (copy mode) a real directory — the caller has checked it is a
-   * recorded module's. Anything else is refused (switching in) or left where it is (removing).
+   * at the path is replaced: a link into the store, or (copy mode) a real directory. `owned`: the path is ringlock's
+   * (the state records the module, or ringlock switched it itself in this operation or the journaled one); for a
+   * first install it is false, and anything that appeared at the path meanwhile is refused. Anything unmanaged is
+   * refused (switching in) or left where it is (removing).
    */
-  activate(module: string, rel: string | undefined): void {
+  activate(module: string, rel: string | undefined, owned: boolean): void {
     const link = this.modulePath(module);
     const parent = dirname(link);
-    const found = this.inspect(module, true);
+    const found = this.inspect(module, owned);
     if (found.kind === 'unmanaged') {
       if (rel === undefined) return;
       throw new OperationFailed(
