@@ -502,7 +502,12 @@ async function applyOne(
     store.clearJournal();
     const s = store.read();
     if (s.modules[a.module]) {
-      s.modules[a.module] = { ...s.modules[a.module]!, status: 'failed', lastError: err.message };
+      s.modules[a.module] = {
+        ...s.modules[a.module]!,
+        status: 'failed',
+        lastError: err.message,
+        ...(a.to !== undefined ? { failedVersion: a.to } : {}),
+      };
       store.write(s);
     }
     store.append({ ...base, finishedAt: now(), outcome: 'failed', error: `${err.code}: ${err.message}` });
@@ -632,7 +637,7 @@ function switchBack(
     next.modules[a.module] = {
       ...current,
       status: q ? 'rolled_back' : current.status,
-      ...(q ? { lastError: reason } : {}),
+      ...(q ? { lastError: reason, failedVersion: failed.version } : {}),
     };
   else delete next.modules[a.module];
   if (q) {

@@ -5,6 +5,7 @@
 import { detectConflicts, detectDrift } from '../apply/drift.js';
 import { applyPlan, type ModuleResult, recover, type Supersede } from '../apply/engine.js';
 import { killRunningHooks } from '../apply/hooks.js';
+import { settleRecoveredModules } from '../apply/settle.js';
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { Runtime } from '../cli/runtime.js';
@@ -22,7 +23,6 @@ import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { NotificationEventName } from './notify.js';
 import { every, type Schedule } from './schedule.js';
-import { settleRecoveredModules } from './settle.js';
 import {
   type Attempt,
   type AttemptOutcome,

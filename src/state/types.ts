@@ -30,6 +30,8 @@ export interface DeployedModule {
   origin: 'lock' | 'imperative';
   /** The last operation's error, while status is failed or rolled_back. */
   lastError?: string;
+  /** The version that operation tried to bring (a lock pinning another one clears the failure). */
+  failedVersion?: string;
 }
 
 /** A (module, version, integrity) that failed its health check here: plans show it blocked until the lock names something else or `ringlock retry` clears it. */

@@ -1,6 +1,7 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
 import { createInterface } from 'node:readline/promises';
 import { applyPlan, type EngineEvent, type ModuleResult, recover } from '../../apply/engine.js';
+import { settleRecoveredModules } from '../../apply/settle.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { formatPlan, planToJson } from '../../plan/format.js';
 import { acquireWriterLock } from '../../state/writer-lock.js';
@@ -44,6 +45,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     if (recovered && !ctx.json)
       ctx.io.err(`${paint(ctx.io, 'yellow', 'recovered')}: ${recovered.module} — ${recovered.error}\n`);
     const plan = await computePlan(ctx, ws, ring.name, lockDoc.lock, rt);
+    // A failure the lock no longer asks about is cleared (as the daemon does): `list` shows the module active again.
+    if (!dryRun) settleRecoveredModules(rt.store, plan);
     const changes = plan.actions.filter((a) => a.kind !== 'noop');
     if (!ctx.json) ctx.io.out(formatPlan(plan, ctx.io));
     if (dryRun || changes.every((a) => a.kind === 'blocked')) {
