@@ -9,6 +9,7 @@ const QUERY_KEYS = [
   'refresh_token',
   'id_token',
   'auth_token',
+  'oauth_token',
   'private_token',
   'job_token',
   'token',
@@ -29,11 +30,14 @@ const QUERY_KEYS = [
   'x-goog-signature',
   'x-goog-credential',
 ];
-const QUERY = new RegExp(`([?&;](?:${QUERY_KEYS.join('|')})=)[^&#;\\s"'<>\\\\]+`, 'gi');
+/** A key as written, `_` and `-` also percent-encoded (`access%5Ftoken`). */
+const keyPattern = (k: string) => k.replace(/_/g, '(?:_|%5f)').replace(/-/g, '(?:-|%2d)');
+/** In the query, or in the fragment (`#access_token=`, as OAuth's implicit flow returns it). */
+const QUERY = new RegExp(`([?&;#](?:${QUERY_KEYS.map(keyPattern).join('|')})=)[^&#;\\s"'<>\\\\]+`, 'gi');
 
 /** Headers whose value is a credential, written `Name: value` or `"name": "value"` (JSON) in error text. */
 const HEADER =
-  /((?:proxy-)?authorization|private-token|job-token|x-api-key|api-key|x-auth-token|x-gitlab-token|x-hub-signature(?:-256)?|cookie)(["']?\s*[:=]\s*["']?)(?:(bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|ringlock)\s+)?[^\s"',;\\]+/gi;
+  /((?:proxy-)?authorization|private-token|job-token|x-api-key|api-key|x-auth-token|x-gitlab-token|x-hub-signature(?:-256)?|cookie)(["']?\s*[:=]\s*\[?\s*["']?)(?:(bearer|basic|token|digest|negotiate|ntlm|aws4-hmac-sha256|ringlock)\s+)?[^\s"',;\\]+/gi;
 /** `Bearer <credential>` on its own (a header quoted without its name). */
 const BEARER = /\b(bearer)\s+(?!\*\*\*)[A-Za-z0-9._~+/=-]{8,}/gi;
 /** An http.extraHeader value of any header name: `http.extraHeader=X-Custom: value`, also per URL. */

@@ -35,6 +35,9 @@ describe('redact()', () => {
     ['&token', `https://host/x?ref=main&token=${SECRET}&a=1`, 'https://host/x?ref=main&token=***&a=1'],
     ['private_token', `https://gitlab/api?private_token=${SECRET}`, 'https://gitlab/api?private_token=***'],
     ['upper case', `https://h/x?ACCESS_TOKEN=${SECRET}`, 'https://h/x?ACCESS_TOKEN=***'],
+    ['a percent-encoded key', `https://h/x?access%5Ftoken=${SECRET}`, 'https://h/x?access%5Ftoken=***'],
+    ['in the fragment', `https://h/cb#access_token=${SECRET}&x=1`, 'https://h/cb#access_token=***&x=1'],
+    ['oauth_token', `https://h/x?oauth_token=${SECRET}`, 'https://h/x?oauth_token=***'],
     [
       'a presigned S3 URL',
       `https://b.s3.amazonaws.com/a.tgz?X-Amz-Credential=AKIA${SECRET}&X-Amz-Signature=${SECRET}`,
@@ -67,6 +70,11 @@ describe('redact()', () => {
       '"authorization":"Bearer ***"',
     ],
     ['a bare Bearer', `sent Bearer ${SECRET}x`, 'sent Bearer ***'],
+    [
+      'an inspected headers object',
+      `headers: { authorization: [ 'token ${SECRET}' ] }`,
+      "authorization: [ 'token ***' ]",
+    ],
     ['PRIVATE-TOKEN', `PRIVATE-TOKEN: ${SECRET}`, 'PRIVATE-TOKEN: ***'],
     [
       'http.extraHeader (git -c)',
