@@ -450,6 +450,37 @@ describe.concurrent('one writer per target', () => {
     }
   });
 
+  it("a hook whose group leader exec'd into another environment is still found (by a group member) after kill -9", async (t) => {
+    const once = `[ -e "$RL_HOOK_OUT/once" ] && exit 0; touch "$RL_HOOK_OUT/once"`;
+    const p = await buildPlatform(scratch(t, 'orphan-group'), {
+      orders: {
+        version: '1.0.0',
+        lifecycle: {
+          onInstall: `${once}; sleep 301 & echo $! > "$RL_HOOK_OUT/child.pid"; echo $$ > "$RL_HOOK_OUT/leader.pid"; exec env -i sleep 302`,
+        },
+      },
+    });
+    const run = startCli(['apply', '--ring', RING, '--yes'], { cwd: p.repo, env: { RL_HOOK_OUT: p.out } });
+    await waitFor('the hook to start its child', () => existsSync(join(p.out, 'leader.pid')));
+    const child = Number(readFileSync(join(p.out, 'child.pid'), 'utf8'));
+    const leader = Number(readFileSync(join(p.out, 'leader.pid'), 'utf8'));
+    await sleep(200); // the leader has exec'd by now: its environment no longer names the operation
+    run.child.kill('SIGKILL');
+    await run.done;
+    try {
+      expect(processAlive(child)).toBe(true);
+      const again = await p.apply([], { env: { RL_HOOK_OUT: p.out } });
+      expect(again.code, show(again)).toBe(0);
+      await waitFor('the orphaned group to be gone', () => !processAlive(child), 2000);
+    } finally {
+      try {
+        process.kill(-leader, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
+
   it('takes over a lock left by a process that died', async (t) => {
     const p = await slow(t);
     const dead = spawnSync('true');

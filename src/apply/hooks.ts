@@ -1,6 +1,6 @@
 // Lifecycle hooks from module.json, run as child processes with the operation's context as JSON on stdin and as env vars
 // (on top of the minimal environment of module-env.ts, never ringlock's own).
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { OperationFailed } from '../errors.js';
 import type { Command, ModuleManifest } from '../model/types.js';
 import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
@@ -97,19 +97,41 @@ export async function runHook(
  * carries the operation id), never a process that happens to reuse the number.
  */
 export function killOrphanHook(pgid: number, operationId: string): boolean {
-  let env: string;
-  try {
-    env = readFileSync(`/proc/${pgid}/environ`, 'latin1');
-  } catch {
-    return false;
-  }
-  if (!env.split('\0').includes(`RINGLOCK_OPERATION_ID=${operationId}`)) return false;
+  const carries = (pid: number | string) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1')
+        .split('\0')
+        .includes(`RINGLOCK_OPERATION_ID=${operationId}`);
+    } catch {
+      return false;
+    }
+  };
+  // The leader may have exited (or exec'd with another environment) while the rest of its group runs on.
+  if (!carries(pgid) && !groupMembers(pgid).some(carries)) return false;
   try {
     process.kill(-pgid, 'SIGKILL');
     return true;
   } catch {
     return false;
   }
+}
+
+/** The processes whose process group is `pgid` (field 5 of /proc/<pid>/stat, after the command name's parenthesis). */
+function groupMembers(pgid: number): string[] {
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((d) => /^\d+$/.test(d));
+  } catch {
+    return [];
+  }
+  return pids.filter((pid) => {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** The hook for an operation: first install, upgrade (newer), downgrade (older), or reinstall (same version). */
