@@ -104,4 +104,43 @@ describe('promote --no-pr', () => {
     expect(repo.git(repo.work, 'rev-parse', `${BRANCH}^`)).toBe(main);
     expect(again.stdout).toContain(`committed ${now.slice(0, 12)}`);
   });
+
+  // Amending ringlock's commit keeps its trailer: the trailer alone does not make a tip ringlock's.
+  it.each([
+    [
+      'an amendment of ringlock’s commit that adds a file (trailer kept)',
+      (wt: string, git: (...a: string[]) => string) => {
+        writeFileSync(join(wt, 'NOTES.md'), 'a note by hand\n');
+        git('add', 'NOTES.md');
+        git('commit', '-q', '--amend', '--no-edit');
+      },
+    ],
+    [
+      'ringlock’s commit moved onto a commit of a person that is not on the base branch',
+      (wt: string, git: (...a: string[]) => string) => {
+        const ours = git('rev-parse', 'HEAD');
+        git('reset', '-q', '--hard', 'HEAD^');
+        writeFileSync(join(wt, 'NOTES.md'), 'a note by hand\n');
+        git('add', 'NOTES.md');
+        git('commit', '-q', '-m', 'my note');
+        git('cherry-pick', ours);
+      },
+    ],
+  ])('refuses (exit 2) %s, and the work is still there', async (_, edit) => {
+    const { repo, promote } = world();
+    expect((await promote()).code).toBe(0);
+    const wt = join(repo.root, 'hand');
+    repo.git(repo.work, 'worktree', 'add', '-q', wt, BRANCH);
+    edit(wt, (...a) => repo.git(wt, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.test', ...a));
+    repo.git(repo.work, 'worktree', 'remove', '--force', wt);
+    const edited = repo.tip(repo.work, BRANCH);
+    expect(repo.git(repo.work, 'log', '-1', '--format=%B', BRANCH)).toContain('Ringlock-Promotion: ');
+
+    const again = await promote();
+    expect(again.code, show(again)).toBe(2);
+    expect(again.stderr).toContain(`local branch ${BRANCH} has commits ringlock did not make`);
+    expect(again.stderr).toContain('[promote/branch-edited]');
+    expect(repo.tip(repo.work, BRANCH)).toBe(edited);
+    expect(repo.git(repo.work, 'show', `${BRANCH}:NOTES.md`)).toBe('a note by hand');
+  });
 });

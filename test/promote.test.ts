@@ -228,6 +228,60 @@ describe('ringlock promote', () => {
     expect(repo.tip(repo.bare, BRANCH)).toBe(mine);
   });
 
+  it('never resets a branch whose ringlock commit a person amended (trailer kept)', async () => {
+    const { repo, pulls, run } = await world();
+    expect((await run(['promote', 'orders', '--from', 'canary'])).code).toBe(0);
+    repo.git(repo.author, 'fetch', '-q', 'origin', BRANCH);
+    repo.git(repo.author, 'checkout', '-q', '-b', 'fix', 'FETCH_HEAD');
+    writeFileSync(join(repo.author, 'NOTES.md'), 'a reviewer note\n');
+    repo.git(repo.author, 'add', 'NOTES.md');
+    repo.git(
+      repo.author,
+      '-c',
+      'user.name=Dev',
+      '-c',
+      'user.email=dev@example.test',
+      'commit',
+      '-q',
+      '--amend',
+      '--no-edit',
+    );
+    repo.git(repo.author, 'push', '-q', '--force', 'origin', `HEAD:refs/heads/${BRANCH}`);
+    repo.git(repo.author, 'checkout', '-q', 'main');
+    const amended = repo.tip(repo.bare, BRANCH);
+    expect(repo.git(repo.bare, 'log', '-1', '--format=%B', BRANCH)).toContain('Ringlock-Promotion: ');
+    const r = await run(['promote', 'orders', '--from', 'canary']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(`branch ${BRANCH} has commits ringlock did not make`);
+    expect(r.stderr).toContain('[promote/branch-edited]');
+    expect(repo.tip(repo.bare, BRANCH)).toBe(amended);
+    expect(repo.remoteFile(BRANCH, 'NOTES.md')).toBe('a reviewer note\n');
+    expect(pulls.pulls()).toHaveLength(1);
+  });
+
+  it('never resets a branch whose ringlock commit sits on a person’s commit that is not on the base', async () => {
+    const { repo, run } = await world();
+    expect((await run(['promote', 'orders', '--from', 'canary'])).code).toBe(0);
+    const ours = repo.tip(repo.bare, BRANCH);
+    const dev = (...a: string[]) =>
+      repo.git(repo.author, '-c', 'user.name=Dev', '-c', 'user.email=dev@example.test', ...a);
+    dev('fetch', '-q', 'origin', BRANCH);
+    dev('checkout', '-q', '-b', 'prep', 'main');
+    writeFileSync(join(repo.author, 'NOTES.md'), 'a reviewer note\n');
+    dev('add', 'NOTES.md');
+    dev('commit', '-q', '-m', 'note from a reviewer');
+    dev('cherry-pick', ours);
+    dev('push', '-q', '--force', 'origin', `HEAD:refs/heads/${BRANCH}`);
+    dev('checkout', '-q', 'main');
+    const moved = repo.tip(repo.bare, BRANCH);
+    expect(repo.git(repo.bare, 'log', '-1', '--format=%B', BRANCH)).toContain('Ringlock-Promotion: ');
+    const r = await run(['promote', 'orders', '--from', 'canary']);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('has commits ringlock did not make');
+    expect(repo.tip(repo.bare, BRANCH)).toBe(moved);
+    expect(repo.remoteFile(BRANCH, 'NOTES.md')).toBe('a reviewer note\n');
+  });
+
   it('does nothing when the identical promotion is already merged', async () => {
     const { repo, pulls, run } = await world();
     repo.commit(
@@ -675,9 +729,9 @@ describe('errors people hit', () => {
 
   it('a push race (someone else updates the branch meanwhile): exit 3, nothing overwritten, a rerun succeeds', async () => {
     const { repo, pulls, run } = await world();
-    // Another ringlock run's commit (it carries the trailer), kept on a scratch ref of the remote.
+    // Another ringlock run's commit (the trailer, only the ring's lock changed), kept on a scratch ref of the remote.
     const other = repo.commit(
-      { 'OTHER.md': 'x\n' },
+      { 'rings/edge.lock.json': lockText('edge', { ...base, payments: entry('payments', '1.2.1') }) },
       0,
       'promote orders\n\nRinglock-Promotion: orders@1.5.0 canary->edge',
       'scratch',
@@ -696,7 +750,7 @@ describe('errors people hit', () => {
     const again = await run(['promote', 'orders', '--from', 'canary']);
     expect(again.code, show(again)).toBe(0);
     expect(lockOf(repo, BRANCH, 'edge').modules.orders.version).toBe('1.5.0');
-    expect(repo.remoteFile(BRANCH, 'OTHER.md')).toBeUndefined();
+    expect(lockOf(repo, BRANCH, 'edge').modules.payments.version).toBe('1.2.0');
   });
 
   it('a push whose lease is stale on our side (the branch moved after we looked) is a push race too', async () => {

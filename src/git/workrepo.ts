@@ -155,6 +155,23 @@ export class WorkRepo {
     return this.run(['log', '-1', '--format=%B', commit]);
   }
 
+  /** `ancestor` is `commit` or one of its ancestors. */
+  async isAncestor(ancestor: string, commit: string): Promise<boolean> {
+    try {
+      await this.run(['merge-base', '--is-ancestor', ancestor, commit]);
+      return true;
+    } catch (e) {
+      if (e instanceof GitCommandError && e.exitCode === 1) return false;
+      throw e;
+    }
+  }
+
+  /** The paths that differ between two commits (added, changed, removed; renames as a removal and an addition). */
+  async changedPaths(from: string, to: string): Promise<string[]> {
+    const out = await this.run(['diff-tree', '-r', '-z', '--no-renames', '--name-only', from, to]);
+    return out.split('\0').filter(Boolean);
+  }
+
   /** The tree of `base` with `files` (repo-relative path → text) replaced, written to the object store. */
   async treeWith(base: string, files: ReadonlyMap<string, string>): Promise<string> {
     const dir = mkdtempSync(join(tmpdir(), 'ringlock-index-'));

@@ -230,7 +230,7 @@ export class Session {
     if (this.mode === 'no-pr') {
       // The same two rules as a push: leave an identical commit alone, and never reset a person's commits.
       const tip = await this.repo.localTip(cs.branch);
-      if (tip) await this.assertOurs(tip, cs.branch, 'local');
+      if (tip) await this.assertOurs(tip, cs, 'local');
       const same = tip !== undefined && (await this.isSameChange(tip, tree));
       if (same) return { status: 'committed', branch: cs.branch, commit: tip, unchanged: true };
       const commit = await this.repo.commitTree(tree, this.baseCommit, cs.message);
@@ -239,7 +239,7 @@ export class Session {
     }
     const pulls = this.forge();
     const tip = (await this.repo.fetch([cs.branch])).get(cs.branch);
-    if (tip) await this.assertOurs(tip, cs.branch, 'remote');
+    if (tip) await this.assertOurs(tip, cs, 'remote');
     // A scheduled run leaves alone what a reviewer closed without merging; a person asking again gets a new one.
     if (cs.respectDeclined && !(await pulls.findOpen(cs.branch))) {
       const [declined] = await pulls.findDeclined(cs.branch);
@@ -305,10 +305,22 @@ export class Session {
     return tipTree === tree && parents.length === 1 && parents[0] === this.baseCommit;
   }
 
-  /** A branch ringlock would reset must hold only a commit ringlock made: a person's commits there are not wiped. */
-  private async assertOurs(tip: string, branch: string, where: 'local' | 'remote'): Promise<void> {
+  /**
+   * A branch ringlock would reset must hold only a commit ringlock made: a person's commits there are not wiped. The
+   * trailer alone does not tell (`git commit --amend` keeps it): ringlock's commit sits directly on the base branch
+   * (its parent is the base commit or an older commit of it) and changes only the files this change set writes.
+   */
+  private async assertOurs(tip: string, cs: ChangeSet, where: 'local' | 'remote'): Promise<void> {
+    const branch = cs.branch;
     const [parents, message] = await Promise.all([this.repo.parentsOf(tip), this.repo.messageOf(tip)]);
-    if (parents.length === 1 && TRAILER.test(message)) return;
+    if (parents.length === 1 && TRAILER.test(message)) {
+      const parent = parents[0]!;
+      const [onBase, changed] = await Promise.all([
+        this.repo.isAncestor(parent, this.baseCommit),
+        this.repo.changedPaths(parent, tip),
+      ]);
+      if (onBase && changed.every((p) => cs.files.has(p))) return;
+    }
     throw new InputError(
       'promote/branch-edited',
       `the ${where === 'local' ? 'local ' : ''}branch ${branch} has commits ringlock did not make (tip ${tip.slice(0, 12)}: "${message.split('\n')[0]}"); ringlock will not reset it`,

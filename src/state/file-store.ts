@@ -18,6 +18,7 @@ import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { type DeployedState, emptyState, type QuarantineEntry } from './types.js';
+import { GUARD_STALE_MS } from './writer-lock.js';
 
 /** `superseded`: a newer desired state arrived while the new version's health check ran; the old version was put back. */
 export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped' | 'superseded';
@@ -225,7 +226,10 @@ export class FileStateStore implements StateStore {
     rmSync(this.path('journal.json'), { force: true });
   }
 
-  /** Removes temp files of atomic writes a killed process left behind (call while holding the writer lock). */
+  /**
+   * Removes temp files of atomic writes a killed process left behind, and writer-lock takeover guards older than a
+   * takeover lasts (call while holding the writer lock).
+   */
   removeStaleTemps(): void {
     let names: string[];
     try {
@@ -233,8 +237,19 @@ export class FileStateStore implements StateStore {
     } catch {
       return;
     }
-    for (const n of names)
+    for (const n of names) {
       if (/^\.(state|journal)\.json\..+\.tmp$/.test(n) || /^lock\.\d+\.[0-9a-f]{8}$/.test(n))
         rmSync(this.path(n), { force: true });
+      else if (/^lock\.takeover\.[0-9a-f]{16}$/.test(n) && guardAgeMs(this.path(n)) > GUARD_STALE_MS)
+        rmSync(this.path(n), { force: true });
+    }
+  }
+}
+
+function guardAgeMs(file: string): number {
+  try {
+    return Date.now() - lstatSync(file).mtimeMs;
+  } catch {
+    return 0;
   }
 }

@@ -79,6 +79,17 @@ function isStale(snap: Snapshot, host: string): boolean {
   return h.host === host && (h.pid === process.pid || !alive(h.pid));
 }
 
+/**
+ * A takeover guard lives for the microseconds between its creation and the stale lock's removal. One older than this
+ * was left by a contender that died in between, whatever its pid (by now maybe another, live, process) or host says.
+ */
+export const GUARD_STALE_MS = 5_000;
+
+/** The guard contenders race for to remove the stale lock file `file` whose identity is in `snap`. */
+function guardOf(file: string, snap: Snapshot): string {
+  return `${join(dirname(file), 'lock')}.takeover.${createHash('sha256').update(snap.id).digest('hex').slice(0, 16)}`;
+}
+
 /** Creates `name` with `content` in one step (link of a written temp file: nobody reads it empty); false if it exists. */
 function createWith(name: string, content: string): boolean {
   for (;;) {
@@ -103,24 +114,43 @@ function createWith(name: string, content: string): boolean {
  * Removes `file` if it still is the stale `snap`; true when this call removed it. Contenders that judged the same file
  * stale race for one guard file named after its identity (created exclusively): only its winner re-checks and removes,
  * so a lock another contender has meanwhile taken over is never removed. A guard left by a contender that died in the
- * middle is stale the same way and broken the same way.
+ * middle (its process gone, or older than GUARD_STALE_MS) is broken the same way, by a guard of its own, and the race
+ * for this one is run again.
  */
 function breakStale(file: string, snap: Snapshot, me: string, host: string, depth = 0): boolean {
-  const guard = `${join(dirname(file), 'lock')}.takeover.${createHash('sha256').update(snap.id).digest('hex').slice(0, 16)}`;
-  if (!createWith(guard, me)) {
+  const guard = guardOf(file, snap);
+  for (let attempt = 0; ; attempt++) {
+    if (createWith(guard, me)) break;
     const g = snapshot(guard);
-    if (g && depth < 8 && isStale(g, host)) breakStale(guard, g, me, host, depth + 1);
-    return false;
+    if (attempt >= 1 || depth >= 8) return false;
+    // Gone meanwhile (its holder finished): race again. Held by a live contender: let it finish.
+    if (g && !(isStale(g, host) || g.ageMs > GUARD_STALE_MS)) return false;
+    if (g && !breakStale(guard, g, me, host, depth + 1)) return false;
   }
   try {
     // Only a guard holder removes a file with this identity, and its owner is dead: between this check and the
-    // removal nobody else can remove or replace it.
-    if (snapshot(file)?.id !== snap.id) return false;
+    // removal nobody else can remove or replace it. The guard is still ours (nobody judged it left behind).
+    if (snapshot(guard)?.raw !== me || snapshot(file)?.id !== snap.id) return false;
     rmSync(file, { force: true });
     return true;
   } finally {
-    rmSync(guard, { force: true });
+    if (snapshot(guard)?.raw === me) rmSync(guard, { force: true });
   }
+}
+
+/** Exit 2 naming who holds the lock (and, when a takeover of it is under way or was left behind, who holds that). */
+function lockedError(file: string, snap: Snapshot, guard?: Snapshot): InputError {
+  const name = (raw: string) => {
+    const h = parseHolder(raw);
+    return h ? `"${h.command}" (pid ${h.pid} on ${h.host}, since ${h.since})` : 'an unreadable lock file';
+  };
+  const takeover = guard
+    ? `, being taken over by ${name(guard.raw)} (a takeover left behind is broken once it is ${GUARD_STALE_MS / 1000} s old)`
+    : '';
+  return new InputError('target/locked', `the target is locked by ${name(snap.raw)}${takeover}`, {
+    file,
+    expected: 'one writer at a time: wait for it to finish, or raise --lock-timeout',
+  });
 }
 
 /** Takes the writer lock of the state dir, waiting up to `timeoutMs`; exit 2 naming the holder when it cannot. */
@@ -154,19 +184,13 @@ export async function acquireWriterLock(
     const snap = snapshot(file);
     if (!snap) continue;
     if (isStale(snap, host)) {
-      if (!breakStale(file, snap, mine, host)) await new Promise((r) => setTimeout(r, 5));
+      if (breakStale(file, snap, mine, host)) continue;
+      // Another contender is taking it over (or left its guard behind): the deadline holds here too.
+      if (Date.now() >= deadline) throw lockedError(file, snap, snapshot(guardOf(file, snap)));
+      await new Promise((r) => setTimeout(r, 5));
       continue;
     }
-    if (Date.now() >= deadline) {
-      const holder = parseHolder(snap.raw);
-      const who = holder
-        ? `"${holder.command}" (pid ${holder.pid} on ${holder.host}, since ${holder.since})`
-        : 'an unreadable lock file';
-      throw new InputError('target/locked', `the target is locked by ${who}`, {
-        file,
-        expected: 'one writer at a time: wait for it to finish, or raise --lock-timeout',
-      });
-    }
+    if (Date.now() >= deadline) throw lockedError(file, snap);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
