@@ -1,6 +1,10 @@
 // The allow-list's matching, on plain data: which URLs a host rule admits.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { loadOperatorConfig } from '../src/model/operator-config.js';
 import { destinationAllowed, parseHostRule, type TrustPolicy } from '../src/trust/policy.js';
+import { REPO_ROOT, testdir } from './helpers.js';
 
 function rules(hosts: string[]) {
   return hosts.map((h) => {
@@ -79,5 +83,19 @@ describe('host rules', () => {
     expect(destinationAllowed(p, 'https://hooks.example.org/', 'REGISTRY_TOKEN')).toBe(false);
     // another credential is not bound to the registry
     expect(destinationAllowed(p, 'https://registry.example.com/', 'GITHUB_TOKEN')).toBe(false);
+  });
+});
+
+describe('the README', () => {
+  it('shows an operator config that validates, with every key the schema knows', () => {
+    const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('### The operator config'));
+    const yaml = /```yaml\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(yaml).toBeDefined();
+    const file = join(testdir(), 'operator.yaml');
+    writeFileSync(file, yaml!);
+    const { config } = loadOperatorConfig(file, 'operator.yaml');
+    const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas/operator-config.schema.json'), 'utf8'));
+    expect(Object.keys(config).sort()).toEqual(Object.keys(schema.properties).sort());
   });
 });
