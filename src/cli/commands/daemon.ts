@@ -254,7 +254,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     },
     'daemon started',
   );
-  if (!policy.moduleEnv.user && ctx.options['skip-hooks'] !== true)
+  // Health commands run even with --skip-hooks: module code may run whenever the operator has not set a module user.
+  if (!policy.moduleEnv.user)
     logger.warn(
       { uid: process.getuid?.() },
       "module code (hooks, health commands) runs as ringlock's own user: it gets no secret in its environment, but it could read ringlock's through /proc; set moduleUser in the operator config (or RINGLOCK_MODULE_USER) to run it as another user",
