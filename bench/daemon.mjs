@@ -340,7 +340,8 @@ async function startDaemon(o) {
       const text = JSON.stringify({
         ref: 'refs/heads/main',
         after: commit,
-        repository: { full_name: 'acme/platform' },
+        // As GitHub sends it: the daemon acts only on pushes to the repository it watches.
+        repository: { full_name: 'acme/platform', clone_url: o.url },
       });
       const r = await request('POST', '/hooks/github', text, {
         'content-type': 'application/json',
