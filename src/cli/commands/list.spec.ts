@@ -1,0 +1,13 @@
+import { RUNTIME } from '../spec-options.js';
+import type { CommandSpec } from '../spec-types.js';
+
+export const listSpec: CommandSpec = {
+  name: 'list',
+  summary: 'what is deployed on the target',
+  description:
+    'Lists each deployed module: version, status, content hash, previous version, origin (lock or imperative), since when; and the quarantine.',
+  options: { ...RUNTIME },
+  positionals: [],
+  examples: ['ringlock list', 'ringlock list --target /srv/app/modules --json'],
+  load: () => import('./list.js'),
+};

@@ -1,0 +1,18 @@
+import { RUNTIME, ring, WRITE } from '../spec-options.js';
+import type { CommandSpec } from '../spec-types.js';
+
+export const upgradeSpec: CommandSpec = {
+  name: 'upgrade',
+  summary: 'upgrade one installed module',
+  description: 'Moves an installed module to a newer version that a ring lock pins. Recorded as imperative.',
+  options: {
+    to: { type: 'string', valueName: 'version', description: 'the version to upgrade to' },
+    ring: ring("the ring whose platform and pins to use (default: the target's ring)"),
+    force: { type: 'boolean', description: 'allow a version that is not newer' },
+    ...WRITE,
+    ...RUNTIME,
+  },
+  positionals: [{ name: 'module', required: true, description: 'the module' }],
+  examples: ['ringlock upgrade orders --to 1.5.0'],
+  load: () => import('./upgrade.js'),
+};
