@@ -1,12 +1,8 @@
-// The artifact registry and download cache a command uses: ringlock.yaml, then the operator config's registry, then
-// RINGLOCK_REGISTRY, then --registry. A registry the repository names gets a token only at a host the operator allowed.
-import { isAbsolute, join, resolve } from 'node:path';
-import { ArtifactCache } from '../artifacts/cache.js';
-import { createRegistry, parseByteSize, registryFromUrl } from '../artifacts/registry/index.js';
+// The artifact registry and download cache a command uses (src/runtime/registry.ts, given the command's input).
+import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
-import { parseDuration } from '../model/duration.js';
-import { requireAllowed } from '../trust/policy.js';
-import { type ConfigBase, pick, type Runtime } from './runtime.js';
+import { resolveRegistry as resolveRegistryOf } from '../runtime/registry.js';
+import { type ConfigBase, type Runtime, runtimeInput } from './runtime.js';
 import type { CommandContext } from './spec.js';
 
 export function resolveRegistry(
@@ -14,65 +10,5 @@ export function resolveRegistry(
   ws: ConfigBase | undefined,
   rt: Runtime,
 ): { registry: ArtifactRegistry; cache: ArtifactCache } {
-  const cfg = ws?.cfg.config;
-  const base = ws?.root ?? ctx.cwd;
-  const rel = (p: string, from: string) => (isAbsolute(p) ? p : resolve(from, p));
-  const r = (cfg?.registry ?? {}) as {
-    type?: 'file' | 'http';
-    path?: string;
-    url?: string;
-    tokenEnv?: string;
-    timeout?: string;
-    retries?: number;
-    maxSize?: string;
-    deadline?: string;
-    cacheDir?: string;
-  };
-  // Limits apply to whichever registry is used, the one given by flag included.
-  const limits = {
-    maxSize: r.maxSize ? parseByteSize(r.maxSize) : undefined,
-    deadlineMs: r.deadline ? parseDuration(r.deadline) : undefined,
-  };
-  const registryFlag = pick(ctx, 'registry', 'RINGLOCK_REGISTRY');
-  const knobs = {
-    timeoutMs: r.timeout ? parseDuration(r.timeout) : undefined,
-    retries: r.retries,
-    ...limits,
-  };
-  const operator = rt.policy.registry;
-  let registry: ArtifactRegistry;
-  if (registryFlag !== undefined) {
-    // The operator named the registry; its token, if any, is the operator's too.
-    const tokenEnv = process.env.RINGLOCK_REGISTRY_TOKEN ? 'RINGLOCK_REGISTRY_TOKEN' : undefined;
-    registry = registryFromUrl(registryFlag, ctx.cwd, { ...knobs, tokenEnv });
-  } else if (operator) {
-    registry = registryFromUrl(operator.url, ctx.cwd, { ...knobs, tokenEnv: operator.tokenEnv });
-  } else {
-    if (ws && r.type === 'http' && r.url && r.tokenEnv) {
-      requireAllowed(
-        rt.policy,
-        { url: r.url, doc: ws.cfg.doc, pointer: '/registry/url' },
-        `the registry token ($${r.tokenEnv})`,
-        r.tokenEnv,
-        'a registry the operator names: --registry / RINGLOCK_REGISTRY (token in RINGLOCK_REGISTRY_TOKEN) or registry in the operator config',
-      );
-    }
-    registry = createRegistry(
-      {
-        type: r.type ?? 'file',
-        path: r.path ?? '.ringlock/registry',
-        url: r.url,
-        tokenEnv: r.tokenEnv,
-        ...knobs,
-      },
-      base,
-    );
-  }
-  return {
-    registry,
-    // Inside the state dir (the default) every directory of the cache is checked to be a real one.
-    cache: r.cacheDir
-      ? new ArtifactCache(rel(r.cacheDir, base))
-      : new ArtifactCache(join(rt.store.dir, 'cache'), rt.store.dir),
-  };
+  return resolveRegistryOf(runtimeInput(ctx), ws, rt);
 }

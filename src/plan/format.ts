@@ -1,23 +1,7 @@
-// A plan for people (a table and a summary line) and for machines (`--json`).
-import { type Io, paint, type Style, table } from '../cli/output.js';
+// A plan as data: its counts, its one-line summary, and the object `--json` prints (the table is cli/format-plan.ts).
 import type { ActionKind, Plan, PlanAction } from './types.js';
 
-export interface FormatPlanOptions {
-  /** List unchanged modules too instead of counting them. */
-  verbose?: boolean;
-}
-
 export type PlanSummary = Record<ActionKind, number>;
-
-const STYLE: Record<ActionKind, Style> = {
-  install: 'green',
-  upgrade: 'green',
-  rollback: 'yellow',
-  reinstall: 'yellow',
-  remove: 'red',
-  blocked: 'red',
-  noop: 'dim',
-};
 
 export function summarize(plan: Plan): PlanSummary {
   const s: PlanSummary = {
@@ -49,31 +33,6 @@ export function summaryLine(plan: Plan): string {
   return parts.length > 0
     ? parts.join(', ')
     : 'nothing to do: the lock names no modules and none are deployed';
-}
-
-function detail(a: PlanAction): string {
-  return [a.reason, ...(a.notes ?? [])].filter((x) => x !== undefined).join('; ');
-}
-
-export function formatPlan(plan: Plan, io: Pick<Io, 'color'>, opts: FormatPlanOptions = {}): string {
-  let out = `Plan for ring ${plan.ring} (platform ${plan.platform})\n`;
-  for (const w of plan.warnings ?? []) out += `${paint(io, 'yellow', 'warning')}: ${w}\n`;
-  const shown = opts.verbose ? plan.actions : plan.actions.filter((a) => a.kind !== 'noop');
-  const hidden = plan.actions.length - shown.length;
-  if (shown.length > 0) {
-    const rows = shown.map((a) => [
-      a.module,
-      paint(io, STYLE[a.kind], a.kind),
-      a.from ?? '-',
-      a.to ?? '-',
-      a.kind === 'noop' && detail(a) !== '' ? paint(io, 'dim', detail(a)) : detail(a),
-    ]);
-    out += table(['MODULE', 'ACTION', 'FROM', 'TO', 'DETAIL'], rows, io);
-  }
-  if (hidden > 0)
-    out += `${paint(io, 'dim', `${hidden} unchanged module${hidden === 1 ? '' : 's'} not listed (--verbose lists them)`)}\n`;
-  out += `${summaryLine(plan)}\n`;
-  return out;
 }
 
 /** The plan as `--json` prints it: the actions in order, the counts, and any warnings. */

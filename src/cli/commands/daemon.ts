@@ -1,21 +1,18 @@
 // ringlock daemon: watch one ring's lock in git and converge the target on it, with an HTTP surface for probes,
 // status, metrics and webhooks. Every setting has an environment variable, so a Kubernetes manifest needs no args.
 import { join } from 'node:path';
-import { type CommitRuntime, Daemon, type DeploymentReporter } from '../../daemon/daemon.js';
+import { Daemon } from '../../daemon/daemon.js';
 import { startHttp } from '../../daemon/http.js';
 import { createLogger } from '../../daemon/logger.js';
 import { daemonMetrics } from '../../daemon/metrics.js';
-import { type NotificationEventName, Notifier } from '../../daemon/notify.js';
 import { checkCron } from '../../daemon/schedule.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/index.js';
-import type { LoadedConfig } from '../../model/config.js';
 import { redactUrl, scrub, urlCredentials } from '../../redact.js';
-import { githubApiUrl, requireAllowed, type TrustPolicy } from '../../trust/policy.js';
+import { daemonRuntimeFor } from '../../runtime/daemon-runtime.js';
 import { operatorPolicy } from '../operator.js';
 import { json } from '../output.js';
-import { pick, resolveRuntime } from '../runtime.js';
-import { resolveRegistry } from '../runtime-registry.js';
+import { pick, runtimeInput } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
 import { intOpt, msOpt } from './plan.js';
 
@@ -49,19 +46,6 @@ function boolEnv(name: string): boolean | undefined {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   throw new InputError('cli/env', `${name}=${v}: not a boolean`, { expected: 'true or false' });
-}
-
-/** Every notification webhook ringlock.yaml names must be at a host the operator allowed, or bound its secret to. */
-function checkNotificationHosts(policy: TrustPolicy, config: LoadedConfig): void {
-  (config.config.notifications?.webhooks ?? []).forEach((w, i) => {
-    requireAllowed(
-      policy,
-      { url: w.url, doc: config.doc, pointer: `/notifications/webhooks/${i}/url` },
-      w.secretEnv ? `events signed with $${w.secretEnv}` : 'events',
-      w.secretEnv,
-      'a receiver the operator allowed',
-    );
-  });
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -124,69 +108,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const scrubSecrets = (text: string) => scrub(text, secrets);
   const logger = createLogger({ level: process.env.LOG_LEVEL, secrets, base: { ring } });
   const policy = operatorPolicy(ctx);
-  const notifications = (
-    config: LoadedConfig | undefined,
-  ): Pick<CommitRuntime, 'notifier' | 'deployments'> => {
-    const n = config?.config.notifications;
-    const out: Pick<CommitRuntime, 'notifier' | 'deployments'> = {};
-    if (config) checkNotificationHosts(policy, config);
-    const targets = (n?.webhooks ?? []).flatMap((w) => {
-      const secret = w.secretEnv ? process.env[w.secretEnv] : undefined;
-      if (w.secretEnv && !secret) {
-        // Never send unsigned what was meant to be signed: the receiver could not tell it from a forgery.
-        logger.error(
-          { url: redactUrl(w.url), secretEnv: w.secretEnv },
-          'notification webhook skipped: its secret variable is not set',
-        );
-        return [];
-      }
-      return [{ url: w.url, secret, events: w.events as NotificationEventName[] | undefined }];
-    });
-    if (targets.length > 0) {
-      const n = new Notifier({ targets, ring, logger });
-      // Event data may quote a hook's output: no secret value leaves in it.
-      out.notifier = {
-        emit: (event, data) =>
-          n.emit(event, JSON.parse(scrubSecrets(JSON.stringify(data))) as Record<string, unknown>),
-        flush: (ms) => n.flush(ms),
-      };
-    }
-    const gh = n?.github;
-    if (gh) {
-      const tokenEnv = gh.tokenEnv ?? 'GITHUB_TOKEN';
-      const token = process.env[tokenEnv];
-      const ghApi = githubApiUrl(
-        policy,
-        gh.baseUrl
-          ? { url: gh.baseUrl, doc: config!.doc, pointer: '/notifications/github/baseUrl' }
-          : undefined,
-        tokenEnv,
-      );
-      if (!token) logger.error({ tokenEnv }, `GitHub deployment reporting is off: ${tokenEnv} is not set`);
-      else {
-        const [owner, name] = gh.repository.split('/') as [string, string];
-        let client: Promise<DeploymentReporter> | undefined;
-        out.deployments = {
-          // @octokit loads only when the first deployment is reported.
-          report: async (input) => {
-            client ??= import('../../forge/github.js').then(
-              (m) => new m.GitHubDeployments({ token, baseUrl: ghApi, owner, repo: name, logger }),
-            );
-            return (await client).report(input);
-          },
-        };
-      }
-    }
-    return out;
-  };
-  // Flags and env decide where the target and state are; relative paths resolve against the working directory.
-  const runtimeFor = (config: LoadedConfig | undefined): CommitRuntime => {
-    const base = config ? { root: ctx.cwd, cfg: config } : undefined;
-    const rt = resolveRuntime(ctx, base);
-    rt.actor = 'daemon';
-    const { registry, cache } = resolveRegistry(ctx, base, rt);
-    return { rt, registry, cache, ...notifications(config) };
-  };
+  const runtimeFor = daemonRuntimeFor(runtimeInput(ctx), { ring, logger, scrub: scrubSecrets });
   const first = runtimeFor(undefined);
   const cacheDir = pick(ctx, 'cache-dir', 'RINGLOCK_CACHE_DIR') ?? join(first.rt.store.dir, 'git');
   const source = await createGitSource(driver, {

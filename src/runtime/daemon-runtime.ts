@@ -1,0 +1,26 @@
+// The daemon's per-commit runtime: target, state, registry and notifications, built again from flags, environment
+// and the ringlock.yaml of each commit whose config differs.
+import type { CommitRuntime } from '../daemon/daemon.js';
+import type { LoadedConfig } from '../model/config.js';
+import { commitNotifications, type NotificationDeps } from './notifications.js';
+import { operatorPolicy } from './operator.js';
+import { resolveRegistry } from './registry.js';
+import { resolveRuntime } from './resolve.js';
+import type { RuntimeInput } from './types.js';
+
+export type DaemonRuntimeDeps = NotificationDeps;
+
+/** `runtimeFor` for the daemon. Flags and env decide where the target and state are; relative paths resolve against `input.cwd`. */
+export function daemonRuntimeFor(
+  input: RuntimeInput,
+  deps: DaemonRuntimeDeps,
+): (config: LoadedConfig | undefined) => CommitRuntime {
+  const policy = operatorPolicy(input);
+  return (config) => {
+    const base = config ? { root: input.cwd, cfg: config } : undefined;
+    const rt = resolveRuntime(input, base);
+    rt.actor = 'daemon';
+    const { registry, cache } = resolveRegistry(input, base, rt);
+    return { rt, registry, cache, ...commitNotifications(input, policy, config, deps) };
+  };
+}
