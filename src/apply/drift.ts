@@ -3,11 +3,11 @@ import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { hashTreesSettled } from '../hash/tree-hash.js';
 import type { DeployedState } from '../state/types.js';
-import type { FilesystemTarget } from '../targets/filesystem.js';
+import type { DeployTarget } from '../targets/types.js';
 
 /** Module → why it drifted. Hashes every active tree (both cores); `quick` only checks links and presence. */
 export async function detectDrift(
-  target: FilesystemTarget,
+  target: DeployTarget,
   state: DeployedState,
   quick = false,
 ): Promise<Map<string, string>> {
@@ -52,11 +52,11 @@ export async function detectDrift(
 }
 
 /**
- * Module → what is at its path that ringlock did not put there (see FilesystemTarget.inspect), for every module the
+ * Module → what is at its path that ringlock did not put there (see DeployTarget.inspect), for every module the
  * lock names or the state records. One lstat per module: cheap enough for every plan.
  */
 export function detectConflicts(
-  target: FilesystemTarget,
+  target: DeployTarget,
   state: DeployedState,
   wanted: Iterable<string>,
 ): Map<string, string> {

@@ -6,8 +6,7 @@ import { lockEntry } from '../model/lock.js';
 import { compareVersions } from '../model/semantics.js';
 import type { LockEntry, RingLock } from '../model/types.js';
 import type { Plan, PlanAction } from '../plan/types.js';
-import type { HistoryRecord } from '../state/file-store.js';
-import type { DeployedState, InstalledVersion } from '../state/types.js';
+import type { DeployedState, HistoryRecord, InstalledVersion } from '../state/types.js';
 
 export interface PinSource {
   ring: string;

@@ -2,7 +2,7 @@
 // deployed (the plan's action is a noop, so the tree also hashes right), or pins another version than the one that
 // failed, the module is active again, whatever its last operation left in the state (failed, rolled back).
 import type { Plan } from '../plan/types.js';
-import type { StateStore } from '../state/file-store.js';
+import type { StateStore } from '../state/types.js';
 
 /** Marks modules whose state records a failure the lock no longer asks about `active`; returns their names. */
 export function settleRecoveredModules(store: StateStore, plan: Plan): string[] {

@@ -17,63 +17,17 @@ import {
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
-import { type DeployedState, emptyState, type QuarantineEntry } from './types.js';
-import { GUARD_STALE_MS } from './writer-lock.js';
+import {
+  type DeployedState,
+  emptyState,
+  type HistoryRecord,
+  type JournalEntry,
+  type StateStore,
+  type WriterLease,
+} from './types.js';
+import { acquireWriterLock, GUARD_STALE_MS } from './writer-lock.js';
 
-/** `superseded`: a newer desired state arrived while the new version's health check ran; the old version was put back. */
-export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped' | 'superseded';
-
-/** One audit record per operation. */
-export interface HistoryRecord {
-  id: string;
-  ring?: string;
-  module: string;
-  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover' | 'adopt';
-  from?: string;
-  to?: string;
-  integrity?: string;
-  sha256?: string;
-  source?: string;
-  /** For `adopt`: where what was at the module's path was moved, relative to the target. */
-  backup?: string;
-  size?: number;
-  actor: string;
-  lockCommit?: string;
-  startedAt: string;
-  finishedAt: string;
-  outcome: Outcome;
-  error?: string;
-}
-
-/** The intent of an operation, written before the active version is switched and removed once it is recorded. */
-export interface JournalEntry {
-  id: string;
-  /** `installing`: work on the module has started, nothing is switched yet. `switching`: the switch may have happened. */
-  phase: 'installing' | 'switching';
-  module: string;
-  /** Store dir (relative to the target) active before the switch; undefined for a first install. */
-  from?: string;
-  /** Store dir being switched in; undefined for a removal. */
-  to?: string;
-  /** The history record to append once the operation has succeeded. */
-  record: HistoryRecord;
-  /** Set once the new version failed its health check: recovery must not lose the quarantine. */
-  quarantine?: QuarantineEntry;
-  /** Process group of the lifecycle hook running for this operation, so recovery can stop an orphan. */
-  hookPgid?: number;
-}
-
-export interface StateStore {
-  readonly dir: string;
-  read(): DeployedState;
-  write(state: DeployedState): void;
-  append(record: HistoryRecord): void;
-  history(): HistoryRecord[];
-  readJournal(): JournalEntry | undefined;
-  writeJournal(entry: JournalEntry, durable?: boolean): void;
-  clearJournal(): void;
-  removeStaleTemps(): void;
-}
+export type { HistoryRecord, JournalEntry, Outcome, StateStore, WriterLease } from './types.js';
 
 /** What identifies one version of state.json on disk: every atomic write is a new inode; a hand edit moves mtime. */
 function identity(file: string): string | undefined {
@@ -224,6 +178,11 @@ export class FileStateStore implements StateStore {
 
   clearJournal(): void {
     rmSync(this.path('journal.json'), { force: true });
+  }
+
+  /** The lock file `<dir>/lock` (see writer-lock.ts). */
+  acquireWriter(holder: string, timeoutMs: number): Promise<WriterLease> {
+    return acquireWriterLock(this.dir, holder, timeoutMs);
   }
 
   /**

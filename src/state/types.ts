@@ -1,4 +1,5 @@
-// What is deployed on a target, as the state store records it. Plain data: the plan reads it, apply writes it.
+// What is deployed on a target, as the state store records it (plain data: the plan reads it, apply writes it), and
+// the StateStore seam that keeps it.
 
 /** Per-module lifecycle, visible in status and history. */
 export type ModuleStatus = 'pending' | 'installing' | 'active' | 'failed' | 'rolled_back';
@@ -56,4 +57,75 @@ export interface DeployedState {
 
 export function emptyState(): DeployedState {
   return { stateVersion: 1, modules: {}, quarantine: [] };
+}
+
+/** `superseded`: a newer desired state arrived while the new version's health check ran; the old version was put back. */
+export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped' | 'superseded';
+
+/** One audit record per operation. */
+export interface HistoryRecord {
+  id: string;
+  ring?: string;
+  module: string;
+  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover' | 'adopt';
+  from?: string;
+  to?: string;
+  integrity?: string;
+  sha256?: string;
+  source?: string;
+  /** For `adopt`: where what was at the module's path was moved, relative to the target. */
+  backup?: string;
+  size?: number;
+  actor: string;
+  lockCommit?: string;
+  startedAt: string;
+  finishedAt: string;
+  outcome: Outcome;
+  error?: string;
+}
+
+/** The intent of an operation, written before the active version is switched and removed once it is recorded. */
+export interface JournalEntry {
+  id: string;
+  /** `installing`: work on the module has started, nothing is switched yet. `switching`: the switch may have happened. */
+  phase: 'installing' | 'switching';
+  module: string;
+  /** Store dir (relative to the target) active before the switch; undefined for a first install. */
+  from?: string;
+  /** Store dir being switched in; undefined for a removal. */
+  to?: string;
+  /** The history record to append once the operation has succeeded. */
+  record: HistoryRecord;
+  /** Set once the new version failed its health check: recovery must not lose the quarantine. */
+  quarantine?: QuarantineEntry;
+  /** Process group of the lifecycle hook running for this operation, so recovery can stop an orphan. */
+  hookPgid?: number;
+}
+
+/** Held by the one process that may change the target and its state; release() is idempotent. */
+export interface WriterLease {
+  release(): void;
+}
+
+/**
+ * The state store seam: the deployed state (quarantine included), the audit history, the journal of the operation in
+ * flight and the writer lease. FileStateStore (file-store.ts) is today's implementation.
+ */
+export interface StateStore {
+  /** A copy the caller may change at the top level (modules, quarantine); the entries themselves are frozen. */
+  read(): DeployedState;
+  /** Replaces the deployed state atomically. */
+  write(state: DeployedState): void;
+  /** Appends one audit record, durably. */
+  append(record: HistoryRecord): void;
+  /** Every complete record, oldest first. */
+  history(): HistoryRecord[];
+  readJournal(): JournalEntry | undefined;
+  /** `durable: false` may skip flushing: for an intent whose loss changes nothing on the target (before any switch). */
+  writeJournal(entry: JournalEntry, durable?: boolean): void;
+  clearJournal(): void;
+  /** Removes what a killed writer left half-written (call while holding the writer lease). */
+  removeStaleTemps(): void;
+  /** Takes the one writer lease of this store, waiting up to `timeoutMs`; throws naming the holder when it cannot. */
+  acquireWriter(holder: string, timeoutMs: number): Promise<WriterLease>;
 }

@@ -14,6 +14,7 @@ import {
 import { hostname } from 'node:os';
 import { dirname, join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
+import type { WriterLease } from './types.js';
 
 export interface LockHolder {
   pid: number;
@@ -22,9 +23,7 @@ export interface LockHolder {
   command: string;
 }
 
-export interface WriterLock {
-  release(): void;
-}
+export type WriterLock = WriterLease;
 
 function alive(pid: number): boolean {
   try {

@@ -27,10 +27,9 @@ import {
   removeScratchDir,
 } from '../fsutil/safe-dirs.js';
 
-export type TargetMode = 'symlink' | 'copy';
+import type { DeployTarget, PathOwnership, TargetMode } from './types.js';
 
-/** What is at a module's path: nothing, what ringlock put there, or something else (`what` says what, for messages). */
-export type PathOwnership = { kind: 'absent' } | { kind: 'managed' } | { kind: 'unmanaged'; what: string };
+export type { PathOwnership, TargetMode };
 
 /** Where `--adopt` moves what it finds at a module's path, relative to the target. */
 export const ADOPTED_DIR = 'adopted';
@@ -39,7 +38,7 @@ export const STATE_DIRNAME = '.ringlock';
 
 const rand = () => randomBytes(6).toString('hex');
 
-export class FilesystemTarget {
+export class FilesystemTarget implements DeployTarget {
   readonly root: string;
   readonly mode: TargetMode;
   readonly stateDir: string;

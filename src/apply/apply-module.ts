@@ -1,0 +1,38 @@
+// One module's operation, step by step: claim the path → take the prepared tree (journaled) → hook → switch →
+// health → record. Any failure is recorded and the target left on what the state records (steps/record.ts).
+import { lockEntry } from '../model/lock.js';
+import type { RingLock } from '../model/types.js';
+import type { PlanAction } from '../plan/types.js';
+import type { EngineDeps, EngineOptions, ModuleResult } from './engine-types.js';
+import { claimPath } from './steps/claim-path.js';
+import { moduleResult, startModule } from './steps/context.js';
+import { checkHealth } from './steps/health-check.js';
+import { runPreHook, takePrepared } from './steps/install.js';
+import { recordFailure, recordSuccess } from './steps/record.js';
+import { removeModule } from './steps/remove.js';
+import { switchIn } from './steps/switch.js';
+
+/** Applies one action of the plan; `prepared` gives the store dir of the module's verified tree once it is ready. */
+export async function applyModule(
+  a: PlanAction,
+  lock: RingLock,
+  deps: EngineDeps,
+  opts: EngineOptions,
+  prepared: () => Promise<string>,
+): Promise<ModuleResult> {
+  const ctx = startModule(a, deps, opts);
+  try {
+    if (a.kind === 'remove') return moduleResult(ctx, await removeModule(ctx));
+    const entry = lockEntry(lock, a.module)!;
+    const refused = claimPath(ctx);
+    if (refused) return moduleResult(ctx, 'blocked', refused);
+    const staged = await takePrepared(ctx, entry, prepared);
+    await runPreHook(ctx, entry, staged);
+    const switched = switchIn(ctx, entry, staged);
+    const undone = await checkHealth(ctx, entry, staged, switched.installed);
+    if (undone) return moduleResult(ctx, undone);
+    return moduleResult(ctx, recordSuccess(ctx, switched));
+  } catch (e) {
+    return moduleResult(ctx, 'failed', recordFailure(ctx, e));
+  }
+}

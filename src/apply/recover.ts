@@ -1,0 +1,68 @@
+// Recovery: before new work starts, finishes or undoes the one operation a crash interrupted (its journal says which).
+import { randomUUID } from 'node:crypto';
+import type { HistoryRecord } from '../state/types.js';
+import type { EngineDeps } from './engine-types.js';
+import { killOrphanHook } from './hooks.js';
+import { now } from './steps/context.js';
+
+/** Finishes or undoes an operation a crash interrupted, so the active link and the state agree before new work starts. */
+export function recover(
+  deps: Pick<EngineDeps, 'target' | 'store'>,
+  actor: string,
+): HistoryRecord | undefined {
+  const { target, store } = deps;
+  store.removeStaleTemps();
+  const j = store.readJournal();
+  let record: HistoryRecord | undefined;
+  if (j) {
+    if (j.hookPgid !== undefined) killOrphanHook(j.hookPgid, j.id);
+    const state = store.read();
+    if (
+      j.quarantine &&
+      !state.quarantine.some((q) => q.module === j.quarantine!.module && q.version === j.quarantine!.version)
+    ) {
+      // The new version had failed its health check when the process stopped: keep it from going live again.
+      state.quarantine.push(j.quarantine);
+      store.write(state);
+    }
+    const recorded = state.modules[j.module]?.active.storeDir;
+    const kept = state.modules[j.module]?.active.version;
+    if (j.record.op === 'adopt') {
+      // One rename: either it happened (the backup exists; make sure the history says so) or nothing changed.
+      if (
+        j.record.backup !== undefined &&
+        target.exists(j.record.backup) &&
+        !store.history().some((h) => h.id === j.record.id)
+      )
+        store.append(j.record);
+    } else if (j.phase === 'switching' && recorded === j.to) {
+      // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
+      // audit record is there too and the disk matches.
+      if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
+      target.activate(j.module, j.to, true);
+    } else {
+      // The state still names the old version: put the disk back to it. Before the switch nothing was changed there,
+      // and whatever is at the path now is left alone.
+      if (j.phase === 'switching') target.activate(j.module, recorded, true);
+      const what =
+        j.phase === 'installing' ? `${kept ?? 'no version'} stays` : `restored ${kept ?? 'no version'}`;
+      record = {
+        id: randomUUID(),
+        ring: j.record.ring,
+        module: j.module,
+        op: 'recover',
+        from: j.record.to,
+        to: kept,
+        actor,
+        startedAt: now(),
+        finishedAt: now(),
+        outcome: 'recovered',
+        error: `interrupted during ${j.record.op}${j.phase === 'installing' ? ' before the switch' : ''} (the process stopped); ${what}`,
+      };
+      store.append(record);
+    }
+    store.clearJournal();
+  }
+  target.emptyTrash();
+  return record;
+}

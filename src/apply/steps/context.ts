@@ -1,0 +1,57 @@
+// One module's operation as the steps of apply-module.ts share it: the action, the engine's deps and options, the
+// state as it was when the module's turn came, and the history record being built.
+import { randomUUID } from 'node:crypto';
+import type { RinglockError } from '../../errors.js';
+import type { PlanAction } from '../../plan/types.js';
+import type { DeployedModule, DeployedState, HistoryRecord } from '../../state/types.js';
+import type { EngineDeps, EngineOptions, ModuleOutcome, ModuleResult } from '../engine-types.js';
+
+export const now = () => new Date().toISOString();
+
+export interface ModuleContext {
+  readonly action: PlanAction;
+  readonly deps: EngineDeps;
+  readonly opts: EngineOptions;
+  /** The state read when this module's turn came. */
+  readonly state: DeployedState;
+  /** The module as that state records it; undefined when it is not installed. */
+  readonly current: DeployedModule | undefined;
+  /** The operation's history record; fields are added as the steps learn them (what was installed from where). */
+  readonly base: HistoryRecord;
+  readonly startedAt: string;
+  /** The module's path is ringlock's once the state records it or this operation has switched it in itself. */
+  switched: boolean;
+}
+
+/** Reads the state and opens the history record of one module's operation. */
+export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOptions): ModuleContext {
+  const startedAt = now();
+  const state = deps.store.read();
+  const current = state.modules[action.module];
+  const base: HistoryRecord = {
+    id: randomUUID(),
+    ring: opts.ring,
+    module: action.module,
+    op: action.kind === 'noop' || action.kind === 'blocked' ? 'install' : action.kind,
+    from: current?.active.version,
+    to: action.to,
+    actor: opts.actor,
+    lockCommit: opts.lockCommit,
+    startedAt,
+    finishedAt: startedAt,
+    outcome: 'succeeded',
+  };
+  return { action, deps, opts, state, current, base, startedAt, switched: false };
+}
+
+export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: RinglockError): ModuleResult {
+  return {
+    module: ctx.action.module,
+    action: ctx.action.kind,
+    from: ctx.current?.active.version,
+    to: ctx.action.to,
+    outcome,
+    code: err?.code,
+    error: err?.message,
+  };
+}

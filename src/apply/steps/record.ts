@@ -1,0 +1,70 @@
+// The end of a module's operation: the state, the history and the journal say what happened — it succeeded (and old
+// store versions are pruned), or it failed and the target is back on what the state records.
+import { OperationFailed, RinglockError } from '../../errors.js';
+import type { Outcome } from '../../state/types.js';
+import { crashPoint } from '../crash.js';
+import { type ModuleContext, now } from './context.js';
+import type { Switched } from './switch.js';
+
+/** Records a switched-in, healthy version: state, then history, then the journal is cleared; then the store is pruned. */
+export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
+  const { action: a, deps, opts, current } = ctx;
+  const { target, store } = deps;
+  const { rel, next, record } = sw;
+  record.finishedAt = now();
+  store.write({
+    ...next,
+    modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
+  });
+  crashPoint('after-state');
+  store.append(record);
+  crashPoint('after-history');
+  store.clearJournal();
+  // A reinstall replaced a damaged tree: nothing links to it any more.
+  if (
+    a.kind === 'reinstall' &&
+    current &&
+    current.active.storeDir !== rel &&
+    target.hasStore(current.active.storeDir)
+  ) {
+    target.discardStore(current.active.storeDir);
+  }
+  target.prune(a.module, opts.keepVersions, [
+    rel,
+    current?.active.storeDir,
+    next.modules[a.module]?.previous?.storeDir,
+  ]);
+  return 'succeeded';
+}
+
+/** Undoes a failed operation on the target and records the failure; returns the error to report. */
+export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
+  const { action: a, deps, current, base } = ctx;
+  const { target, store } = deps;
+  const err =
+    e instanceof RinglockError
+      ? e
+      : new OperationFailed('apply/failed', e instanceof Error ? e.message : String(e), { cause: e });
+  // Nothing was switched (every failure before the switch lands here): the old version stays active. Should the
+  // failure have come after a switch, the link goes back to what the state records.
+  if (store.readJournal()?.phase === 'switching') {
+    try {
+      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched);
+    } catch {
+      // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
+    }
+  }
+  store.clearJournal();
+  const s = store.read();
+  if (s.modules[a.module]) {
+    s.modules[a.module] = {
+      ...s.modules[a.module]!,
+      status: 'failed',
+      lastError: err.message,
+      ...(a.to !== undefined ? { failedVersion: a.to } : {}),
+    };
+    store.write(s);
+  }
+  store.append({ ...base, finishedAt: now(), outcome: 'failed', error: `${err.code}: ${err.message}` });
+  return err;
+}

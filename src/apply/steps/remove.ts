@@ -1,0 +1,25 @@
+// Removing a module the lock no longer names (`--prune`): journaled, the path cleared, then state and history.
+import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
+import { type ModuleContext, now } from './context.js';
+
+export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
+  const { action: a, deps, state, current, base } = ctx;
+  const { target, store } = deps;
+  if (!current) return 'skipped';
+  const next: DeployedState = { ...state, modules: { ...state.modules } };
+  delete next.modules[a.module];
+  const record: HistoryRecord = { ...base, op: 'remove', to: undefined, finishedAt: now() };
+  store.writeJournal({
+    id: record.id,
+    phase: 'switching',
+    module: a.module,
+    from: current.active.storeDir,
+    to: undefined,
+    record,
+  });
+  target.activate(a.module, undefined, true);
+  store.write(next);
+  store.append(record);
+  store.clearJournal();
+  return 'succeeded';
+}
