@@ -1,5 +1,5 @@
 // Shared runner of the imperative commands (install, upgrade, rollback): same locking, recovery and engine as apply.
-import { applyPlan, recover } from '../apply/engine.js';
+import { applyPlan } from '../apply/engine.js';
 import {
   findPin,
   type ImperativeOp,
@@ -10,10 +10,10 @@ import {
 } from '../apply/imperative.js';
 import { InputError } from '../errors.js';
 import type { LockEntry } from '../model/types.js';
-import { acquireWriterLock } from '../state/writer-lock.js';
+import { recoverStep, withWriter } from '../reconcile/steps.js';
 import { exitFor, printResults, progress } from './commands/apply.js';
-import { msOpt } from './commands/plan.js';
 import { openWorkspace, stringOpt } from './common.js';
+import { msOpt } from './options.js';
 import { json } from './output.js';
 import { resolveRuntime } from './runtime.js';
 import { resolveRegistry } from './runtime-registry.js';
@@ -35,83 +35,88 @@ export async function runImperative(
   const ws = openWorkspace(ctx);
   const rt = resolveRuntime(ctx, ws);
   const { registry, cache } = resolveRegistry(ctx, ws, rt);
-  const writer = await acquireWriterLock(
-    rt.store.dir,
+  return withWriter(
+    rt.store,
     `ringlock ${op} ${module}`,
     msOpt(ctx, 'lock-timeout', 30_000),
+    async (writer) => {
+      const stopHandlers = onStop(() => writer.release());
+      try {
+        recoverStep(rt);
+        const state = rt.store.read();
+        const ringName = stringOpt(ctx, 'ring') ?? state.ring ?? ws.trackingRing().name;
+        const ring = ws.ring(ringName);
+        const locks: PinSource[] = [];
+        for (const r of [ring, ...ws.rings.filter((x) => x.name !== ring.name)]) {
+          const l = ws.readLock(r.name);
+          if (l) locks.push({ ring: r.name, lock: l.lock });
+        }
+        const platform = locks.find((l) => l.ring === ring.name)?.lock.platform ?? ws.platformVersion;
+        let entry: LockEntry;
+        if (op === 'rollback') {
+          const back = rollbackTarget(state, rt.store.history(), module, to);
+          if (!back) {
+            throw new InputError(
+              'cli/no-rollback',
+              to
+                ? `${module} ${to} was never installed here`
+                : `${module} has no previous version on this target`,
+              {
+                expected: 'a version this target ran before (see "ringlock history <module>")',
+              },
+            );
+          }
+          entry = { version: back.version, sha256: back.sha256, integrity: back.integrity };
+        } else {
+          const pin = findPin(locks, module, to!);
+          if (!pin) {
+            throw new InputError(
+              'cli/not-pinned',
+              `${module} ${to} is not pinned in any ring lock, so nothing vouches for its content`,
+              {
+                expected: `a version a ring lock pins (publish it with "ringlock publish --ring ${ring.name}")`,
+              },
+            );
+          }
+          entry = pin.entry;
+        }
+        const q = state.quarantine.find((x) => x.module === module && x.version === entry.version);
+        if (q && ctx.options.force !== true) {
+          throw new InputError(
+            'cli/quarantined',
+            `${module} ${entry.version} is quarantined here: ${q.reason}`,
+            {
+              expected: `"ringlock retry ${module}" first, or --force`,
+            },
+          );
+        }
+        const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
+        const { plan, lock } = singleModule(ring.name, platform, action, entry);
+        const results = await applyPlan(
+          plan,
+          lock,
+          { target: rt.target, store: rt.store, registry, cache, onEvent: progress(ctx) },
+          {
+            ring: ring.name,
+            actor: rt.actor,
+            platform,
+            skipHooks: ctx.options['skip-hooks'] === true,
+            hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
+            health: rt.health,
+            moduleEnv: rt.moduleEnv,
+            keepVersions: rt.keepVersions,
+            concurrency: 1,
+            origin: 'imperative',
+            adopt: ctx.options.adopt === true,
+          },
+        );
+        const code = exitFor(results);
+        if (ctx.json) ctx.io.out(json({ ok: code === 0, results }));
+        else printResults(ctx.io, results);
+        return code;
+      } finally {
+        stopHandlers();
+      }
+    },
   );
-  const stopHandlers = onStop(() => writer.release());
-  try {
-    recover(rt, rt.actor);
-    const state = rt.store.read();
-    const ringName = stringOpt(ctx, 'ring') ?? state.ring ?? ws.trackingRing().name;
-    const ring = ws.ring(ringName);
-    const locks: PinSource[] = [];
-    for (const r of [ring, ...ws.rings.filter((x) => x.name !== ring.name)]) {
-      const l = ws.readLock(r.name);
-      if (l) locks.push({ ring: r.name, lock: l.lock });
-    }
-    const platform = locks.find((l) => l.ring === ring.name)?.lock.platform ?? ws.platformVersion;
-    let entry: LockEntry;
-    if (op === 'rollback') {
-      const back = rollbackTarget(state, rt.store.history(), module, to);
-      if (!back) {
-        throw new InputError(
-          'cli/no-rollback',
-          to
-            ? `${module} ${to} was never installed here`
-            : `${module} has no previous version on this target`,
-          {
-            expected: 'a version this target ran before (see "ringlock history <module>")',
-          },
-        );
-      }
-      entry = { version: back.version, sha256: back.sha256, integrity: back.integrity };
-    } else {
-      const pin = findPin(locks, module, to!);
-      if (!pin) {
-        throw new InputError(
-          'cli/not-pinned',
-          `${module} ${to} is not pinned in any ring lock, so nothing vouches for its content`,
-          {
-            expected: `a version a ring lock pins (publish it with "ringlock publish --ring ${ring.name}")`,
-          },
-        );
-      }
-      entry = pin.entry;
-    }
-    const q = state.quarantine.find((x) => x.module === module && x.version === entry.version);
-    if (q && ctx.options.force !== true) {
-      throw new InputError('cli/quarantined', `${module} ${entry.version} is quarantined here: ${q.reason}`, {
-        expected: `"ringlock retry ${module}" first, or --force`,
-      });
-    }
-    const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
-    const { plan, lock } = singleModule(ring.name, platform, action, entry);
-    const results = await applyPlan(
-      plan,
-      lock,
-      { target: rt.target, store: rt.store, registry, cache, onEvent: progress(ctx) },
-      {
-        ring: ring.name,
-        actor: rt.actor,
-        platform,
-        skipHooks: ctx.options['skip-hooks'] === true,
-        hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
-        health: rt.health,
-        moduleEnv: rt.moduleEnv,
-        keepVersions: rt.keepVersions,
-        concurrency: 1,
-        origin: 'imperative',
-        adopt: ctx.options.adopt === true,
-      },
-    );
-    const code = exitFor(results);
-    if (ctx.json) ctx.io.out(json({ ok: code === 0, results }));
-    else printResults(ctx.io, results);
-    return code;
-  } finally {
-    stopHandlers();
-    writer.release();
-  }
 }

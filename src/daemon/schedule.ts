@@ -24,3 +24,7 @@ export function every(expr: string, name: string, fn: () => void): Schedule {
     },
   };
 }
+
+/** The wait before try `n` (≥ 1): exponential from `baseMs`, capped at `capMs`, ±20 % jitter. */
+export const backoff = (n: number, baseMs: number, capMs: number) =>
+  Math.min(capMs, baseMs * 2 ** Math.max(0, n - 1)) * (0.8 + Math.random() * 0.4);

@@ -163,3 +163,74 @@ export function toStatusError(e: unknown, commit: string | undefined): StatusErr
   const message = e instanceof Error ? e.message : String(e);
   return { code: 'internal', message, commit, diagnostics: [], at };
 }
+
+/** What the daemon's runs leave for /status to show. */
+export interface RunStatus {
+  phase: DaemonStatus['phase'];
+  ready: boolean;
+  appliedCommit?: string;
+  lastAttempt?: Attempt;
+  lastSuccess?: Attempt;
+  lastRunError?: StatusError;
+  plan?: Plan;
+  /** Module → why it drifted (or changed out of band), as of the last plan. */
+  drift: Map<string, string>;
+  blocked: number;
+}
+
+/** Fetching git: failures in a row, when the next fetch may run, the last fetch's duration and error. */
+export interface GitStatus {
+  failures: number;
+  nextAt: number;
+  lastFetchMs?: number;
+  lastError?: StatusError;
+}
+
+/** The /status document from the daemon's parts. */
+export function statusOf(x: {
+  where: Pick<DaemonStatus, 'ring' | 'repo' | 'branch' | 'path' | 'lockPath' | 'gitDriver'>;
+  run: RunStatus;
+  git: GitStatus;
+  desiredCommit?: string;
+  invalid?: StatusError;
+  deployed: DeployedState;
+  suspended?: Suspension;
+  retry: ReadonlyMap<string, { at: number; error: string }>;
+}): DaemonStatus {
+  const { run, git } = x;
+  const lastError = x.invalid ?? run.lastRunError ?? git.lastError;
+  const modules = moduleViews(run.plan, x.deployed, run.drift, x.retry);
+  const degradedReason = degraded({
+    invalid: x.invalid,
+    git: git.lastError,
+    run: run.lastRunError,
+    modules,
+    blocked: run.blocked,
+  });
+  return {
+    ring: x.where.ring,
+    repo: x.where.repo,
+    branch: x.where.branch,
+    path: x.where.path,
+    lockPath: x.where.lockPath,
+    gitDriver: x.where.gitDriver,
+    phase: run.phase,
+    ready: run.ready,
+    health: x.suspended ? 'suspended' : degradedReason ? 'degraded' : 'ok',
+    degradedReason,
+    desiredCommit: x.desiredCommit,
+    appliedCommit: run.appliedCommit,
+    lastAttempt: run.lastAttempt,
+    lastSuccess: run.lastSuccess,
+    lastError,
+    git: {
+      failures: git.failures,
+      nextAttemptAt: git.nextAt > Date.now() ? new Date(git.nextAt).toISOString() : undefined,
+      lastFetchMs: git.lastFetchMs,
+    },
+    suspended: x.suspended,
+    modules,
+    drift: [...run.drift].map(([module, reason]) => ({ module, reason })),
+    quarantined: x.deployed.quarantine,
+  };
+}

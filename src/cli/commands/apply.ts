@@ -1,18 +1,17 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
 import { createInterface } from 'node:readline/promises';
-import { applyPlan, type EngineEvent, type ModuleResult, recover } from '../../apply/engine.js';
-import { settleRecoveredModules } from '../../apply/settle.js';
+import type { EngineEvent, ModuleResult } from '../../apply/engine.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { planToJson } from '../../plan/format.js';
-import { acquireWriterLock } from '../../state/writer-lock.js';
+import { reconcile } from '../../reconcile/reconcile.js';
 import { openWorkspace, ringFromOption, stringOpt } from '../common.js';
 import { formatPlan } from '../format-plan.js';
+import { intOpt, msOpt, planOptions } from '../options.js';
 import { type Io, json, paint, table } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
 import { onStop } from '../signals.js';
 import type { CommandContext } from '../spec.js';
-import { computePlan, intOpt, msOpt } from './plan.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const ws = openWorkspace(ctx);
@@ -37,52 +36,45 @@ export async function run(ctx: CommandContext): Promise<number> {
       },
     );
   }
-  const writer = dryRun
-    ? undefined
-    : await acquireWriterLock(rt.store.dir, `ringlock apply --ring ${ring.name}`, lockTimeoutMs);
-  const stopHandlers = writer ? onStop(() => writer.release()) : undefined;
-  try {
-    const recovered = dryRun ? undefined : recover(rt, rt.actor);
-    if (recovered && !ctx.json)
-      ctx.io.err(`${paint(ctx.io, 'yellow', 'recovered')}: ${recovered.module} — ${recovered.error}\n`);
-    const plan = await computePlan(ctx, ws, ring.name, lockDoc.lock, rt);
-    // A failure the lock no longer asks about is cleared (as the daemon does): `list` shows the module active again.
-    if (!dryRun) settleRecoveredModules(rt.store, plan);
-    const changes = plan.actions.filter((a) => a.kind !== 'noop');
-    if (!ctx.json) ctx.io.out(formatPlan(plan, ctx.io));
-    if (dryRun || changes.every((a) => a.kind === 'blocked')) {
-      if (ctx.json) ctx.io.out(json({ ok: true, dryRun, ...planToJson(plan), results: [] }));
-      return changes.some((a) => a.kind === 'blocked') ? ExitCode.CheckFailed : ExitCode.Ok;
-    }
-    if (ctx.options.yes !== true && !(await confirm(ctx.io))) {
-      ctx.io.out('nothing applied\n');
-      return ExitCode.Ok;
-    }
-    const results = await applyPlan(
-      plan,
-      lockDoc.lock,
-      { target: rt.target, store: rt.store, registry, cache, onEvent: progress(ctx) },
-      {
-        ring: ring.name,
-        actor: rt.actor,
-        platform: lockDoc.lock.platform,
-        skipHooks: ctx.options['skip-hooks'] === true,
-        hookTimeoutMs,
-        health: rt.health,
-        moduleEnv: rt.moduleEnv,
-        keepVersions: rt.keepVersions,
-        concurrency,
-        adopt: ctx.options.adopt === true,
+  const report = await reconcile(
+    { ...rt, registry, cache },
+    { lock: lockDoc.lock },
+    {
+      ring: ring.name,
+      holder: `ringlock apply --ring ${ring.name}`,
+      lockTimeoutMs,
+      dryRun,
+      ...planOptions(ctx),
+      skipHooks: ctx.options['skip-hooks'] === true,
+      hookTimeoutMs,
+      concurrency,
+    },
+    {
+      onLocked: (writer) => onStop(() => writer.release()),
+      onRecovered: (recovered) => {
+        if (!ctx.json)
+          ctx.io.err(`${paint(ctx.io, 'yellow', 'recovered')}: ${recovered.module} — ${recovered.error}\n`);
       },
-    );
-    const code = exitFor(results);
-    if (ctx.json) ctx.io.out(json({ ok: code === ExitCode.Ok, ...planToJson(plan), results }));
-    else printResults(ctx.io, results);
-    return code;
-  } finally {
-    stopHandlers?.();
-    writer?.release();
+      onPlanned: (plan) => {
+        if (!ctx.json) ctx.io.out(formatPlan(plan, ctx.io));
+      },
+      confirm: ctx.options.yes === true ? undefined : () => confirm(ctx.io),
+      onEvent: progress(ctx),
+    },
+  );
+  const { plan, results } = report;
+  if (report.outcome === 'planned' || report.outcome === 'noop') {
+    if (ctx.json) ctx.io.out(json({ ok: true, dryRun, ...planToJson(plan), results: [] }));
+    return plan.actions.some((a) => a.kind === 'blocked') ? ExitCode.CheckFailed : ExitCode.Ok;
   }
+  if (report.outcome === 'declined') {
+    ctx.io.out('nothing applied\n');
+    return ExitCode.Ok;
+  }
+  const code = exitFor(results);
+  if (ctx.json) ctx.io.out(json({ ok: code === ExitCode.Ok, ...planToJson(plan), results }));
+  else printResults(ctx.io, results);
+  return code;
 }
 
 export function exitFor(results: ModuleResult[]): number {

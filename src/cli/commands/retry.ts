@@ -2,11 +2,11 @@
 import { randomUUID } from 'node:crypto';
 import { ExitCode } from '../../errors.js';
 import { Workspace } from '../../model/workspace.js';
-import { acquireWriterLock } from '../../state/writer-lock.js';
+import { withWriter } from '../../reconcile/steps.js';
+import { msOpt } from '../options.js';
 import { json } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
-import { msOpt } from './plan.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const module = ctx.positionals[0]!;
@@ -14,12 +14,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     ctx,
     maybeWorkspace(ctx, (cwd) => Workspace.open(cwd)),
   );
-  const writer = await acquireWriterLock(
-    rt.store.dir,
-    `ringlock retry ${module}`,
-    msOpt(ctx, 'lock-timeout', 30_000),
-  );
-  try {
+  return withWriter(rt.store, `ringlock retry ${module}`, msOpt(ctx, 'lock-timeout', 30_000), () => {
     const state = rt.store.read();
     const cleared = state.quarantine.filter((q) => q.module === module);
     if (cleared.length > 0) {
@@ -45,7 +40,5 @@ export async function run(ctx: CommandContext): Promise<number> {
         `cleared the quarantine of ${module} ${cleared.map((q) => q.version).join(', ')}: the next apply will try it again\n`,
       );
     return ExitCode.Ok;
-  } finally {
-    writer.release();
-  }
+  });
 }

@@ -1,0 +1,165 @@
+// What the daemon keeps and tells around a pass: drift for /status, the backoff of failing modules (and the work it
+// holds back), notifications, and the deployment reported to GitHub.
+import type { ModuleResult } from '../apply/engine.js';
+import { lockEntry } from '../model/lock.js';
+import type { Plan, PlanAction } from '../plan/types.js';
+import type { DeployedState } from '../state/types.js';
+import type { Desired } from './desired.js';
+import type { ConfigFollower } from './follow.js';
+import { backoff } from './schedule.js';
+import { type RunStatus, summarize } from './status.js';
+import type { DaemonOptions, EventSink } from './types.js';
+
+export class Bookkeeping {
+  private readonly moduleBackoff = new Map<
+    string,
+    { key: string; failures: number; at: number; error: string }
+  >();
+  private lastDriftKey = '';
+  private reportedCommit?: string;
+
+  constructor(
+    private readonly o: DaemonOptions,
+    private readonly st: RunStatus,
+    private readonly follow: Pick<ConfigFollower, 'runtime' | 'desired' | 'selfHeal'>,
+  ) {}
+
+  /** A pass planned: keep the plan and drift (out-of-band imperative changes included) for /status, report drift. */
+  planned(
+    p: Plan,
+    deployed: DeployedState,
+    drift: Map<string, string>,
+    notifier: EventSink | undefined,
+    commit: string,
+  ): void {
+    this.st.plan = p;
+    this.st.drift = new Map(drift);
+    for (const a of p.actions) {
+      const d = Object.hasOwn(deployed.modules, a.module) ? deployed.modules[a.module] : undefined;
+      if (d?.origin === 'imperative' && a.kind !== 'noop' && !drift.has(a.module))
+        this.st.drift.set(
+          a.module,
+          `changed out of band (imperative ${d.active.version}; the lock pins ${a.to ?? 'nothing'})`,
+        );
+    }
+    this.reportDrift(notifier, commit);
+    this.o.metrics.drift.set(this.st.drift.size);
+    this.st.blocked = p.actions.filter((a) => a.kind === 'blocked').length;
+  }
+
+  /** The plan minus what must wait: modules backing off after a failure, and — without self-heal — out-of-band changes. */
+  selectWork(p: Plan, deployed: Record<string, { origin: string } | undefined>): Plan {
+    const heal = this.follow.selfHeal();
+    // A backoff belongs to one pin: once the lock names something else (or drops the module) it is forgotten.
+    for (const [m, b] of this.moduleBackoff) {
+      const a = p.actions.find((x) => x.module === m);
+      if (!a || a.unmanaged || b.key !== `${a.to}#${a.sha256}`) this.moduleBackoff.delete(m);
+    }
+    const actions = p.actions.map((a): PlanAction => {
+      if (a.kind === 'noop' || a.kind === 'blocked') return a;
+      const b = this.moduleBackoff.get(a.module);
+      if (b && b.key === `${a.to}#${a.sha256}` && Date.now() < b.at) {
+        return {
+          ...a,
+          kind: 'blocked',
+          reason: `failed ${b.failures}× (${b.error}); next try at ${new Date(b.at).toISOString()}`,
+        };
+      }
+      const outOfBand = this.st.drift.has(a.module) || deployed[a.module]?.origin === 'imperative';
+      // Without self-heal, repairs of out-of-band changes wait; what a new commit asks for is still applied.
+      if (
+        !heal &&
+        outOfBand &&
+        (a.kind === 'reinstall' || this.st.appliedCommit === this.follow.desired?.commit)
+      )
+        return { ...a, kind: 'blocked', reason: 'out-of-band change; selfHeal is off, reported only' };
+      return a;
+    });
+    return { ...p, actions };
+  }
+
+  afterApply(results: ModuleResult[], desired: Desired, trigger: string): void {
+    const notifier = this.follow.runtime.notifier;
+    const log = this.o.logger;
+    for (const r of results) {
+      const entry = lockEntry(desired.lock, r.module);
+      const data = {
+        module: r.module,
+        action: r.action,
+        from: r.from,
+        to: r.to,
+        commit: desired.commit,
+        trigger,
+        error: r.error,
+      };
+      if (r.outcome === 'succeeded') {
+        this.moduleBackoff.delete(r.module);
+        if (r.action !== 'remove')
+          notifier?.emit(r.action === 'install' ? 'module.installed' : 'module.upgraded', data);
+        log.info(data, `${r.module} ${r.action} succeeded`);
+      } else if (r.outcome === 'rolled_back') {
+        this.moduleBackoff.delete(r.module);
+        notifier?.emit('module.rolled_back', data);
+        log.warn(data, `${r.module} rolled back: ${r.error}`);
+      } else if (r.outcome === 'failed') {
+        const key = `${r.to}#${entry?.sha256}`;
+        const prev = this.moduleBackoff.get(r.module);
+        const failures = prev?.key === key ? prev.failures + 1 : 1;
+        const at = Date.now() + backoff(failures, 5_000, this.o.maxBackoffMs);
+        this.moduleBackoff.set(r.module, { key, failures, at, error: r.error ?? 'failed' });
+        notifier?.emit('module.failed', {
+          ...data,
+          code: r.code,
+          failures,
+          retryAt: new Date(at).toISOString(),
+        });
+        log.error({ ...data, code: r.code, failures }, `${r.module} failed: ${r.error}`);
+      } else if (r.outcome === 'superseded') {
+        log.info(data, `${r.module}: ${r.error}`);
+      }
+    }
+    if (results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back'))
+      notifier?.emit('reconcile.failed', {
+        commit: desired.commit,
+        reason: 'modules',
+        summary: summarize(results),
+      });
+  }
+
+  hasFailures(): boolean {
+    return this.moduleBackoff.size > 0;
+  }
+
+  /** Module → when it is tried again, and why it waits (for /status). */
+  retryView(): Map<string, { at: number; error: string }> {
+    return new Map([...this.moduleBackoff].map(([m, b]) => [m, { at: b.at, error: b.error }]));
+  }
+
+  markApplied(commit: string, state: 'success'): void {
+    this.st.appliedCommit = commit;
+    this.reportDeployment(commit, state, `ring ${this.o.ring} runs ${commit.slice(0, 12)}`);
+  }
+
+  reportDeployment(commit: string, state: 'in_progress' | 'success' | 'failure', description: string): void {
+    const deployments = this.follow.runtime.deployments;
+    const key = `${commit}:${state}`;
+    if (this.reportedCommit === key || !deployments) return;
+    this.reportedCommit = key;
+    deployments
+      .report({ sha: commit, environment: this.o.ring, state, description })
+      .catch((e: unknown) =>
+        this.o.logger.warn({ err: e, commit }, 'reporting the deployment to GitHub failed'),
+      );
+  }
+
+  private reportDrift(notifier: EventSink | undefined, commit: string): void {
+    const key = JSON.stringify([...this.st.drift].sort());
+    if (key === this.lastDriftKey) return;
+    this.lastDriftKey = key;
+    if (this.st.drift.size === 0) return;
+    const modules = [...this.st.drift].map(([module, reason]) => ({ module, reason }));
+    const selfHeal = this.follow.selfHeal();
+    this.o.logger.warn({ drift: modules, selfHeal }, `drift detected in ${modules.length} module(s)`);
+    notifier?.emit('drift.detected', { commit, modules, selfHeal });
+  }
+}

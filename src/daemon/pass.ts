@@ -1,0 +1,204 @@
+// One attempt of the daemon: fetch, then one reconcile pass (src/reconcile) with the daemon's hooks — full re-hash on
+// schedule, backoff and self-heal, suspension, supersede by a newer commit, logs — and the attempt's record.
+import type { ModuleResult } from '../apply/engine.js';
+import { reconcile } from '../reconcile/reconcile.js';
+import type { Bookkeeping } from './bookkeeping.js';
+import type { Desired } from './desired.js';
+import type { ConfigFollower } from './follow.js';
+import { RunControl } from './run-control.js';
+import { type Attempt, type AttemptOutcome, type RunStatus, summarize, toStatusError } from './status.js';
+import { readSuspension, type Suspension } from './suspend.js';
+import type { DaemonOptions } from './types.js';
+
+const now = () => new Date().toISOString();
+
+export interface PassContext {
+  o: DaemonOptions;
+  st: RunStatus;
+  follow: ConfigFollower;
+  books: Bookkeeping;
+  stopping(): boolean;
+  /** A superseded run asks for one more run. */
+  superseded(): void;
+  /** Refreshes the modules gauge from /status. */
+  refreshGauge(): void;
+}
+
+export class DaemonPass {
+  /** The control of the apply run in progress. */
+  control?: RunControl;
+  /** The next drift check hashes every active tree. */
+  fullDue = true;
+
+  constructor(private readonly c: PassContext) {}
+
+  async tick(trigger: string, forceFetch: boolean): Promise<void> {
+    const { st, follow } = this.c;
+    const log = this.c.o.logger;
+    const t0 = Date.now();
+    const startedAt = now();
+    st.phase = 'reconciling';
+    let outcome: AttemptOutcome = 'noop';
+    let results: ModuleResult[] = [];
+    let commit: string | undefined;
+    try {
+      await follow.fetch(forceFetch);
+      const desired = follow.desired;
+      // The commit this attempt judged: the invalid head when that is what it refused.
+      const refused = follow.invalid && follow.invalid.commit === follow.head ? follow.invalid : undefined;
+      commit = refused ? refused.commit : desired?.commit;
+      if (refused) outcome = 'invalid';
+      else if (!desired) outcome = 'git-error';
+      else ({ outcome, results } = await this.reconcile(desired, trigger));
+      if (outcome !== 'git-error' && outcome !== 'invalid' && outcome !== 'locked') st.ready = true;
+      if (follow.git.lastError && outcome === 'noop') outcome = 'git-error';
+      st.lastRunError = undefined;
+    } catch (e) {
+      outcome = 'failed';
+      st.lastRunError = toStatusError(e, commit);
+      log.error({ err: e, code: st.lastRunError.code }, `reconcile failed: ${st.lastRunError.message}`);
+      follow.runtime.notifier?.emit('reconcile.failed', {
+        commit,
+        reason: 'error',
+        error: st.lastRunError,
+      });
+    } finally {
+      this.finish({ t0, startedAt, trigger, commit, outcome, results });
+    }
+  }
+
+  private finish(r: {
+    t0: number;
+    startedAt: string;
+    trigger: string;
+    commit?: string;
+    outcome: AttemptOutcome;
+    results: ModuleResult[];
+  }): void {
+    const { o, st } = this.c;
+    const durationMs = Date.now() - r.t0;
+    const failed = r.results.filter((x) => x.outcome === 'failed' || x.outcome === 'rolled_back').length;
+    const attempt: Attempt = {
+      startedAt: r.startedAt,
+      finishedAt: now(),
+      durationMs,
+      trigger: r.trigger,
+      commit: r.commit,
+      outcome: r.outcome,
+      applied: r.results.filter((x) => x.outcome === 'succeeded').length,
+      failed,
+    };
+    st.lastAttempt = attempt;
+    if (r.outcome === 'succeeded' || r.outcome === 'noop') {
+      st.lastSuccess = attempt;
+      o.metrics.lastSuccess.set(Math.floor(Date.now() / 1000));
+    }
+    o.metrics.reconciles.inc({ outcome: r.outcome });
+    o.metrics.reconcileSeconds.observe(durationMs / 1000);
+    o.metrics.ready.set(st.ready ? 1 : 0);
+    st.phase = this.c.stopping() ? 'stopping' : 'idle';
+    const level = r.outcome === 'noop' ? 'debug' : r.outcome === 'succeeded' ? 'info' : 'warn';
+    o.logger[level]({ ...attempt }, `reconcile ${r.outcome}`);
+  }
+
+  /** One pass with a valid desired state: writer lock, recovery, observe, plan, apply (unless suspended). */
+  private async reconcile(
+    desired: Desired,
+    trigger: string,
+  ): Promise<{ outcome: AttemptOutcome; results: ModuleResult[] }> {
+    const { o, follow, books } = this.c;
+    const log = o.logger;
+    const { rt, registry, cache, notifier } = follow.runtime;
+    let held = false;
+    const seen: { suspension?: Suspension } = {};
+    try {
+      const report = await reconcile(
+        { ...rt, registry, cache, actor: 'daemon' },
+        desired,
+        // The daemon never adopts: what ringlock did not create at a module's path is reported blocked, and left alone.
+        {
+          ring: o.ring,
+          holder: `ringlock daemon --ring ${o.ring}`,
+          lockTimeoutMs: 2_000,
+          quickDrift: () => !this.fullDue,
+          lockCommit: desired.commit,
+          skipHooks: o.skipHooks,
+          hookTimeoutMs: o.hookTimeoutMs,
+          concurrency: o.concurrency,
+        },
+        {
+          onLockBusy: (e) => log.warn({}, `${e.message}; trying again next tick`),
+          onLocked: () => {
+            held = true;
+            return undefined;
+          },
+          onRecovered: (r) => log.warn({ module: r.module }, `recovered: ${r.error}`),
+          onDriftChecked: (_drift, quick) => {
+            if (!quick) this.fullDue = false;
+          },
+          onSettled: (m) =>
+            log.info({ module: m }, `${m}: the lock pins the deployed version again; its failure is cleared`),
+          onPlanned: (p, { deployed, drift }) => books.planned(p, deployed, drift, notifier, desired.commit),
+          suspended: () => {
+            seen.suspension = readSuspension(rt.store.dir);
+            o.metrics.suspended.set(seen.suspension ? 1 : 0);
+            return seen.suspension !== undefined;
+          },
+          select: (p, deployed) => books.selectWork(p, deployed.modules),
+          beforeApply: () => this.startApply(desired),
+          afterApply: () => {
+            this.control = undefined;
+          },
+          onEvent: (e) => {
+            if (e.type === 'module-start')
+              log.info(
+                { module: e.module, action: e.action, from: e.from, to: e.to },
+                `${e.action} ${e.module}`,
+              );
+            else if (e.type === 'step') log.debug({ module: e.module, step: e.step }, e.step);
+          },
+        },
+      );
+      if (report.outcome === 'locked') return { outcome: 'locked', results: [] };
+      if (report.outcome === 'noop') {
+        if (!books.hasFailures()) books.markApplied(desired.commit, 'success');
+        return { outcome: 'noop', results: [] };
+      }
+      if (report.outcome === 'suspended') {
+        log.info(
+          {
+            reason: seen.suspension?.reason,
+            pending: report.work.actions.filter((a) => a.kind !== 'noop').length,
+          },
+          'suspended: nothing applied',
+        );
+        return { outcome: 'suspended', results: [] };
+      }
+      const { results } = report;
+      books.afterApply(results, desired, trigger);
+      const superseded = report.outcome === 'superseded';
+      const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
+      if (superseded) this.c.superseded();
+      if (!failed && !superseded) books.markApplied(desired.commit, 'success');
+      else if (failed) books.reportDeployment(desired.commit, 'failure', summarize(results));
+      return { outcome: superseded ? 'superseded' : failed ? 'failed' : 'succeeded', results };
+    } finally {
+      if (held) this.c.refreshGauge();
+    }
+  }
+
+  /** Apply starts: GitHub hears of it, and a shutdown or newer commit known already stops it at its first safe point. */
+  private startApply(desired: Desired) {
+    const { follow, books } = this.c;
+    books.reportDeployment(desired.commit, 'in_progress', `applying ${desired.commit.slice(0, 12)}`);
+    const control = new RunControl(desired.commit);
+    this.control = control;
+    // A shutdown or a newer commit that arrived while this run observed and planned: stop at the first safe point.
+    if (this.c.stopping()) control.poke();
+    else if (follow.desired && follow.desired.commit !== desired.commit) {
+      control.newer = follow.desired;
+      control.poke();
+    }
+    return control.supersede;
+  }
+}

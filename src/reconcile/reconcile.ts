@@ -1,0 +1,115 @@
+// One reconcile pass — writer lock, recovery, observe, plan, apply, report — for every caller: `ringlock plan` and
+// `ringlock apply` (dry-run, confirmation, progress) and the daemon (backoff, suspension, supersede, logging).
+import { applyPlan, type ModuleResult } from '../apply/engine.js';
+import { settleRecoveredModules } from '../apply/settle.js';
+import { InputError } from '../errors.js';
+import { acquireWriterLock, type WriterLock } from '../state/writer-lock.js';
+import { observeAndPlan, recoverStep } from './steps.js';
+import type {
+  DesiredLock,
+  PassReport,
+  ReconcileDeps,
+  ReconcileHooks,
+  ReconcileOptions,
+  RunReport,
+} from './types.js';
+
+/**
+ * Makes the target match `desired.lock`, as far as the hooks allow. Throws what the steps throw; a busy target is
+ * reported as outcome 'locked' only when hooks.onLockBusy is given.
+ */
+export function reconcile(
+  deps: ReconcileDeps,
+  desired: DesiredLock,
+  options: ReconcileOptions,
+  hooks?: ReconcileHooks & { onLockBusy?: undefined },
+): Promise<PassReport>;
+export function reconcile(
+  deps: ReconcileDeps,
+  desired: DesiredLock,
+  options: ReconcileOptions,
+  hooks: ReconcileHooks,
+): Promise<RunReport>;
+export async function reconcile(
+  deps: ReconcileDeps,
+  desired: DesiredLock,
+  options: ReconcileOptions,
+  hooks: ReconcileHooks = {},
+): Promise<RunReport> {
+  if (options.dryRun) return pass(deps, desired, options, hooks);
+  let writer: WriterLock;
+  try {
+    writer = await acquireWriterLock(deps.store.dir, options.holder, options.lockTimeoutMs);
+  } catch (e) {
+    if (hooks.onLockBusy && e instanceof InputError && e.code === 'target/locked') {
+      hooks.onLockBusy(e);
+      return { outcome: 'locked', results: [] };
+    }
+    throw e;
+  }
+  const undo = hooks.onLocked?.(writer);
+  try {
+    return await pass(deps, desired, options, hooks);
+  } finally {
+    undo?.();
+    writer.release();
+  }
+}
+
+async function pass(
+  deps: ReconcileDeps,
+  desired: DesiredLock,
+  options: ReconcileOptions,
+  hooks: ReconcileHooks,
+): Promise<PassReport> {
+  const dryRun = options.dryRun === true;
+  const recovered = dryRun ? undefined : recoverStep(deps, hooks);
+  const { plan, deployed, drift } = await observeAndPlan(deps, desired.lock, options, hooks);
+  // A failure the lock no longer asks about is cleared: `list` and /status show the module active again.
+  if (!dryRun) for (const m of settleRecoveredModules(deps.store, plan)) hooks.onSettled?.(m);
+  hooks.onPlanned?.(plan, { deployed, drift });
+  const report = { plan, work: plan, deployed, drift, recovered, results: [] as ModuleResult[] };
+  if (dryRun) return { ...report, outcome: 'planned' };
+  const suspended = hooks.suspended?.() ?? false;
+  const work = hooks.select ? hooks.select(plan, deployed) : plan;
+  if (work.actions.every((a) => a.kind === 'noop' || a.kind === 'blocked'))
+    return { ...report, work, outcome: 'noop' };
+  if (suspended) return { ...report, work, outcome: 'suspended' };
+  if (hooks.confirm && !(await hooks.confirm(work))) return { ...report, work, outcome: 'declined' };
+  const supersede = hooks.beforeApply?.(work);
+  let results: ModuleResult[];
+  try {
+    results = await applyPlan(
+      work,
+      desired.lock,
+      {
+        target: deps.target,
+        store: deps.store,
+        registry: deps.registry,
+        cache: deps.cache,
+        supersede,
+        onEvent: hooks.onEvent,
+      },
+      {
+        ring: options.ring,
+        actor: deps.actor,
+        lockCommit: options.lockCommit,
+        platform: desired.lock.platform,
+        skipHooks: options.skipHooks,
+        hookTimeoutMs: options.hookTimeoutMs,
+        health: deps.health,
+        moduleEnv: deps.moduleEnv,
+        keepVersions: deps.keepVersions,
+        concurrency: options.concurrency,
+        adopt: options.adopt,
+      },
+    );
+  } finally {
+    hooks.afterApply?.();
+  }
+  const superseded = results.some(
+    (r) => r.outcome === 'superseded' || (r.outcome === 'skipped' && /superseded/.test(r.error ?? '')),
+  );
+  const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
+  return { ...report, work, results, outcome: superseded ? 'superseded' : failed ? 'failed' : 'succeeded' };
+}
