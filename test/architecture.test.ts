@@ -16,12 +16,13 @@ function parseLayers(markdown: string): Map<string, Set<string>> {
   const layers = new Map<string, Set<string>>();
   for (const line of section.split('\n')) {
     const m = /^\|\s*`([a-z-]+(?:\.ts)?)\/?`\s*\|[^|]*\|([^|]*)\|\s*$/.exec(line);
+    const [, unit = '', may = ''] = m ?? [];
     if (!m) continue;
     // "everything above": every row before this one.
-    const allowed = /everything above/.test(m[2])
+    const allowed = /everything above/.test(may)
       ? new Set(layers.keys())
-      : new Set([...m[2].matchAll(/`([a-z-]+(?:\.ts)?)\/?`/g)].map((x) => x[1]));
-    layers.set(m[1], allowed);
+      : new Set([...may.matchAll(/`([a-z-]+(?:\.ts)?)\/?`/g)].map((x) => x[1] ?? ''));
+    layers.set(unit, allowed);
   }
   return layers;
 }
@@ -38,18 +39,18 @@ function sourceFiles(dir: string): string[] {
 function unitOf(file: string): string | undefined {
   const rel = relative(SRC, file);
   if (rel.startsWith('..')) return undefined;
-  const parts = rel.split(sep);
+  const [top = '', ...rest] = rel.split(sep);
   // A file directly under src/ is its own unit; an import names it with .js.
-  return parts.length === 1 ? parts[0].replace(/\.js$/, '.ts') : parts[0];
+  return rest.length === 0 ? top.replace(/\.js$/, '.ts') : top;
 }
 
 /** Every relative module a file imports (static, type-only, re-exports and dynamic import()). */
 function importsOf(text: string): string[] {
   const specs: string[] = [];
   for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*(['"])([^'"]+)\1/g))
-    specs.push(m[2]);
-  for (const m of text.matchAll(/(?:^|\n)\s*import\s*(['"])([^'"]+)\1/g)) specs.push(m[2]);
-  for (const m of text.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)) specs.push(m[2]);
+    specs.push(m[2] ?? '');
+  for (const m of text.matchAll(/(?:^|\n)\s*import\s*(['"])([^'"]+)\1/g)) specs.push(m[2] ?? '');
+  for (const m of text.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)) specs.push(m[2] ?? '');
   return specs.filter((s) => s.startsWith('.'));
 }
 

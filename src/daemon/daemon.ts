@@ -10,7 +10,6 @@ import { ConfigFollower } from './follow.js';
 import { DaemonPass } from './pass.js';
 import { every, type Schedule } from './schedule.js';
 import { type DaemonStatus, type RunStatus, statusOf } from './status.js';
-import { readSuspension } from './suspend.js';
 import type { DaemonOptions } from './types.js';
 
 export type {
@@ -59,7 +58,7 @@ export class Daemon {
   }
 
   get stateDir(): string {
-    return this.follow.runtime.rt.store.dir;
+    return this.follow.runtime.rt.stateDir;
   }
 
   /** Starts the schedules and the first run. */
@@ -188,7 +187,7 @@ export class Daemon {
       desiredCommit: this.follow.head,
       invalid: this.follow.invalid,
       deployed,
-      suspended: readSuspension(rt.store.dir),
+      suspended: rt.store.suspension(),
       retry: this.books.retryView(),
     });
   }

@@ -2,12 +2,12 @@
 // schedule, backoff and self-heal, suspension, supersede by a newer commit, logs — and the attempt's record.
 import type { ModuleResult } from '../apply/engine.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import type { Suspension } from '../state/types.js';
 import type { Bookkeeping } from './bookkeeping.js';
 import type { Desired } from './desired.js';
 import type { ConfigFollower } from './follow.js';
 import { RunControl } from './run-control.js';
 import { type Attempt, type AttemptOutcome, type RunStatus, summarize, toStatusError } from './status.js';
-import { readSuspension, type Suspension } from './suspend.js';
 import type { DaemonOptions } from './types.js';
 
 const now = () => new Date().toISOString();
@@ -140,7 +140,7 @@ export class DaemonPass {
             log.info({ module: m }, `${m}: the lock pins the deployed version again; its failure is cleared`),
           onPlanned: (p, { deployed, drift }) => books.planned(p, deployed, drift, notifier, desired.commit),
           suspended: () => {
-            seen.suspension = readSuspension(rt.store.dir);
+            seen.suspension = rt.store.suspension();
             o.metrics.suspended.set(seen.suspension ? 1 : 0);
             return seen.suspension !== undefined;
           },

@@ -3,8 +3,7 @@
 import type { ModuleResult } from '../apply/engine.js';
 import { type Diagnostic, RinglockError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
-import type { DeployedState, QuarantineEntry } from '../state/types.js';
-import type { Suspension } from './suspend.js';
+import type { DeployedState, QuarantineEntry, Suspension } from '../state/types.js';
 
 export type AttemptOutcome =
   | 'succeeded'

@@ -1,9 +1,9 @@
 // What a Daemon is built from: its options, and the per-commit runtime with the sinks it reports to.
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
-import type { Runtime } from '../cli/runtime.js';
 import type { GitSource } from '../git/types.js';
 import type { LoadedConfig } from '../model/config.js';
+import type { Runtime } from '../reconcile/types.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
 import type { NotificationEventName } from './notify.js';

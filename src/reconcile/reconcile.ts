@@ -3,7 +3,7 @@
 import { applyPlan, type ModuleResult } from '../apply/engine.js';
 import { settleRecoveredModules } from '../apply/settle.js';
 import { InputError } from '../errors.js';
-import { acquireWriterLock, type WriterLock } from '../state/writer-lock.js';
+import type { WriterLease } from '../state/types.js';
 import { observeAndPlan, recoverStep } from './steps.js';
 import type {
   DesiredLock,
@@ -37,9 +37,9 @@ export async function reconcile(
   hooks: ReconcileHooks = {},
 ): Promise<RunReport> {
   if (options.dryRun) return pass(deps, desired, options, hooks);
-  let writer: WriterLock;
+  let writer: WriterLease;
   try {
-    writer = await acquireWriterLock(deps.store.dir, options.holder, options.lockTimeoutMs);
+    writer = await deps.store.acquireWriter(options.holder, options.lockTimeoutMs);
   } catch (e) {
     if (hooks.onLockBusy && e instanceof InputError && e.code === 'target/locked') {
       hooks.onLockBusy(e);

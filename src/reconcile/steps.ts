@@ -4,18 +4,17 @@ import { recover } from '../apply/engine.js';
 import type { RingLock } from '../model/types.js';
 import { plan as planPure } from '../plan/plan.js';
 import type { Plan } from '../plan/types.js';
-import type { HistoryRecord } from '../state/file-store.js';
-import { acquireWriterLock, type WriterLock } from '../state/writer-lock.js';
+import type { HistoryRecord, WriterLease } from '../state/types.js';
 import type { ObserveDeps, Observed, PlanOptions, ReconcileDeps, ReconcileHooks } from './types.js';
 
 /** Runs `fn` holding the target's writer lock (waiting up to `timeoutMs` for another writer); releases it after. */
 export async function withWriter<T>(
-  store: Pick<ReconcileDeps['store'], 'dir'>,
+  store: Pick<ReconcileDeps['store'], 'acquireWriter'>,
   holder: string,
   timeoutMs: number,
-  fn: (writer: WriterLock) => T | Promise<T>,
+  fn: (writer: WriterLease) => T | Promise<T>,
 ): Promise<T> {
-  const writer = await acquireWriterLock(store.dir, holder, timeoutMs);
+  const writer = await store.acquireWriter(holder, timeoutMs);
   try {
     return await fn(writer);
   } finally {

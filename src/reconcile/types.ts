@@ -6,25 +6,35 @@ import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { InputError } from '../errors.js';
 import type { RingLock } from '../model/types.js';
 import type { Plan } from '../plan/types.js';
-import type { FileStateStore, HistoryRecord } from '../state/file-store.js';
-import type { DeployedState } from '../state/types.js';
-import type { WriterLock } from '../state/writer-lock.js';
-import type { FilesystemTarget } from '../targets/filesystem.js';
-import type { ModuleEnvPolicy } from '../trust/policy.js';
+import type { DeployedState, HistoryRecord, StateStore, WriterLease } from '../state/types.js';
+import type { DeployTarget } from '../targets/types.js';
+import type { ModuleEnvPolicy, TrustPolicy } from '../trust/policy.js';
 
-/** The parts of a runtime a pass uses (a `Runtime` plus its registry and cache fits). */
-export interface ReconcileDeps {
-  target: FilesystemTarget;
-  store: FileStateStore;
-  registry: ArtifactRegistry;
-  cache: ArtifactCache;
+/**
+ * Where a command or the daemon acts, as the composition root (src/runtime/) builds it from ringlock.yaml, the
+ * environment and flags. Its seams are interfaces: any DeployTarget, any StateStore.
+ */
+export interface Runtime {
+  target: DeployTarget;
+  store: StateStore;
   health: EngineOptions['health'];
-  moduleEnv: ModuleEnvPolicy;
   keepVersions: number;
   /** The config's prune setting (options.prune may add to it, never take it away). */
   prune: boolean;
   /** Who the history names for recovery and apply ("daemon" for the daemon). */
   actor: string;
+  /** What the operator allows (never read from the repository). */
+  policy: TrustPolicy;
+  /** What module code gets on top of the minimal environment: the operator's choice. */
+  moduleEnv: ModuleEnvPolicy;
+  /** The local state directory: the file store's files, and the default home of the artifact and git caches. */
+  stateDir: string;
+}
+
+/** The parts of a runtime a pass uses (a `Runtime` plus its registry and cache fits). */
+export interface ReconcileDeps extends Omit<Runtime, 'policy' | 'stateDir'> {
+  registry: ArtifactRegistry;
+  cache: ArtifactCache;
 }
 
 /** What observing and planning need: no registry, nothing written. */
@@ -76,7 +86,7 @@ export interface Observed {
 
 export interface ReconcileHooks {
   /** The writer lock is held; returns what to undo when the pass ends (the CLI releases the lock on a signal). */
-  onLocked?(writer: WriterLock): (() => void) | undefined;
+  onLocked?(writer: WriterLease): (() => void) | undefined;
   /** When given, a target another writer holds ends the pass with outcome 'locked' instead of throwing. */
   onLockBusy?(e: InputError): void;
   /** An operation a crash interrupted was undone. */

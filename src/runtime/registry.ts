@@ -72,6 +72,6 @@ export function resolveRegistry(
     // Inside the state dir (the default) every directory of the cache is checked to be a real one.
     cache: r.cacheDir
       ? new ArtifactCache(rel(r.cacheDir, base))
-      : new ArtifactCache(join(rt.store.dir, 'cache'), rt.store.dir),
+      : new ArtifactCache(join(rt.stateDir, 'cache'), rt.stateDir),
   };
 }

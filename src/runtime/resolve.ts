@@ -50,6 +50,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
   return {
     target,
     store: new FileStateStore(stateDir),
+    stateDir,
     health: {
       baseUrl: healthUrl,
       url: h.url,

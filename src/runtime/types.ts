@@ -1,8 +1,5 @@
 // What the composition root builds (Runtime) and what it reads (RuntimeInput, ConfigBase): plain data, no CLI types.
 import type { LoadedConfig } from '../model/config.js';
-import type { FileStateStore } from '../state/file-store.js';
-import type { FilesystemTarget } from '../targets/filesystem.js';
-import type { ModuleEnvPolicy, TrustPolicy } from '../trust/policy.js';
 
 /** Where a caller's settings come from besides ringlock.yaml: flags (win), then the environment. */
 export interface RuntimeInput {
@@ -21,21 +18,5 @@ export interface ConfigBase {
   cfg: Pick<LoadedConfig, 'config' | 'doc'>;
 }
 
-export interface Runtime {
-  target: FilesystemTarget;
-  store: FileStateStore;
-  health: {
-    baseUrl?: string;
-    url?: string;
-    command?: string | string[];
-    timeoutMs: number;
-    intervalMs: number;
-  };
-  keepVersions: number;
-  prune: boolean;
-  actor: string;
-  /** What the operator allows (never read from the repository). */
-  policy: TrustPolicy;
-  /** What module code gets on top of the minimal environment: the operator's choice. */
-  moduleEnv: ModuleEnvPolicy;
-}
+/** What the composition root builds; defined beside the pass that uses it, so lower layers need not import this one. */
+export type { Runtime } from '../reconcile/types.js';

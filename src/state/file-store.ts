@@ -17,17 +17,19 @@ import {
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { clearSuspension, readSuspension, writeSuspension } from './suspension.js';
 import {
   type DeployedState,
   emptyState,
   type HistoryRecord,
   type JournalEntry,
   type StateStore,
+  type Suspension,
   type WriterLease,
 } from './types.js';
 import { acquireWriterLock, GUARD_STALE_MS } from './writer-lock.js';
 
-export type { HistoryRecord, JournalEntry, Outcome, StateStore, WriterLease } from './types.js';
+export type { HistoryRecord, JournalEntry, Outcome, StateStore, Suspension, WriterLease } from './types.js';
 
 /** What identifies one version of state.json on disk: every atomic write is a new inode; a hand edit moves mtime. */
 function identity(file: string): string | undefined {
@@ -181,6 +183,18 @@ export class FileStateStore implements StateStore {
   }
 
   /** The lock file `<dir>/lock` (see writer-lock.ts). */
+  suspension(): Suspension | undefined {
+    return readSuspension(this.dir);
+  }
+
+  suspend(s: Suspension): void {
+    writeSuspension(this.dir, s);
+  }
+
+  resume(): boolean {
+    return clearSuspension(this.dir);
+  }
+
   acquireWriter(holder: string, timeoutMs: number): Promise<WriterLease> {
     return acquireWriterLock(this.dir, holder, timeoutMs);
   }

@@ -102,6 +102,14 @@ export interface JournalEntry {
   hookPgid?: number;
 }
 
+/** A ring stopped by an operator (`ringlock suspend`): drift and pending changes are reported, nothing is applied. */
+export interface Suspension {
+  ring: string;
+  reason?: string;
+  by: string;
+  at: string;
+}
+
 /** Held by the one process that may change the target and its state; release() is idempotent. */
 export interface WriterLease {
   release(): void;
@@ -128,4 +136,9 @@ export interface StateStore {
   removeStaleTemps(): void;
   /** Takes the one writer lease of this store, waiting up to `timeoutMs`; throws naming the holder when it cannot. */
   acquireWriter(holder: string, timeoutMs: number): Promise<WriterLease>;
+  /** The operator's suspension of this ring, if any (an unreadable one counts as suspended, with the reason why). */
+  suspension(): Suspension | undefined;
+  suspend(s: Suspension): void;
+  /** Lifts a suspension; whether there was one. */
+  resume(): boolean;
 }

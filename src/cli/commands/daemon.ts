@@ -110,7 +110,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const policy = operatorPolicy(ctx);
   const runtimeFor = daemonRuntimeFor(runtimeInput(ctx), { ring, logger, scrub: scrubSecrets });
   const first = runtimeFor(undefined);
-  const cacheDir = pick(ctx, 'cache-dir', 'RINGLOCK_CACHE_DIR') ?? join(first.rt.store.dir, 'git');
+  const cacheDir = pick(ctx, 'cache-dir', 'RINGLOCK_CACHE_DIR') ?? join(first.rt.stateDir, 'git');
   const source = await createGitSource(driver, {
     url: repo,
     branch,
@@ -170,7 +170,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       gitDriver: driver,
       listen: http.address,
       target: first.rt.target.root,
-      state: first.rt.store.dir,
+      state: first.rt.stateDir,
       cacheDir,
       operator: policy.sources,
     },

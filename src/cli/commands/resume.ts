@@ -1,5 +1,4 @@
 // ringlock resume: lift a suspension; the ring's daemon applies again at its next tick.
-import { clearSuspension } from '../../daemon/suspend.js';
 import { ExitCode } from '../../errors.js';
 import { json } from '../output.js';
 import type { CommandContext } from '../spec.js';
@@ -7,7 +6,7 @@ import { target } from './suspend.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const { ring, rt } = target(ctx);
-  const was = clearSuspension(rt.store.dir);
+  const was = rt.store.resume();
   if (ctx.json) ctx.io.out(json({ ok: true, ring, wasSuspended: was }));
   else
     ctx.io.out(

@@ -1,6 +1,5 @@
 // ringlock suspend: the ring's daemon keeps watching and reporting, but applies nothing until `ringlock resume`.
 import { userInfo } from 'node:os';
-import { readSuspension, writeSuspension } from '../../daemon/suspend.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { Workspace } from '../../model/workspace.js';
 import { json } from '../output.js';
@@ -11,8 +10,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   const { ring, rt } = target(ctx);
   const reason = typeof ctx.options.reason === 'string' ? ctx.options.reason : undefined;
   const s = { ring, reason, by: actor(), at: new Date().toISOString() };
-  const before = readSuspension(rt.store.dir);
-  writeSuspension(rt.store.dir, s);
+  const before = rt.store.suspension();
+  rt.store.suspend(s);
   if (ctx.json) ctx.io.out(json({ ok: true, suspended: s, wasSuspended: before !== undefined }));
   else
     ctx.io.out(

@@ -1,16 +1,11 @@
-// Suspension: while <state>/suspended.json exists the daemon reports drift and pending changes but applies nothing.
-// A file beside the state (not a flag in git) so an operator can stop a ring at once, without a merge.
+// Suspension in the file store: while <state>/suspended.json exists the daemon reports drift and pending changes but
+// applies nothing. A file beside the state (not a flag in git) so an operator can stop a ring at once, without a merge.
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 
-export interface Suspension {
-  ring: string;
-  reason?: string;
-  by: string;
-  at: string;
-}
+import type { Suspension } from './types.js';
 
 const file = (stateDir: string) => join(stateDir, 'suspended.json');
 
