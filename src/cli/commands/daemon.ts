@@ -11,10 +11,10 @@ import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/ind
 import { redactUrl, scrub, urlCredentials } from '../../redact.js';
 import { daemonRuntimeFor } from '../../runtime/daemon-runtime.js';
 import { operatorPolicy } from '../operator.js';
+import { intOpt, msOpt } from '../options.js';
 import { json } from '../output.js';
 import { pick, runtimeInput } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
-import { intOpt, msOpt } from './plan.js';
 
 /** Values of environment variables that look like secrets: kept out of every log line whatever their role. */
 function secretValues(): string[] {

@@ -9,9 +9,6 @@ import { json } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
 
-// Other commands imported these from here; they live in ../options.ts now.
-export { intOpt, msOpt } from '../options.js';
-
 export async function run(ctx: CommandContext): Promise<number> {
   const ws = openWorkspace(ctx);
   const ring = ringFromOption(ws, ctx);
