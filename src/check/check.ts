@@ -39,7 +39,8 @@ import {
 import { LABEL_SENSITIVE, sensitiveFindings } from './sensitive.js';
 import {
   CAPS,
-  CommitReader,
+  type CommitReader,
+  CommitTree,
   type ConfigAt,
   findConfig,
   type LockAt,
@@ -126,8 +127,8 @@ class Check {
     private readonly reader: BlobReader,
     opts: CheckOptions,
   ) {
-    this.atHead = new CommitReader(reader, head);
-    this.atBase = new CommitReader(reader, base);
+    this.atHead = new CommitTree(reader, head);
+    this.atBase = new CommitTree(reader, base);
     this.now = opts.now ?? Date.now();
     const labels = new Set(opts.labels ?? []);
     if (opts.allow?.has('hotfix')) this.hotfix = '--allow hotfix';

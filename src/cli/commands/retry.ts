@@ -1,7 +1,7 @@
 // ringlock retry <module>: clear the module's quarantine so the next apply tries its version again.
 import { randomUUID } from 'node:crypto';
 import { ExitCode } from '../../errors.js';
-import { Workspace } from '../../model/workspace.js';
+import { openWorkspace } from '../../source/workspace-dir.js';
 import { acquireWriterLock } from '../../state/writer-lock.js';
 import { json } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const module = ctx.positionals[0]!;
   const rt = resolveRuntime(
     ctx,
-    maybeWorkspace(ctx, (cwd) => Workspace.open(cwd)),
+    maybeWorkspace(ctx, (cwd) => openWorkspace(cwd)),
   );
   const writer = await acquireWriterLock(
     rt.store.dir,
