@@ -29,7 +29,10 @@ export interface TextSource {
 
 /** A whole tree of files: what the workspace needs to find module sources. */
 export interface FileSource extends TextSource {
-  /** Whether something exists at `path` (links followed). */
+  /**
+   * Whether `path` exists. A directory answers for anything there, links followed (as `existsSync`); a commit
+   * answers for a file (blob) only, which is all its callers ask about.
+   */
   exists(path: string): Awaitable<boolean>;
   isDirectory(path: string): Awaitable<boolean>;
   /** The entries of a directory; undefined when it does not exist. Throws InputError file/unreadable otherwise. */
