@@ -2,7 +2,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { loadOperatorConfig } from '../src/model/operator-config.js';
+import { loadOperatorConfig } from '../src/source/operator-config.js';
 import { destinationAllowed, parseHostRule, type TrustPolicy } from '../src/trust/policy.js';
 import { REPO_ROOT, testdir } from './helpers.js';
 

@@ -20,7 +20,8 @@ import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { excluderFor } from '../hash/ignore.js';
 import { type HashedEntry, treeDigest } from '../hash/tree-hash.js';
 import { walkTree } from '../hash/walk.js';
-import { MANIFEST_FILE, readManifest } from '../model/manifest.js';
+import { MANIFEST_FILE } from '../model/manifest.js';
+import { readManifest } from '../source/manifest-file.js';
 import { END_OF_ARCHIVE, fileHeader, padding } from './tar-writer.js';
 
 /** Fixed: the compressed bytes depend on it. Level 6 is zlib's and npm's default, the speed/size knee. */

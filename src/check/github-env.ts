@@ -1,8 +1,8 @@
 // What a GitHub Actions job tells ringlock check through its environment: the event's base and head commits, the pull
 // request's labels and number, where the step summary goes, and the API to comment through.
 import { InputError } from '../errors.js';
-import { readTextFile } from '../model/files.js';
 import { parseJsonSource } from '../model/source.js';
+import { readTextFile } from '../source/files.js';
 
 export interface GitHubRun {
   /** GITHUB_ACTIONS=true. */

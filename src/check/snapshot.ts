@@ -3,7 +3,7 @@
 // Parse and schema problems of the head side come back as RL001 findings at file:line:column.
 import { posix } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
-import { type BlobReader, git } from '../git/cli.js';
+import { type Capped, CommitTree } from '../git/commit-source.js';
 import {
   CONFIG_FILES,
   CONFIG_MAX_BYTES,
@@ -13,8 +13,7 @@ import {
   VERSION_FILE_MAX_BYTES,
   versionFileOf,
 } from '../model/config.js';
-import { DEFAULT_MAX_BYTES as LOCK_MAX_BYTES } from '../model/files.js';
-import { lockDiagnostics } from '../model/lock.js';
+import { LOCK_MAX_BYTES, lockDiagnostics } from '../model/lock.js';
 import { MANIFEST_MAX_BYTES, manifestDiagnostics } from '../model/manifest.js';
 import { validateSchema } from '../model/schema.js';
 import { diagAt } from '../model/semantics.js';
@@ -65,45 +64,9 @@ export const CAPS = {
   changelog: 16 * 1024 * 1024,
 } as const;
 
-/** A file read under a cap: its text, or how large it is when over the cap (its bytes were not held). */
-export type Capped = { text: string } | { size: number; max: number };
-
-export class CommitReader {
-  constructor(
-    private readonly reader: BlobReader,
-    readonly commit: string,
-  ) {}
-
-  /** A blob's text at this commit when at most `maxBytes`; undefined when the path is missing or not a file. */
-  async read(path: string, maxBytes: number): Promise<Capped | undefined> {
-    const obj = await this.object(path, maxBytes);
-    if (obj?.type !== 'blob') return undefined;
-    return obj.data ? { text: obj.data.toString('utf8') } : { size: obj.size, max: maxBytes };
-  }
-
-  /** Whether `path` is a file at this commit (its contents are skipped, not read). */
-  async exists(path: string): Promise<boolean> {
-    return (await this.object(path, 0))?.type === 'blob';
-  }
-
-  async isTree(path: string): Promise<boolean> {
-    return (await this.object(path === '.' ? '' : path, 0))?.type === 'tree';
-  }
-
-  private async object(path: string, maxBytes: number) {
-    if (!/[\n\0]/.test(path)) return this.reader.readCapped(`${this.commit}:${path}`, maxBytes);
-    // `cat-file --batch` reads one name per line: a path with a line break in it (a pull request can add one) is
-    // looked up in its tree instead, literally.
-    if (path.includes('\0')) return undefined;
-    const out = await git(['ls-tree', '-z', '--full-tree', this.commit, '--', path], {
-      cwd: this.reader.cwd,
-      env: { GIT_LITERAL_PATHSPECS: '1' },
-    });
-    const rec = out.split('\0').find((r) => r.slice(r.indexOf('\t') + 1) === path);
-    const oid = rec?.slice(0, rec.indexOf('\t')).split(' ')[2];
-    return oid ? this.reader.readCapped(oid, maxBytes) : undefined;
-  }
-}
+/** The head or base side of the change: the commit's tree, read through one `git cat-file --batch`. */
+export type CommitReader = CommitTree;
+export { type Capped, CommitTree };
 
 /** RL001 for a file over its cap: it is reported at the file, never read whole. */
 export function tooLargeFinding(file: string, c: { size: number; max: number }, what: string): CheckFinding {

@@ -4,7 +4,8 @@ import { hashTrees } from '../hash/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
 import { isPrerelease } from '../model/semantics.js';
 import type { RingPolicy } from '../model/types.js';
-import { type SourceModule, Workspace } from '../model/workspace.js';
+import type { SourceModule, Workspace } from '../model/workspace.js';
+import { openWorkspace as openDirWorkspace } from '../source/workspace-dir.js';
 import type { Io } from './output.js';
 import type { CommandContext } from './spec.js';
 
@@ -15,7 +16,7 @@ export function progress(io: Io, modules: number): ((files: number) => void) | u
 }
 
 export function openWorkspace(ctx: CommandContext): Workspace {
-  return Workspace.open(ctx.cwd);
+  return openDirWorkspace(ctx.cwd);
 }
 
 export function stringOpt(ctx: CommandContext, name: string): string | undefined {

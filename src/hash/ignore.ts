@@ -2,7 +2,7 @@
 import { existsSync, lstatSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
-import { readTextFile } from '../model/files.js';
+import { readTextFile } from '../source/files.js';
 
 export const IGNORE_FILE = '.ringlockignore';
 

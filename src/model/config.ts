@@ -1,14 +1,12 @@
-// ringlock.yaml: find it, validate it, and resolve ring policies and the platform version.
-import { existsSync, statSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+// ringlock.yaml: read it from a file source, validate it, and resolve ring policies and the platform version.
 import { type Diagnostic, InputError } from '../errors.js';
 import { parseDuration } from './duration.js';
-import { readSourceDoc, readTextFile } from './files.js';
+import { type Reading, readText } from './file-source.js';
 import { freezeDiagnostics } from './freeze.js';
 import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt, isSemver } from './semantics.js';
-import type { SourceDoc } from './source.js';
+import { parseSource, type SourceDoc } from './source.js';
 import type { RinglockConfig, RingPolicy } from './types.js';
 
 export const CONFIG_FILES = ['ringlock.yaml', 'ringlock.yml'];
@@ -23,32 +21,6 @@ export interface LoadedConfig {
   modulesDir: string;
   locksDir: string;
   tenantsFile: string;
-}
-
-/** The directory holding ringlock.yaml: `start` or the nearest parent that has one. */
-export function findConfigRoot(start: string): { root: string; file: string } {
-  let dir = resolve(start);
-  if (!existsSync(dir) || !statSync(dir).isDirectory()) {
-    throw new InputError(
-      'cli/cwd',
-      `--cwd ${start}: ${existsSync(dir) ? 'not a directory' : 'no such directory'}`,
-      {
-        expected: 'an existing directory',
-      },
-    );
-  }
-  for (;;) {
-    for (const name of CONFIG_FILES) {
-      const f = join(dir, name);
-      if (existsSync(f)) return { root: dir, file: name };
-    }
-    const up = dirname(dir);
-    if (up === dir) break;
-    dir = up;
-  }
-  throw new InputError('config/not-found', `no ringlock.yaml in ${resolve(start)} or any parent directory`, {
-    expected: 'a ringlock.yaml at the top of the platform repository (see README "ringlock.yaml")',
-  });
 }
 
 export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
@@ -176,14 +148,6 @@ function ownCredentialDiagnostics(doc: SourceDoc, c: RinglockConfig): Diagnostic
     );
 }
 
-export function loadConfig(start: string): LoadedConfig {
-  const { root, file } = findConfigRoot(start);
-  const doc = readSourceDoc(join(root, file), file, { what: 'config', maxBytes: CONFIG_MAX_BYTES });
-  return resolveConfig(root, file, doc, (rel) =>
-    readTextFile(join(root, rel), rel, { what: 'platform version file', maxBytes: VERSION_FILE_MAX_BYTES }),
-  );
-}
-
 export const CONFIG_MAX_BYTES = 1024 * 1024;
 export const VERSION_FILE_MAX_BYTES = 1024;
 
@@ -191,6 +155,47 @@ export const VERSION_FILE_MAX_BYTES = 1024;
 export function versionFileOf(doc: SourceDoc): string | undefined {
   const v = (doc.value as Partial<RinglockConfig> | undefined)?.platform?.versionFile;
   return typeof v === 'string' ? v : undefined;
+}
+
+/** Where a config reader looks and how it names what it cannot find. */
+export interface ConfigPlace {
+  /** `root` of the result: the absolute directory of a checkout, or the repo-relative folder at a commit. */
+  root: string;
+  /** Source paths to try in order (the first that exists is the config). */
+  candidates: string[];
+  /** Source path of the platform version file the config names as `rel`. */
+  versionPath(rel: string): string;
+  /** The error when no candidate exists. */
+  notFound(): InputError;
+}
+
+/** ringlock.yaml (and its platform version file) from a file source, validated and resolved. */
+export function* readConfig(place: ConfigPlace): Reading<LoadedConfig> {
+  let file: string | undefined;
+  let text: string | undefined;
+  for (const candidate of place.candidates) {
+    file = candidate;
+    text = yield* readText(file, { what: 'config', maxBytes: CONFIG_MAX_BYTES });
+    if (text !== undefined) break;
+  }
+  if (text === undefined || file === undefined) throw place.notFound();
+  const doc = parseSource(file, text);
+  throwIfErrors(configDiagnostics(doc));
+  const versionRel = versionFileOf(doc);
+  const versionText =
+    versionRel === undefined
+      ? undefined
+      : yield* readText(place.versionPath(versionRel), {
+          what: 'platform version file',
+          maxBytes: VERSION_FILE_MAX_BYTES,
+        });
+  return resolveConfig(place.root, file, doc, (rel) => {
+    if (versionText === undefined)
+      throw new InputError('file/not-found', 'platform version file not found', {
+        file: place.versionPath(rel),
+      });
+    return versionText;
+  });
 }
 
 /**

@@ -1,10 +1,10 @@
 // Ring lock files: validation and the byte-stable writer (sorted keys, 2-space indent, trailing newline).
 import type { Diagnostic } from '../errors.js';
-import { readSourceDoc } from './files.js';
+import { type Reading, readText } from './file-source.js';
 import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { checkRanges, diagAt } from './semantics.js';
-import { escapePointer, type SourceDoc } from './source.js';
+import { escapePointer, parseSource, type SourceDoc } from './source.js';
 import type { LockEntry, RingLock } from './types.js';
 
 export interface LockDoc {
@@ -60,8 +60,17 @@ export function parseLockDoc(doc: SourceDoc, expectedRing?: string): LockDoc {
   return { lock: doc.value as RingLock, doc };
 }
 
-export function readLockFile(abs: string, display: string, expectedRing?: string): LockDoc {
-  return parseLockDoc(readSourceDoc(abs, display, { what: 'ring lock' }), expectedRing);
+/** The most a ring lock may be (the default cap of every reader). */
+export const LOCK_MAX_BYTES = 16 * 1024 * 1024;
+
+/** A ring's lock at `file` in a file source, validated; undefined when the file does not exist there. */
+export function* readLock(
+  file: string,
+  expectedRing?: string,
+): Reading<(LockDoc & { text: string; file: string }) | undefined> {
+  const text = yield* readText(file, { what: 'ring lock', maxBytes: LOCK_MAX_BYTES });
+  if (text === undefined) return undefined;
+  return { ...parseLockDoc(parseSource(file, text), expectedRing), text, file };
 }
 
 /** The lock's entry for `name`, never an inherited property (a module may be called `constructor`). */

@@ -1,9 +1,9 @@
 // module.json: read, validate against the schema, then check ranges and self-dependencies.
 import { type Diagnostic, InputError } from '../errors.js';
-import { readSourceDoc } from './files.js';
+import { type Reading, readText } from './file-source.js';
 import { validateSchema } from './schema.js';
 import { checkRanges, diagAt } from './semantics.js';
-import type { SourceDoc } from './source.js';
+import { parseSource, type SourceDoc } from './source.js';
 import type { ModuleManifest } from './types.js';
 
 export const MANIFEST_FILE = 'module.json';
@@ -39,12 +39,18 @@ export function manifestDiagnostics(doc: SourceDoc): Diagnostic[] {
   return out;
 }
 
-/** Reads `<dir>/module.json`; throws an InputError carrying every problem found. */
-export function readManifest(absFile: string, display: string): ManifestDoc {
-  const doc = readSourceDoc(absFile, display, { maxBytes: MANIFEST_MAX_BYTES, what: 'module manifest' });
-  const diags = manifestDiagnostics(doc);
-  throwIfErrors(diags);
+/** Validates a parsed module.json; throws an InputError carrying every problem found. */
+export function parseManifestDoc(doc: SourceDoc): ManifestDoc {
+  throwIfErrors(manifestDiagnostics(doc));
   return { manifest: doc.value as ModuleManifest, doc };
+}
+
+export const MANIFEST_CAP = { maxBytes: MANIFEST_MAX_BYTES, what: 'module manifest' };
+
+/** A module.json at `file` in a file source, validated; undefined when it does not exist there. */
+export function* readManifestIn(file: string): Reading<ManifestDoc | undefined> {
+  const text = yield* readText(file, MANIFEST_CAP);
+  return text === undefined ? undefined : parseManifestDoc(parseSource(file, text));
 }
 
 export function throwIfErrors(diags: Diagnostic[]): void {

@@ -1,7 +1,6 @@
 // The operator config: a YAML file the operator mounts outside the repository (--operator-config). It says where
 // credentials may go and what module code may see; ringlock.yaml chooses among what it allows.
 import { type Diagnostic, InputError } from '../errors.js';
-import { readTextFile } from './files.js';
 import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt } from './semantics.js';
@@ -42,9 +41,11 @@ export function operatorDiagnostics(doc: SourceDoc): Diagnostic[] {
   ];
 }
 
-/** Reads and validates the operator config at `abs` (`display` names it in errors). */
-export function loadOperatorConfig(abs: string, display: string): { doc: SourceDoc; config: OperatorConfig } {
-  const text = readTextFile(abs, display, { what: 'operator config', maxBytes: OPERATOR_CONFIG_MAX_BYTES });
+/** Parses and validates the operator config's text (`display` names it in errors); src/source/ reads the file. */
+export function parseOperatorConfig(
+  display: string,
+  text: string,
+): { doc: SourceDoc; config: OperatorConfig } {
   // YAML unless it is named .json (a ConfigMap key need not carry an extension; YAML reads JSON too).
   const doc = /\.json$/i.test(display) ? parseJsonSource(display, text) : parseYamlSource(display, text);
   if (doc.value === null || typeof doc.value !== 'object') {

@@ -1,15 +1,15 @@
 // A platform repository as ringlock sees it: config, rings, locks, tenants and module sources.
-import { existsSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+// Reads through a FileSource (a directory on disk: src/source/workspace-dir.ts opens one); no file I/O of its own.
 import { isAbsolute, join, relative, sep } from 'node:path';
-import { type Diagnostic, InputError, isErrnoException } from '../errors.js';
-import { type LoadedConfig, loadConfig } from './config.js';
-import { readSourceDoc } from './files.js';
+import { type Diagnostic, InputError } from '../errors.js';
+import type { LoadedConfig } from './config.js';
+import { exists, type FileSource, list, readNow, readText } from './file-source.js';
 import { findCycle } from './graph.js';
-import { type LockDoc, readLockFile } from './lock.js';
-import { MANIFEST_FILE, type ManifestDoc, readManifest, throwIfErrors } from './manifest.js';
+import { type LockDoc, readLock } from './lock.js';
+import { MANIFEST_FILE, type ManifestDoc, readManifestIn, throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt } from './semantics.js';
-import { toPointer } from './source.js';
+import { parseSource, toPointer } from './source.js';
 import type { RingPolicy, TenantsFile } from './types.js';
 
 export interface SourceModule extends ManifestDoc {
@@ -26,13 +26,17 @@ export class Workspace {
   private moduleCache?: Map<string, SourceModule>;
   private tenantCache?: Record<string, string>;
 
-  private constructor(cfg: LoadedConfig) {
+  private constructor(
+    private readonly source: FileSource,
+    cfg: LoadedConfig,
+  ) {
     this.cfg = cfg;
     this.root = cfg.root;
   }
 
-  static open(cwd: string): Workspace {
-    return new Workspace(loadConfig(cwd));
+  /** The workspace of `cfg` (whose root is the source's directory), reading its files from `source`. */
+  static over(source: FileSource, cfg: LoadedConfig): Workspace {
+    return new Workspace(source, cfg);
   }
 
   get rings(): RingPolicy[] {
@@ -86,10 +90,8 @@ export class Workspace {
 
   /** The ring's lock, or undefined when the file does not exist yet. */
   readLock(ring: string): LockDoc | undefined {
-    const abs = this.lockPath(ring);
-    if (!existsSync(abs)) return undefined;
-    const lock = readLockFile(abs, this.display(abs), ring);
-    return lock;
+    const found = readNow(this.source, readLock(this.display(this.lockPath(ring)), ring));
+    return found && { lock: found.lock, doc: found.doc };
   }
 
   /** Every module under the modules dir, by name. Throws one InputError listing every problem. */
@@ -99,36 +101,31 @@ export class Workspace {
     const diags: Diagnostic[] = [];
     const found: SourceModule[] = [];
     const listDirs = (abs: string): string[] => {
-      try {
-        const entries = readdirSync(abs, { withFileTypes: true }).filter((e) => !e.name.startsWith('.'));
-        for (const e of entries) {
-          if (e.isSymbolicLink() && isDirectory(join(abs, e.name))) {
-            // Module sources are hashed in place and links are never followed: a linked folder would be skipped silently.
-            diags.push({
-              severity: 'error',
-              rule: 'module/symlink',
-              message: `module folder is a symlink (-> ${readlinkSync(join(abs, e.name))}); ringlock does not follow links`,
-              expected: 'a real directory for each module source',
-              file: this.display(join(abs, e.name)),
-            });
-          }
-        }
-        return entries
-          .filter((e) => e.isDirectory())
-          .map((e) => e.name)
-          .sort();
-      } catch (cause) {
-        if (isErrnoException(cause) && cause.code === 'ENOENT') {
-          const at = this.cfg.config.modules?.dir !== undefined ? this.cfg.doc.locate('/modules/dir') : {};
-          throw new InputError('config/modules-dir', `modules directory ${this.display(abs)} not found`, {
-            file: this.cfg.file,
-            ...at,
-            expected: 'modules.dir in ringlock.yaml to name an existing directory',
-            cause,
+      const entries = readNow(this.source, list(this.display(abs)))?.filter((e) => !e.name.startsWith('.'));
+      if (entries === undefined) {
+        const at = this.cfg.config.modules?.dir !== undefined ? this.cfg.doc.locate('/modules/dir') : {};
+        throw new InputError('config/modules-dir', `modules directory ${this.display(abs)} not found`, {
+          file: this.cfg.file,
+          ...at,
+          expected: 'modules.dir in ringlock.yaml to name an existing directory',
+        });
+      }
+      for (const e of entries) {
+        if (e.linksToDirectory !== undefined) {
+          // Module sources are hashed in place and links are never followed: a linked folder would be skipped silently.
+          diags.push({
+            severity: 'error',
+            rule: 'module/symlink',
+            message: `module folder is a symlink (-> ${e.linksToDirectory}); ringlock does not follow links`,
+            expected: 'a real directory for each module source',
+            file: this.display(join(abs, e.name)),
           });
         }
-        throw new InputError('file/unreadable', `${this.display(abs)}: cannot list directory`, { cause });
       }
+      return entries
+        .filter((e) => e.kind === 'directory')
+        .map((e) => e.name)
+        .sort();
     };
     const candidates: string[] = [];
     for (const name of listDirs(base)) {
@@ -140,8 +137,8 @@ export class Workspace {
     for (const relName of candidates) {
       const dir = join(base, ...relName.split('/'));
       const file = join(dir, MANIFEST_FILE);
-      if (!existsSync(file)) continue;
       const display = this.display(file);
+      if (!readNow(this.source, exists(display))) continue;
       const other = folded.get(relName.toLowerCase());
       if (other !== undefined) {
         diags.push({
@@ -156,7 +153,7 @@ export class Workspace {
       folded.set(relName.toLowerCase(), relName);
       let m: ManifestDoc;
       try {
-        m = readManifest(file, display);
+        m = readNow(this.source, readManifestIn(display))!;
       } catch (e) {
         if (e instanceof InputError) {
           diags.push(...e.diagnostics());
@@ -203,7 +200,11 @@ export class Workspace {
   tenants(): Record<string, string> {
     if (this.tenantCache) return this.tenantCache;
     const abs = this.abs(this.cfg.tenantsFile);
-    if (!existsSync(abs)) {
+    const text = readNow(
+      this.source,
+      readText(this.display(abs), { what: 'tenants file', maxBytes: 4 * 1024 * 1024 }),
+    );
+    if (text === undefined) {
       // Only the default path may be absent; a file named in ringlock.yaml must exist.
       if (this.cfg.config.locks?.tenants !== undefined) {
         throw new InputError('config/tenants', `tenants file ${this.display(abs)} not found`, {
@@ -215,7 +216,7 @@ export class Workspace {
       this.tenantCache = {};
       return this.tenantCache;
     }
-    const doc = readSourceDoc(abs, this.display(abs), { what: 'tenants file', maxBytes: 4 * 1024 * 1024 });
+    const doc = parseSource(this.display(abs), text);
     const diags = validateSchema('tenants', doc);
     if (diags.length === 0) {
       const known = new Set(this.rings.map((r) => r.name));
@@ -236,13 +237,5 @@ export class Workspace {
     throwIfErrors(diags);
     this.tenantCache = (doc.value as TenantsFile).tenants;
     return this.tenantCache;
-  }
-}
-
-function isDirectory(p: string): boolean {
-  try {
-    return statSync(p).isDirectory();
-  } catch {
-    return false;
   }
 }

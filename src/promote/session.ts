@@ -3,15 +3,16 @@
 // ringlock/* branch pushed with a lease, and one pull request per branch is opened or updated.
 import { realpathSync } from 'node:fs';
 import { posix, relative, sep } from 'node:path';
-import { type CommitReader, lockPathIn, readConfigAt, readLockAt } from '../daemon/desired.js';
 import { InputError, RinglockError, TransientError } from '../errors.js';
 import { parseRepository } from '../forge/client.js';
 import { clip, GitHubPulls, type PullRequest } from '../forge/pulls.js';
+import { type CommitReader, lockPathIn, readConfigAt, readLockAt } from '../git/commit-source.js';
 import { pinAppearances } from '../git/history.js';
 import { WorkRepo } from '../git/workrepo.js';
-import { type LoadedConfig, loadConfig } from '../model/config.js';
+import type { LoadedConfig } from '../model/config.js';
 import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
 import type { PinAppearance } from '../rules/promotion.js';
+import { loadConfig } from '../source/workspace-dir.js';
 import { EMPTY_POLICY, githubApiUrl, type TrustPolicy } from '../trust/policy.js';
 
 export type Mode = 'pr' | 'no-pr' | 'dry-run';

@@ -3,7 +3,7 @@
 // RINGLOCK_MODULE_ENV, RINGLOCK_MODULE_USER). Nothing here is read from the repository.
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
-import { loadOperatorConfig } from '../model/operator-config.js';
+import { loadOperatorConfig } from '../source/operator-config.js';
 import { type HostRule, parseHostRule, type TrustPolicy } from '../trust/policy.js';
 import type { RuntimeInput } from './types.js';
 

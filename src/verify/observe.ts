@@ -3,7 +3,8 @@ import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { hashTreesSettled } from '../hash/tree-hash.js';
-import { MANIFEST_FILE, type ManifestDoc, readManifest } from '../model/manifest.js';
+import { MANIFEST_FILE, type ManifestDoc } from '../model/manifest.js';
+import { readManifest } from '../source/manifest-file.js';
 import type { ObservedModule } from './verify.js';
 
 /** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */

@@ -2,9 +2,10 @@
 // run the module's lifecycle hook. Nothing on the target changes here; a failure leaves the old version active.
 import { join } from 'node:path';
 import { OperationFailed } from '../../errors.js';
-import { MANIFEST_FILE, readManifest } from '../../model/manifest.js';
+import { MANIFEST_FILE } from '../../model/manifest.js';
 import { satisfies } from '../../model/semantics.js';
 import type { LockEntry, ModuleManifest } from '../../model/types.js';
+import { readManifest } from '../../source/manifest-file.js';
 import { crashPoint } from '../crash.js';
 import { hookFor, runHook } from '../hooks.js';
 import type { ModuleContext } from './context.js';

@@ -1,13 +1,13 @@
 // ringlock history [module]: the audit history of operations on the target.
 import { ExitCode, InputError } from '../../errors.js';
-import { Workspace } from '../../model/workspace.js';
+import { openWorkspace } from '../../source/workspace-dir.js';
 import { stringOpt } from '../common.js';
 import { json, paint, table } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const ws = maybeWorkspace(ctx, (cwd) => Workspace.open(cwd));
+  const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
   const rt = resolveRuntime(ctx, ws);
   const module = ctx.positionals[0];
   const limitText = stringOpt(ctx, 'limit');

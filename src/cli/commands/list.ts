@@ -1,12 +1,12 @@
 // ringlock list: what is deployed on the target, and what is quarantined.
 import { ExitCode } from '../../errors.js';
-import { Workspace } from '../../model/workspace.js';
+import { openWorkspace } from '../../source/workspace-dir.js';
 import { json, paint, shortHash, table } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
-  const ws = maybeWorkspace(ctx, (cwd) => Workspace.open(cwd));
+  const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
   const rt = resolveRuntime(ctx, ws);
   const state = rt.store.read();
   // An operation in flight (or cut short, until the next run recovers it) shows as installing.

@@ -1,8 +1,8 @@
 // ringlock retry <module>: clear the module's quarantine so the next apply tries its version again.
 import { randomUUID } from 'node:crypto';
 import { ExitCode } from '../../errors.js';
-import { Workspace } from '../../model/workspace.js';
 import { withWriter } from '../../reconcile/steps.js';
+import { openWorkspace } from '../../source/workspace-dir.js';
 import { msOpt } from '../options.js';
 import { json } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
@@ -12,7 +12,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const module = ctx.positionals[0]!;
   const rt = resolveRuntime(
     ctx,
-    maybeWorkspace(ctx, (cwd) => Workspace.open(cwd)),
+    maybeWorkspace(ctx, (cwd) => openWorkspace(cwd)),
   );
   return withWriter(rt.store, `ringlock retry ${module}`, msOpt(ctx, 'lock-timeout', 30_000), () => {
     const state = rt.store.read();

@@ -1,7 +1,7 @@
 // ringlock suspend: the ring's daemon keeps watching and reporting, but applies nothing until `ringlock resume`.
 import { userInfo } from 'node:os';
 import { ExitCode, InputError } from '../../errors.js';
-import { Workspace } from '../../model/workspace.js';
+import { openWorkspace } from '../../source/workspace-dir.js';
 import { json } from '../output.js';
 import { maybeWorkspace, type Runtime, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
@@ -24,7 +24,7 @@ export async function run(ctx: CommandContext): Promise<number> {
 export function target(ctx: CommandContext): { ring: string; rt: Runtime } {
   const ring = typeof ctx.options.ring === 'string' ? ctx.options.ring : process.env.RING_NAME;
   if (!ring) throw new InputError('cli/ring', 'which ring? give --ring', { expected: '--ring stable' });
-  const ws = maybeWorkspace(ctx, (cwd) => Workspace.open(cwd));
+  const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
   if (ws && !ws.rings.some((r) => r.name === ring))
     throw new InputError('cli/ring', `--ring ${ring}: unknown ring`, {
       expected: `one of: ${ws.rings.map((r) => r.name).join(', ')}`,

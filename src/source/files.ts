@@ -1,7 +1,7 @@
 // Reading input files with size limits and errors that name the file.
 import { closeSync, constants, fstatSync, openSync, readSync } from 'node:fs';
 import { InputError, isErrnoException } from '../errors.js';
-import { parseSource, type SourceDoc } from './source.js';
+import { parseSource, type SourceDoc } from '../model/source.js';
 
 export interface ReadOptions {
   /** Refuse files larger than this many bytes. */
