@@ -40,10 +40,12 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     pool: 'forks',
     // Most of the suite waits on child processes (the CLI, git, hooks, health checks) rather than using a CPU, so
-    // more files run at once than there are cores (vitest's default is one less than the cores: 1 on 2 cores).
-    maxWorkers: Math.max(4, availableParallelism()),
+    // more files run at once than there are cores (vitest's default is one less than the cores: 1 on 2 cores). Three
+    // on two cores: several files also run their own tests concurrently, and a fourth worker adds time-outs, not speed.
+    maxWorkers: Math.max(3, availableParallelism()),
     sequence: { sequencer: SlowFirst },
-    testTimeout: 30_000,
-    hookTimeout: 30_000,
+    // Generous: with files overlapping, a test that takes 10 s alone can take three times that on a loaded machine.
+    testTimeout: 60_000,
+    hookTimeout: 60_000,
   },
 });

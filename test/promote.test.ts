@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hashTrees } from '../src/hash/tree-hash.js';
 import type { LockEntry } from '../src/model/types.js';
 import { show } from './fixtures-platform.js';
@@ -41,8 +41,7 @@ const MANIFEST = JSON.stringify({
 // The tests run concurrently (each has its own world: a remote on disk and a GitHub stand-in); most of their time is
 // spent waiting on the CLI's child processes and its client-side GitHub throttling, so overlapping them is what makes
 // this file fast. Their worlds are removed when the file is done, since a per-test hook cannot tell concurrent tests
-// apart. Overlapped on a loaded machine a test takes longer than it would alone: hence the longer time-out.
-vi.setConfig({ testTimeout: 90_000 });
+// apart.
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
