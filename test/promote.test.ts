@@ -57,30 +57,17 @@ const base = {
 async function world(opts: { soakedMs?: number; config?: string; orders?: LockEntry } = {}) {
   const repo = new PromoRepo();
   cleanups.push(() => repo.dispose());
-  repo.commit(
-    {
-      'ringlock.yaml': opts.config ?? CONFIG,
-      'rings/canary.lock.json': lockText('canary', base),
-      'rings/edge.lock.json': lockText('edge', base),
-      'rings/stable.lock.json': lockText('stable', base),
+  repo.seed({
+    base,
+    orders: opts.orders ?? entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }),
+    soakedMs: opts.soakedMs ?? 2 * DAY,
+    ...(opts.config ? { config: opts.config } : {}),
+    files: {
       'rings/tenants.yaml': TENANTS,
       'modules/orders/CHANGELOG.md': CHANGELOG,
       'modules/orders/module.json': MANIFEST,
     },
-    10 * DAY,
-    'initial',
-  );
-  repo.commit(
-    {
-      'rings/canary.lock.json': lockText('canary', {
-        ...base,
-        orders: opts.orders ?? entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }),
-      }),
-    },
-    opts.soakedMs ?? 2 * DAY,
-    'canary: orders 1.5.0',
-  );
-  repo.cloneWork();
+  });
   const gh = await startGitHubStandin({ token: TOKEN });
   cleanups.push(() => gh.close());
   const pulls = servePulls(gh);
