@@ -6,10 +6,12 @@ import { healthSpecFor } from '../src/apply/health.js';
 import { parseDuration } from '../src/model/duration.js';
 import { cli, REPO_ROOT, testdir } from './helpers.js';
 
-function published(): string {
+/** A copy of the repository's example platform with auth published; `prepare` edits the copy before publishing. */
+function published(prepare?: (dir: string) => void): string {
   const dir = testdir();
   for (const p of ['ringlock.yaml', 'rings', 'examples'])
     cpSync(join(REPO_ROOT, p), join(dir, p), { recursive: true });
+  prepare?.(dir);
   expect(cli(['publish', '--ring', 'canary', 'auth', '--cwd', dir]).code).toBe(0);
   return dir;
 }
@@ -46,7 +48,19 @@ describe('platform-wide health check', () => {
       command: 'x',
     });
     expect(healthSpecFor({ name: 'a', version: '1.0.0' }, base, parseDuration)).toBeUndefined();
-    const dir = published();
+    // auth's own check waits 30 s in 5 s steps; a failing command fails the same way in 2 s.
+    const dir = published((d) => {
+      const auth = join(d, 'examples/platform/modules/auth/module.json');
+      const text = readFileSync(auth, 'utf8');
+      const quick = text.replace(
+        '"timeout": "30s",\n    "interval": "5s"',
+        '"timeout": "2s",\n    "interval": "200ms"',
+      );
+      if (quick === text)
+        throw new Error('fixture edit: the auth module no longer has its 30s/5s health check');
+      writeFileSync(auth, quick);
+      expect(cli(['lock', '--module', 'auth', '--cwd', d]).code).toBe(0);
+    });
     writeFileSync(
       join(dir, 'ringlock.yaml'),
       readFileSync(join(dir, 'ringlock.yaml'), 'utf8').replace('health:\n', 'health:\n  command: "exit 1"\n'),

@@ -15,6 +15,7 @@ import {
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BIN, type CliResult, cli, manifest, type Tree, testdir, writeTree } from './helpers.js';
+import { publicCli } from './support/public-cli.js';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Fixture builders
@@ -1196,9 +1197,12 @@ describe('hazards inside a module tree', () => {
   describe('unreadable files', () => {
     const asRoot = process.getuid?.() === 0;
     const NOBODY = 65534;
-    /** Runs as an unprivileged user when we are root (root reads anything). */
+    /** Runs as an unprivileged user when we are root (root reads anything), from a copy of the CLI that user can
+     *  read: the checkout itself may be private. */
     const runAs = (dir: string, ...args: string[]) =>
-      asRoot ? cli(args, { cwd: dir, uid: NOBODY, gid: NOBODY }) : cli(args, { cwd: dir });
+      asRoot
+        ? cli(args, { cwd: dir, uid: NOBODY, gid: NOBODY, bin: publicCli().bin })
+        : cli(args, { cwd: dir });
     /** Dirs 755, files 644, then `chmod 000` on `locked`. */
     const lockDown = (dir: string, locked: string) => {
       const walk = (abs: string) => {
@@ -1212,8 +1216,11 @@ describe('hazards inside a module tree', () => {
     };
 
     it('precondition: the CLI runs as the unprivileged user', () => {
-      const r = asRoot ? cli(['--version'], { uid: NOBODY, gid: NOBODY }) : cli(['--version']);
-      expect(r.code, `${r.stderr}\n/work/main must be readable by uid ${NOBODY}`).toBe(0);
+      const copy = publicCli();
+      const r = asRoot
+        ? cli(['--version'], { cwd: copy.root, uid: NOBODY, gid: NOBODY, bin: copy.bin })
+        : cli(['--version']);
+      expect(r.code, `${r.stderr}\n${copy.root} must be readable by uid ${NOBODY}`).toBe(0);
     });
 
     it('an unreadable file in a module tree: exit 2 naming the file', () => {

@@ -60,7 +60,7 @@ async function expectNoSecrets(d: DaemonProcess): Promise<void> {
     expect(printed.includes(value), `${name} secret leaked`).toBe(false);
 }
 
-describe.each(['native', 'isomorphic'] as const)('daemon with the %s git driver', (driver) => {
+describe.concurrent.each(['native', 'isomorphic'] as const)('daemon with the %s git driver', (driver) => {
   it('applies the lock at start, then a pushed upgrade within the webhook that announces it', async (t) => {
     const { p, remote } = await setup(t, undefined, { token: SECRETS.git });
     const first = gitHead(remote);
@@ -152,7 +152,7 @@ describe.each(['native', 'isomorphic'] as const)('daemon with the %s git driver'
   });
 });
 
-describe('daemon', () => {
+describe.concurrent('daemon', () => {
   it('authenticates webhooks: a bad or missing signature triggers nothing; ping, other events and branches are answered', async (t) => {
     const { p, remote } = await setup(t);
     const d = await daemon(t, p, { repo: remote.url });

@@ -48,9 +48,9 @@ export interface CliResult {
 /** Runs the built CLI (bin/ringlock.js → dist/) as a child process, as a user would. */
 export function cli(
   args: string[],
-  opts: { cwd?: string; env?: Record<string, string>; uid?: number; gid?: number } = {},
+  opts: { cwd?: string; env?: Record<string, string>; uid?: number; gid?: number; bin?: string } = {},
 ): CliResult {
-  const r = spawnSync(process.execPath, [BIN, ...args], {
+  const r = spawnSync(process.execPath, [opts.bin ?? BIN, ...args], {
     cwd: opts.cwd ?? REPO_ROOT,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0', ...opts.env },
     encoding: 'utf8',

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { show } from './fixtures-platform.js';
-import { CONFIG, DAY, entry, HOUR, lockText, PromoRepo } from './support/promote-repo.js';
+import { DAY, entry, HOUR, PromoRepo } from './support/promote-repo.js';
 
 const cleanups: Array<() => void> = [];
 afterEach(() => {
@@ -18,22 +18,7 @@ const base = { orders: entry('orders', '1.4.2'), payments: entry('payments', '1.
 function world() {
   const repo = new PromoRepo();
   cleanups.push(() => repo.dispose());
-  repo.commit(
-    {
-      'ringlock.yaml': CONFIG,
-      'rings/canary.lock.json': lockText('canary', base),
-      'rings/edge.lock.json': lockText('edge', base),
-      'rings/stable.lock.json': lockText('stable', base),
-    },
-    10 * DAY,
-    'initial',
-  );
-  repo.commit(
-    { 'rings/canary.lock.json': lockText('canary', { ...base, orders: entry('orders', '1.5.0') }) },
-    2 * DAY,
-    'canary: orders 1.5.0',
-  );
-  repo.cloneWork();
+  repo.seed({ base, orders: entry('orders', '1.5.0'), soakedMs: 2 * DAY });
   const promote = (...extra: string[]) =>
     repo.run(['promote', 'orders', '--from', 'canary', '--no-pr', ...extra], { GITHUB_TOKEN: undefined });
   const reflog = () =>

@@ -130,18 +130,21 @@ describe('planPromotion', () => {
   });
   const tgt = lock('edge', { orders: entry('orders', '1.0.0'), payments: entry('payments', '1.0.0') });
   const old = (m: string) => [m, { commit: 'c'.repeat(40), time: now - 2 * DAY }] as const;
-
-  it('--with-deps follows the chain down (orders → payments → ledger) and carries what soaked', () => {
-    const p = planPromotion({
+  /** canary → edge for orders at `now`; `o` replaces any of it. */
+  const plan = (o: Partial<Parameters<typeof planPromotion>[0]>) =>
+    planPromotion({
       from: canary,
       to: edge,
       sourceLock: src,
       targetLock: tgt,
       requests: [{ module: 'orders' }],
-      appearances: new Map([old('orders'), old('payments'), old('ledger')]),
+      appearances: new Map(),
       now,
-      withDeps: true,
+      ...o,
     });
+
+  it('--with-deps follows the chain down (orders → payments → ledger) and carries what soaked', () => {
+    const p = plan({ appearances: new Map([old('orders'), old('payments'), old('ledger')]), withDeps: true });
     expect(p.errors).toEqual([]);
     expect(p.changes.map((c) => [c.module, c.forDependency])).toEqual([
       ['orders', undefined],
@@ -151,29 +154,15 @@ describe('planPromotion', () => {
   });
 
   it('without it, reports the closure with the chain; a dependency that has not soaked refuses too', () => {
-    const p = planPromotion({
-      from: canary,
-      to: edge,
-      sourceLock: src,
-      targetLock: tgt,
-      requests: [{ module: 'orders' }],
-      appearances: new Map([old('orders')]),
-      now,
-    });
+    const p = plan({ appearances: new Map([old('orders')]) });
     expect(p.errors.map((f) => f.rule)).toEqual(['RL008']);
     expect(p.errors[0]!.chain).toEqual(['orders needs payments ^2.0.0', 'the ring has payments 1.0.0']);
-    const young = planPromotion({
-      from: canary,
-      to: edge,
-      sourceLock: src,
-      targetLock: tgt,
-      requests: [{ module: 'orders' }],
+    const young = plan({
       appearances: new Map([
         old('orders'),
         old('ledger'),
         ['payments', { commit: 'd'.repeat(40), time: now - HOUR }],
       ]),
-      now,
       withDeps: true,
     });
     expect(young.errors.map((f) => [f.rule, f.module])).toEqual([['RL006', 'payments']]);
@@ -181,15 +170,7 @@ describe('planPromotion', () => {
 
   it('a ring promoted from elsewhere is refused with RL005', () => {
     const stable = ring('stable', { promoteFrom: 'edge' });
-    const p = planPromotion({
-      from: canary,
-      to: stable,
-      sourceLock: src,
-      targetLock: tgt,
-      requests: [{ module: 'ledger' }],
-      appearances: new Map([old('ledger')]),
-      now,
-    });
+    const p = plan({ to: stable, requests: [{ module: 'ledger' }], appearances: new Map([old('ledger')]) });
     expect(p.errors.map((f) => f.rule)).toEqual(['RL005']);
   });
 });

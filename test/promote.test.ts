@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { hashTrees } from '../src/hash/tree-hash.js';
 import type { LockEntry } from '../src/model/types.js';
 import { show } from './fixtures-platform.js';
@@ -38,8 +38,12 @@ const MANIFEST = JSON.stringify({
   lifecycle: { onUpgrade: 'php artisan migrate --force' },
 });
 
+// The tests run concurrently (each has its own world: a remote on disk and a GitHub stand-in); most of their time is
+// spent waiting on the CLI's child processes and its client-side GitHub throttling, so overlapping them is what makes
+// this file fast. Their worlds are removed when the file is done, since a per-test hook cannot tell concurrent tests
+// apart.
 const cleanups: Array<() => Promise<void> | void> = [];
-afterEach(async () => {
+afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();
 });
 
@@ -53,30 +57,17 @@ const base = {
 async function world(opts: { soakedMs?: number; config?: string; orders?: LockEntry } = {}) {
   const repo = new PromoRepo();
   cleanups.push(() => repo.dispose());
-  repo.commit(
-    {
-      'ringlock.yaml': opts.config ?? CONFIG,
-      'rings/canary.lock.json': lockText('canary', base),
-      'rings/edge.lock.json': lockText('edge', base),
-      'rings/stable.lock.json': lockText('stable', base),
+  repo.seed({
+    base,
+    orders: opts.orders ?? entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }),
+    soakedMs: opts.soakedMs ?? 2 * DAY,
+    ...(opts.config ? { config: opts.config } : {}),
+    files: {
       'rings/tenants.yaml': TENANTS,
       'modules/orders/CHANGELOG.md': CHANGELOG,
       'modules/orders/module.json': MANIFEST,
     },
-    10 * DAY,
-    'initial',
-  );
-  repo.commit(
-    {
-      'rings/canary.lock.json': lockText('canary', {
-        ...base,
-        orders: opts.orders ?? entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }),
-      }),
-    },
-    opts.soakedMs ?? 2 * DAY,
-    'canary: orders 1.5.0',
-  );
-  repo.cloneWork();
+  });
   const gh = await startGitHubStandin({ token: TOKEN });
   cleanups.push(() => gh.close());
   const pulls = servePulls(gh);
@@ -105,7 +96,7 @@ function changedLines(repo: PromoRepo, a: string, b: string, path: string): stri
   return diff.split('\n').filter((l) => /^[-+](?![-+]{2} )/.test(l));
 }
 
-describe('ringlock promote', () => {
+describe.concurrent('ringlock promote', () => {
   it('opens a pull request with one commit on its branch that changes only the module’s lines', async () => {
     const { repo, gh, pulls, run } = await world();
     const r = await run(['promote', 'orders', '--from', 'canary']);
@@ -426,7 +417,7 @@ async function realOrders(): Promise<LockEntry> {
   return { ...entry('orders', '1.5.0', { deps: { payments: '^1.0.0' } }), sha256: h!.digest };
 }
 
-describe('promote and check agree', () => {
+describe.concurrent('promote and check agree', () => {
   it('the pull request promote opens passes ringlock check; --force one fails it on soak unless hotfix; a revert passes as a rollback', async () => {
     const orders = await realOrders();
     const { repo, run } = await world({ orders });
@@ -480,7 +471,7 @@ describe('promote and check agree', () => {
   });
 });
 
-describe('ringlock promote --auto', () => {
+describe.concurrent('ringlock promote --auto', () => {
   it('opens exactly the due pull requests and skips a frozen ring with the reason', async () => {
     const now = Date.now();
     const config = `${CONFIG}  freeze:
@@ -537,7 +528,7 @@ describe('ringlock promote --auto', () => {
   });
 });
 
-describe('ringlock revert', () => {
+describe.concurrent('ringlock revert', () => {
   async function history() {
     const w = await world();
     const { repo } = w;
@@ -617,7 +608,7 @@ describe('ringlock revert', () => {
   });
 });
 
-describe('ringlock ring assign', () => {
+describe.concurrent('ringlock ring assign', () => {
   it('edits tenants.yaml keeping its comments and order, and opens a pull request with the reason', async () => {
     const { repo, pulls, run } = await world();
     const r = await run(['ring', 'assign', 'northwind', 'stable', '--reason', 'GA contract signed']);
@@ -643,7 +634,7 @@ describe('ringlock ring assign', () => {
   });
 });
 
-describe('errors people hit', () => {
+describe.concurrent('errors people hit', () => {
   it('no token: exit 2 naming the variable and the permissions; nothing is pushed', async () => {
     const { repo, run } = await world();
     const r = await run(['promote', 'orders', '--from', 'canary'], { GITHUB_TOKEN: undefined });

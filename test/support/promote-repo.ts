@@ -113,6 +113,36 @@ export class PromoRepo {
     return this.git(this.author, 'rev-parse', 'HEAD');
   }
 
+  /**
+   * The usual history: every ring runs `base` (commit 10 days old, with `files`), then canary got `orders`
+   * `soakedMs` ago; then the clone ringlock runs in is made.
+   */
+  seed(o: {
+    base: Record<string, LockEntry>;
+    orders: LockEntry;
+    soakedMs: number;
+    config?: string;
+    files?: Record<string, string>;
+  }): void {
+    this.commit(
+      {
+        'ringlock.yaml': o.config ?? CONFIG,
+        'rings/canary.lock.json': lockText('canary', o.base),
+        'rings/edge.lock.json': lockText('edge', o.base),
+        'rings/stable.lock.json': lockText('stable', o.base),
+        ...o.files,
+      },
+      10 * DAY,
+      'initial',
+    );
+    this.commit(
+      { 'rings/canary.lock.json': lockText('canary', { ...o.base, orders: o.orders }) },
+      o.soakedMs,
+      'canary: orders 1.5.0',
+    );
+    this.cloneWork();
+  }
+
   /** The clone ringlock runs in, made now (later commits reach it only through ringlock's own fetch). */
   cloneWork(): void {
     this.git(this.root, 'clone', '-q', this.bare, this.work);
