@@ -1,7 +1,9 @@
 // Keeps ARCHITECTURE.md true: every import between src/ folders must be one its "may import" column allows, every
-// folder must be listed there, and a source file over 400 lines must say at its top why it is that long.
+// folder must be listed there, the pure folders import no I/O, and a source file over 400 lines must say at its top
+// why it is that long.
 import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
+import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './helpers.js';
 
@@ -44,14 +46,29 @@ function unitOf(file: string): string | undefined {
   return rest.length === 0 ? top.replace(/\.js$/, '.ts') : top;
 }
 
-/** Every relative module a file imports (static, type-only, re-exports and dynamic import()). */
+/** Every relative module a file imports: static, type-only, re-exports, `import x = require()` and import() of a literal. */
 function importsOf(text: string): string[] {
-  const specs: string[] = [];
-  for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)\b[^'";]*?from\s*(['"])([^'"]+)\1/g))
-    specs.push(m[2] ?? '');
-  for (const m of text.matchAll(/(?:^|\n)\s*import\s*(['"])([^'"]+)\1/g)) specs.push(m[2] ?? '');
-  for (const m of text.matchAll(/\bimport\(\s*(['"])([^'"]+)\1\s*\)/g)) specs.push(m[2] ?? '');
-  return specs.filter((s) => s.startsWith('.'));
+  return ts
+    .preProcessFile(text, true, true)
+    .importedFiles.map((f) => f.fileName)
+    .filter((s) => s.startsWith('.'));
+}
+
+/** Imports that go where the importing file's row does not allow, and import() of something not a literal. */
+function violations(sources: { file: string; text: string }[], rows: Map<string, Set<string>>): string[] {
+  const bad: string[] = [];
+  for (const { file, text } of sources) {
+    const from = unitOf(file) as string;
+    const allowed = rows.get(from) ?? new Set<string>();
+    for (const spec of importsOf(text)) {
+      const to = unitOf(resolve(dirname(file), spec));
+      if (to === undefined || to === from || allowed.has(to)) continue;
+      bad.push(`${relative(REPO_ROOT, file)} imports ${spec} (${from} → ${to})`);
+    }
+    if (/\bimport\(\s*[^'"`\s)]/.test(text))
+      bad.push(`${relative(REPO_ROOT, file)} imports a computed module name`);
+  }
+  return bad;
 }
 
 const layers = parseLayers(readFileSync(join(REPO_ROOT, 'ARCHITECTURE.md'), 'utf8'));
@@ -64,39 +81,43 @@ describe('ARCHITECTURE.md', () => {
     expect([...layers.keys()].filter((u) => !units.has(u)).sort()).toEqual([]);
   });
 
-  it('parses the import forms the check relies on', () => {
-    const text = [
-      "import { a } from '../model/a.js';",
-      "import type { B } from '../plan/types.js';",
-      "export { c } from './c.js';",
-      "export * from '../state/types.js';",
-      "import '../fsutil/side-effect.js';",
-      "const m = await import('../cli/main.js');",
-      "import { readFileSync } from 'node:fs';",
-      'import {\n  x,\n  y,\n} from "../daemon/double-quotes.js";',
-    ].join('\n');
-    expect(importsOf(text)).toEqual([
-      '../model/a.js',
-      '../plan/types.js',
-      './c.js',
-      '../state/types.js',
-      '../daemon/double-quotes.js',
-      '../fsutil/side-effect.js',
-      '../cli/main.js',
-    ]);
+  it('catches an upward import in every form TypeScript allows', () => {
+    const forms = [
+      "import { a } from '../cli/a.js';",
+      "import type { B } from '../cli/b.js';",
+      "export { c } from '../cli/c.js';",
+      "export * from '../cli/d.js';",
+      "import '../cli/e.js';",
+      "const f = await import('../cli/f.js');",
+      'const g = await import(`../cli/g.js`);',
+      "import h = require('../cli/h.js');",
+      'import {\n  x, // don\'t; "quoted"\n  y,\n} from "../cli/i.js";',
+      'const name = "../cli/j.js";\nawait import(name);',
+    ];
+    const file = join(SRC, 'model', 'synthetic.ts');
+    const found = forms.map((text) => violations([{ file, text }], layers));
+    expect(found.map((f) => f.length)).toEqual(forms.map(() => 1));
+    const fine = "import { ok } from './sibling.js';\nimport { e } from '../errors.js';";
+    expect(violations([{ file, text: fine }], layers)).toEqual([]);
   });
 
   it('no folder imports one its row does not allow (no lower layer imports a higher one)', () => {
-    const bad: string[] = [];
-    for (const file of files) {
-      const from = unitOf(file) as string;
-      const allowed = layers.get(from) ?? new Set<string>();
-      for (const spec of importsOf(readFileSync(file, 'utf8'))) {
-        const to = unitOf(resolve(dirname(file), spec));
-        if (to === undefined || to === from || allowed.has(to)) continue;
-        bad.push(`${relative(REPO_ROOT, file)} imports ${spec} (${from} → ${to})`);
-      }
-    }
+    const sources = files.map((file) => ({ file, text: readFileSync(file, 'utf8') }));
+    expect(violations(sources, layers)).toEqual([]);
+  });
+
+  it('the pure folders import no I/O: no file system, processes, network or workers', () => {
+    const pure = ['model', 'plan', 'rules', 'compat', 'trust', 'lock'];
+    const io = /^node:(fs|fs\/promises|child_process|net|http|https|dgram|worker_threads|cluster)$/;
+    const bad = files
+      .filter((f) => pure.includes(unitOf(f) as string))
+      .flatMap((f) =>
+        ts
+          .preProcessFile(readFileSync(f, 'utf8'), true, true)
+          .importedFiles.map((i) => i.fileName)
+          .filter((name) => io.test(name))
+          .map((name) => `${relative(REPO_ROOT, f)} imports ${name}`),
+      );
     expect(bad).toEqual([]);
   });
 

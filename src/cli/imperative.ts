@@ -11,8 +11,8 @@ import {
 import { InputError } from '../errors.js';
 import type { LockEntry } from '../model/types.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
-import { exitFor, printResults, progress } from './commands/apply.js';
 import { openWorkspace, stringOpt } from './common.js';
+import { exitFor, printResults, progress } from './format-results.js';
 import { msOpt } from './options.js';
 import { json } from './output.js';
 import { resolveRuntime } from './runtime.js';

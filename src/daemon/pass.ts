@@ -1,7 +1,9 @@
 // One attempt of the daemon: fetch, then one reconcile pass (src/reconcile) with the daemon's hooks — full re-hash on
 // schedule, backoff and self-heal, suspension, supersede by a newer commit, logs — and the attempt's record.
 import type { ModuleResult } from '../apply/engine.js';
+import { InternalError } from '../errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
+import type { PassReport } from '../reconcile/types.js';
 import type { Suspension } from '../state/types.js';
 import type { Bookkeeping } from './bookkeeping.js';
 import type { Desired } from './desired.js';
@@ -111,6 +113,7 @@ export class DaemonPass {
     const { rt, registry, cache, notifier } = follow.runtime;
     let held = false;
     const seen: { suspension?: Suspension } = {};
+    let concluded: { outcome: AttemptOutcome; results: ModuleResult[] } | undefined;
     try {
       const report = await reconcile(
         { ...rt, registry, cache, actor: 'daemon' },
@@ -157,34 +160,50 @@ export class DaemonPass {
               );
             else if (e.type === 'step') log.debug({ module: e.module, step: e.step }, e.step);
           },
+          // Still holding the writer lease, as before the pass was shared: no other writer starts before these.
+          onPassed: (report) => {
+            concluded = this.conclude(report, desired, trigger, seen.suspension);
+          },
         },
       );
       if (report.outcome === 'locked') return { outcome: 'locked', results: [] };
-      if (report.outcome === 'noop') {
-        if (!books.hasFailures()) books.markApplied(desired.commit, 'success');
-        return { outcome: 'noop', results: [] };
-      }
-      if (report.outcome === 'suspended') {
-        log.info(
-          {
-            reason: seen.suspension?.reason,
-            pending: report.work.actions.filter((a) => a.kind !== 'noop').length,
-          },
-          'suspended: nothing applied',
-        );
-        return { outcome: 'suspended', results: [] };
-      }
-      const { results } = report;
-      books.afterApply(results, desired, trigger);
-      const superseded = report.outcome === 'superseded';
-      const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
-      if (superseded) this.c.superseded();
-      if (!failed && !superseded) books.markApplied(desired.commit, 'success');
-      else if (failed) books.reportDeployment(desired.commit, 'failure', summarize(results));
-      return { outcome: superseded ? 'superseded' : failed ? 'failed' : 'succeeded', results };
+      if (!concluded) throw new InternalError('daemon/pass', 'the pass ended without its report');
+      return concluded;
     } finally {
       if (held) this.c.refreshGauge();
     }
+  }
+
+  /** What the daemon records of a finished pass: backoff, notifications, the deployment's state, the log. */
+  private conclude(
+    report: PassReport,
+    desired: Desired,
+    trigger: string,
+    suspension: Suspension | undefined,
+  ): { outcome: AttemptOutcome; results: ModuleResult[] } {
+    const { o, books } = this.c;
+    if (report.outcome === 'noop') {
+      if (!books.hasFailures()) books.markApplied(desired.commit, 'success');
+      return { outcome: 'noop', results: [] };
+    }
+    if (report.outcome === 'suspended') {
+      o.logger.info(
+        {
+          reason: suspension?.reason,
+          pending: report.work.actions.filter((a) => a.kind !== 'noop').length,
+        },
+        'suspended: nothing applied',
+      );
+      return { outcome: 'suspended', results: [] };
+    }
+    const { results } = report;
+    books.afterApply(results, desired, trigger);
+    const superseded = report.outcome === 'superseded';
+    const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
+    if (superseded) this.c.superseded();
+    if (!failed && !superseded) books.markApplied(desired.commit, 'success');
+    else if (failed) books.reportDeployment(desired.commit, 'failure', summarize(results));
+    return { outcome: superseded ? 'superseded' : failed ? 'failed' : 'succeeded', results };
   }
 
   /** Apply starts: GitHub hears of it, and a shutdown or newer commit known already stops it at its first safe point. */

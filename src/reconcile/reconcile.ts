@@ -1,5 +1,6 @@
-// One reconcile pass — writer lock, recovery, observe, plan, apply, report — for every caller: `ringlock plan` and
-// `ringlock apply` (dry-run, confirmation, progress) and the daemon (backoff, suspension, supersede, logging).
+// One reconcile pass — writer lease, recovery, observe, plan, apply, report — for `ringlock apply` (dry-run,
+// confirmation, progress) and the daemon (backoff, suspension, supersede, logging). `ringlock plan` and the imperative
+// commands use its steps (steps.ts).
 import { applyPlan, type ModuleResult } from '../apply/engine.js';
 import { settleRecoveredModules } from '../apply/settle.js';
 import { InputError } from '../errors.js';
@@ -36,7 +37,7 @@ export async function reconcile(
   options: ReconcileOptions,
   hooks: ReconcileHooks = {},
 ): Promise<RunReport> {
-  if (options.dryRun) return pass(deps, desired, options, hooks);
+  if (options.dryRun) return passed(await pass(deps, desired, options, hooks), hooks);
   let writer: WriterLease;
   try {
     writer = await deps.store.acquireWriter(options.holder, options.lockTimeoutMs);
@@ -49,11 +50,16 @@ export async function reconcile(
   }
   const undo = hooks.onLocked?.(writer);
   try {
-    return await pass(deps, desired, options, hooks);
+    return passed(await pass(deps, desired, options, hooks), hooks);
   } finally {
     undo?.();
     writer.release();
   }
+}
+
+function passed(report: PassReport, hooks: ReconcileHooks): PassReport {
+  hooks.onPassed?.(report);
+  return report;
 }
 
 async function pass(

@@ -1,5 +1,5 @@
 // The steps of a pass that the imperative commands share too: hold the target's writer lock, recover, observe + plan.
-import { detectConflicts, detectDrift } from '../apply/drift.js';
+import { detectConflicts } from '../apply/conflicts.js';
 import { recover } from '../apply/engine.js';
 import type { RingLock } from '../model/types.js';
 import { plan as planPure } from '../plan/plan.js';
@@ -22,7 +22,7 @@ export async function withWriter<T>(
   }
 }
 
-/** Finishes or undoes what a crash interrupted (see engine `recover`), as deps.actor. Needs the writer lock. */
+/** Finishes or undoes what a crash interrupted (see apply/recover.ts), as deps.actor. Needs the writer lock. */
 export function recoverStep(
   deps: Pick<ReconcileDeps, 'target' | 'store' | 'actor'>,
   hooks: Pick<ReconcileHooks, 'onRecovered'> = {},
@@ -41,7 +41,7 @@ export async function observeAndPlan(
 ): Promise<Observed & { plan: Plan }> {
   const deployed = deps.store.read();
   const quick = typeof options.quickDrift === 'function' ? options.quickDrift() : options.quickDrift;
-  const drift = await detectDrift(deps.target, deployed, quick);
+  const drift = await deps.target.observeDrift(deployed, quick);
   hooks.onDriftChecked?.(drift, quick);
   const platform = typeof options.platform === 'function' ? options.platform() : options.platform;
   const conflicts = detectConflicts(deps.target, deployed, Object.keys(lock.modules));

@@ -107,6 +107,11 @@ export interface ReconcileHooks {
   beforeApply?(work: Plan): Supersede | undefined;
   /** Apply ended (also when it threw). */
   afterApply?(): void;
+  /**
+   * The pass is over and the writer lease is still held: what the caller records about it (notifications, backoff,
+   * deployment reports) happens before another writer can start.
+   */
+  onPassed?(report: PassReport): void;
   /** Progress of the engine, module by module and step by step. */
   onEvent?(e: EngineEvent): void;
 }

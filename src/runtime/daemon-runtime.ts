@@ -1,6 +1,6 @@
 // The daemon's per-commit runtime: target, state, registry and notifications, built again from flags, environment
 // and the ringlock.yaml of each commit whose config differs.
-import type { CommitRuntime } from '../daemon/daemon.js';
+import type { CommitRuntime } from '../daemon/types.js';
 import type { LoadedConfig } from '../model/config.js';
 import { commitNotifications, type NotificationDeps } from './notifications.js';
 import { operatorPolicy } from './operator.js';

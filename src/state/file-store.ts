@@ -182,7 +182,7 @@ export class FileStateStore implements StateStore {
     rmSync(this.path('journal.json'), { force: true });
   }
 
-  /** The lock file `<dir>/lock` (see writer-lock.ts). */
+  /** `<dir>/suspended.json` (see suspension.ts). */
   suspension(): Suspension | undefined {
     return readSuspension(this.dir);
   }
@@ -195,6 +195,7 @@ export class FileStateStore implements StateStore {
     return clearSuspension(this.dir);
   }
 
+  /** The lock file `<dir>/lock` (see writer-lock.ts). */
   acquireWriter(holder: string, timeoutMs: number): Promise<WriterLease> {
     return acquireWriterLock(this.dir, holder, timeoutMs);
   }

@@ -27,6 +27,8 @@ import {
   removeScratchDir,
 } from '../fsutil/safe-dirs.js';
 
+import type { DeployedState } from '../state/types.js';
+import { filesystemDrift } from './filesystem-drift.js';
 import type { DeployTarget, PathOwnership, TargetMode } from './types.js';
 
 export type { PathOwnership, TargetMode };
@@ -151,6 +153,10 @@ export class FilesystemTarget implements DeployTarget {
     const k = kindOf(p);
     if (k === 'dir') this.trash(p);
     else if (k !== 'absent') unlinkSync(p);
+  }
+
+  observeDrift(state: DeployedState, quick: boolean): Promise<Map<string, string>> {
+    return filesystemDrift(this, state, quick);
   }
 
   /** The store dir the module's link points at (symlink mode), or undefined. */

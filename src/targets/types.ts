@@ -1,5 +1,7 @@
-// The deploy target seam: where module versions are stored and which one is active. The engine, drift detection and
-// the commands that show the target use only this; FilesystemTarget (filesystem.ts) is today's implementation.
+// The deploy target seam: where module versions are stored, which one is active, and whether what is deployed still
+// matches what the state recorded. The engine, the reconcile pass and the commands that show the target use only
+// this; FilesystemTarget (filesystem.ts) is today's implementation.
+import type { DeployedState } from '../state/types.js';
 
 export type TargetMode = 'symlink' | 'copy';
 
@@ -9,11 +11,6 @@ export type PathOwnership = { kind: 'absent' } | { kind: 'managed' } | { kind: '
 export interface DeployTarget {
   /** Where the target is, as commands show it (list, history, status). */
   readonly root: string;
-  /** How a version is made active: a link to its store dir, or a copy of it at the module's path. */
-  readonly mode: TargetMode;
-
-  /** Where the module is visible to the platform (an absolute path). */
-  modulePath(module: string): string;
   /** The absolute path of a path relative to the target; refuses one outside it. */
   abs(rel: string): string;
 
@@ -33,8 +30,11 @@ export interface DeployTarget {
   /** Keeps the newest `keep` store versions of a module and those in `protect`; returns what it removed. */
   prune(module: string, keep: number, protect: readonly (string | undefined)[]): string[];
 
-  /** The store dir the module's path links to (symlink mode), or undefined. */
-  activeStoreDir(module: string): string | undefined;
+  /**
+   * Module → why what is deployed no longer matches the state's record (an edited file, a switched link, a missing
+   * version). `quick`: presence and activation only, no content hashing.
+   */
+  observeDrift(state: DeployedState, quick: boolean): Promise<Map<string, string>>;
   /** Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed. */
   inspect(module: string, recorded: boolean): PathOwnership;
   /** A free path (relative to the target) for adopt(). */

@@ -1,13 +1,13 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
 import { createInterface } from 'node:readline/promises';
-import type { EngineEvent, ModuleResult } from '../../apply/engine.js';
 import { ExitCode, InputError } from '../../errors.js';
 import { planToJson } from '../../plan/format.js';
 import { reconcile } from '../../reconcile/reconcile.js';
-import { openWorkspace, ringFromOption, stringOpt } from '../common.js';
+import { openWorkspace, ringFromOption } from '../common.js';
 import { formatPlan } from '../format-plan.js';
+import { exitFor, printResults, progress } from '../format-results.js';
 import { intOpt, msOpt, planOptions } from '../options.js';
-import { type Io, json, paint, table } from '../output.js';
+import { type Io, json, paint } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
 import { onStop } from '../signals.js';
@@ -77,42 +77,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   return code;
 }
 
-export function exitFor(results: ModuleResult[]): number {
-  if (results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back'))
-    return ExitCode.OperationFailed;
-  if (results.some((r) => r.outcome === 'blocked')) return ExitCode.CheckFailed;
-  return ExitCode.Ok;
-}
-
-export function printResults(io: Io, results: ModuleResult[]): void {
-  const done = results.filter((r) => r.outcome !== 'noop');
-  if (done.length === 0) return;
-  const mark = (o: string) =>
-    paint(io, o === 'succeeded' ? 'green' : o === 'blocked' || o === 'rolled_back' ? 'yellow' : 'red', o);
-  io.out(
-    `\n${table(
-      ['MODULE', 'ACTION', 'FROM', 'TO', 'OUTCOME', 'DETAIL'],
-      done.map((r) => [r.module, r.action, r.from ?? '-', r.to ?? '-', mark(r.outcome), r.error ?? '']),
-      io,
-    )}`,
-  );
-  const n = (o: string) => results.filter((r) => r.outcome === o).length;
-  io.out(
-    `${n('succeeded')} applied, ${n('failed')} failed, ${n('rolled_back')} rolled back, ${n('blocked')} blocked, ${n('noop')} unchanged\n`,
-  );
-}
-
-/** One line per step on a terminal (stderr); nothing otherwise. */
-export function progress(ctx: CommandContext): ((e: EngineEvent) => void) | undefined {
-  if (ctx.json || !ctx.io.progress) return undefined;
-  return (e) => {
-    if (e.type === 'module-start')
-      ctx.io.err(`${e.action} ${e.module}${e.to ? ` ${e.from ? `${e.from} → ` : ''}${e.to}` : ''}\n`);
-    else if (e.type === 'step') ctx.io.err(`  ${e.step}…\n`);
-    else if (e.type === 'module-done') ctx.io.err(`  ${e.outcome}${e.error ? `: ${e.error}` : ''}\n`);
-  };
-}
-
 async function confirm(io: Io): Promise<boolean> {
   const rl = createInterface({ input: process.stdin, output: process.stderr });
   try {
@@ -123,5 +87,3 @@ async function confirm(io: Io): Promise<boolean> {
     void io;
   }
 }
-
-export { stringOpt };

@@ -1,13 +1,14 @@
-// Drift: what is on disk no longer matches what the state recorded (an edited file, a link switched by hand).
+// Drift of the filesystem target: what is on disk no longer matches what the state recorded (an edited file, a link
+// switched by hand). FilesystemTarget.observeDrift answers with this.
 import { existsSync } from 'node:fs';
 import { InputError } from '../errors.js';
 import { hashTreesSettled } from '../hash/tree-hash.js';
 import type { DeployedState } from '../state/types.js';
-import type { DeployTarget } from '../targets/types.js';
+import type { FilesystemTarget } from './filesystem.js';
 
 /** Module → why it drifted. Hashes every active tree (both cores); `quick` only checks links and presence. */
-export async function detectDrift(
-  target: DeployTarget,
+export async function filesystemDrift(
+  target: FilesystemTarget,
   state: DeployedState,
   quick = false,
 ): Promise<Map<string, string>> {
@@ -49,22 +50,4 @@ export async function detectDrift(
       );
   });
   return drift;
-}
-
-/**
- * Module → what is at its path that ringlock did not put there (see DeployTarget.inspect), for every module the
- * lock names or the state records. One lstat per module: cheap enough for every plan.
- */
-export function detectConflicts(
-  target: DeployTarget,
-  state: DeployedState,
-  wanted: Iterable<string>,
-): Map<string, string> {
-  const out = new Map<string, string>();
-  const names = new Set([...wanted, ...Object.keys(state.modules)]);
-  for (const name of [...names].sort()) {
-    const found = target.inspect(name, Object.hasOwn(state.modules, name));
-    if (found.kind === 'unmanaged') out.set(name, found.what);
-  }
-  return out;
 }
