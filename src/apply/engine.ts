@@ -6,21 +6,14 @@
 import { availableParallelism } from 'node:os';
 import type { ArtifactRef } from '../artifacts/registry/types.js';
 import { lockEntry } from '../model/lock.js';
-import type { LockEntry, ModuleManifest, RingLock } from '../model/types.js';
+import type { LockEntry, RingLock } from '../model/types.js';
 import type { Plan, PlanAction } from '../plan/types.js';
 import { applyModule } from './apply-module.js';
 import type { EngineDeps, EngineOptions, ModuleResult } from './engine-types.js';
 import { ExtractPool } from './extract-pool.js';
 import { ensureStored } from './steps/prepare.js';
 
-export type {
-  EngineDeps,
-  EngineEvent,
-  EngineOptions,
-  ModuleOutcome,
-  ModuleResult,
-  Supersede,
-} from './engine-types.js';
+export type { EngineEvent, EngineOptions, ModuleResult, Supersede } from './engine-types.js';
 export { recover } from './recover.js';
 
 export async function applyPlan(
@@ -162,5 +155,3 @@ export function refFor(module: string, e: LockEntry): ArtifactRef {
     size: e.artifact_size,
   };
 }
-
-export type { ModuleManifest };

@@ -57,10 +57,6 @@ export class Daemon {
     this.st.appliedCommit = this.follow.runtime.rt.store.read().lockCommit;
   }
 
-  get stateDir(): string {
-    return this.follow.runtime.rt.stateDir;
-  }
-
   /** Starts the schedules and the first run. */
   start(): void {
     this.reschedule(undefined);

@@ -1,8 +1,9 @@
 // Who hears about the daemon's runs of one commit: webhook receivers (signed events) and GitHub deployment statuses,
 // from ringlock.yaml's notifications section. Every receiver the repository names is checked against the operator.
-import type { CommitRuntime, DeploymentReporter } from '../daemon/types.js';
+
 import type { Logger } from '../daemon/logger.js';
 import { type NotificationEventName, Notifier } from '../daemon/notify.js';
+import type { CommitRuntime, DeploymentReporter } from '../daemon/types.js';
 import type { LoadedConfig } from '../model/config.js';
 import { redactUrl } from '../redact.js';
 import { githubApiUrl, requireAllowed, type TrustPolicy } from '../trust/policy.js';

@@ -29,7 +29,8 @@ import {
 } from './types.js';
 import { acquireWriterLock, GUARD_STALE_MS } from './writer-lock.js';
 
-export type { HistoryRecord, JournalEntry, Outcome, StateStore, Suspension, WriterLease } from './types.js';
+// Tests and older importers name the audit record from here.
+export type { HistoryRecord } from './types.js';
 
 /** What identifies one version of state.json on disk: every atomic write is a new inode; a hand edit moves mtime. */
 function identity(file: string): string | undefined {

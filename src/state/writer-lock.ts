@@ -23,8 +23,6 @@ export interface LockHolder {
   command: string;
 }
 
-export type WriterLock = WriterLease;
-
 function alive(pid: number): boolean {
   try {
     process.kill(pid, 0);
@@ -157,7 +155,7 @@ export async function acquireWriterLock(
   dir: string,
   command: string,
   timeoutMs: number,
-): Promise<WriterLock> {
+): Promise<WriterLease> {
   mkdirSync(dir, { recursive: true });
   const file = join(dir, 'lock');
   const deadline = Date.now() + timeoutMs;

@@ -26,12 +26,9 @@ import {
   relSlash,
   removeScratchDir,
 } from '../fsutil/safe-dirs.js';
-
 import type { DeployedState } from '../state/types.js';
 import { filesystemDrift } from './filesystem-drift.js';
 import type { DeployTarget, PathOwnership, TargetMode } from './types.js';
-
-export type { PathOwnership, TargetMode };
 
 /** Where `--adopt` moves what it finds at a module's path, relative to the target. */
 export const ADOPTED_DIR = 'adopted';
