@@ -38,10 +38,12 @@ class SlowFirst extends BaseSequencer {
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/support/global-setup.ts'],
     pool: 'forks',
     // Most of the suite waits on child processes (the CLI, git, hooks, health checks) rather than using a CPU, so
     // more files run at once than there are cores (vitest's default is one less than the cores: 1 on 2 cores). Three
-    // on two cores: several files also run their own tests concurrently, and a fourth worker adds time-outs, not speed.
+    // on two cores (more on a bigger machine): several files also run their own tests concurrently, and a fourth worker
+    // on two cores adds time-outs, not speed.
     maxWorkers: Math.max(3, availableParallelism()),
     sequence: { sequencer: SlowFirst },
     // Generous: with files overlapping, a test that takes 10 s alone can take three times that on a loaded machine.

@@ -19,6 +19,7 @@ import {
 import {
   bump,
   type DaemonProcess,
+  DEADLINE_MS,
   gitIn,
   pushEvent,
   type Remote,
@@ -129,7 +130,7 @@ describe.concurrent.each(['native', 'isomorphic'] as const)('daemon with the %s 
     expect(head(p, 'base')).toBe('1.0.0');
     expect((await d.get('/healthz')).status).toBe(200);
     await remote.server.start();
-    const up = await d.until('recovered', (s) => s.appliedCommit === second, 30_000);
+    const up = await d.until('recovered', (s) => s.appliedCommit === second, DEADLINE_MS);
     expect(up.git.failures).toBe(0);
     expect(up.health).toBe('ok');
     expect(head(p, 'base')).toBe('1.0.1');
@@ -337,12 +338,13 @@ describe.concurrent('daemon', () => {
   it('rolls back a version whose health check fails, quarantines it, and does not loop on it', async (t) => {
     const health = await startHealthServer();
     t.onTestFinished(() => health.close());
-    const hc = (v: string) => ({
+    // 1.1.0's check fails fast; 1.0.0's passes, with room for a health server slowed by the tests beside this one.
+    const hc = (v: string, timeout = '1s') => ({
       http: { url: `${health.url}${healthPath('base', v).slice(1)}` },
-      timeout: '1s',
+      timeout,
       interval: '100ms',
     });
-    const { p, remote } = await setup(t, { base: { version: '1.0.0', healthCheck: hc('1.0.0') } });
+    const { p, remote } = await setup(t, { base: { version: '1.0.0', healthCheck: hc('1.0.0', '15s') } });
     const d = await daemon(t, p, { repo: remote.url, schedule: '*/1 * * * * *' });
     await d.until('applied', (s) => s.appliedCommit === gitHead(remote));
     health.failing.add(healthPath('base', '1.1.0'));
@@ -391,7 +393,7 @@ describe.concurrent('daemon', () => {
     await bump(p, 'base', { version: '1.2.0', healthCheck: hc('1.2.0') });
     const fix = remote.push('base 1.2.0');
     await d.webhook(pushEvent(fix));
-    await d.until('1.2.0 applied', (s) => s.appliedCommit === fix, 30_000);
+    await d.until('1.2.0 applied', (s) => s.appliedCommit === fix, DEADLINE_MS);
     expect(head(p, 'base')).toBe('1.2.0');
     const h = p.history().filter((r) => r.module === 'base' && r.to === '1.1.0');
     expect(h.map((r) => r.outcome)).toEqual(['superseded']);
@@ -416,7 +418,7 @@ describe.concurrent('daemon', () => {
     expect(s.health).toBe('degraded');
     expect(s.appliedCommit).not.toBe(second);
     renameSync(`${artifact}.away`, artifact);
-    await d.until('other retried and applied', (x) => x.appliedCommit === second, 30_000);
+    await d.until('other retried and applied', (x) => x.appliedCommit === second, DEADLINE_MS);
     expect(head(p, 'other')).toBe('1.1.0');
     const fails = p.history().filter((h) => h.module === 'other' && h.outcome === 'failed');
     expect(fails.length).toBeGreaterThanOrEqual(1);
@@ -471,7 +473,7 @@ function forcePush(p: Platform, message: string): string {
 async function waitFor(
   ok: () => boolean | Promise<boolean>,
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = DEADLINE_MS,
 ): Promise<void> {
   const end = Date.now() + timeoutMs;
   while (!(await ok())) {

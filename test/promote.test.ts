@@ -40,8 +40,8 @@ const MANIFEST = JSON.stringify({
 
 // The tests run concurrently (each has its own world: a remote on disk and a GitHub stand-in); most of their time is
 // spent waiting on the CLI's child processes and its client-side GitHub throttling, so overlapping them is what makes
-// this file fast. Their worlds are removed when the file is done, since a per-test hook cannot tell concurrent tests
-// apart.
+// this file fast. Their worlds are removed when the file is done (a few MB each; the global onTestFinished would not
+// know which concurrent test is current, and threading each test's context through world() buys nothing here).
 const cleanups: Array<() => Promise<void> | void> = [];
 afterAll(async () => {
   for (const c of cleanups.splice(0).reverse()) await c();

@@ -10,6 +10,9 @@ import { HOOK_ENV, type ModuleSpec, type Platform, RING } from '../fixtures-plat
 import { BIN } from '../helpers.js';
 import { cleanGitEnv, type GitHttpServer, makeBareRepo, startGitHttpServer } from './git-http-server.js';
 
+/** How long a wait on the daemon may take: generous, as files and their tests run side by side on two cores. */
+export const DEADLINE_MS = 45_000;
+
 export const SECRETS = {
   webhook: `whsec-${randomBytes(12).toString('hex')}`,
   api: `api-${randomBytes(12).toString('hex')}`,
@@ -145,7 +148,7 @@ export async function startDaemon(p: Platform, o: DaemonStart): Promise<DaemonPr
     child.on('close', (code, signal) => r({ code, signal })),
   );
   const base = await new Promise<string>((resolve, reject) => {
-    const t = setTimeout(() => reject(new Error(`daemon did not start:\n${err}\n${out}`)), 20_000);
+    const t = setTimeout(() => reject(new Error(`daemon did not start:\n${err}\n${out}`)), DEADLINE_MS);
     child.stderr!.on('data', (b: Buffer) => {
       err += b.toString('utf8');
       const m = /listening on (http:\/\/\S+)/.exec(err);
@@ -193,7 +196,7 @@ export async function startDaemon(p: Platform, o: DaemonStart): Promise<DaemonPr
         headers['x-hub-signature-256'] = `sha256=${createHmac('sha256', secret).update(text).digest('hex')}`;
       return request('POST', '/hooks/github', text, headers);
     },
-    until: async (what, ok, timeoutMs = 20_000) => {
+    until: async (what, ok, timeoutMs = DEADLINE_MS) => {
       const end = Date.now() + timeoutMs;
       let last: DaemonStatus | undefined;
       for (;;) {
