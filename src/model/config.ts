@@ -189,7 +189,7 @@ export function* readConfig(place: ConfigPlace): Reading<LoadedConfig> {
           what: 'platform version file',
           maxBytes: VERSION_FILE_MAX_BYTES,
         });
-  return resolveConfig(place.root, file, doc, (rel) => {
+  return resolveValid(place.root, file, doc, (rel) => {
     if (versionText === undefined)
       throw new InputError('file/not-found', 'platform version file not found', {
         file: place.versionPath(rel),
@@ -210,6 +210,16 @@ export function resolveConfig(
   readVersionFile: (rel: string) => string,
 ): LoadedConfig {
   throwIfErrors(configDiagnostics(doc));
+  return resolveValid(root, file, doc, readVersionFile);
+}
+
+/** resolveConfig for a document already validated (validation is the costly part: done once). */
+function resolveValid(
+  root: string,
+  file: string,
+  doc: SourceDoc,
+  readVersionFile: (rel: string) => string,
+): LoadedConfig {
   const config = doc.value as RinglockConfig;
   const rings: RingPolicy[] = config.rings.map((r, i) => ({
     name: r.name,

@@ -5,7 +5,8 @@ import { applyPlan, type ModuleResult } from '../apply/engine.js';
 import { settleRecoveredModules } from '../apply/settle.js';
 import { InputError } from '../errors.js';
 import type { WriterLease } from '../state/types.js';
-import { observeAndPlan, recoverStep } from './steps.js';
+import { observeAndPlan } from './observe.js';
+import { recoverStep } from './steps.js';
 import type {
   DesiredLock,
   PassReport,

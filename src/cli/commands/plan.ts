@@ -1,7 +1,7 @@
 // ringlock plan: what apply would do to the target for a ring's lock (no changes made).
 import { ExitCode, InputError } from '../../errors.js';
 import { planToJson } from '../../plan/format.js';
-import { observeAndPlan } from '../../reconcile/steps.js';
+import { observeAndPlan } from '../../reconcile/observe.js';
 import { openWorkspace, ringFromOption } from '../common.js';
 import { formatPlan } from '../format-plan.js';
 import { planOptions } from '../options.js';
