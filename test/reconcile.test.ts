@@ -81,13 +81,23 @@ function setup(t: Ctx) {
 /** Starts another process that takes the store's writer lease and keeps it until `release()`. */
 async function holdWriter(t: Ctx, stateDir: string): Promise<{ release(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [holderScript, stateDir], {
-    stdio: ['pipe', 'pipe', 'inherit'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   t.onTestFinished(() => child.kill('SIGKILL'));
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   await new Promise<void>((resolve, reject) => {
     child.stdout!.once('data', () => resolve());
-    child.once('exit', (code) => reject(new Error(`the holder exited (${code}) without the lease`)));
+    child.once('exit', (code) =>
+      reject(
+        new Error(
+          `the holder exited (${code}) without the lease: ${stderr.replace(/\s+/g, ' ').slice(0, 400)}`,
+        ),
+      ),
+    );
   });
   return {
     release: () => {
@@ -170,6 +180,42 @@ describe('reconcile', () => {
     // Once the other writer lets go, the same pass takes the lease and applies.
     await holder.release();
     expect((await reconcile(s.deps, s.desired, s.options)).outcome).toBe('succeeded');
+  });
+
+  it('onPassed runs while the lease is still held; a throw there releases it; a busy target never calls it', async (t) => {
+    const s = setup(t);
+    const seen: string[] = [];
+    const report = await reconcile(s.deps, s.desired, s.options, {
+      onPassed: async (r) => {
+        seen.push(r.outcome);
+        // Another process cannot take the lease yet: the pass still holds it.
+        await expect(holdWriter(t, s.target.stateDir)).rejects.toThrow(
+          /without the lease: .*target is locked/,
+        );
+      },
+    });
+    expect(report.outcome).toBe('succeeded');
+    expect(seen).toEqual(['succeeded']);
+    await (await holdWriter(t, s.target.stateDir)).release();
+
+    const boom = await reconcile(s.deps, s.desired, s.options, {
+      onPassed: () => {
+        throw new Error('recording failed');
+      },
+    }).catch((e: unknown) => e);
+    expect((boom as Error).message).toBe('recording failed');
+    const holder = await holdWriter(t, s.target.stateDir);
+
+    const calls: string[] = [];
+    const locked = await reconcile(s.deps, s.desired, s.options, {
+      onLockBusy: () => calls.push('busy'),
+      onPassed: (r) => {
+        calls.push(r.outcome);
+      },
+    });
+    expect(locked.outcome).toBe('locked');
+    expect(calls).toEqual(['busy']);
+    await holder.release();
   });
 
   it('a declined confirmation applies nothing', async (t) => {

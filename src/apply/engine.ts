@@ -14,7 +14,6 @@ import { ExtractPool } from './extract-pool.js';
 import { ensureStored } from './steps/prepare.js';
 
 export type { EngineEvent, EngineOptions, ModuleResult, Supersede } from './engine-types.js';
-export { recover } from './recover.js';
 
 export async function applyPlan(
   plan: Plan,

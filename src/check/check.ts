@@ -26,9 +26,6 @@ import { judgeSources } from './sources.js';
 import { summarise } from './summary.js';
 import type { CheckReport } from './types.js';
 
-export { type CheckOptions, LABEL_HOTFIX, LABEL_ROLLBACK } from './context.js';
-export { moduleOf } from './revisions.js';
-
 export async function runCheck(opts: CheckOptions): Promise<CheckReport> {
   const repoDir = await repoRoot(opts.cwd);
   const head = await resolveCommit(repoDir, opts.head ?? 'HEAD', '--head');

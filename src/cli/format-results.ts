@@ -1,5 +1,5 @@
-// What the commands that apply (apply, install, upgrade, rollback, remove) show of the engine's work: progress lines on
-// a terminal, the results table, and the exit code the results mean.
+// What the commands that apply (apply, install, upgrade, rollback) show of the engine's work: progress lines on a
+// terminal, the results table, and the exit code the results mean.
 import type { EngineEvent, ModuleResult } from '../apply/engine.js';
 import { ExitCode } from '../errors.js';
 import { type Io, paint, table } from './output.js';

@@ -161,7 +161,7 @@ export class DaemonPass {
             else if (e.type === 'step') log.debug({ module: e.module, step: e.step }, e.step);
           },
           // Still holding the writer lease, as before the pass was shared: no other writer starts before these.
-          onPassed: (report) => {
+          onPassed: (report: PassReport) => {
             concluded = this.conclude(report, desired, trigger, seen.suspension);
           },
         },
@@ -196,6 +196,8 @@ export class DaemonPass {
       );
       return { outcome: 'suspended', results: [] };
     }
+    if (report.outcome === 'planned' || report.outcome === 'declined')
+      throw new InternalError('daemon/pass', `a daemon pass cannot end ${report.outcome}`);
     const { results } = report;
     books.afterApply(results, desired, trigger);
     const superseded = report.outcome === 'superseded';

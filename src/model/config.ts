@@ -188,6 +188,8 @@ export function* readConfig(place: ConfigPlace): Reading<LoadedConfig> {
       : yield* readText(place.versionPath(versionRel), {
           what: 'platform version file',
           maxBytes: VERSION_FILE_MAX_BYTES,
+          // As before FileSource: an unreadable version file says why, not "not found".
+          strict: true,
         });
   return resolveValid(place.root, file, doc, (rel) => {
     if (versionText === undefined)
@@ -200,8 +202,8 @@ export function* readConfig(place: ConfigPlace): Reading<LoadedConfig> {
 
 /**
  * Validates a parsed ringlock.yaml and resolves its rings and platform version. `readVersionFile(rel)` returns the
- * text of the platform version file or throws InputError file/not-found; the daemon passes one that answers from a
- * git commit, the CLI one that reads the disk.
+ * text of the platform version file or throws InputError file/not-found. `check` calls it on the config it read at
+ * a commit; the CLI and the daemon go through readConfig.
  */
 export function resolveConfig(
   root: string,

@@ -7,6 +7,11 @@ import { InternalError } from '../errors.js';
 export interface ReadCap {
   maxBytes: number;
   what: string;
+  /**
+   * Answer undefined only when nothing is at the path; a path that cannot be reached (permissions, a link loop, a
+   * file where a directory should be) throws what stops it. Without it a directory answers undefined for those too.
+   */
+  strict?: boolean;
 }
 
 export interface DirEntry {

@@ -1,6 +1,6 @@
 // One reconcile pass — writer lease, recovery, observe, plan, apply, report — for `ringlock apply` (dry-run,
-// confirmation, progress) and the daemon (backoff, suspension, supersede, logging). `ringlock plan` and the imperative
-// commands use its steps (steps.ts).
+// confirmation, progress) and the daemon (backoff, suspension, supersede, logging). `ringlock plan` runs its observe
+// step alone (observe.ts); the imperative commands use its lease and recovery steps (steps.ts).
 import { applyPlan, type ModuleResult } from '../apply/engine.js';
 import { settleRecoveredModules } from '../apply/settle.js';
 import { InputError } from '../errors.js';
@@ -51,15 +51,15 @@ export async function reconcile(
   }
   const undo = hooks.onLocked?.(writer);
   try {
-    return passed(await pass(deps, desired, options, hooks), hooks);
+    return await passed(await pass(deps, desired, options, hooks), hooks);
   } finally {
     undo?.();
     writer.release();
   }
 }
 
-function passed(report: PassReport, hooks: ReconcileHooks): PassReport {
-  hooks.onPassed?.(report);
+async function passed(report: PassReport, hooks: ReconcileHooks): Promise<PassReport> {
+  await hooks.onPassed?.(report);
   return report;
 }
 

@@ -1,5 +1,5 @@
-// What one reconcile pass needs, how its callers tune it, and what it reports. The CLI (plan, apply) and the daemon
-// differ only in the options and hooks they pass; the steps themselves live in reconcile.ts.
+// What one reconcile pass needs, how its callers tune it, and what it reports. `ringlock apply` and the daemon differ
+// only in the options and hooks they pass; the pass is reconcile.ts, its steps observe.ts and steps.ts.
 import type { EngineEvent, EngineOptions, ModuleResult, Supersede } from '../apply/engine.js';
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
@@ -108,10 +108,11 @@ export interface ReconcileHooks {
   /** Apply ended (also when it threw). */
   afterApply?(): void;
   /**
-   * The pass is over and the writer lease is still held: what the caller records about it (notifications, backoff,
-   * deployment reports) happens before another writer can start.
+   * The pass is over and the writer lease (when the pass took one: not on a dry run) is still held: what the caller
+   * records about it (notifications, backoff, deployment reports) happens before another writer can start. A throw
+   * releases the lease and propagates.
    */
-  onPassed?(report: PassReport): void;
+  onPassed?(report: PassReport): void | Promise<void>;
   /** Progress of the engine, module by module and step by step. */
   onEvent?(e: EngineEvent): void;
 }

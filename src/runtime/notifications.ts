@@ -1,6 +1,5 @@
 // Who hears about the daemon's runs of one commit: webhook receivers (signed events) and GitHub deployment statuses,
 // from ringlock.yaml's notifications section. Every receiver the repository names is checked against the operator.
-
 import type { Logger } from '../daemon/logger.js';
 import { type NotificationEventName, Notifier } from '../daemon/notify.js';
 import type { CommitRuntime, DeploymentReporter } from '../daemon/types.js';

@@ -10,6 +10,14 @@ export class DirSource implements FileSource {
 
   readText(path: string, cap: ReadCap): string | undefined {
     const abs = join(this.root, path);
+    if (cap.strict) {
+      try {
+        return readTextFile(abs, path, cap);
+      } catch (e) {
+        if (e instanceof InputError && e.code === 'file/not-found') return undefined;
+        throw e;
+      }
+    }
     if (!existsSync(abs)) return undefined;
     return readTextFile(abs, path, cap);
   }

@@ -10,7 +10,7 @@ import type { FilesystemTarget } from './filesystem.js';
 export async function filesystemDrift(
   target: FilesystemTarget,
   state: DeployedState,
-  quick = false,
+  quick: boolean,
 ): Promise<Map<string, string>> {
   const drift = new Map<string, string>();
   const toHash: { module: string; root: string; display: string; want: string }[] = [];
