@@ -8,6 +8,7 @@ import { compatSpec } from './commands/compat.spec.js';
 import { daemonSpec } from './commands/daemon.spec.js';
 import { hashSpec } from './commands/hash.spec.js';
 import { historySpec } from './commands/history.spec.js';
+import { initSpec } from './commands/init.spec.js';
 import { installSpec } from './commands/install.spec.js';
 import { listSpec } from './commands/list.spec.js';
 import { lockSpec } from './commands/lock.spec.js';
@@ -31,6 +32,7 @@ export { GLOBAL_OPTIONS } from './spec-options.js';
 export type { CommandContext, CommandModule, CommandSpec, OptionSpec, PositionalSpec } from './spec-types.js';
 
 export const COMMANDS: CommandSpec[] = [
+  initSpec,
   lockSpec,
   verifySpec,
   compatSpec,

@@ -1,0 +1,59 @@
+// ringlock init: scaffold ringlock into an existing platform repository (the plan is src/init/scaffold.ts).
+import { ExitCode } from '../../errors.js';
+import { planInit, writeInit } from '../../init/scaffold.js';
+import { stringOpt } from '../common.js';
+import { json, paint } from '../output.js';
+import type { CommandContext } from '../spec.js';
+
+export async function run(ctx: CommandContext): Promise<number> {
+  const dryRun = ctx.options['dry-run'] === true;
+  const plan = await planInit({
+    root: ctx.cwd,
+    modules: stringOpt(ctx, 'modules'),
+    platformVersion: stringOpt(ctx, 'platform-version'),
+    name: stringOpt(ctx, 'name'),
+    skipExisting: ctx.options['skip-existing'] === true,
+  });
+  const written = dryRun ? [] : writeInit(plan);
+  const status = (path: string, exists: boolean) =>
+    exists ? 'skipped' : dryRun ? 'would write' : written.includes(path) ? 'written' : 'skipped';
+  if (ctx.json) {
+    ctx.io.out(
+      json({
+        ok: true,
+        dryRun,
+        name: plan.name,
+        platformVersion: plan.platform.version,
+        platformVersionFrom: plan.platform.from,
+        modulesDir: plan.modulesDir,
+        trackingRing: plan.trackingRing,
+        modules: plan.modules,
+        files: plan.files.map((f) => ({ path: f.path, what: f.what, status: status(f.path, f.exists) })),
+      }),
+    );
+    return ExitCode.Ok;
+  }
+  const io = ctx.io;
+  io.out(
+    `${plan.name}: platform ${plan.platform.version} (from ${plan.platform.from}), ${plan.modules.length} module(s) in ${plan.modulesDir}/\n`,
+  );
+  const width = Math.max(...plan.files.map((f) => f.path.length));
+  for (const f of plan.files) {
+    const s = status(f.path, f.exists);
+    const mark =
+      s === 'written'
+        ? paint(io, 'green', 'wrote      ')
+        : s === 'would write'
+          ? paint(io, 'cyan', 'would write')
+          : paint(io, 'yellow', 'skipped    ');
+    io.out(
+      `  ${mark} ${f.path.padEnd(width)}  ${paint(io, 'gray', s === 'skipped' ? 'exists, left as is' : f.what)}\n`,
+    );
+  }
+  if (dryRun) io.out('dry run: nothing written\n');
+  else
+    io.out(
+      `next: review ringlock.yaml (reviewers, registry, target) and deploy/kubernetes/, then commit and open a pull request — ringlock check runs on it\n`,
+    );
+  return ExitCode.Ok;
+}

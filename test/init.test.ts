@@ -1,0 +1,247 @@
+// `ringlock init` on generated platform repositories: what it writes, that the result passes lock --check, verify
+// and check, and that it refuses (writing nothing) when it cannot do its job.
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { cli, manifest, REPO_ROOT, type Tree, testdir } from './helpers.js';
+import { git, ringlock } from './support/check-repo.js';
+
+/** A platform repository without ringlock: modules/orders (depends on payments) and modules/payments, VERSION 2.0.0. */
+function platform(extra: Tree = {}): string {
+  return testdir({
+    VERSION: '2.0.0\n',
+    'modules/orders/module.json': manifest('orders', '1.0.0', { dependencies: { payments: '^1.0.0' } }),
+    'modules/orders/src/index.php': '<?php // orders\n',
+    'modules/orders/CHANGELOG.md': '# Changelog\n\n## [1.0.0]\n- first\n',
+    'modules/payments/module.json': manifest('payments', '1.0.0'),
+    'modules/payments/src/index.php': '<?php // payments\n',
+    'modules/payments/CHANGELOG.md': '# Changelog\n\n## [1.0.0]\n- first\n',
+    ...extra,
+  });
+}
+
+/** Every file under `dir`, relative, sorted (for "nothing was written"). */
+function files(dir: string, prefix = ''): string[] {
+  return readdirSync(join(dir, prefix), { withFileTypes: true })
+    .flatMap((e) => {
+      const rel = prefix ? `${prefix}/${e.name}` : e.name;
+      return e.isDirectory() ? files(dir, rel) : [rel];
+    })
+    .sort();
+}
+
+const LOCKS = ['rings/canary.lock.json', 'rings/edge.lock.json', 'rings/stable.lock.json'];
+const WRITTEN = [
+  'ringlock.yaml',
+  'rings/tenants.yaml',
+  ...LOCKS,
+  '.github/workflows/ringlock-check.yml',
+  '.github/workflows/ringlock-promote.yml',
+  'deploy/kubernetes/base/kustomization.yaml',
+  'deploy/kubernetes/overlays/canary/kustomization.yaml',
+  'deploy/kubernetes/overlays/edge/kustomization.yaml',
+  'deploy/kubernetes/overlays/stable/kustomization.yaml',
+];
+
+describe('ringlock init', () => {
+  it('writes config, locks, tenants, workflows and overlays, listing each; lock --check, verify and check pass after', () => {
+    const dir = platform();
+    const r = cli(['init'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    for (const f of WRITTEN) {
+      expect(existsSync(join(dir, f)), f).toBe(true);
+      expect(r.stdout).toMatch(new RegExp(`wrote +${f.replace(/[.]/g, '\\.')} `));
+    }
+    expect(r.stdout).toContain('platform 2.0.0 (from VERSION), 2 module(s) in modules/');
+    const config = readFileSync(join(dir, 'ringlock.yaml'), 'utf8');
+    expect(config).toContain('versionFile: VERSION');
+    expect(config).toMatch(
+      /- name: canary[\s\S]*- name: edge\n[\s\S]*minSoak: 24h[\s\S]*- name: stable\n[\s\S]*minSoak: 72h/,
+    );
+    // The tracking ring pins every module, as `ringlock lock` does; the others start empty, for promotion to fill.
+    const canary = JSON.parse(readFileSync(join(dir, 'rings/canary.lock.json'), 'utf8'));
+    expect(Object.keys(canary.modules)).toEqual(['orders', 'payments']);
+    expect(canary).toMatchObject({ ring: 'canary', platform: '2.0.0' });
+    expect(JSON.parse(readFileSync(join(dir, 'rings/stable.lock.json'), 'utf8'))).toMatchObject({
+      ring: 'stable',
+      platform: '2.0.0',
+      modules: {},
+    });
+    // Copied from the package's examples/, not embedded.
+    expect(readFileSync(join(dir, '.github/workflows/ringlock-check.yml'), 'utf8')).toBe(
+      readFileSync(join(REPO_ROOT, 'examples/github/ringlock-check.yml'), 'utf8'),
+    );
+    expect(readFileSync(join(dir, 'deploy/kubernetes/overlays/edge/kustomization.yaml'), 'utf8')).toContain(
+      'kubectl apply -k deploy/kubernetes/overlays/edge',
+    );
+
+    for (const ring of ['canary', 'edge', 'stable']) {
+      const check = cli(['lock', '--check', '--ring', ring], { cwd: dir });
+      expect(check.code, check.stdout + check.stderr).toBe(0);
+      expect(check.stdout).toContain('up to date');
+    }
+    const verify = cli(['verify'], { cwd: dir });
+    expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+    expect(verify.stdout).toContain('2 ok, 0 failed');
+
+    // init → commit → a change on a branch → check passes.
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'ringlock init']);
+    const base = git(dir, ['rev-parse', 'HEAD']);
+    git(dir, ['checkout', '-q', '-b', 'orders-1.1.0']);
+    writeFileSync(
+      join(dir, 'modules/orders/module.json'),
+      manifest('orders', '1.1.0', { dependencies: { payments: '^1.0.0' } }),
+    );
+    writeFileSync(join(dir, 'modules/orders/src/index.php'), '<?php // orders 1.1\n');
+    writeFileSync(
+      join(dir, 'modules/orders/CHANGELOG.md'),
+      '# Changelog\n\n## [1.1.0]\n- more\n\n## [1.0.0]\n- first\n',
+    );
+    expect(ringlock(dir, ['lock']).code).toBe(0);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'orders 1.1.0']);
+    const head = git(dir, ['rev-parse', 'HEAD']);
+    const checked = ringlock(dir, ['check', '--base', base, '--head', head]);
+    expect(checked.code, checked.stdout + checked.stderr).toBe(0);
+    expect(checked.stdout).toContain('orders');
+  });
+
+  it('--json lists every file with its status, and where the platform version came from', () => {
+    const dir = platform();
+    const r = cli(['init', '--json', '--name', 'acme-shop'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({
+      ok: true,
+      dryRun: false,
+      name: 'acme-shop',
+      platformVersion: '2.0.0',
+      platformVersionFrom: 'VERSION',
+      modulesDir: 'modules',
+      trackingRing: 'canary',
+      modules: [
+        { name: 'orders', version: '1.0.0' },
+        { name: 'payments', version: '1.0.0' },
+      ],
+    });
+    const paths = out.files.map((f: { path: string }) => f.path);
+    for (const f of WRITTEN) expect(paths).toContain(f);
+    expect(out.files.every((f: { status: string }) => f.status === 'written')).toBe(true);
+    expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toContain('name: acme-shop');
+  });
+
+  it('--dry-run lists what it would write and writes nothing', () => {
+    const dir = platform();
+    const before = files(dir);
+    const r = cli(['init', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/would write +ringlock\.yaml/);
+    expect(r.stdout).toMatch(/would write +rings\/canary\.lock\.json +lock of ring canary: 2 module\(s\)/);
+    expect(r.stdout).toContain('dry run: nothing written');
+    expect(files(dir)).toEqual(before);
+  });
+
+  it('refuses when ringlock.yaml exists: exit 2 naming it, nothing written', () => {
+    const dir = platform({ 'ringlock.yaml': '# mine\n' });
+    const before = files(dir);
+    const r = cli(['init'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('1 file(s) init would write already exist; nothing was written');
+    expect(r.stderr).toContain('ringlock.yaml: already exists');
+    expect(r.stderr).toContain('--skip-existing');
+    expect(files(dir)).toEqual(before);
+    expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toBe('# mine\n');
+  });
+
+  it('--skip-existing writes only the missing files and leaves the existing ones as they are', () => {
+    const dir = platform({ '.github/workflows/ringlock-check.yml': '# ours\n' });
+    const r = cli(['init', '--skip-existing'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/skipped +\.github\/workflows\/ringlock-check\.yml +exists, left as is/);
+    expect(readFileSync(join(dir, '.github/workflows/ringlock-check.yml'), 'utf8')).toBe('# ours\n');
+    expect(existsSync(join(dir, 'ringlock.yaml'))).toBe(true);
+    expect(cli(['lock', '--check'], { cwd: dir }).code).toBe(0);
+  });
+
+  it('finds AutoCom-style Modules/<name>/module.json', () => {
+    const dir = testdir({
+      'composer.json': JSON.stringify({ name: 'acme/shop', version: '3.1.0' }),
+      'Modules/orders/module.json': manifest('orders', '1.0.0'),
+      'Modules/orders/src/OrdersServiceProvider.php': '<?php\n',
+    });
+    const r = cli(['init'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain('platform 3.1.0 (from composer.json), 1 module(s) in Modules/');
+    const config = readFileSync(join(dir, 'ringlock.yaml'), 'utf8');
+    expect(config).toContain('dir: Modules');
+    expect(config).toContain('version: 3.1.0 # from composer.json');
+    expect(config).toContain('name: acme/shop');
+    expect(cli(['lock', '--check'], { cwd: dir }).code).toBe(0);
+    expect(cli(['verify'], { cwd: dir }).code).toBe(0);
+  });
+
+  it('says AutoCom manifests as they are (Modules/Orders, alias) are not accepted by the schema yet, and writes nothing', () => {
+    const dir = testdir({
+      VERSION: '2.0.0\n',
+      'Modules/Orders/module.json': JSON.stringify({
+        name: 'Orders',
+        alias: 'orders',
+        version: '1.0.0',
+        lifecycle: { onInstall: 'Modules\\Orders\\App\\Lifecycle\\OnInstall' },
+      }),
+    });
+    const before = files(dir);
+    const r = cli(['init'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      "Modules/ looks like an AutoCom (Laravel) platform: ringlock's module.json schema does not accept",
+    );
+    expect(r.stderr).toMatch(/Modules\/Orders\/module\.json:1:\d+: \/alias: unknown property "alias"/);
+    expect(r.stderr).toContain('nothing was written');
+    expect(files(dir)).toEqual(before);
+  });
+
+  it('no modules found: a clear error, exit 2, nothing written', () => {
+    const none = testdir({ VERSION: '2.0.0\n', 'README.md': '# app\n' });
+    const r = cli(['init'], { cwd: none });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('no modules found');
+    expect(r.stderr).toContain('--modules DIR');
+    expect(files(none)).toEqual(['README.md', 'VERSION']);
+
+    const empty = testdir({ VERSION: '2.0.0\n', 'modules/orders/README.md': 'no manifest\n' });
+    const e = cli(['init'], { cwd: empty });
+    expect(e.code).toBe(2);
+    expect(e.stderr).toContain('no modules found: no modules/<name>/module.json');
+  });
+
+  it('a bad --modules path: exit 2 naming the argument', () => {
+    const dir = platform();
+    const r = cli(['init', '--modules', 'nope'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('--modules nope: no such directory');
+    const outside = cli(['init', '--modules', '../elsewhere'], { cwd: dir });
+    expect(outside.code).toBe(2);
+    expect(outside.stderr).toContain('--modules ../elsewhere: not a folder inside');
+    expect(existsSync(join(dir, 'ringlock.yaml'))).toBe(false);
+  });
+
+  it('--modules names another folder; without any platform version it asks for --platform-version', () => {
+    const tree: Tree = {
+      'packages/mods/orders/module.json': manifest('orders', '1.0.0'),
+      'packages/mods/orders/index.js': '// orders\n',
+    };
+    const dir = testdir(tree);
+    const missing = cli(['init', '--modules', 'packages/mods'], { cwd: dir });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('no platform version found');
+    expect(missing.stderr).toContain('--platform-version');
+    expect(existsSync(join(dir, 'ringlock.yaml'))).toBe(false);
+    const r = cli(['init', '--modules', 'packages/mods', '--platform-version', '1.4.0'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toContain('dir: packages/mods');
+    expect(cli(['lock', '--check'], { cwd: dir }).code).toBe(0);
+  });
+});
