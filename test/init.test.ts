@@ -1,9 +1,10 @@
 // `ringlock init` on generated platform repositories: what it writes, that the result passes lock --check, verify
 // and check, and that it refuses (writing nothing) when it cannot do its job.
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, manifest, REPO_ROOT, type Tree, testdir } from './helpers.js';
+import { BIN, cli, manifest, REPO_ROOT, type Tree, testdir } from './helpers.js';
 import { git, ringlock } from './support/check-repo.js';
 
 /** A platform repository without ringlock: modules/orders (depends on payments) and modules/payments, VERSION 2.0.0. */
@@ -62,11 +63,9 @@ describe('ringlock init', () => {
     const canary = JSON.parse(readFileSync(join(dir, 'rings/canary.lock.json'), 'utf8'));
     expect(Object.keys(canary.modules)).toEqual(['orders', 'payments']);
     expect(canary).toMatchObject({ ring: 'canary', platform: '2.0.0' });
-    expect(JSON.parse(readFileSync(join(dir, 'rings/stable.lock.json'), 'utf8'))).toMatchObject({
-      ring: 'stable',
-      platform: '2.0.0',
-      modules: {},
-    });
+    const stable = JSON.parse(readFileSync(join(dir, 'rings/stable.lock.json'), 'utf8'));
+    expect(stable).toMatchObject({ ring: 'stable', platform: '2.0.0' });
+    expect(stable.modules).toEqual({});
     // Copied from the package's examples/, not embedded.
     expect(readFileSync(join(dir, '.github/workflows/ringlock-check.yml'), 'utf8')).toBe(
       readFileSync(join(REPO_ROOT, 'examples/github/ringlock-check.yml'), 'utf8'),
@@ -242,6 +241,23 @@ describe('ringlock init', () => {
     const r = cli(['init', '--modules', 'packages/mods', '--platform-version', '1.4.0'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toContain('dir: packages/mods');
+    expect(cli(['lock', '--check'], { cwd: dir }).code).toBe(0);
+  });
+
+  // A terminal is needed for the one prompt: util-linux `script` gives the CLI one.
+  const hasScript = spawnSync('script', ['--version']).status === 0;
+  it.skipIf(!hasScript)('on a terminal, asks for the platform version when it finds none', () => {
+    const dir = testdir({ 'modules/orders/module.json': manifest('orders', '1.0.0') });
+    const r = spawnSync('script', ['-qec', `${process.execPath} ${BIN} init`, '/dev/null'], {
+      cwd: dir,
+      input: '3.2.1\n',
+      encoding: 'utf8',
+      env: { ...process.env, NO_COLOR: '1' },
+      timeout: 60_000,
+    });
+    expect(r.status, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("The platform's current version");
+    expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toContain('version: 3.2.1');
     expect(cli(['lock', '--check'], { cwd: dir }).code).toBe(0);
   });
 });

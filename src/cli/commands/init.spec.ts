@@ -10,7 +10,8 @@ export const initSpec: CommandSpec = {
     'stable start empty and fill by promotion), rings/tenants.yaml, the check and promote workflows in .github/workflows/\n' +
     'and the Kubernetes base and per-ring overlays in deploy/kubernetes/ (both copied from the installed package).\n' +
     'It never overwrites: when any of those files exists it writes nothing and exits 2 listing them, unless\n' +
-    '--skip-existing. It asks no questions: every choice is a flag. Then commit the files and open a pull request.',
+    '--skip-existing. Every choice is a flag; only on a terminal, when it finds no platform version, it asks for one.\n' +
+    'Then commit the files and open a pull request.',
   options: {
     modules: {
       type: 'string',

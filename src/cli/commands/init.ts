@@ -1,19 +1,30 @@
 // ringlock init: scaffold ringlock into an existing platform repository (the plan is src/init/scaffold.ts).
-import { ExitCode } from '../../errors.js';
-import { planInit, writeInit } from '../../init/scaffold.js';
+import { createInterface } from 'node:readline/promises';
+import { ExitCode, InputError } from '../../errors.js';
+import { type InitOptions, type InitPlan, planInit, writeInit } from '../../init/scaffold.js';
 import { stringOpt } from '../common.js';
-import { json, paint } from '../output.js';
+import { type Io, json, paint } from '../output.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const dryRun = ctx.options['dry-run'] === true;
-  const plan = await planInit({
+  const opts: InitOptions = {
     root: ctx.cwd,
     modules: stringOpt(ctx, 'modules'),
     platformVersion: stringOpt(ctx, 'platform-version'),
     name: stringOpt(ctx, 'name'),
     skipExisting: ctx.options['skip-existing'] === true,
-  });
+  };
+  let plan: InitPlan;
+  try {
+    plan = await planInit(opts);
+  } catch (e) {
+    // The one question, and only on a terminal: off one (CI, scripts) the error names the flag instead.
+    const interactive = !ctx.json && ctx.io.tty && process.stdin.isTTY === true;
+    if (!interactive || !(e instanceof InputError) || e.code !== 'init/platform-version') throw e;
+    if (opts.platformVersion !== undefined) throw e;
+    plan = await planInit({ ...opts, platformVersion: await askVersion(ctx.io) });
+  }
   const written = dryRun ? [] : writeInit(plan);
   const status = (path: string, exists: boolean) =>
     exists ? 'skipped' : dryRun ? 'would write' : written.includes(path) ? 'written' : 'skipped';
@@ -56,4 +67,16 @@ export async function run(ctx: CommandContext): Promise<number> {
       `next: review ringlock.yaml (reviewers, registry, target) and deploy/kubernetes/, then commit and open a pull request — ringlock check runs on it\n`,
     );
   return ExitCode.Ok;
+}
+
+async function askVersion(io: Io): Promise<string> {
+  const rl = createInterface({ input: process.stdin, output: process.stderr });
+  try {
+    io.err('No VERSION file, nor a version in composer.json or package.json.\n');
+    const answer = (await rl.question("The platform's current version (e.g. 1.0.0): ")).trim();
+    // Checked like the flag: a bad answer is the same exit 2 as a bad --platform-version.
+    return answer;
+  } finally {
+    rl.close();
+  }
 }
