@@ -47,6 +47,11 @@ const WRITTEN = [
 describe('ringlock init', () => {
   it('writes config, locks, tenants, workflows and overlays, listing each; lock --check, verify and check pass after', () => {
     const dir = platform();
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'the platform before ringlock']);
+    const before = git(dir, ['rev-parse', 'HEAD']);
+    git(dir, ['checkout', '-q', '-b', 'ringlock']);
     const r = cli(['init'], { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     for (const f of WRITTEN) {
@@ -83,11 +88,15 @@ describe('ringlock init', () => {
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
     expect(verify.stdout).toContain('2 ok, 0 failed');
 
-    // init → commit → a change on a branch → check passes.
-    git(dir, ['init', '-q', '-b', 'main']);
+    // init → commit → the pull request passes check; then a module change on top passes too.
     git(dir, ['add', '-A']);
     git(dir, ['commit', '-q', '-m', 'ringlock init']);
     const base = git(dir, ['rev-parse', 'HEAD']);
+    const first = ringlock(dir, ['check', '--base', before, '--head', base]);
+    expect(first.code, first.stdout + first.stderr).toBe(0);
+    expect(first.stdout).toMatch(
+      /ring canary \(rings\/canary\.lock\.json\) new lock[\s\S]*install +orders 1\.0\.0/,
+    );
     git(dir, ['checkout', '-q', '-b', 'orders-1.1.0']);
     writeFileSync(
       join(dir, 'modules/orders/module.json'),
@@ -224,6 +233,9 @@ describe('ringlock init', () => {
     const outside = cli(['init', '--modules', '../elsewhere'], { cwd: dir });
     expect(outside.code).toBe(2);
     expect(outside.stderr).toContain('--modules ../elsewhere: not a folder inside');
+    const noCwd = cli(['init', '--cwd', join(dir, 'nope')]);
+    expect(noCwd.code).toBe(2);
+    expect(noCwd.stderr).toContain(`--cwd ${join(dir, 'nope')}: no such directory`);
     expect(existsSync(join(dir, 'ringlock.yaml'))).toBe(false);
   });
 
