@@ -161,6 +161,14 @@ describe('ringlock init', () => {
     expect(r.stderr).toContain('--skip-existing');
     expect(files(dir)).toEqual(before);
     expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toBe('# mine\n');
+    // ringlock.yml is a config too: named as it is.
+    const yml = platform({ 'ringlock.yml': '# mine\n', 'rings/canary.lock.json': '{}\n' });
+    const y = cli(['init'], { cwd: yml });
+    expect(y.code).toBe(2);
+    expect(y.stderr).toContain('2 file(s) init would write already exist');
+    expect(y.stderr).toContain('ringlock.yml: already exists');
+    expect(y.stderr).toContain('rings/canary.lock.json: already exists');
+    expect(existsSync(join(yml, 'ringlock.yaml'))).toBe(false);
   });
 
   it('--skip-existing writes only the missing files and leaves the existing ones as they are', () => {

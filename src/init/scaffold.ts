@@ -57,7 +57,7 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
   const found = findModules(root, opts.modules);
   const platform = findPlatformVersion(root, opts.platformVersion);
   const name = findPlatformName(root, opts.name);
-  const configExists = CONFIG_FILES.some((f) => existsSync(join(root, f)));
+  const existingConfig = CONFIG_FILES.find((f) => existsSync(join(root, f)));
   const files: PlannedFile[] = [
     {
       path: CONFIG_FILE,
@@ -69,7 +69,7 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
         locksDir: LOCKS_DIR,
         tenantsFile: TENANTS_FILE,
       }),
-      exists: configExists,
+      exists: existingConfig !== undefined,
     },
     planned(root, TENANTS_FILE, 'tenant → ring (empty)', tenantsText()),
     ...shippedFiles(opts.packageDir).map((f) =>
@@ -85,7 +85,10 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
   const lockGuess = INIT_RINGS.map((r) => `${LOCKS_DIR}/${r}.lock.json`).filter((p) =>
     existsSync(join(root, p)),
   );
-  refuseConflicts(opts, [...files.filter((f) => f.exists).map((f) => f.path), ...lockGuess]);
+  refuseConflicts(opts, [
+    ...files.filter((f) => f.exists).map((f) => (f.path === CONFIG_FILE ? existingConfig! : f.path)),
+    ...lockGuess,
+  ]);
 
   // The workspace as it will be: files on disk, with the ones init writes served from memory.
   const source = new OverlaySource(
