@@ -210,4 +210,13 @@ describe('the Action bundle', () => {
     expect(r.code).toBe(2);
     expect(r.stdout).toBe('::error title=ringlock::unknown command input (expected check or promote)\n');
   });
+
+  it('refuses a working-directory that does not exist, naming it', async () => {
+    const { repo, base, head } = pullRequest(true);
+    const r = await runAction(repo, { base, head }, { 'working-directory': 'nowhere' });
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe(
+      `::error title=ringlock::working-directory ${JSON.stringify(join(repo.dir, 'nowhere'))} does not exist\n`,
+    );
+  });
 });
