@@ -1,5 +1,6 @@
 // Build: precompile the JSON Schemas into standalone validators (no ajv compile at start-up),
-// then bundle the CLI with esbuild so a command loads one or two files instead of hundreds.
+// then bundle the CLI with esbuild so a command loads one or two files instead of hundreds, and the GitHub Action into
+// one file (dist/action/index.js).
 import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -10,6 +11,14 @@ import { build } from 'esbuild';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const schemaDir = join(root, 'schemas');
 const genDir = join(root, 'src/model/generated');
+
+// `node scripts/build.mjs --action-to <dir>` builds only the Action's bundle into <dir>, from the validators the last
+// full build generated, and writes nothing else (the test that proves the bundle reproducible runs it beside others).
+const actionTo = process.argv.indexOf('--action-to');
+if (actionTo !== -1) {
+  await buildAction(process.argv[actionTo + 1]);
+  process.exit(0);
+}
 
 const ajv = new Ajv2020({
   allErrors: true,
@@ -62,3 +71,33 @@ await build({
   },
   logLevel: 'warning',
 });
+
+await buildAction(join(root, 'dist/action'));
+
+/**
+ * The GitHub Action (action.yml: node24, main dist/action/index.js): one file with every dependency inside, no
+ * chunks, no source map, so the release can commit it beside action.yml and a job starts it without `npm ci`.
+ */
+async function buildAction(outdir) {
+  await build({
+    stdin: {
+      contents:
+        "import { runAction } from './src/cli/action.ts';\nrunAction().then((code) => { process.exitCode = code; });\n",
+      resolveDir: root,
+      sourcefile: 'action-entry.ts',
+      loader: 'ts',
+    },
+    outfile: join(outdir, 'index.js'),
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    mainFields: ['module', 'main'],
+    target: 'node20',
+    minify: true,
+    keepNames: true,
+    banner: {
+      js: "import { createRequire as __rlCreateRequire } from 'node:module'; const require = __rlCreateRequire(import.meta.url);",
+    },
+    logLevel: 'warning',
+  });
+}

@@ -7,7 +7,7 @@ import { redact } from '../redact.js';
 import { formatDiagnostic, type Io, json, paint, processIo } from './output.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 
-export const VERSION = '0.1.0';
+export const VERSION = '0.1.0'; // x-release-please-version (release-please keeps it equal to package.json's)
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const wantsJson = argv.includes('--json');
