@@ -61,8 +61,10 @@ describe('the npm package', () => {
     expect(files).toContain('package/schemas/ring-lock.schema.json');
     // ringlock init copies the workflows and the Kubernetes overlays from the installed package.
     expect(files).toContain('package/examples/github/ringlock-check.yml');
-    expect(files).toContain('package/examples/kubernetes/kustomization.yaml');
-    expect(files.filter((f) => /^package\/(src|test|scripts|bench|\.github|examples\/platform)\//.test(f))).toEqual([]);
+    expect(files).toContain('package/examples/kubernetes/overlays/stable/kustomization.yaml');
+    expect(
+      files.filter((f) => /^package\/(src|test|scripts|bench|\.github|examples\/platform)\//.test(f)),
+    ).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('package/dist/action/'))).toEqual([]);
   });
 
