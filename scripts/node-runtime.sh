@@ -16,7 +16,7 @@ case "$(uname -m)" in
   *) echo "$0: no node-linux-* package for $(uname -m)" >&2; exit 3 ;;
 esac
 pkg="node-linux-$arch"
-dir="${RINGLOCK_NODE_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/ringlock/node}/$major"
+dir="${RINGLOCK_NODE_CACHE:-${XDG_CACHE_HOME:-${HOME:-/tmp}/.cache}/ringlock/node}/$major"
 bin="$dir/node_modules/$pkg/bin/node"
 if [ ! -x "$bin" ] || [ "$("$bin" -p 'process.versions.node.split(".")[0]' 2>/dev/null)" != "$major" ]; then
   rm -rf "$dir"
