@@ -68,7 +68,8 @@ function parseHolder(raw: string): LockHolder | undefined {
 /**
  * A holder on this host whose process is gone left the lock behind (kill -9, power loss). An unreadable lock (not
  * written by this version) counts as stale once it is a minute old. A holder with our own pid is a process before us
- * that had that pid (in a container the daemon is pid 1 on every start): we never take the lock twice, so it is stale.
+ * that had that pid (in a container the daemon has the same pid on every start: 1, or 2 under the image's tini): we
+ * never take the lock twice, so it is stale.
  */
 function isStale(snap: Snapshot, host: string): boolean {
   const h = parseHolder(snap.raw);

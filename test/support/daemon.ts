@@ -97,6 +97,8 @@ export interface DaemonStart {
   schedule?: string;
   args?: string[];
   env?: Record<string, string | undefined>;
+  /** Runs `node` under this command line (e.g. `unshare … tini --`): the child is then its first word. */
+  wrapper?: string[];
 }
 
 export async function startDaemon(p: Platform, o: DaemonStart): Promise<DaemonProcess> {
@@ -138,7 +140,12 @@ export async function startDaemon(p: Platform, o: DaemonStart): Promise<DaemonPr
     '2s',
     ...(o.args ?? []),
   ];
-  const child = spawn(process.execPath, args, { cwd: p.root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [command, ...before] = [...(o.wrapper ?? []), process.execPath];
+  const child = spawn(command!, [...before, ...args], {
+    cwd: p.root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let out = '';
   let err = '';
   child.stdout!.on('data', (b: Buffer) => {
