@@ -136,6 +136,19 @@ describe.concurrent.each(['native', 'isomorphic'] as const)('daemon with the %s 
     expect(head(p, 'base')).toBe('1.0.1');
   });
 
+  it('retries a failed fetch when its backoff ends, not only at the next scheduled tick', async (t) => {
+    const { p, remote } = await setup(t);
+    await remote.server.stop();
+    // The default schedule here is yearly: only the retry can bring the first commit in.
+    const d = await daemon(t, p, { repo: remote.url, driver });
+    await d.until('git failure reported', (s) => s.git.failures >= 1);
+    await remote.server.start();
+    const up = await d.until('applied after the retry', (s) => s.appliedCommit === gitHead(remote));
+    expect(up.git.failures).toBe(0);
+    expect(up.lastAttempt?.trigger).toBe('git-retry');
+    expect(head(p, 'base')).toBe('1.0.0');
+  });
+
   it('follows a force-pushed branch: the new tip wins', async (t) => {
     const { p, remote } = await setup(t);
     const d = await daemon(t, p, { repo: remote.url, driver });

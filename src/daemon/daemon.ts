@@ -29,6 +29,7 @@ export class Daemon {
   private pending?: { trigger: string; full: boolean };
   private stopping = false;
   private schedules: Schedule[] = [];
+  private gitRetry?: NodeJS.Timeout;
   private scheduleKey = '';
   private readonly st: RunStatus = { phase: 'starting', ready: false, drift: new Map(), blocked: 0 };
   private readonly follow: ConfigFollower;
@@ -41,6 +42,7 @@ export class Daemon {
       stopping: () => this.stopping,
       running: () => this.pass.control,
       onConfig: (config) => this.reschedule(config),
+      retryIn: (ms) => this.retryIn(ms),
     });
     this.books = new Bookkeeping(o, this.st, this.follow);
     this.pass = new DaemonPass({
@@ -99,6 +101,14 @@ export class Daemon {
     }
   }
 
+  /** After a failed fetch: one tick when its backoff ends, so a sparse schedule does not leave the ring waiting. */
+  private retryIn(ms: number): void {
+    if (this.stopping) return;
+    clearTimeout(this.gitRetry);
+    this.gitRetry = setTimeout(() => this.trigger('git-retry'), ms + 10);
+    this.gitRetry.unref();
+  }
+
   /**
    * Stops taking work, lets the module operation in flight finish (a waiting health check included), and returns
    * within `timeoutMs`: at 3/4 of it a health check still waiting is cut short and the old version put back, and a
@@ -109,6 +119,7 @@ export class Daemon {
     this.st.phase = 'stopping';
     for (const s of this.schedules) s.stop();
     this.schedules = [];
+    clearTimeout(this.gitRetry);
     this.pass.control?.poke();
     const hurry = setTimeout(() => {
       const control = this.pass.control;

@@ -15,6 +15,8 @@ export interface FollowHooks {
   running(): RunControl | undefined;
   /** A new commit's config was adopted (the daemon reschedules). */
   onConfig(config: LoadedConfig): void;
+  /** A fetch failed: try again in `ms` (the backoff), not only at the next scheduled tick. */
+  retryIn(ms: number): void;
 }
 
 export class ConfigFollower {
@@ -72,6 +74,7 @@ export class ConfigFollower {
           { code: this.git.lastError.code, failures: this.git.failures, retryInMs: Math.round(wait) },
           `git fetch failed: ${this.git.lastError.message}`,
         );
+        this.hooks.retryIn(wait);
         return;
       }
       this.head = commit;
