@@ -29,7 +29,7 @@ COPY bin/ bin/
 COPY src/ src/
 # Source maps are not shipped (5 MB that node reads only with --enable-source-maps): stack traces in the image name
 # the bundle's file:line. To read one as source, run the same version from a checkout with `node --enable-source-maps`.
-RUN npm run build && find dist -name '*.map' -delete
+RUN npm run build && find dist -name '*.map' -delete && rm -rf dist/action
 
 # ---- runtime ----------------------------------------------------------------------------------------------------
 FROM node:24-trixie-slim AS runtime
