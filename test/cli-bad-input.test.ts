@@ -138,7 +138,8 @@ function expectStderrLine(dir: string, args: string[], line: string | RegExp): s
 }
 
 /** Runs with a short timeout: for inputs that might make the CLI hang. */
-function runBounded(dir: string, args: readonly string[], ms = 2500): CliResult & { timedOut: boolean } {
+/** A hang is for ever: 10 s tells one from a slow start on a loaded machine. */
+function runBounded(dir: string, args: readonly string[], ms = 10_000): CliResult & { timedOut: boolean } {
   const r = spawnSync(process.execPath, [BIN, ...args], {
     cwd: dir,
     env: { ...process.env, NO_COLOR: '1', FORCE_COLOR: '0' },
