@@ -61,13 +61,25 @@ export function computeLock(input: ComputeLockInput): {
   lock: RingLock;
   changes: LockChange[];
   unbumped: string[];
+  /** Tracking-ring pins that lost their artifact: the version was published, then its content changed without a bump. */
+  unpublished: string[];
 } {
   const { ring, sources, previous, only } = input;
   const prevModules: Record<string, LockEntry> = Object.assign(Object.create(null), previous?.modules ?? {});
   const next: Record<string, LockEntry> = Object.create(null);
   const unbumped: string[] = [];
+  const unpublished: string[] = [];
   if (ring.tracksSource && only === undefined) {
-    for (const [name, s] of sources) next[name] = entryFromSource(s, prevModules[name]);
+    for (const [name, s] of sources) {
+      const prev = prevModules[name];
+      next[name] = entryFromSource(s, prev);
+      if (
+        prev?.integrity !== undefined &&
+        next[name].integrity === undefined &&
+        prev.version === s.manifest.version
+      )
+        unpublished.push(name);
+    }
   } else {
     Object.assign(next, prevModules);
     for (const [name, s] of sources) {
@@ -86,7 +98,7 @@ export function computeLock(input: ComputeLockInput): {
     platform: ring.tracksSource || !previous ? input.platformVersion : previous.platform,
     modules: next,
   };
-  return { lock, changes: diffLocks(previous, lock), unbumped };
+  return { lock, changes: diffLocks(previous, lock), unbumped, unpublished: unpublished.sort() };
 }
 
 export function diffLocks(before: RingLock | undefined, after: RingLock): LockChange[] {

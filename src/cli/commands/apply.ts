@@ -1,7 +1,7 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, InputError } from '../../errors.js';
-import { planToJson } from '../../plan/format.js';
+import { markUnpublished, planToJson, publishHint } from '../../plan/format.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { openWorkspace, ringFromOption } from '../common.js';
 import { formatPlan } from '../format-plan.js';
@@ -56,13 +56,20 @@ export async function run(ctx: CommandContext): Promise<number> {
           ctx.io.err(`${paint(ctx.io, 'yellow', 'recovered')}: ${recovered.module} — ${recovered.error}\n`);
       },
       onPlanned: (plan) => {
-        if (!ctx.json) ctx.io.out(formatPlan(plan, ctx.io));
+        if (!ctx.json) ctx.io.out(formatPlan(markUnpublished(plan), ctx.io));
       },
       confirm: ctx.options.yes === true ? undefined : () => confirm(ctx.io),
       onEvent: progress(ctx),
     },
   );
-  const { plan, results } = report;
+  const plan = markUnpublished(report.plan);
+  // A module the lock pins without an artifact fails in the fetch with "no integrity given": say what to do.
+  const hints = new Map(plan.actions.filter((a) => a.needsPublish).map((a) => [a.module, publishHint(a)]));
+  const results = report.results.map((r) =>
+    r.outcome === 'failed' && hints.has(r.module)
+      ? { ...r, error: `${r.error ?? 'failed'}; needs publish: ${hints.get(r.module)}` }
+      : r,
+  );
   if (report.outcome === 'planned' || report.outcome === 'noop') {
     if (ctx.json) ctx.io.out(json({ ok: true, dryRun, ...planToJson(plan), results: [] }));
     return plan.actions.some((a) => a.kind === 'blocked') ? ExitCode.CheckFailed : ExitCode.Ok;

@@ -44,7 +44,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
   assertPrereleaseAllowed(ring, wanted);
   const states = await hashSources(wanted, ctx.json ? undefined : ctx.io);
-  const { lock, changes, unbumped } = computeLock({
+  const { lock, changes, unbumped, unpublished } = computeLock({
     ring,
     platformVersion: ws.platformVersion,
     sources: states,
@@ -70,9 +70,28 @@ export async function run(ctx: CommandContext): Promise<number> {
   const written = !check && !upToDate;
   if (written) writeFileAtomic(path, text, display);
 
+  // Exit 0 as designed (the tracking ring follows the sources), but loudly: that pin can no longer be applied.
+  const warnings = unpublished.map((n) => {
+    const s = states.get(n)!;
+    return {
+      code: 'lock/unbumped-edit',
+      module: n,
+      version: s.manifest.version,
+      message:
+        `${n} ${s.manifest.version}: the content changed without a version bump, so ring "${ring.name}" ${check ? 'would pin' : 'now pins'} it ` +
+        `with no artifact or integrity (apply cannot install it, and ${s.manifest.version} is already published: releases are immutable)`,
+      fix: `bump "version" in ${s.relDir}/module.json, then run "ringlock lock" and "ringlock publish ${n}"`,
+    };
+  });
   if (ctx.json) {
-    ctx.io.out(json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes }));
+    ctx.io.out(
+      json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes, warnings }),
+    );
   } else {
+    for (const w of warnings)
+      ctx.io.err(`${paint(ctx.io, 'yellow', 'warning')}: ${w.message}
+  fix: ${w.fix}
+`);
     const io = ctx.io;
     if (upToDate) io.out(`${display}: up to date (${Object.keys(lock.modules).length} modules)\n`);
     else {

@@ -1,6 +1,6 @@
 // ringlock plan: what apply would do to the target for a ring's lock (no changes made).
 import { ExitCode, InputError } from '../../errors.js';
-import { planToJson } from '../../plan/format.js';
+import { markUnpublished, planToJson } from '../../plan/format.js';
 import { observeAndPlan } from '../../reconcile/observe.js';
 import { openWorkspace, ringFromOption } from '../common.js';
 import { formatPlan } from '../format-plan.js';
@@ -18,7 +18,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
       file: ws.display(ws.lockPath(ring.name)),
     });
-  const { plan: p } = await observeAndPlan(rt, lockDoc.lock, planOptions(ctx));
+  const observed = await observeAndPlan(rt, lockDoc.lock, planOptions(ctx));
+  const p = markUnpublished(observed.plan);
   if (ctx.json) ctx.io.out(json({ ok: true, ...planToJson(p) }));
   else ctx.io.out(formatPlan(p, ctx.io, { verbose: ctx.options.verbose === true }));
   return ExitCode.Ok;
