@@ -22,5 +22,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const p = markUnpublished(observed.plan);
   if (ctx.json) ctx.io.out(json({ ok: true, ...planToJson(p) }));
   else ctx.io.out(formatPlan(p, ctx.io, { verbose: ctx.options.verbose === true }));
-  return ExitCode.Ok;
+  // Opt-in, so scripts that read a plan (exit 0) keep working; 1 is the README's "drift found".
+  const differs = p.actions.some((a) => a.kind !== 'noop');
+  return ctx.options['exit-code'] === true && differs ? ExitCode.CheckFailed : ExitCode.Ok;
 }
