@@ -12,6 +12,7 @@ import { InputError } from '../errors.js';
 import type { LockEntry } from '../model/types.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
 import { openWorkspace, stringOpt } from './common.js';
+import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
 import { msOpt } from './options.js';
 import { json } from './output.js';
@@ -32,6 +33,7 @@ export async function runImperative(
   module: string,
   to: string | undefined,
 ): Promise<number> {
+  requireConsent(ctx, `${op} changes the target`);
   const ws = openWorkspace(ctx);
   const rt = resolveRuntime(ctx, ws);
   const { registry, cache } = resolveRegistry(ctx, ws, rt);
@@ -92,6 +94,11 @@ export async function runImperative(
         }
         const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
         const { plan, lock } = singleModule(ring.name, platform, action, entry);
+        const change = `${action.kind} ${module}${action.from ? ` ${action.from} →` : ''} ${entry.version}`;
+        if (ctx.options.yes !== true && !(await ask(ctx.io, `${change} on the target?`))) {
+          ctx.io.out('nothing applied\n');
+          return 0;
+        }
         const results = await applyPlan(
           plan,
           lock,

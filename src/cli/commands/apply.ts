@@ -1,13 +1,13 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
-import { createInterface } from 'node:readline/promises';
 import { ExitCode, InputError } from '../../errors.js';
 import { markUnpublished, planToJson, publishHint } from '../../plan/format.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { openWorkspace, ringFromOption } from '../common.js';
+import { ask, requireConsent } from '../confirm.js';
 import { formatPlan } from '../format-plan.js';
 import { exitFor, printResults, progress } from '../format-results.js';
 import { intOpt, msOpt, planOptions } from '../options.js';
-import { type Io, json, paint } from '../output.js';
+import { json, paint } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
 import { onStop } from '../signals.js';
@@ -27,15 +27,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
       file: ws.display(ws.lockPath(ring.name)),
     });
-  if (!dryRun && ctx.options.yes !== true && !(process.stdin.isTTY && ctx.io.tty)) {
-    throw new InputError(
-      'cli/confirm',
-      'apply changes the target: pass --yes to apply without a prompt (or --dry-run to only plan)',
-      {
-        expected: '--yes',
-      },
-    );
-  }
+  if (!dryRun) requireConsent(ctx, 'apply changes the target', '--dry-run to only plan');
   const report = await reconcile(
     { ...rt, registry, cache },
     { lock: lockDoc.lock },
@@ -58,7 +50,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       onPlanned: (plan) => {
         if (!ctx.json) ctx.io.out(formatPlan(markUnpublished(plan), ctx.io));
       },
-      confirm: ctx.options.yes === true ? undefined : () => confirm(ctx.io),
+      confirm: ctx.options.yes === true ? undefined : () => ask(ctx.io, 'Apply these changes?'),
       onEvent: progress(ctx),
     },
   );
@@ -82,15 +74,4 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.json) ctx.io.out(json({ ok: code === ExitCode.Ok, ...planToJson(plan), results }));
   else printResults(ctx.io, results);
   return code;
-}
-
-async function confirm(io: Io): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question('Apply these changes? [y/N] ');
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-    void io;
-  }
 }
