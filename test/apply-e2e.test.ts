@@ -396,7 +396,9 @@ describe.concurrent('imperative commands', () => {
     expect(unpinned.code, show(unpinned)).toBe(2);
     expect(unpinned.stderr).toMatch(/not pinned/);
 
-    const up = await p.cli(['upgrade', 'base', '--to', '1.1.0', '--yes'], { env: { RINGLOCK_ACTOR: 'ops-bot' } });
+    const up = await p.cli(['upgrade', 'base', '--to', '1.1.0', '--yes'], {
+      env: { RINGLOCK_ACTOR: 'ops-bot' },
+    });
     expect(up.code, show(up)).toBe(0);
     expect(p.link('base')).toBe(v2Dir);
     expect(p.history().at(-1)).toMatchObject({
