@@ -27,8 +27,11 @@ export interface ComputeLockInput {
   previous?: RingLock;
   /** Only these modules (pinned to their source version); undefined means the whole ring. */
   only?: readonly string[];
+  /** The `$schema` to write (the CLI picks one that resolves where the lock lives); default: the previous one. */
+  schema?: string;
 }
 
+/** The fallback `$schema` of a pure caller that names none (the CLI passes the package URL: cli/schema-ref.ts). */
 export const LOCK_SCHEMA = '../schemas/ring-lock.schema.json';
 
 /** The lock entry for a module at its source state. Integrity, artifact and its size survive only while version and content are unchanged. */
@@ -91,7 +94,7 @@ export function computeLock(input: ComputeLockInput): {
     }
   }
   const lock: RingLock = {
-    $schema: previous?.$schema ?? LOCK_SCHEMA,
+    $schema: input.schema ?? previous?.$schema ?? LOCK_SCHEMA,
     lockfileVersion: 1,
     ring: ring.name,
     // The ring that tracks the sources runs the platform the sources target; other rings keep theirs.

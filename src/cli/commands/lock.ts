@@ -6,6 +6,7 @@ import { computeLock, type LockChange } from '../../lock/compute.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
 import { assertPrereleaseAllowed, hashSources, listOpt, openWorkspace, ringFromOption } from '../common.js';
 import { json, paint } from '../output.js';
+import { lockSchemaRef } from '../schema-ref.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -50,6 +51,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     sources: states,
     previous: previous?.lock,
     only,
+    schema: lockSchemaRef(previous?.lock.$schema),
   });
   if (unbumped.length > 0) {
     const list = unbumped.map((n) => `${n} ${states.get(n)!.manifest.version}`).join(', ');
