@@ -68,6 +68,18 @@ describe('an edit without a version bump', () => {
   });
 });
 
+describe('a pin never published', () => {
+  it('install says to publish it', () => {
+    const dir = platformRepo({ orders: { version: '1.0.0' } });
+    expect(cli(['lock', '--cwd', dir]).code).toBe(0);
+    const r = cli(['install', 'orders@1.0.0', '--yes', '--skip-hooks', '--cwd', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stdout).toContain(
+      'needs publish: the lock pins no artifact for orders 1.0.0 (run "ringlock publish orders"',
+    );
+  });
+});
+
 describe('markUnpublished', () => {
   const p: Plan = {
     ring: 'canary',

@@ -10,6 +10,7 @@ import {
 } from '../apply/imperative.js';
 import { InputError } from '../errors.js';
 import type { LockEntry } from '../model/types.js';
+import { publishHint } from '../plan/format.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
 import { openWorkspace, stringOpt } from './common.js';
 import { ask, requireConsent } from './confirm.js';
@@ -99,7 +100,7 @@ export async function runImperative(
           ctx.io.out('nothing applied\n');
           return 0;
         }
-        const results = await applyPlan(
+        const ran = await applyPlan(
           plan,
           lock,
           { target: rt.target, store: rt.store, registry, cache, onEvent: progress(ctx) },
@@ -116,6 +117,16 @@ export async function runImperative(
             origin: 'imperative',
             adopt: ctx.options.adopt === true,
           },
+        );
+        // A pin without an artifact fails in the fetch with "no integrity given": say what to do (rollback reads the store).
+        const hint =
+          op !== 'rollback' && entry.integrity === undefined
+            ? publishHint({ module, kind: action.kind, to: entry.version })
+            : undefined;
+        const results = ran.map((r) =>
+          hint !== undefined && r.outcome === 'failed'
+            ? { ...r, error: `${r.error ?? 'failed'}; needs publish: ${hint}` }
+            : r,
         );
         const code = exitFor(results);
         if (ctx.json) ctx.io.out(json({ ok: code === 0, results }));
