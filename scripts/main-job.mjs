@@ -132,7 +132,7 @@ function show(s) {
   );
   for (const m of s.modules)
     say(
-      `    ${m.name.padEnd(18)} desired ${String(m.desired ?? '-').padEnd(7)} deployed ${String(m.deployed ?? '-').padEnd(7)} ${m.state}\n`,
+      `    ${m.name.padEnd(18)} desired ${String(m.desired ?? '-').padEnd(7)} deployed ${String(m.deployed ?? '-').padEnd(7)} ${m.state}${m.blocked ? `: ${m.state === 'blocked' ? '' : 'blocked: '}${m.blocked.replace(/^blocked: /, '')}` : ''}\n`,
     );
 }
 

@@ -380,23 +380,25 @@ describe.concurrent('imperative commands', () => {
     await p.release(['base']);
     const v2Dir = storeDirOf(p, 'base');
 
-    const inst = await p.cli(['install', 'base@1.0.0', '--json']);
+    const inst = await p.cli(['install', 'base@1.0.0', '--yes', '--json']);
     expect(inst.code, show(inst)).toBe(0);
     expect(p.link('base')).toBe(v1Dir);
     expect(p.state().modules.base).toMatchObject({ origin: 'imperative', status: 'active' });
     expect(p.history().at(-1)).toMatchObject({ op: 'install', to: '1.0.0', actor: me, outcome: 'succeeded' });
 
-    const again = await p.cli(['install', 'base@1.1.0']);
+    const again = await p.cli(['install', 'base@1.1.0', '--yes']);
     expect(again.code, show(again)).toBe(2);
     expect(again.stderr).toMatch(/already installed at 1\.0\.0/);
     expect(again.stderr).toMatch(/ringlock upgrade base --to 1\.1\.0/);
     expect(p.link('base')).toBe(v1Dir);
 
-    const unpinned = await p.cli(['install', 'orders@9.9.9']);
+    const unpinned = await p.cli(['install', 'orders@9.9.9', '--yes']);
     expect(unpinned.code, show(unpinned)).toBe(2);
     expect(unpinned.stderr).toMatch(/not pinned/);
 
-    const up = await p.cli(['upgrade', 'base', '--to', '1.1.0'], { env: { RINGLOCK_ACTOR: 'ops-bot' } });
+    const up = await p.cli(['upgrade', 'base', '--to', '1.1.0', '--yes'], {
+      env: { RINGLOCK_ACTOR: 'ops-bot' },
+    });
     expect(up.code, show(up)).toBe(0);
     expect(p.link('base')).toBe(v2Dir);
     expect(p.history().at(-1)).toMatchObject({
@@ -408,7 +410,7 @@ describe.concurrent('imperative commands', () => {
     });
 
     p.dropRegistry();
-    const back = await p.cli(['rollback', 'base']);
+    const back = await p.cli(['rollback', 'base', '--yes']);
     expect(back.code, show(back)).toBe(0);
     expect(p.link('base')).toBe(v1Dir);
     expect(p.state().modules.base).toMatchObject({ active: { version: '1.0.0' }, origin: 'imperative' });

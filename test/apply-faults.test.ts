@@ -353,7 +353,7 @@ describe.concurrent('one writer per target', () => {
     expect(second.stderr).toContain(
       `locked by "ringlock apply --ring ${RING}" (pid ${first.child.pid} on ${hostname()}`,
     );
-    const imperative = await p.cli(['install', 'base@1.0.0', '--force', '--lock-timeout', '200ms']);
+    const imperative = await p.cli(['install', 'base@1.0.0', '--yes', '--force', '--lock-timeout', '200ms']);
     expect(imperative.code, show(imperative)).toBe(2);
     const done = await first.done;
     expect(done.code, show(done)).toBe(0);

@@ -25,7 +25,7 @@ describe('artifact size', () => {
     expect(lock.modules.auth.artifact_size).toBeGreaterThan(0);
     lock.modules.auth.artifact_size += 1;
     writeFileSync(lockPath(dir), `${JSON.stringify(lock, null, 2)}\n`);
-    const r = cli(['install', 'auth@2.1.0', '--skip-hooks', '--json', '--cwd', dir]);
+    const r = cli(['install', 'auth@2.1.0', '--yes', '--skip-hooks', '--json', '--cwd', dir]);
     expect(r.code).toBe(3);
     expect(JSON.parse(r.stdout).results[0]).toMatchObject({ outcome: 'failed', code: 'integrity/size' });
     expect(JSON.parse(cli(['list', '--json', '--cwd', dir]).stdout).modules).toEqual([]);
@@ -65,7 +65,7 @@ describe('platform-wide health check', () => {
       join(dir, 'ringlock.yaml'),
       readFileSync(join(dir, 'ringlock.yaml'), 'utf8').replace('health:\n', 'health:\n  command: "exit 1"\n'),
     );
-    const r = cli(['install', 'auth@2.1.0', '--skip-hooks', '--json', '--cwd', dir]);
+    const r = cli(['install', 'auth@2.1.0', '--yes', '--skip-hooks', '--json', '--cwd', dir]);
     // auth declares an http check of its own but no base URL is set: the platform-wide command stands in.
     expect(JSON.parse(r.stdout).results[0]).toMatchObject({ outcome: 'rolled_back' });
     const list = JSON.parse(cli(['list', '--json', '--cwd', dir]).stdout);

@@ -119,7 +119,10 @@ describe('the shipped example (ringlock.yaml at the top)', () => {
     expect(r.stdout).toMatch(/POST \/hooks\/github → 202/);
     expect(r.stdout).toMatch(/Converged \d+ ms after the webhook/);
     expect(r.stdout).toMatch(/orders\s+desired 1\.5\.1\s+deployed 1\.5\.1\s+active/);
-    expect(r.stdout).toMatch(/reports\s+desired 1\.1\.0\s+deployed -\s+pending/);
+    // Blocked modules read blocked, with the reason, as the header's "2 module(s) blocked" says (issue 13: was pending).
+    expect(r.stdout).toMatch(/reports\s+desired 1\.1\.0\s+deployed -\s+blocked: \S/);
+    expect(r.stdout).toMatch(/health degraded \(2 module\(s\) blocked\)/);
+    expect(r.stdout).not.toMatch(/\spending$/m);
     expect(r.stdout).toMatch(/daemon stopped by SIGTERM: exit 0/);
     expect(r.stdout).toMatch(/0\s+ringlock daemon --ring canary\s+ok/);
     expect(r.stdout).toMatch(/orders\s+upgrade\s+1\.5\.0 → 1\.5\.1\s+succeeded\s+daemon/);

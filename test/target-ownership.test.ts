@@ -212,14 +212,14 @@ describe.concurrent('unmanaged paths in the target', () => {
     const p = await platform(t);
     mkdirSync(join(p.target, 'alpha'), { recursive: true });
     writeFileSync(join(p.target, 'alpha/important.txt'), 'x\n');
-    const r = await p.cli(['install', 'alpha@1.0.0', '--json']);
+    const r = await p.cli(['install', 'alpha@1.0.0', '--yes', '--json']);
     expect(r.code, show(r)).toBe(1);
     expect(parse<ApplyJson>(r).results[0]).toMatchObject({
       outcome: 'blocked',
       code: 'target/unmanaged-path',
     });
     expect(readFileSync(join(p.target, 'alpha/important.txt'), 'utf8')).toBe('x\n');
-    const ok = await p.cli(['install', 'alpha@1.0.0', '--adopt']);
+    const ok = await p.cli(['install', 'alpha@1.0.0', '--yes', '--adopt']);
     expect(ok.code, show(ok)).toBe(0);
     const [backup] = adoptedEntries(p);
     expect(readFileSync(join(p.stateDir(), 'adopted', backup!, 'important.txt'), 'utf8')).toBe('x\n');

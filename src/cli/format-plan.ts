@@ -1,5 +1,5 @@
 // A plan for people: a table of the actions and a summary line (the data and `--json` form are in plan/format.ts).
-import { summaryLine } from '../plan/format.js';
+import { publishHint, summaryLine } from '../plan/format.js';
 import type { ActionKind, Plan, PlanAction } from '../plan/types.js';
 import { type Io, paint, type Style, table } from './output.js';
 
@@ -18,8 +18,9 @@ const STYLE: Record<ActionKind, Style> = {
   noop: 'dim',
 };
 
-function detail(a: PlanAction): string {
-  return [a.reason, ...(a.notes ?? [])].filter((x) => x !== undefined).join('; ');
+function detail(a: PlanAction, io: Pick<Io, 'color'>): string {
+  const hint = a.needsPublish ? `${paint(io, 'yellow', 'needs publish')}: ${publishHint(a)}` : undefined;
+  return [hint, a.reason, ...(a.notes ?? [])].filter((x) => x !== undefined).join('; ');
 }
 
 export function formatPlan(plan: Plan, io: Pick<Io, 'color'>, opts: FormatPlanOptions = {}): string {
@@ -33,7 +34,7 @@ export function formatPlan(plan: Plan, io: Pick<Io, 'color'>, opts: FormatPlanOp
       paint(io, STYLE[a.kind], a.kind),
       a.from ?? '-',
       a.to ?? '-',
-      a.kind === 'noop' && detail(a) !== '' ? paint(io, 'dim', detail(a)) : detail(a),
+      a.kind === 'noop' && detail(a, io) !== '' ? paint(io, 'dim', detail(a, io)) : detail(a, io),
     ]);
     out += table(['MODULE', 'ACTION', 'FROM', 'TO', 'DETAIL'], rows, io);
   }

@@ -10,8 +10,10 @@ import {
 } from '../apply/imperative.js';
 import { InputError } from '../errors.js';
 import type { LockEntry } from '../model/types.js';
+import { publishHint } from '../plan/format.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
 import { openWorkspace, stringOpt } from './common.js';
+import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
 import { msOpt } from './options.js';
 import { json } from './output.js';
@@ -32,6 +34,7 @@ export async function runImperative(
   module: string,
   to: string | undefined,
 ): Promise<number> {
+  requireConsent(ctx, `${op} changes the target`);
   const ws = openWorkspace(ctx);
   const rt = resolveRuntime(ctx, ws);
   const { registry, cache } = resolveRegistry(ctx, ws, rt);
@@ -92,7 +95,12 @@ export async function runImperative(
         }
         const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
         const { plan, lock } = singleModule(ring.name, platform, action, entry);
-        const results = await applyPlan(
+        const change = `${action.kind} ${module}${action.from ? ` ${action.from} →` : ''} ${entry.version}`;
+        if (ctx.options.yes !== true && !(await ask(ctx.io, `${change} on the target?`))) {
+          ctx.io.out('nothing applied\n');
+          return 0;
+        }
+        const ran = await applyPlan(
           plan,
           lock,
           { target: rt.target, store: rt.store, registry, cache, onEvent: progress(ctx) },
@@ -109,6 +117,16 @@ export async function runImperative(
             origin: 'imperative',
             adopt: ctx.options.adopt === true,
           },
+        );
+        // A pin without an artifact fails in the fetch with "no integrity given": say what to do (rollback reads the store).
+        const hint =
+          op !== 'rollback' && entry.integrity === undefined
+            ? publishHint({ module, kind: action.kind, to: entry.version })
+            : undefined;
+        const results = ran.map((r) =>
+          hint !== undefined && r.outcome === 'failed'
+            ? { ...r, error: `${r.error ?? 'failed'}; needs publish: ${hint}` }
+            : r,
         );
         const code = exitFor(results);
         if (ctx.json) ctx.io.out(json({ ok: code === 0, results }));

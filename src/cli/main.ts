@@ -6,6 +6,7 @@ import { ExitCode, InputError, RinglockError } from '../errors.js';
 import { redact } from '../redact.js';
 import { formatDiagnostic, type Io, json, paint, processIo } from './output.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
+import { nearest } from './suggest.js';
 
 export const VERSION = '0.1.0'; // x-release-please-version (release-please keeps it equal to package.json's)
 
@@ -24,7 +25,7 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
     const topic = first === 'help' ? argv.slice(1).filter((a) => !a.startsWith('-')) : [];
     if (topic.length > 0) {
       const spec = findCommand(topic);
-      if (!spec) throw usage(`unknown command "${topic.join(' ')}"`);
+      if (!spec) throw usage(`unknown command "${topic.join(' ')}"${didYouMean(topic)}`);
       io.out(commandHelp(spec.spec));
       return ExitCode.Ok;
     }
@@ -42,11 +43,14 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
       throw usage(
         sub === undefined || sub.startsWith('-')
           ? '"ring" needs a subcommand'
-          : `unknown command "ring ${sub}"`,
+          : `unknown command "ring ${sub}"${didYouMean(argv)}`,
         'ring list, or ring show <ring>',
       );
     }
-    throw usage(`unknown command "${first}"`, 'one of: ' + COMMANDS.map((c) => c.name).join(', '));
+    throw usage(
+      `unknown command "${first}"${didYouMean(argv)}`,
+      'one of: ' + COMMANDS.map((c) => c.name).join(', '),
+    );
   }
   const { spec, rest } = found;
   const options = { ...GLOBAL_OPTIONS, ...spec.options };
@@ -72,8 +76,10 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   try {
     parsed = parseArgs({ args: rest, options: toParseArgs(options), allowPositionals: true, strict: true });
   } catch (e) {
+    const unknown = /^Unknown option '--([^'=]+)'/.exec((e as Error).message)?.[1];
+    const near = unknown === undefined ? undefined : nearest(unknown, Object.keys(options));
     throw usage(
-      `${spec.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}`,
+      `${spec.name}: ${(e as Error).message.replace(/\. To specify a positional.*$/s, '')}${near ? `; did you mean "--${near}"?` : ''}`,
       `see "ringlock ${spec.name} --help"`,
     );
   }
@@ -120,6 +126,22 @@ function findCommand(argv: string[]): { spec: CommandSpec; rest: string[] } | un
   if (byTwo) return { spec: byTwo, rest: argv.slice(2) };
   const byOne = COMMANDS.find((c) => c.name === argv[0]);
   return byOne ? { spec: byOne, rest: argv.slice(1) } : undefined;
+}
+
+/** `; did you mean "lock"?` when the words typed are one typo away from a command (one or two words), else ''. */
+function didYouMean(argv: string[]): string {
+  const words = argv.filter((a) => !a.startsWith('-'));
+  const typed = (n: number) => words.slice(0, n).join(' ');
+  let best: string | undefined;
+  for (const n of [2, 1]) {
+    if (words.length < n) continue;
+    best = nearest(
+      typed(n),
+      COMMANDS.filter((c) => c.name.split(' ').length === n).map((c) => c.name),
+    );
+    if (best) break;
+  }
+  return best ? `; did you mean "${best}"?` : '';
 }
 
 function toParseArgs(options: Record<string, OptionSpec>) {

@@ -42,7 +42,10 @@ export interface ModuleStatusView {
   name: string;
   desired?: string;
   deployed?: string;
-  /** active, failed, rolled_back, installing (state store), or pending (lock names it, not deployed), unmanaged. */
+  /**
+   * active, failed, rolled_back, installing (state store); pending (the lock names it, not deployed yet), blocked (the
+   * lock names it, not deployed, and the plan blocks it: see `blocked`), unmanaged.
+   */
   state: string;
   drift?: string;
   quarantined?: string;
@@ -92,7 +95,8 @@ export function moduleViews(
       name: a.module,
       desired: a.unmanaged ? undefined : a.to,
       deployed: d?.active.version,
-      state: d ? d.status : a.unmanaged ? 'unmanaged' : 'pending',
+      // Not deployed and blocked is `blocked` (the ring's health counts it so), not `pending`: nothing will install it.
+      state: d ? d.status : a.unmanaged ? 'unmanaged' : a.kind === 'blocked' ? 'blocked' : 'pending',
       ...(a.kind === 'blocked' ? { blocked: a.reason, blockedCode: a.code } : {}),
     });
   }

@@ -27,8 +27,11 @@ export interface ComputeLockInput {
   previous?: RingLock;
   /** Only these modules (pinned to their source version); undefined means the whole ring. */
   only?: readonly string[];
+  /** The `$schema` to write (the CLI picks one that resolves where the lock lives); default: the previous one. */
+  schema?: string;
 }
 
+/** The fallback `$schema` of a pure caller that names none (the CLI passes the package URL: cli/schema-ref.ts). */
 export const LOCK_SCHEMA = '../schemas/ring-lock.schema.json';
 
 /** The lock entry for a module at its source state. Integrity, artifact and its size survive only while version and content are unchanged. */
@@ -61,13 +64,25 @@ export function computeLock(input: ComputeLockInput): {
   lock: RingLock;
   changes: LockChange[];
   unbumped: string[];
+  /** Tracking-ring pins that lost their artifact: the version was published, then its content changed without a bump. */
+  unpublished: string[];
 } {
   const { ring, sources, previous, only } = input;
   const prevModules: Record<string, LockEntry> = Object.assign(Object.create(null), previous?.modules ?? {});
   const next: Record<string, LockEntry> = Object.create(null);
   const unbumped: string[] = [];
+  const unpublished: string[] = [];
   if (ring.tracksSource && only === undefined) {
-    for (const [name, s] of sources) next[name] = entryFromSource(s, prevModules[name]);
+    for (const [name, s] of sources) {
+      const prev = prevModules[name];
+      next[name] = entryFromSource(s, prev);
+      if (
+        prev?.integrity !== undefined &&
+        next[name].integrity === undefined &&
+        prev.version === s.manifest.version
+      )
+        unpublished.push(name);
+    }
   } else {
     Object.assign(next, prevModules);
     for (const [name, s] of sources) {
@@ -79,14 +94,14 @@ export function computeLock(input: ComputeLockInput): {
     }
   }
   const lock: RingLock = {
-    $schema: previous?.$schema ?? LOCK_SCHEMA,
+    $schema: input.schema ?? previous?.$schema ?? LOCK_SCHEMA,
     lockfileVersion: 1,
     ring: ring.name,
     // The ring that tracks the sources runs the platform the sources target; other rings keep theirs.
     platform: ring.tracksSource || !previous ? input.platformVersion : previous.platform,
     modules: next,
   };
-  return { lock, changes: diffLocks(previous, lock), unbumped };
+  return { lock, changes: diffLocks(previous, lock), unbumped, unpublished: unpublished.sort() };
 }
 
 export function diffLocks(before: RingLock | undefined, after: RingLock): LockChange[] {

@@ -17,6 +17,30 @@ export function summarize(plan: Plan): PlanSummary {
   return s;
 }
 
+const CHANGES = new Set<ActionKind>(['install', 'upgrade', 'rollback', 'reinstall']);
+
+/**
+ * Marks the changes apply cannot carry out because the lock pins no artifact for them (no `integrity`): the
+ * version was never published, or its content changed after publishing without a version bump. Pure; the
+ * commands that apply call it (the planner's own output stays about versions only).
+ */
+export function markUnpublished(plan: Plan): Plan {
+  return {
+    ...plan,
+    actions: plan.actions.map((a) =>
+      CHANGES.has(a.kind) && a.integrity === undefined && !a.unmanaged ? { ...a, needsPublish: true } : a,
+    ),
+  };
+}
+
+/** What a `needsPublish` action needs, in words (after "needs publish: "): publish the version, or bump it when it was published already. */
+export function publishHint(a: PlanAction): string {
+  return (
+    `the lock pins no artifact for ${a.module} ${a.to} (run "ringlock publish ${a.module}"; ` +
+    `if ${a.to} was published before its content changed, bump the version, then "ringlock lock" and publish)`
+  );
+}
+
 /** "3 to install, 1 to upgrade, 1 blocked, 20 unchanged"; modules kept only because prune is off are counted apart. */
 export function summaryLine(plan: Plan): string {
   const s = summarize(plan);
@@ -30,9 +54,11 @@ export function summaryLine(plan: Plan): string {
   if (s.blocked) parts.push(`${s.blocked} blocked`);
   if (s.noop - kept) parts.push(`${s.noop - kept} unchanged`);
   if (kept) parts.push(`${kept} not in the lock (kept: prune is off)`);
-  return parts.length > 0
-    ? parts.join(', ')
-    : 'nothing to do: the lock names no modules and none are deployed';
+  const unpublished = plan.actions.filter((a) => a.needsPublish).length;
+  if (parts.length === 0) return 'nothing to do: the lock names no modules and none are deployed';
+  return (
+    parts.join(', ') + (unpublished ? `; ${unpublished} need${unpublished === 1 ? 's' : ''} publish` : '')
+  );
 }
 
 /** The plan as `--json` prints it: the actions in order, the counts, and any warnings. */
@@ -42,12 +68,15 @@ export function planToJson(plan: Plan): {
   summary: PlanSummary;
   actions: PlanAction[];
   warnings: string[];
+  needsPublish?: string[];
 } {
+  const unpublished = plan.actions.filter((a) => a.needsPublish).map((a) => a.module);
   return {
     ring: plan.ring,
     platform: plan.platform,
     summary: summarize(plan),
     actions: plan.actions.map((a) => ({ ...a })),
     warnings: [...(plan.warnings ?? [])],
+    ...(unpublished.length > 0 ? { needsPublish: unpublished } : {}),
   };
 }

@@ -21,6 +21,8 @@ export interface PlanAction {
   chain?: string[];
   /** Remarks that change nothing (dependencies unknown, the last operation failed, drift an upgrade repairs). */
   notes?: string[];
+  /** The lock pins no artifact (no integrity) for `to`: apply cannot fetch it until that version is published. */
+  needsPublish?: true;
   /** The lock does not name this module: it is removed (prune on) or kept as it is (prune off). */
   unmanaged?: true;
 }

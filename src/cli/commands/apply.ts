@@ -1,13 +1,13 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
-import { createInterface } from 'node:readline/promises';
 import { ExitCode, InputError } from '../../errors.js';
-import { planToJson } from '../../plan/format.js';
+import { markUnpublished, planToJson, publishHint } from '../../plan/format.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { openWorkspace, ringFromOption } from '../common.js';
+import { ask, requireConsent } from '../confirm.js';
 import { formatPlan } from '../format-plan.js';
 import { exitFor, printResults, progress } from '../format-results.js';
 import { intOpt, msOpt, planOptions } from '../options.js';
-import { type Io, json, paint } from '../output.js';
+import { json, paint } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
 import { onStop } from '../signals.js';
@@ -27,15 +27,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
       file: ws.display(ws.lockPath(ring.name)),
     });
-  if (!dryRun && ctx.options.yes !== true && !(process.stdin.isTTY && ctx.io.tty)) {
-    throw new InputError(
-      'cli/confirm',
-      'apply changes the target: pass --yes to apply without a prompt (or --dry-run to only plan)',
-      {
-        expected: '--yes',
-      },
-    );
-  }
+  if (!dryRun) requireConsent(ctx, 'apply changes the target', '--dry-run to only plan');
   const report = await reconcile(
     { ...rt, registry, cache },
     { lock: lockDoc.lock },
@@ -56,13 +48,20 @@ export async function run(ctx: CommandContext): Promise<number> {
           ctx.io.err(`${paint(ctx.io, 'yellow', 'recovered')}: ${recovered.module} — ${recovered.error}\n`);
       },
       onPlanned: (plan) => {
-        if (!ctx.json) ctx.io.out(formatPlan(plan, ctx.io));
+        if (!ctx.json) ctx.io.out(formatPlan(markUnpublished(plan), ctx.io));
       },
-      confirm: ctx.options.yes === true ? undefined : () => confirm(ctx.io),
+      confirm: ctx.options.yes === true ? undefined : () => ask(ctx.io, 'Apply these changes?'),
       onEvent: progress(ctx),
     },
   );
-  const { plan, results } = report;
+  const plan = markUnpublished(report.plan);
+  // A module the lock pins without an artifact fails in the fetch with "no integrity given": say what to do.
+  const hints = new Map(plan.actions.filter((a) => a.needsPublish).map((a) => [a.module, publishHint(a)]));
+  const results = report.results.map((r) =>
+    r.outcome === 'failed' && hints.has(r.module)
+      ? { ...r, error: `${r.error ?? 'failed'}; needs publish: ${hints.get(r.module)}` }
+      : r,
+  );
   if (report.outcome === 'planned' || report.outcome === 'noop') {
     if (ctx.json) ctx.io.out(json({ ok: true, dryRun, ...planToJson(plan), results: [] }));
     return plan.actions.some((a) => a.kind === 'blocked') ? ExitCode.CheckFailed : ExitCode.Ok;
@@ -75,15 +74,4 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (ctx.json) ctx.io.out(json({ ok: code === ExitCode.Ok, ...planToJson(plan), results }));
   else printResults(ctx.io, results);
   return code;
-}
-
-async function confirm(io: Io): Promise<boolean> {
-  const rl = createInterface({ input: process.stdin, output: process.stderr });
-  try {
-    const answer = await rl.question('Apply these changes? [y/N] ');
-    return /^y(es)?$/i.test(answer.trim());
-  } finally {
-    rl.close();
-    void io;
-  }
 }

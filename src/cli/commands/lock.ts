@@ -6,6 +6,7 @@ import { computeLock, type LockChange } from '../../lock/compute.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
 import { assertPrereleaseAllowed, hashSources, listOpt, openWorkspace, ringFromOption } from '../common.js';
 import { json, paint } from '../output.js';
+import { lockSchemaRef } from '../schema-ref.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -44,12 +45,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
   assertPrereleaseAllowed(ring, wanted);
   const states = await hashSources(wanted, ctx.json ? undefined : ctx.io);
-  const { lock, changes, unbumped } = computeLock({
+  const { lock, changes, unbumped, unpublished } = computeLock({
     ring,
     platformVersion: ws.platformVersion,
     sources: states,
     previous: previous?.lock,
     only,
+    schema: lockSchemaRef(previous?.lock.$schema),
   });
   if (unbumped.length > 0) {
     const list = unbumped.map((n) => `${n} ${states.get(n)!.manifest.version}`).join(', ');
@@ -70,9 +72,28 @@ export async function run(ctx: CommandContext): Promise<number> {
   const written = !check && !upToDate;
   if (written) writeFileAtomic(path, text, display);
 
+  // Exit 0 as designed (the tracking ring follows the sources), but loudly: that pin can no longer be applied.
+  const warnings = unpublished.map((n) => {
+    const s = states.get(n)!;
+    return {
+      code: 'lock/unbumped-edit',
+      module: n,
+      version: s.manifest.version,
+      message:
+        `${n} ${s.manifest.version}: the content changed without a version bump, so ring "${ring.name}" ${check ? 'would pin' : 'now pins'} it ` +
+        `with no artifact or integrity (apply cannot install it, and ${s.manifest.version} is already published: releases are immutable)`,
+      fix: `bump "version" in ${s.relDir}/module.json, then run "ringlock lock" and "ringlock publish ${n}"`,
+    };
+  });
   if (ctx.json) {
-    ctx.io.out(json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes }));
+    ctx.io.out(
+      json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes, warnings }),
+    );
   } else {
+    for (const w of warnings)
+      ctx.io.err(`${paint(ctx.io, 'yellow', 'warning')}: ${w.message}
+  fix: ${w.fix}
+`);
     const io = ctx.io;
     if (upToDate) io.out(`${display}: up to date (${Object.keys(lock.modules).length} modules)\n`);
     else {

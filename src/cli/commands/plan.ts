@@ -1,6 +1,6 @@
 // ringlock plan: what apply would do to the target for a ring's lock (no changes made).
 import { ExitCode, InputError } from '../../errors.js';
-import { planToJson } from '../../plan/format.js';
+import { markUnpublished, planToJson } from '../../plan/format.js';
 import { observeAndPlan } from '../../reconcile/observe.js';
 import { openWorkspace, ringFromOption } from '../common.js';
 import { formatPlan } from '../format-plan.js';
@@ -18,8 +18,11 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
       file: ws.display(ws.lockPath(ring.name)),
     });
-  const { plan: p } = await observeAndPlan(rt, lockDoc.lock, planOptions(ctx));
+  const observed = await observeAndPlan(rt, lockDoc.lock, planOptions(ctx));
+  const p = markUnpublished(observed.plan);
   if (ctx.json) ctx.io.out(json({ ok: true, ...planToJson(p) }));
   else ctx.io.out(formatPlan(p, ctx.io, { verbose: ctx.options.verbose === true }));
-  return ExitCode.Ok;
+  // Opt-in, so scripts that read a plan (exit 0) keep working; 1 is the README's "drift found".
+  const differs = p.actions.some((a) => a.kind !== 'noop');
+  return ctx.options['exit-code'] === true && differs ? ExitCode.CheckFailed : ExitCode.Ok;
 }

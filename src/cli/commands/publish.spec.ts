@@ -5,12 +5,15 @@ export const publishSpec: CommandSpec = {
   name: 'publish',
   summary: 'pack modules into the registry and record their integrity in a ring lock',
   description:
-    'For each named module (or --all pins whose source is at the pinned version): pack it, check that the packed tree has\n' +
+    'For each named module (with no names, or --all: every pin whose source is at the pinned version): pack it, check that the packed tree has\n' +
     'the content hash the lock pins, put the artifact in the registry (immutable: the same version with other bytes is\n' +
     'refused), and write integrity and artifact into the ring lock.',
   options: {
     ring: ring('the ring lock to record into (default: the ring that tracks the sources)'),
-    all: { type: 'boolean', description: 'every pin of the ring whose source holds the pinned version' },
+    all: {
+      type: 'boolean',
+      description: 'every pin of the ring whose source holds the pinned version (the default with no names)',
+    },
     registry: {
       type: 'string',
       valueName: 'url',
@@ -20,7 +23,7 @@ export const publishSpec: CommandSpec = {
   },
   positionals: [{ name: 'module', required: false, description: 'the module(s) to publish', variadic: true }],
   examples: [
-    'ringlock publish --ring canary --all',
+    'ringlock publish --ring canary',
     'ringlock publish orders --registry https://artifacts.example.com/ringlock',
   ],
   load: () => import('./publish.js'),

@@ -24,13 +24,13 @@ export async function run(ctx: CommandContext): Promise<number> {
     });
   const lock = lockDoc.lock;
   const sources = ws.modules();
-  const all = ctx.options.all === true;
-  if (all === ctx.positionals.length > 0) {
-    throw new InputError('cli/usage', 'publish: name the modules to publish, or --all (not both)', {
-      expected: 'ringlock publish orders --ring canary, or --all',
+  if (ctx.options.all === true && ctx.positionals.length > 0) {
+    throw new InputError('cli/usage', 'publish: name the modules to publish or pass --all, not both', {
+      expected: 'ringlock publish orders --ring canary, or ringlock publish --ring canary',
     });
   }
-  // --all: every pin of the ring whose source is at the pinned version (older releases were published when they were new).
+  // No names (or --all): every pin of the ring whose source is at the pinned version (older releases were published when they were new).
+  const all = ctx.positionals.length === 0;
   const names = all
     ? Object.keys(lock.modules)
         .filter((n) => sources.get(n)?.manifest.version === lockEntry(lock, n)!.version)

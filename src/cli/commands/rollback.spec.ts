@@ -5,7 +5,7 @@ export const rollbackSpec: CommandSpec = {
   name: 'rollback',
   summary: 'switch one module back to an earlier version',
   description:
-    'Switches back to the previous version (or --to a version this target ran before), straight from the store: no download. Recorded as imperative.',
+    'Switches back to the previous version (or --to a version this target ran before), straight from the store: no download. Recorded as imperative. Asks on a terminal; elsewhere --yes is required.',
   options: {
     to: {
       type: 'string',
@@ -14,6 +14,7 @@ export const rollbackSpec: CommandSpec = {
     },
     ring: ring("the ring whose platform to use (default: the target's ring)"),
     force: { type: 'boolean', description: 'allow a version that is not older' },
+    yes: { type: 'boolean', short: 'y', description: 'roll back without asking (required off a terminal)' },
     ...WRITE,
     ...RUNTIME,
   },

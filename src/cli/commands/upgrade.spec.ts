@@ -4,11 +4,13 @@ import type { CommandSpec } from '../spec-types.js';
 export const upgradeSpec: CommandSpec = {
   name: 'upgrade',
   summary: 'upgrade one installed module',
-  description: 'Moves an installed module to a newer version that a ring lock pins. Recorded as imperative.',
+  description:
+    'Moves an installed module to a newer version that a ring lock pins. Recorded as imperative. Asks on a terminal; elsewhere --yes is required.',
   options: {
     to: { type: 'string', valueName: 'version', description: 'the version to upgrade to' },
     ring: ring("the ring whose platform and pins to use (default: the target's ring)"),
     force: { type: 'boolean', description: 'allow a version that is not newer' },
+    yes: { type: 'boolean', short: 'y', description: 'upgrade without asking (required off a terminal)' },
     ...WRITE,
     ...RUNTIME,
   },
