@@ -68,6 +68,12 @@ describe('ringlock init', () => {
     const canary = JSON.parse(readFileSync(join(dir, 'rings/canary.lock.json'), 'utf8'));
     expect(Object.keys(canary.modules)).toEqual(['orders', 'payments']);
     expect(canary).toMatchObject({ ring: 'canary', platform: '2.0.0' });
+    // The user's repository has no schemas/: the locks point at this version's schema in the published package.
+    const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string };
+    for (const lock of LOCKS)
+      expect(JSON.parse(readFileSync(join(dir, lock), 'utf8')).$schema).toBe(
+        `https://cdn.jsdelivr.net/npm/ringlock@${pkg.version}/schemas/ring-lock.schema.json`,
+      );
     const stable = JSON.parse(readFileSync(join(dir, 'rings/stable.lock.json'), 'utf8'));
     expect(stable).toMatchObject({ ring: 'stable', platform: '2.0.0' });
     expect(stable.modules).toEqual({});

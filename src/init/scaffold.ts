@@ -26,6 +26,8 @@ export interface InitOptions {
   skipExisting?: boolean;
   /** The ringlock package whose examples/ are copied (default: the running one). */
   packageDir?: string;
+  /** The `$schema` the new locks carry (the CLI passes the published package's URL: cli/schema-ref.ts). */
+  lockSchema?: string;
 }
 
 export interface PlannedFile {
@@ -126,6 +128,7 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
       ring,
       platformVersion: ws.platformVersion,
       sources: ring.tracksSource ? states : new Map(),
+      schema: opts.lockSchema,
     });
     const path = ws.display(ws.lockPath(ring.name));
     const what = ring.tracksSource

@@ -4,6 +4,7 @@ import { ExitCode, InputError } from '../../errors.js';
 import { type InitOptions, type InitPlan, planInit, writeInit } from '../../init/scaffold.js';
 import { stringOpt } from '../common.js';
 import { type Io, json, paint } from '../output.js';
+import { lockSchemaRef } from '../schema-ref.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -14,6 +15,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     platformVersion: stringOpt(ctx, 'platform-version'),
     name: stringOpt(ctx, 'name'),
     skipExisting: ctx.options['skip-existing'] === true,
+    // A user's repository has no schemas/ folder: its locks point at the published package's schema.
+    lockSchema: lockSchemaRef(undefined),
   };
   let plan: InitPlan;
   try {
