@@ -5,7 +5,8 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } fro
 import { homedir, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO_ROOT } from './helpers.js';
+import { manifest, REPO_ROOT, writeTree } from './helpers.js';
+import { git } from './support/check-repo.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   version: string;
@@ -111,5 +112,74 @@ describe('the npm package', () => {
     const list = ringlock(['list'], platform);
     expect(list.status, list.stderr).toBe(0);
     expect(list.stdout).toMatch(/orders\s+1\.5\.0/);
+  });
+
+  it("a new user's whole path with the installed package: init, lock --check, verify, check, publish, apply, bump, check, promote --dry-run", () => {
+    const dir = join(work, 'newcomer');
+    mkdirSync(dir);
+    writeTree(dir, {
+      VERSION: '2.0.0\n',
+      'modules/orders/module.json': manifest('orders', '1.0.0', { dependencies: { payments: '^1.0.0' } }),
+      'modules/orders/src/index.php': '<?php // orders\n',
+      'modules/orders/CHANGELOG.md': '# Changelog\n\n## [1.0.0]\n- first\n',
+      'modules/payments/module.json': manifest('payments', '1.0.0'),
+      'modules/payments/src/index.php': '<?php // payments\n',
+      'modules/payments/CHANGELOG.md': '# Changelog\n\n## [1.0.0]\n- first\n',
+    });
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'the platform, before ringlock']);
+    const before = git(dir, ['rev-parse', 'HEAD']);
+    const run = (args: string[]) => {
+      const r = ringlock(args, dir);
+      return { ...r, all: `${r.stdout}${r.stderr}` };
+    };
+
+    const init = run(['init']);
+    expect(init.status, init.all).toBe(0);
+    expect(init.stdout).toContain('ringlock.yaml');
+    expect(run(['lock', '--check']).status).toBe(0);
+    const verify = run(['verify']);
+    expect(verify.status, verify.all).toBe(0);
+    expect(verify.stdout).toContain('2 ok, 0 failed');
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'ringlock init']);
+    const initCommit = git(dir, ['rev-parse', 'HEAD']);
+    const first = run(['check', '--base', before, '--head', initCommit]);
+    expect(first.status, first.all).toBe(0);
+
+    const publish = run(['publish', '--ring', 'canary']);
+    expect(publish.status, publish.all).toBe(0);
+    const target = join(work, 'newcomer-target');
+    const apply = run(['apply', '--ring', 'canary', '--yes', '--skip-hooks', '--target', target]);
+    expect(apply.status, apply.all).toBe(0);
+    expect(apply.stdout).toContain('2 applied, 0 failed');
+
+    git(dir, ['checkout', '-q', '-b', 'orders-1.1.0']);
+    writeTree(dir, {
+      'modules/orders/module.json': manifest('orders', '1.1.0', { dependencies: { payments: '^1.0.0' } }),
+      'modules/orders/src/index.php': '<?php // orders 1.1\n',
+      'modules/orders/CHANGELOG.md': '# Changelog\n\n## [1.1.0]\n- more\n\n## [1.0.0]\n- first\n',
+    });
+    expect(run(['lock']).status).toBe(0);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'orders 1.1.0']);
+    const bump = run(['check', '--base', initCommit, '--head', git(dir, ['rev-parse', 'HEAD'])]);
+    expect(bump.status, bump.all).toBe(0);
+    expect(bump.stdout).toMatch(/upgrade +orders 1\.0\.0 → 1\.1\.0|orders 1\.0\.0 → 1\.1\.0/);
+
+    // Promotion reads the remote's default branch: the repository gets one, as a team's has.
+    const remote = join(work, 'newcomer.git');
+    git(work, ['init', '-q', '--bare', '-b', 'main', remote]);
+    git(dir, ['remote', 'add', 'origin', remote]);
+    git(dir, ['push', '-q', 'origin', 'main']);
+    const early = run(['promote', 'orders', 'payments', '--from', 'canary', '--dry-run']);
+    expect(early.status, early.all).toBe(1);
+    expect(early.all).toMatch(/soak/i);
+    const forced = run(['promote', 'orders', 'payments', '--from', 'canary', '--dry-run', '--force']);
+    expect(forced.status, forced.all).toBe(0);
+    expect(forced.stdout).toContain('rings/edge.lock.json');
+    expect(forced.stdout).toMatch(/orders[\s\S]*1\.0\.0/);
+    expect(git(remote, ['branch', '--list'])).toBe('* main');
   });
 });
