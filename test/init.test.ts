@@ -77,10 +77,20 @@ describe('ringlock init', () => {
     const stable = JSON.parse(readFileSync(join(dir, 'rings/stable.lock.json'), 'utf8'));
     expect(stable).toMatchObject({ ring: 'stable', platform: '2.0.0' });
     expect(stable.modules).toEqual({});
-    // Copied from the package's examples/, not embedded.
-    expect(readFileSync(join(dir, '.github/workflows/ringlock-check.yml'), 'utf8')).toBe(
-      readFileSync(join(REPO_ROOT, 'examples/github/ringlock-check.yml'), 'utf8'),
+    // Copied from the package's examples/, not embedded; the examples' Action and image (acme's, which nobody here
+    // controls) become placeholders that fail closed until the operator names their own.
+    const check = readFileSync(join(dir, '.github/workflows/ringlock-check.yml'), 'utf8');
+    expect(check).toBe(
+      readFileSync(join(REPO_ROOT, 'examples/github/ringlock-check.yml'), 'utf8')
+        .split('acme/ringlock@v1')
+        .join('./set-the-ringlock-action'),
     );
+    expect(check).toContain('uses: ./set-the-ringlock-action');
+    expect(files(dir).filter((f) => /acme\//.test(readFileSync(join(dir, f), 'utf8')))).toEqual([]);
+    expect(readFileSync(join(dir, 'deploy/kubernetes/base/kustomization.yaml'), 'utf8')).toContain(
+      'newName: registry.invalid/set-the-ringlock-image/ringlock',
+    );
+    expect(r.stderr).toContain('--action <owner>/ringlock@<commit SHA>');
     expect(readFileSync(join(dir, 'deploy/kubernetes/overlays/edge/kustomization.yaml'), 'utf8')).toContain(
       'kubectl apply -k deploy/kubernetes/overlays/edge',
     );
@@ -144,6 +154,35 @@ describe('ringlock init', () => {
     for (const f of WRITTEN) expect(paths).toContain(f);
     expect(out.files.every((f: { status: string }) => f.status === 'written')).toBe(true);
     expect(readFileSync(join(dir, 'ringlock.yaml'), 'utf8')).toContain('name: acme-shop');
+  });
+
+  it("--action and --image put the operator's own Action and image in the workflows and overlays", () => {
+    const dir = platform();
+    const sha = 'a'.repeat(40);
+    const r = cli(['init', '--action', `our-org/ringlock@${sha}`, '--image', 'ghcr.io/our-org/ringlock'], {
+      cwd: dir,
+    });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).not.toContain('placeholder');
+    for (const wf of ['ringlock-check.yml', 'ringlock-promote.yml'])
+      expect(readFileSync(join(dir, '.github/workflows', wf), 'utf8')).toContain(
+        `uses: our-org/ringlock@${sha}`,
+      );
+    expect(readFileSync(join(dir, 'deploy/kubernetes/base/kustomization.yaml'), 'utf8')).toContain(
+      'newName: ghcr.io/our-org/ringlock',
+    );
+    for (const [flag, value] of [
+      ['--action', 'our-org/ringlock'],
+      ['--action', 'x@y; rm -rf /'],
+      ['--image', 'GHCR.io/Our/ringlock'],
+      ['--image', 'ghcr.io/our-org/ringlock:1.0'],
+    ] as const) {
+      const bad = platform();
+      const b = cli(['init', flag, value], { cwd: bad });
+      expect(b.code, `${flag} ${value}`).toBe(2);
+      expect(b.stderr).toContain(`${flag} ${value}`);
+      expect(existsSync(join(bad, 'ringlock.yaml'))).toBe(false);
+    }
   });
 
   it('--dry-run lists what it would write and writes nothing', () => {

@@ -14,7 +14,7 @@ import { serializeLock } from '../model/lock.js';
 import { Workspace } from '../model/workspace.js';
 import { DirSource } from '../source/dir-source.js';
 import { findModules, findPlatformName, findPlatformVersion, type PlatformVersion } from './discover.js';
-import { shippedFiles } from './shipped.js';
+import { type ShippedRefs, shippedFiles } from './shipped.js';
 import { configText, INIT_RINGS, tenantsText } from './templates.js';
 
 export interface InitOptions {
@@ -28,6 +28,8 @@ export interface InitOptions {
   packageDir?: string;
   /** The `$schema` the new locks carry (the CLI passes the published package's URL: cli/schema-ref.ts). */
   lockSchema?: string;
+  /** The Action and image the workflows and overlays name (default: placeholders that fail closed). */
+  refs?: ShippedRefs;
 }
 
 export interface PlannedFile {
@@ -74,7 +76,7 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
       exists: existingConfig !== undefined,
     },
     planned(root, TENANTS_FILE, 'tenant → ring (empty)', tenantsText()),
-    ...shippedFiles(opts.packageDir).map((f) =>
+    ...shippedFiles(opts.packageDir, opts.refs).map((f) =>
       planned(
         root,
         f.path,

@@ -37,8 +37,25 @@ export const SHIPPED = [
   { from: 'examples/kubernetes', to: 'deploy/kubernetes' },
 ] as const;
 
+/**
+ * What the shipped examples name as the Action and the image (`acme`, an organisation nobody here controls) and what a
+ * repository gets instead: the operator's own references, or placeholders that fail closed — a local action path that
+ * does not exist, and a registry under `.invalid`, which never resolves — so nothing runs until someone chooses.
+ */
+const EXAMPLE_ACTION = 'acme/ringlock@v1';
+const EXAMPLE_IMAGE = 'ghcr.io/acme/ringlock';
+export const ACTION_PLACEHOLDER = './set-the-ringlock-action';
+export const IMAGE_PLACEHOLDER = 'registry.invalid/set-the-ringlock-image/ringlock';
+
+export interface ShippedRefs {
+  /** `uses:` of the Action, e.g. `your-org/ringlock@<commit SHA>`. */
+  action?: string;
+  /** The image without tag, e.g. `ghcr.io/your-org/ringlock`. */
+  image?: string;
+}
+
 /** Every file under the shipped folders, with its path in the user's repository; references to the examples path follow. */
-export function shippedFiles(pkg = packageRoot()): ShippedFile[] {
+export function shippedFiles(pkg = packageRoot(), refs: ShippedRefs = {}): ShippedFile[] {
   const out: ShippedFile[] = [];
   for (const { from, to } of SHIPPED) {
     const base = join(pkg, from);
@@ -49,7 +66,13 @@ export function shippedFiles(pkg = packageRoot()): ShippedFile[] {
       );
     }
     for (const rel of walk(base)) {
-      const text = readFileSync(join(base, rel), 'utf8').split(`${from}/`).join(`${to}/`);
+      const text = readFileSync(join(base, rel), 'utf8')
+        .split(`${from}/`)
+        .join(`${to}/`)
+        .split(EXAMPLE_ACTION)
+        .join(refs.action ?? ACTION_PLACEHOLDER)
+        .split(EXAMPLE_IMAGE)
+        .join(refs.image ?? IMAGE_PLACEHOLDER);
       out.push({ path: `${to}/${rel}`, from: `${from}/${rel}`, text });
     }
   }

@@ -28,6 +28,18 @@ export const initSpec: CommandSpec = {
       valueName: 'name',
       description: "the platform's name (default: from composer.json or package.json, else the folder's)",
     },
+    action: {
+      type: 'string',
+      valueName: 'ref',
+      description:
+        'the ringlock Action the workflows use, pinned: <owner>/ringlock@<commit SHA> (default: a placeholder that fails)',
+    },
+    image: {
+      type: 'string',
+      valueName: 'name',
+      description:
+        'the ringlock image the overlays run, without tag (default: a placeholder that never pulls)',
+    },
     'dry-run': { type: 'boolean', description: 'list what would be written, write nothing' },
     'skip-existing': { type: 'boolean', description: 'write only the files that do not exist yet' },
   },

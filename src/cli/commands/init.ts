@@ -2,6 +2,7 @@
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, InputError } from '../../errors.js';
 import { type InitOptions, type InitPlan, planInit, writeInit } from '../../init/scaffold.js';
+import { ACTION_PLACEHOLDER, IMAGE_PLACEHOLDER } from '../../init/shipped.js';
 import { stringOpt } from '../common.js';
 import { type Io, json, paint } from '../output.js';
 import { lockSchemaRef } from '../schema-ref.js';
@@ -17,6 +18,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     skipExisting: ctx.options['skip-existing'] === true,
     // A user's repository has no schemas/ folder: its locks point at the published package's schema.
     lockSchema: lockSchemaRef(undefined),
+    refs: { action: actionRef(stringOpt(ctx, 'action')), image: imageRef(stringOpt(ctx, 'image')) },
   };
   let plan: InitPlan;
   try {
@@ -64,6 +66,15 @@ export async function run(ctx: CommandContext): Promise<number> {
       `  ${mark} ${f.path.padEnd(width)}  ${paint(io, 'gray', s === 'skipped' ? 'exists, left as is' : f.what)}\n`,
     );
   }
+  // Placeholders fail closed; say so, on stderr, whenever one was written (or would be).
+  if (opts.refs?.action === undefined)
+    io.err(
+      `${paint(io, 'yellow', 'warning')}: the workflows use the placeholder ${ACTION_PLACEHOLDER} and fail until you set the Action: --action <owner>/ringlock@<commit SHA>, or edit .github/workflows/ringlock-*.yml\n`,
+    );
+  if (opts.refs?.image === undefined)
+    io.err(
+      `${paint(io, 'yellow', 'warning')}: the overlays name the image ${IMAGE_PLACEHOLDER}, which never pulls: --image <registry>/<owner>/ringlock, or kustomize edit set image in deploy/kubernetes/base\n`,
+    );
   if (dryRun) io.out('dry run: nothing written\n');
   else
     io.out(
@@ -82,4 +93,24 @@ async function askVersion(io: Io): Promise<string> {
   } finally {
     rl.close();
   }
+}
+
+/** `--action`: a GitHub Action reference, `owner/repo[/path]@ref` (a commit SHA is what the README asks for). */
+function actionRef(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[A-Za-z0-9][A-Za-z0-9-]{0,38}\/[A-Za-z0-9._-]+(?:\/[A-Za-z0-9._/-]+)?@[A-Za-z0-9._/-]+$/.test(v))
+    throw new InputError('cli/action', `--action ${v}: not a GitHub Action reference`, {
+      expected: '<owner>/ringlock@<commit SHA>',
+    });
+  return v;
+}
+
+/** `--image`: an OCI image name without tag or digest, lower case. */
+function imageRef(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  if (!/^[a-z0-9.-]+(?::[0-9]+)?(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)+$/.test(v))
+    throw new InputError('cli/image', `--image ${v}: not an image name (lower case, no tag)`, {
+      expected: 'e.g. ghcr.io/your-org/ringlock',
+    });
+  return v;
 }
