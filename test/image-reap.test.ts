@@ -74,7 +74,9 @@ async function runWithOrphan(t: { onTestFinished(fn: () => void | Promise<void>)
   });
   const remote = await serveRepo(p);
   t.onTestFinished(() => remote.close());
-  const wrapper = ['unshare', '--pid', '--fork', '--mount-proc', '--kill-child', ...init];
+  // Without root (a hosted runner), a user namespace grants the PID namespace and the /proc mount.
+  const asUser = process.getuid?.() === 0 ? [] : ['--map-root-user'];
+  const wrapper = ['unshare', ...asUser, '--pid', '--fork', '--mount-proc', '--kill-child', ...init];
   const d = await startDaemon(p, { repo: remote.url, wrapper });
   t.onTestFinished(async () => {
     await d.stop('SIGKILL');
