@@ -32,6 +32,13 @@ describe('an edit without a version bump', () => {
     expect(cli(['lock', '--cwd', dir]).stderr).toBe('');
   });
 
+  it('an explicit re-pin (--module) warns the same way', () => {
+    const dir = editedAfterPublish();
+    const r = cli(['lock', '--module', 'orders', '--cwd', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain('warning: orders 1.0.0: the content changed without a version bump');
+  });
+
   it('lock --json lists the warning', () => {
     const dir = editedAfterPublish();
     const j = JSON.parse(cli(['lock', '--json', '--cwd', dir]).stdout);

@@ -72,24 +72,25 @@ export function computeLock(input: ComputeLockInput): {
   const next: Record<string, LockEntry> = Object.create(null);
   const unbumped: string[] = [];
   const unpublished: string[] = [];
+  /** A published pin re-pinned from a source that changed under the same version loses its artifact: say so. */
+  const repin = (name: string, s: SourceState, prev?: LockEntry) => {
+    next[name] = entryFromSource(s, prev);
+    if (
+      prev?.integrity !== undefined &&
+      next[name].integrity === undefined &&
+      prev.version === s.manifest.version
+    )
+      unpublished.push(name);
+  };
   if (ring.tracksSource && only === undefined) {
-    for (const [name, s] of sources) {
-      const prev = prevModules[name];
-      next[name] = entryFromSource(s, prev);
-      if (
-        prev?.integrity !== undefined &&
-        next[name].integrity === undefined &&
-        prev.version === s.manifest.version
-      )
-        unpublished.push(name);
-    }
+    for (const [name, s] of sources) repin(name, s, prevModules[name]);
   } else {
     Object.assign(next, prevModules);
     for (const [name, s] of sources) {
       const prev = prevModules[name];
       if (only ? only.includes(name) : prev !== undefined && prev.version === s.manifest.version) {
         if (!only && prev && prev.sha256 !== s.digest) unbumped.push(name);
-        else next[name] = entryFromSource(s, prev);
+        else repin(name, s, prev);
       }
     }
   }
