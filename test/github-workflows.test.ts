@@ -119,6 +119,16 @@ describe('workflow and action files', () => {
     expect(runs('image')).toContain('ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/ringlock');
     expect(runs('action')).toContain('git add -f dist/action/index.js');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
-    expect(runs('action')).toContain('git push -f origin "refs/tags/${MAJOR}"');
+    expect(runs('action')).toContain('git push -f "$remote" "refs/tags/${MAJOR}"');
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
+    expect(runs('action')).toContain('git push "$remote" "refs/tags/${TAG}-action"');
+    // No dependency's install script runs beside a token, and no checkout leaves its token in .git/config.
+    for (const job of ['npm', 'action']) {
+      expect(runs(job)).toContain('npm ci --ignore-scripts');
+      expect(runs(job)).not.toMatch(/npm ci(?! --ignore-scripts)/);
+    }
+    for (const job of Object.values<Y>(w.jobs))
+      for (const step of job.steps.filter((st: Y) => String(st.uses ?? '').startsWith('actions/checkout@')))
+        expect(step.with?.['persist-credentials']).toBe(false);
   });
 });
