@@ -1,11 +1,11 @@
 // Pieces shared by the commands: opening the workspace and hashing module sources.
 import { InputError } from '../errors.js';
-import { hashTrees } from '../hash/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
 import { isPrerelease } from '../model/semantics.js';
 import type { RingPolicy } from '../model/types.js';
 import type { SourceModule, Workspace } from '../model/workspace.js';
 import { openWorkspace as openDirWorkspace } from '../source/workspace-dir.js';
+import { hashSources as hashSourceStates } from '../verify/source-states.js';
 import type { Io } from './output.js';
 import type { CommandContext } from './spec.js';
 
@@ -44,25 +44,10 @@ export function ringFromOption(ws: Workspace, ctx: CommandContext): RingPolicy {
   }
 }
 
-/** Hashes the given source modules (all of them by default) in one pass over both cores. */
+/** Hashes the given source modules in one pass over both cores, with progress on a terminal. */
 export async function hashSources(mods: readonly SourceModule[], io?: Io): Promise<Map<string, SourceState>> {
-  const hashes = await hashTrees(
-    mods.map((m) => ({ root: m.dir, display: m.relDir })),
-    { onWalked: io ? progress(io, mods.length) : undefined },
-  );
+  const out = await hashSourceStates(mods, io ? progress(io, mods.length) : undefined);
   if (io?.progress) io.err('\r\u001b[K');
-  const out = new Map<string, SourceState>();
-  mods.forEach((m, i) => {
-    const h = hashes[i]!;
-    out.set(m.name, {
-      name: m.name,
-      relDir: m.relDir,
-      manifest: m.manifest,
-      digest: h.digest,
-      fileCount: h.fileCount,
-      sizeBytes: h.sizeBytes,
-    });
-  });
   return out;
 }
 

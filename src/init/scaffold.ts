@@ -5,14 +5,14 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
-import { hashTrees } from '../hash/tree-hash.js';
-import { computeLock, type SourceState } from '../lock/compute.js';
+import { computeLock } from '../lock/compute.js';
 import { CONFIG_FILES, readConfig } from '../model/config.js';
 import type { DirEntry, FileSource, ReadCap } from '../model/file-source.js';
 import { readNow } from '../model/file-source.js';
 import { serializeLock } from '../model/lock.js';
 import { Workspace } from '../model/workspace.js';
 import { DirSource } from '../source/dir-source.js';
+import { hashSources } from '../verify/source-states.js';
 import { findModules, findPlatformName, findPlatformVersion, type PlatformVersion } from './discover.js';
 import { type ShippedRefs, shippedFiles } from './shipped.js';
 import { configText, INIT_RINGS, tenantsText } from './templates.js';
@@ -110,19 +110,7 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
   );
   const ws = Workspace.over(source, cfg);
   const sources = readModules(ws, found.autocom);
-  const hashes = await hashTrees([...sources.values()].map((m) => ({ root: m.dir, display: m.relDir })));
-  const states = new Map<string, SourceState>();
-  [...sources.values()].forEach((m, i) => {
-    const h = hashes[i]!;
-    states.set(m.name, {
-      name: m.name,
-      relDir: m.relDir,
-      manifest: m.manifest,
-      digest: h.digest,
-      fileCount: h.fileCount,
-      sizeBytes: h.sizeBytes,
-    });
-  });
+  const states = await hashSources([...sources.values()]);
   const tracking = ws.trackingRing();
   // As `ringlock lock` would write them: the tracking ring gets every module, the others start empty.
   for (const ring of ws.rings) {
