@@ -20,6 +20,7 @@ if (actionTo !== -1) {
   process.exit(0);
 }
 
+const SCHEMA_BASE = 'ringlock:/schemas/';
 const ajv = new Ajv2020({
   allErrors: true,
   strict: true,
@@ -29,14 +30,16 @@ const ajv = new Ajv2020({
 for (const f of readdirSync(schemaDir)
   .filter((f) => f.endsWith('.schema.json'))
   .sort()) {
-  ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, f), 'utf8')));
+  // The shipped files carry no $id (an editor resolves their relative $refs beside the URL it fetched); here each is
+  // keyed by an id of its own, against which those $refs resolve the same way.
+  ajv.addSchema(JSON.parse(readFileSync(join(schemaDir, f), 'utf8')), `${SCHEMA_BASE}${f}`);
 }
 const exportsMap = {
-  validateModule: 'https://ringlock.dev/schemas/module.schema.json',
-  validateLock: 'https://ringlock.dev/schemas/ring-lock.schema.json',
-  validateConfig: 'https://ringlock.dev/schemas/config.schema.json',
-  validateTenants: 'https://ringlock.dev/schemas/tenants.schema.json',
-  validateOperator: 'https://ringlock.dev/schemas/operator-config.schema.json',
+  validateModule: `${SCHEMA_BASE}module.schema.json`,
+  validateLock: `${SCHEMA_BASE}ring-lock.schema.json`,
+  validateConfig: `${SCHEMA_BASE}config.schema.json`,
+  validateTenants: `${SCHEMA_BASE}tenants.schema.json`,
+  validateOperator: `${SCHEMA_BASE}operator-config.schema.json`,
 };
 mkdirSync(genDir, { recursive: true });
 writeFileSync(

@@ -4,11 +4,12 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ExitCode, InputError, RinglockError } from '../errors.js';
 import { redact } from '../redact.js';
+import { VERSION } from '../version.js';
 import { formatDiagnostic, type Io, json, paint, processIo } from './output.js';
 import { COMMANDS, type CommandSpec, GLOBAL_OPTIONS, type OptionSpec } from './spec.js';
 import { nearest } from './suggest.js';
 
-export const VERSION = '0.1.0'; // x-release-please-version (release-please keeps it equal to package.json's)
+export { VERSION };
 
 export async function main(argv: string[], io: Io = processIo()): Promise<number> {
   const wantsJson = argv.includes('--json');

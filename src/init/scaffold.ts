@@ -26,7 +26,7 @@ export interface InitOptions {
   skipExisting?: boolean;
   /** The ringlock package whose examples/ are copied (default: the running one). */
   packageDir?: string;
-  /** The `$schema` the new locks carry (the CLI passes the published package's URL: cli/schema-ref.ts). */
+  /** The `$schema` the new locks carry (the CLI passes the published package's URL: model/schema-url.ts). */
   lockSchema?: string;
   /** The Action and image the workflows and overlays name (default: placeholders that fail closed). */
   refs?: ShippedRefs;

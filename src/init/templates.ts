@@ -1,5 +1,6 @@
 // The text of the files `ringlock init` writes itself (the workflows and Kubernetes overlays are copied from the
 // package's examples/ instead): ringlock.yaml with its rings, and an empty tenants file.
+import { yamlSchemaComment } from '../model/schema-url.js';
 import type { PlatformVersion } from './discover.js';
 
 /** The rings init sets up, first to last. */
@@ -19,7 +20,7 @@ export function configText(c: ConfigInput): string {
   const version = c.platform.versionFile
     ? `  versionFile: ${str(c.platform.versionFile)} # the platform version the locks record; bump it on a platform release`
     : `  version: ${c.platform.version} # from ${c.platform.from}: keep it in step with the platform's releases (or use versionFile)`;
-  return `# ringlock configuration, written by \`ringlock init\`. Every key: the README's "ringlock.yaml" section.
+  return `${yamlSchemaComment('config.schema.json')}# ringlock configuration, written by \`ringlock init\`. Every key: the README's "ringlock.yaml" section.
 apiVersion: ringlock/v1
 
 platform:
@@ -67,7 +68,7 @@ rings:
 }
 
 export function tenantsText(): string {
-  return `# Which ring each tenant runs, written by \`ringlock init\`. Add tenants here or with
+  return `${yamlSchemaComment('tenants.schema.json')}# Which ring each tenant runs, written by \`ringlock init\`. Add tenants here or with
 # \`ringlock ring assign <tenant> <ring>\`, e.g.
 #   acme-internal: canary
 #   northwind: edge

@@ -1,5 +1,6 @@
 // Computing a ring's new lock from the module sources: a pure function over plain data.
 import { sortKeys } from '../model/lock.js';
+import { lockSchemaRef } from '../model/schema-url.js';
 import type { LockEntry, ModuleManifest, RingLock, RingPolicy } from '../model/types.js';
 
 export interface SourceState {
@@ -30,9 +31,6 @@ export interface ComputeLockInput {
   /** The `$schema` to write (the CLI picks one that resolves where the lock lives); default: the previous one. */
   schema?: string;
 }
-
-/** The fallback `$schema` of a pure caller that names none (the CLI passes the package URL: cli/schema-ref.ts). */
-export const LOCK_SCHEMA = '../schemas/ring-lock.schema.json';
 
 /** The lock entry for a module at its source state. Integrity, artifact and its size survive only while version and content are unchanged. */
 export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry {
@@ -95,7 +93,7 @@ export function computeLock(input: ComputeLockInput): {
     }
   }
   const lock: RingLock = {
-    $schema: input.schema ?? previous?.$schema ?? LOCK_SCHEMA,
+    $schema: input.schema ?? lockSchemaRef(previous?.$schema),
     lockfileVersion: 1,
     ring: ring.name,
     // The ring that tracks the sources runs the platform the sources target; other rings keep theirs.

@@ -10,6 +10,7 @@ import { type CommitReader, lockPathIn, readConfigAt, readLockAt } from '../git/
 import { pinAppearances } from '../git/history.js';
 import { WorkRepo } from '../git/workrepo.js';
 import type { LoadedConfig } from '../model/config.js';
+import { schemaUrl } from '../model/schema-url.js';
 import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
 import type { PinAppearance } from '../rules/promotion.js';
 import { loadConfig } from '../source/workspace-dir.js';
@@ -151,7 +152,7 @@ export class Session {
     const lock: RingLock = { lockfileVersion: 1, ring, platform: this.config.platformVersion, modules: {} };
     return {
       lock,
-      text: `${JSON.stringify({ $schema: '../schemas/ring-lock.schema.json', ...lock }, null, 2)}\n`,
+      text: `${JSON.stringify({ $schema: schemaUrl('ring-lock.schema.json'), ...lock }, null, 2)}\n`,
       file: this.lockPath(ring),
       exists: false,
     };

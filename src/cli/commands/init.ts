@@ -3,9 +3,9 @@ import { createInterface } from 'node:readline/promises';
 import { ExitCode, InputError } from '../../errors.js';
 import { type InitOptions, type InitPlan, planInit, writeInit } from '../../init/scaffold.js';
 import { ACTION_PLACEHOLDER, IMAGE_PLACEHOLDER } from '../../init/shipped.js';
+import { lockSchemaRef } from '../../model/schema-url.js';
 import { stringOpt } from '../common.js';
 import { type Io, json, paint } from '../output.js';
-import { lockSchemaRef } from '../schema-ref.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {

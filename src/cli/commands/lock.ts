@@ -4,9 +4,9 @@ import { CheckFailed, ExitCode, InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { computeLock, type LockChange } from '../../lock/compute.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
+import { lockSchemaRef } from '../../model/schema-url.js';
 import { assertPrereleaseAllowed, hashSources, listOpt, openWorkspace, ringFromOption } from '../common.js';
 import { json, paint } from '../output.js';
-import { lockSchemaRef } from '../schema-ref.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
