@@ -109,12 +109,24 @@ describe('workflow and action files', () => {
     const perms = Object.fromEntries(Object.entries<Y>(w.jobs).map(([name, job]) => [name, job.permissions]));
     expect(perms).toEqual({
       'release-please': { contents: 'write', 'pull-requests': 'write' },
+      package: { contents: 'read' },
       npm: { contents: 'read', 'id-token': 'write' },
       image: { contents: 'read', packages: 'write' },
       action: { contents: 'write' },
     });
     const runs = (job: string) => w.jobs[job].steps.map((s: Y) => s.run ?? '').join('\n');
-    expect(runs('npm')).toContain('npm publish --provenance');
+    // The job with the OIDC token publishes the tarball the credential-less package job built and tested, and runs
+    // nothing else: no checkout, no install, no test.
+    expect(runs('package')).toContain('bash .ci/run');
+    expect(runs('package')).toContain('npm pack');
+    expect(runs('npm').trim()).toBe('npm publish ./package/*.tgz --provenance --access public');
+    expect(w.jobs.npm.needs).toContain('package');
+    expect(w.jobs.npm.steps.map((st: Y) => String(st.uses ?? '').split('@')[0])).toEqual([
+      'actions/setup-node',
+      'actions/download-artifact',
+      '',
+    ]);
+    expect(runs('image')).toContain('docker image inspect ringlock:release');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     expect(runs('image')).toContain('ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/ringlock');
     expect(runs('action')).toContain('git add -f dist/action/index.js');
@@ -123,7 +135,7 @@ describe('workflow and action files', () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     expect(runs('action')).toContain('git push "$remote" "refs/tags/${TAG}-action"');
     // No dependency's install script runs beside a token, and no checkout leaves its token in .git/config.
-    for (const job of ['npm', 'action']) {
+    for (const job of ['action']) {
       expect(runs(job)).toContain('npm ci --ignore-scripts');
       expect(runs(job)).not.toMatch(/npm ci(?! --ignore-scripts)/);
     }
