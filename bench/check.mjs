@@ -61,7 +61,7 @@ function commitBaseAndPr(dir, module, moduleDir, extra = () => {}) {
   sh(dir, ['commit', '-q', '-m', `${module} ${m.version}`]);
 }
 
-function exampleRepo() {
+export function exampleRepo() {
   const dir = join(WORK, 'check-example');
   fresh(dir);
   cpSync(join(ROOT, 'ringlock.yaml'), join(dir, 'ringlock.yaml'));

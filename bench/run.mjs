@@ -1,9 +1,10 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { benchAction } from './action.mjs';
 import { benchApply, emptyTrash, ensureAppliedTarget, ensureApplyRepo } from './apply.mjs';
 import { benchCheck } from './check.mjs';
 import { benchDaemon } from './daemon.mjs';
@@ -27,8 +28,8 @@ const GEN_VERSION = 1; // bump when the generated layout changes: trees are rege
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check'];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check] [options]   (npm run bench -- verify)
+const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check', 'action'];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -44,6 +45,8 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promot
              commits of lock history (beside node -e 0 and git log of the lock)
   check      ringlock check for a one-module pull request on the example and on a 1,000-module x 3-ring repo
              (--quick: 100 modules), beside node -e 0 and git diff --name-only base head
+  action     the GitHub Action's cold start: node dist/action/index.js as the runner runs it (INPUT_*, GITHUB_*, an
+             event file) on the example's one-module pull request, beside node -e 0, under this Node and Node 24
   (none)     everything
 
 Options:
@@ -280,6 +283,10 @@ async function main() {
   if (has('check')) {
     if (hasTool('git')) out.check = benchCheck({ quick, runs: values.runs ? runs : undefined });
     else console.log('note: git not found, skipping the check bench');
+  }
+  if (has('action')) {
+    if (hasTool('git')) out.action = benchAction({ quick, runs: values.runs ? runs : undefined });
+    else console.log('note: git not found, skipping the action bench');
   }
   if (has('verify', 'startup')) {
     const small = ensureTree('startup', 5, 3, 3);
