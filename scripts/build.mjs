@@ -15,6 +15,9 @@ const genDir = join(root, 'src/model/generated');
 // `node scripts/build.mjs --action-to <dir>` builds only the Action's bundle into <dir>, from the validators the last
 // full build generated, and writes nothing else (the test that proves the bundle reproducible runs it beside others).
 const actionTo = process.argv.indexOf('--action-to');
+// `--no-source-maps`: what ships (npm pack's prepack, the image) has no maps, so its files name none either (a
+// sourceMappingURL comment pointing at a missing file makes debuggers and --enable-source-maps complain).
+const maps = !process.argv.includes('--no-source-maps');
 if (actionTo !== -1) {
   await buildAction(process.argv[actionTo + 1]);
   process.exit(0);
@@ -64,7 +67,7 @@ await build({
   platform: 'node',
   mainFields: ['module', 'main'],
   target: 'node20',
-  sourcemap: 'linked',
+  sourcemap: maps ? 'linked' : false,
   minify: true,
   keepNames: true,
   chunkNames: 'chunks/[name]-[hash]',

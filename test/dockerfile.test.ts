@@ -30,7 +30,7 @@ for (const i of dockerfile.getInstructions()) {
 }
 const names = stages.map((s) => s.name);
 const runtime = stages.at(-1)!;
-const build = stages.find((s) => argsOf(s, 'RUN').some((r) => /\bnpm run build\b/.test(r)))!;
+const build = stages.find((s) => argsOf(s, 'RUN').some((r) => /scripts\/build\.mjs/.test(r)))!;
 
 /** The argument text of each `op` instruction of a stage (continuation lines joined). */
 function argsOf(stage: Stage, op: string): string[] {
@@ -93,7 +93,7 @@ describe('Dockerfile', () => {
     const ci = runs.findIndex((r) => /\bnpm ci\b/.test(r));
     expect(ci).toBeGreaterThanOrEqual(0);
     expect(runs[ci]).not.toMatch(/--omit=dev|--production/);
-    expect(ci).toBeLessThan(runs.findIndex((r) => /npm run build/.test(r)));
+    expect(ci).toBeLessThan(runs.findIndex((r) => /scripts\/build\.mjs/.test(r)));
     const ignored = readFileSync(join(REPO_ROOT, '.dockerignore'), 'utf8')
       .split('\n')
       .map((l) => l.trim())
@@ -108,15 +108,23 @@ describe('Dockerfile', () => {
   });
 
   it('ships no source maps and no node_modules: only package.json, bin, dist and schemas from the build', () => {
-    expect(argsOf(build, 'RUN').find((r) => /npm run build/.test(r))).toMatch(
-      /npm run build && find dist -name '\*\.map' -delete/,
+    expect(argsOf(build, 'RUN').find((r) => /scripts\/build\.mjs/.test(r))).toMatch(
+      /^node scripts\/build\.mjs --no-source-maps && rm -rf dist\/action$/,
     );
     const runtimeCopies = copies(runtime);
     expect(runtimeCopies.every((c) => c.from === build.name)).toBe(true);
     expect(runtimeCopies.flatMap((c) => c.sources).sort()).toEqual(
       ['/src/bin', '/src/dist', '/src/package.json', '/src/schemas'].sort(),
     );
-    expect(argsOf(runtime, 'RUN').join('\n')).not.toMatch(/\bnpm\b/);
+    expect(argsOf(runtime, 'RUN').join('\n')).not.toMatch(/\bnpm (ci|install|run)\b/);
+    // The base image's npm and corepack are removed: nothing in the image installs packages.
+    const apt = argsOf(runtime, 'RUN').find((r) => /apt-get install/.test(r)) ?? '';
+    for (const p of [
+      '/usr/local/lib/node_modules/npm',
+      '/usr/local/lib/node_modules/corepack',
+      '/usr/local/bin/npx',
+    ])
+      expect(apt).toContain(p);
     expect(TEXT).not.toMatch(/enable-source-maps"/);
   });
 

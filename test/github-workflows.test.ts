@@ -127,13 +127,21 @@ describe('workflow and action files', () => {
       '',
     ]);
     expect(runs('image')).toContain('docker image inspect ringlock:release');
+    // The image pushed is the one measured and tried, and only after the suite passed.
+    expect(w.jobs.image.needs).toContain('package');
+    expect(runs('image')).toContain('docker tag ringlock:release "$image:$tag"');
+    expect(JSON.stringify(w.jobs.image.steps)).not.toContain('build-push-action');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     expect(runs('image')).toContain('ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/ringlock');
     expect(runs('action')).toContain('git add -f dist/action/index.js');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
-    expect(runs('action')).toContain('git push -f "$remote" "refs/tags/${MAJOR}"');
+    expect(runs('action')).toContain(
+      'git -c core.hooksPath=/dev/null push -f "$remote" "refs/tags/${MAJOR}"',
+    );
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
-    expect(runs('action')).toContain('git push "$remote" "refs/tags/${TAG}-action"');
+    expect(runs('action')).toContain(
+      'git -c core.hooksPath=/dev/null push "$remote" "refs/tags/${TAG}-action"',
+    );
     // No dependency's install script runs beside a token, and no checkout leaves its token in .git/config.
     for (const job of ['action']) {
       expect(runs(job)).toContain('npm ci --ignore-scripts');

@@ -168,9 +168,16 @@ describe('ringlock init', () => {
       expect(readFileSync(join(dir, '.github/workflows', wf), 'utf8')).toContain(
         `uses: our-org/ringlock@${sha}`,
       );
-    expect(readFileSync(join(dir, 'deploy/kubernetes/base/kustomization.yaml'), 'utf8')).toContain(
-      'newName: ghcr.io/our-org/ringlock',
+    // The tag the release pushes: release-please keeps the shipped base's newTag equal to the package's version.
+    const pkgVersion = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')).version as string;
+    expect(readFileSync(join(dir, 'deploy/kubernetes/base/kustomization.yaml'), 'utf8')).toMatch(
+      new RegExp(`newName: ghcr\\.io/our-org/ringlock\\n +newTag: ${pkgVersion.replaceAll('.', '\\.')} `),
     );
+    expect(r.stderr).not.toContain('not pinned by a full commit SHA');
+    // A tag is accepted, with a warning: it can be moved to other code.
+    const tagged = cli(['init', '--action', 'our-org/ringlock@v1', '--dry-run'], { cwd: platform() });
+    expect(tagged.code).toBe(0);
+    expect(tagged.stderr).toContain('--action our-org/ringlock@v1 is not pinned by a full commit SHA');
     for (const [flag, value] of [
       ['--action', 'our-org/ringlock'],
       ['--action', 'x@y; rm -rf /'],
@@ -224,6 +231,19 @@ describe('ringlock init', () => {
     expect(readFileSync(join(dir, '.github/workflows/ringlock-check.yml'), 'utf8')).toBe('# ours\n');
     expect(existsSync(join(dir, 'ringlock.yaml'))).toBe(true);
     expect(cli(['lock', '--check'], { cwd: dir }).code).toBe(0);
+    // One workflow was still written: its placeholder is warned about. Run again: nothing is written, no warning.
+    expect(r.stderr).toContain('set-the-ringlock-action');
+    const again = cli(['init', '--skip-existing'], { cwd: dir });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).not.toContain('placeholder');
+    expect(again.stderr).not.toContain('warning');
+  });
+
+  it('hints at ignoring .ringlock/ until .gitignore does', () => {
+    const dir = platform();
+    expect(cli(['init', '--dry-run'], { cwd: dir }).stdout).toContain('hint: add .ringlock/ to .gitignore');
+    writeFileSync(join(dir, '.gitignore'), 'vendor/\n.ringlock/\n');
+    expect(cli(['init', '--dry-run'], { cwd: dir }).stdout).not.toContain('.gitignore');
   });
 
   it('finds AutoCom-style Modules/<name>/module.json', () => {

@@ -10,6 +10,7 @@ import {
   verifySignature,
 } from '../src/daemon/notify.js';
 import { InputError } from '../src/errors.js';
+import { VERSION } from '../src/version.js';
 
 interface Seen {
   headers: IncomingMessage['headers'];
@@ -85,7 +86,7 @@ describe('Notifier delivery', () => {
     expect(new Date(got.json.timestamp).toISOString()).toBe(got.json.timestamp);
     expect(got.json.id).toMatch(/^[0-9a-f-]{36}$/);
     expect(got.headers['content-type']).toBe('application/json');
-    expect(got.headers['user-agent']).toBe('ringlock/0.1.0');
+    expect(got.headers['user-agent']).toBe(`ringlock/${VERSION}`);
     expect(got.headers['x-ringlock-event']).toBe('module.installed');
     expect(got.headers['x-ringlock-delivery']).toBe(got.json.id);
     const sig = got.headers['x-ringlock-signature-256'];

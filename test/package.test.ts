@@ -10,6 +10,7 @@ import { git } from './support/check-repo.js';
 
 const pkg = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
   version: string;
+  scripts: Record<string, string>;
   dependencies?: Record<string, string>;
   devDependencies: Record<string, string>;
 };
@@ -58,6 +59,7 @@ const ringlock = (args: string[], cwd: string) =>
 describe('the npm package', () => {
   it('ships the bundle, the bin, the schemas and what init copies: no sources, tests, maps or the Action bundle', () => {
     expect(files).toContain('package/bin/ringlock.js');
+    expect(files).toContain('package/LICENSE');
     expect(files).toContain('package/dist/cli.js');
     expect(files).toContain('package/schemas/ring-lock.schema.json');
     // ringlock init copies the workflows and the Kubernetes overlays from the installed package.
@@ -67,6 +69,9 @@ describe('the npm package', () => {
       files.filter((f) => /^package\/(src|test|scripts|bench|\.github|examples\/platform)\//.test(f)),
     ).toEqual([]);
     expect(files.filter((f) => f.endsWith('.map') || f.startsWith('package/dist/action/'))).toEqual([]);
+    // And its files name no map: `npm pack` builds without them (this test packs the suite's build, which has maps,
+    // with --ignore-scripts so as not to rebuild dist/ under other tests).
+    expect(pkg.scripts.prepack).toBe('node scripts/build.mjs --no-source-maps');
   });
 
   it('has no runtime dependencies: the bundle carries them', () => {

@@ -6,6 +6,7 @@ import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 import { InputError } from '../errors.js';
 import { redactUrl, scrub } from '../redact.js';
+import { VERSION } from '../version.js';
 
 export type NotificationEventName =
   | 'module.installed'
@@ -58,7 +59,7 @@ export interface NotifierOptions {
 }
 
 export const SIGNATURE_HEADER = 'X-Ringlock-Signature-256';
-const USER_AGENT = 'ringlock/0.1.0';
+const USER_AGENT = `ringlock/${VERSION}`;
 const MAX_RESPONSE_BYTES = 64 * 1024;
 
 /** GitHub's X-Hub-Signature-256 format: `sha256=<hex HMAC-SHA256 of the body bytes>`. */

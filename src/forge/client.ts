@@ -6,6 +6,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import { Octokit } from '@octokit/rest';
 import { InputError, InternalError, RinglockError, TransientError } from '../errors.js';
 import { redact } from '../redact.js';
+import { VERSION } from '../version.js';
 
 export interface GitHubLogger {
   warn(obj: object, msg: string): void;
@@ -89,7 +90,7 @@ export class GitHubClient {
     this.octokit = new GitHubOctokit({
       auth: opts.token,
       baseUrl: opts.baseUrl?.replace(/\/+$/, ''),
-      userAgent: opts.userAgent ?? 'ringlock/0.1.0',
+      userAgent: opts.userAgent ?? `ringlock/${VERSION}`,
       log: { debug: say('debug'), info: say('debug'), warn: say('warn'), error: say('warn') },
       // Not `request: { retries }`: plugin-retry then re-sends every failed request, 401 and 404 included.
       retry: { retries: opts.retries ?? 3, retryAfterBaseValue: base },

@@ -1,4 +1,6 @@
 // ringlock init: scaffold ringlock into an existing platform repository (the plan is src/init/scaffold.ts).
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline/promises';
 import { ExitCode, InputError } from '../../errors.js';
 import { type InitOptions, type InitPlan, planInit, writeInit } from '../../init/scaffold.js';
@@ -67,13 +69,23 @@ export async function run(ctx: CommandContext): Promise<number> {
     );
   }
   // Placeholders fail closed; say so, on stderr, whenever one was written (or would be).
-  if (opts.refs?.action === undefined)
+  const writes = (prefix: string) =>
+    plan.files.some((f) => f.path.startsWith(prefix) && status(f.path, f.exists) !== 'skipped');
+  if (opts.refs?.action === undefined && writes('.github/'))
     io.err(
       `${paint(io, 'yellow', 'warning')}: the workflows use the placeholder ${ACTION_PLACEHOLDER} and fail until you set the Action: --action <owner>/ringlock@<commit SHA>, or edit .github/workflows/ringlock-*.yml\n`,
     );
-  if (opts.refs?.image === undefined)
+  if (opts.refs?.action !== undefined && !/@[0-9a-f]{40}$/.test(opts.refs.action) && writes('.github/'))
+    io.err(
+      `${paint(io, 'yellow', 'warning')}: --action ${opts.refs.action} is not pinned by a full commit SHA: a tag can be moved to other code; pin <owner>/ringlock@<40-hex SHA> (the vX.Y.Z-action tag's commit)\n`,
+    );
+  if (opts.refs?.image === undefined && writes('deploy/'))
     io.err(
       `${paint(io, 'yellow', 'warning')}: the overlays name the image ${IMAGE_PLACEHOLDER}, which never pulls: --image <registry>/<owner>/ringlock, or kustomize edit set image in deploy/kubernetes/base\n`,
+    );
+  if (!ignoresLocalState(plan.root))
+    io.out(
+      `hint: add .ringlock/ to .gitignore — a local publish or apply keeps its registry and target state there\n`,
     );
   if (dryRun) io.out('dry run: nothing written\n');
   else
@@ -81,6 +93,15 @@ export async function run(ctx: CommandContext): Promise<number> {
       `next: review ringlock.yaml (reviewers, registry, target) and deploy/kubernetes/, then commit and open a pull request — ringlock check runs on it\n`,
     );
   return ExitCode.Ok;
+}
+
+/** Whether the repository's top .gitignore already keeps ringlock's local folder out of commits. */
+function ignoresLocalState(root: string): boolean {
+  try {
+    return /^\/?\.ringlock\/?\s*$/m.test(readFileSync(join(root, '.gitignore'), 'utf8'));
+  } catch {
+    return false;
+  }
 }
 
 async function askVersion(io: Io): Promise<string> {
