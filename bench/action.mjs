@@ -4,19 +4,20 @@
 // `ringlock check` (the installed CLI doing the same check). Each runtime it can get: this machine's Node and Node 24
 // (scripts/node-runtime.sh fetches it from the npm registry; skipped with a note when it cannot).
 import { spawnSync } from 'node:child_process';
-import { cpSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exampleRepo } from './check.mjs';
 import { BIN, fmt, median, mustPass, printTable, ROOT, timed, WORK } from './lib.mjs';
 
-const BUNDLE = join(ROOT, 'dist/action/index.js');
+const BUNDLE = join(ROOT, 'dist/action');
 
-/** What the runner downloads for `uses: owner/ringlock@v1`: action.yml, package.json and the bundle. */
+/** What the runner downloads for `uses: owner/ringlock@v1`: action.yml, package.json and the bundle (dist/action/). */
 function actionCheckout() {
   const dir = join(WORK, 'action-checkout');
-  mkdirSync(join(dir, 'dist/action'), { recursive: true });
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(join(dir, 'dist'), { recursive: true });
   for (const f of ['action.yml', 'package.json']) cpSync(join(ROOT, f), join(dir, f));
-  cpSync(BUNDLE, join(dir, 'dist/action/index.js'));
+  cpSync(BUNDLE, join(dir, 'dist/action'), { recursive: true });
   return dir;
 }
 
@@ -111,11 +112,24 @@ export function benchAction(opts = {}) {
       },
       { key: 'node', name: 'node -e 0', run: () => timed(rt.bin, ['-e', '0'], repo) },
     ];
-    const first = methods[0].run();
-    // The example's PR fails one rule on purpose (compat in canary): exit 1 is a verdict, anything else is not.
-    if (first.status !== 0 && first.status !== 1) mustPass('the Action bundle', first);
-    if (!readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8').includes('ringlock'))
-      mustPass('the job summary', { status: 9, output: 'empty' });
+    // Every timed run of the Action must give the CLI's verdict (the example's PR fails one rule on purpose: exit 1)
+    // and write its job summary: a run that failed to start would be fast and wrong.
+    const verdict = methods[1].run();
+    if (verdict.status !== 0 && verdict.status !== 1) mustPass('ringlock check', verdict);
+    const action = methods[0].run;
+    methods[0].run = () => {
+      rmSync(env.GITHUB_STEP_SUMMARY, { force: true });
+      const r = action();
+      const summary = existsSync(env.GITHUB_STEP_SUMMARY)
+        ? readFileSync(env.GITHUB_STEP_SUMMARY, 'utf8')
+        : '';
+      if (r.status !== verdict.status || !summary.includes('ringlock'))
+        mustPass(`the Action (exit ${r.status}, the CLI's ${verdict.status}; summary ${summary.length} B)`, {
+          ...r,
+          status: r.status || 9,
+        });
+      return r;
+    };
     for (const m of methods) m.run(); // warm-up (file cache), untimed
     const times = Object.fromEntries(methods.map((m) => [m.key, []]));
     for (let i = 0; i < runs; i++) for (const m of methods) times[m.key].push(m.run().ms);

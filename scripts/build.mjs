@@ -81,20 +81,18 @@ await build({
 await buildAction(join(root, 'dist/action'));
 
 /**
- * The GitHub Action (action.yml: node24, main dist/action/index.js): one file with every dependency inside, no
- * chunks, no source map, so the release can commit it beside action.yml and a job starts it without `npm ci`.
+ * The GitHub Action (action.yml: node24, main dist/action/index.js): every dependency inside, no source map, so the
+ * release can commit dist/action/ beside action.yml and a job starts it without `npm ci`. Split like the CLI (an entry
+ * and chunks/): a run loads the command it runs (check or promote), not the whole tool.
  */
 async function buildAction(outdir) {
+  rmSync(outdir, { recursive: true, force: true });
   await build({
-    stdin: {
-      contents:
-        "import { runAction } from './src/cli/action.ts';\nrunAction().then((code) => { process.exitCode = code; });\n",
-      resolveDir: root,
-      sourcefile: 'action-entry.ts',
-      loader: 'ts',
-    },
-    outfile: join(outdir, 'index.js'),
+    entryPoints: { index: join(root, 'src/cli/action-main.ts') },
+    outdir,
     bundle: true,
+    splitting: true,
+    chunkNames: 'chunks/[name]-[hash]',
     format: 'esm',
     platform: 'node',
     mainFields: ['module', 'main'],

@@ -2,8 +2,16 @@
 // node_modules anywhere above it), with INPUT_* and GITHUB_* variables, an event file and a step summary file, on a
 // pull request's merge commit. And the bundle is what the source builds, byte for byte.
 import { spawn, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import {
+  cpSync,
+  type Dirent,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { join, relative } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { REPO_ROOT, testdir } from './helpers.js';
@@ -11,7 +19,7 @@ import { git, mergeCommit, type PlatformRepo, platformGitRepo } from './support/
 import { simpleUser } from './support/github-deployments.js';
 import { type GitHubStandin, startGitHubStandin } from './support/github-standin.js';
 
-const BUNDLE = join(REPO_ROOT, 'dist/action/index.js');
+const BUNDLE = join(REPO_ROOT, 'dist/action');
 const TOKEN = 'ghs_action_token_0123456789';
 const standins: GitHubStandin[] = [];
 afterEach(async () => {
@@ -23,8 +31,8 @@ function actionCheckout(): string {
   const dir = testdir({});
   cpSync(join(REPO_ROOT, 'action.yml'), join(dir, 'action.yml'));
   cpSync(join(REPO_ROOT, 'package.json'), join(dir, 'package.json'));
-  mkdirSync(join(dir, 'dist/action'), { recursive: true });
-  cpSync(BUNDLE, join(dir, 'dist/action/index.js'));
+  mkdirSync(join(dir, 'dist'), { recursive: true });
+  cpSync(BUNDLE, join(dir, 'dist/action'), { recursive: true });
   return dir;
 }
 
@@ -122,7 +130,15 @@ describe('the Action bundle', () => {
       encoding: 'utf8',
     });
     expect(r.status, r.stderr).toBe(0);
-    expect(readFileSync(join(out, 'index.js')).equals(readFileSync(BUNDLE))).toBe(true);
+    const tree = (dir: string) =>
+      (readdirSync(dir, { recursive: true, withFileTypes: true }) as Dirent[])
+        .filter((e) => e.isFile())
+        .map((e) => relative(dir, join(e.parentPath, e.name)))
+        .sort();
+    expect(tree(out)).toEqual(tree(BUNDLE));
+    expect(tree(out)).toContain('index.js');
+    for (const f of tree(out))
+      expect(readFileSync(join(out, f)).equals(readFileSync(join(BUNDLE, f))), f).toBe(true);
   });
 
   it('action.yml runs it on node24, with no install step', () => {

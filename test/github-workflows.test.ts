@@ -133,7 +133,7 @@ describe('workflow and action files', () => {
     expect(JSON.stringify(w.jobs.image.steps)).not.toContain('build-push-action');
     // biome-ignore lint/suspicious/noTemplateCurlyInString: shell syntax, not a template
     expect(runs('image')).toContain('ghcr.io/${GITHUB_REPOSITORY_OWNER,,}/ringlock');
-    expect(runs('action')).toContain('git add -f dist/action/index.js');
+    expect(runs('action')).toContain('git add -f dist/action');
     const noHooks = 'git -c core.hooksPath=/dev/null push';
     expect(runs('action')).toContain(`${noHooks} -f "$remote" "refs/tags/\${MAJOR}"`);
     expect(runs('action')).toContain(`${noHooks} "$remote" "refs/tags/\${TAG}-action"`);

@@ -1,4 +1,4 @@
-// The GitHub Action's entry (action.yml: runs.using node24, bundled by scripts/build.mjs into dist/action/index.js):
+// The GitHub Action (action.yml: runs.using node24; action-main.ts is the entry scripts/build.mjs bundles into dist/action/):
 // the runner passes the inputs as INPUT_* variables; this turns them into one ringlock command line and runs it
 // in-process, exactly as `ringlock check [--comment] <args>` or `ringlock promote <args>` would run.
 import { resolve } from 'node:path';
