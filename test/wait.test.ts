@@ -3,6 +3,8 @@
 // timing out (124), an unreachable daemon (kept polling, then 124), and bad input (2).
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
+import { judgeStatus } from '../src/daemon/rollout.js';
+import type { DaemonStatus } from '../src/daemon/status.js';
 import {
   buildPlatform,
   healthPath,
@@ -186,5 +188,72 @@ describe.concurrent('ringlock wait without a daemon', () => {
     const r = await startCli(['wait', '--commit', 'abcdef1'], { cwd: process.cwd() }).done;
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toMatch(/--ring <ring> is required/);
+  });
+});
+
+describe('the verdict from one /status document', () => {
+  const status = (over: Partial<DaemonStatus>): DaemonStatus => ({
+    ring: 'canary',
+    repo: 'r',
+    branch: 'main',
+    path: '.',
+    gitDriver: 'native',
+    phase: 'idle',
+    ready: true,
+    health: 'ok',
+    git: { failures: 0 },
+    modules: [],
+    drift: [],
+    quarantined: [],
+    ...over,
+  });
+
+  it('a version the plan blocks is a failure with the reason, not a wait until the timeout', () => {
+    const s = status({
+      modules: [
+        {
+          name: 'orders',
+          desired: '2.0.0',
+          deployed: '1.0.0',
+          state: 'active',
+          blocked: 'orders needs base ^2.0.0 → the ring has base 1.0.0; keeps 1.0.0',
+        },
+      ],
+    });
+    expect(judgeStatus(s, { module: 'orders', version: '2.0.0' })).toMatchObject({
+      phase: 'failed',
+      reason: 'blocked: orders needs base ^2.0.0 → the ring has base 1.0.0; keeps 1.0.0',
+    });
+    expect(judgeStatus(s, { module: 'orders', version: '1.0.0' }).phase).toBe('reached');
+  });
+
+  it('a commit refused as invalid fails with the error; an abbreviated commit in any case matches', () => {
+    const sha = 'ABCDEF0123456789abcdef0123456789abcdef01';
+    const s = status({
+      lastAttempt: {
+        startedAt: '',
+        finishedAt: '',
+        durationMs: 0,
+        trigger: 'webhook',
+        commit: sha.toLowerCase(),
+        outcome: 'invalid',
+        applied: 0,
+        failed: 0,
+      },
+      lastError: {
+        code: 'schema/pattern',
+        message: 'rings/canary.lock.json:3:5: invalid value',
+        commit: sha.toLowerCase(),
+        diagnostics: [],
+        at: '',
+      },
+    });
+    expect(judgeStatus(s, { commit: 'abcdef01' })).toMatchObject({
+      phase: 'failed',
+      reason: 'rings/canary.lock.json:3:5: invalid value',
+    });
+    expect(judgeStatus(status({ appliedCommit: sha.toLowerCase() }), { commit: 'ABCDEF01' }).phase).toBe(
+      'reached',
+    );
   });
 });
