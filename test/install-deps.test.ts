@@ -71,6 +71,18 @@ describe.concurrent('install and upgrade check dependencies', () => {
     expect(p.history()).toEqual([]);
   });
 
+  it('a lock entry that records no dependencies is installed with a note, as plan notes it', async (t) => {
+    const p = await platform(t);
+    const lock = JSON.parse(p.readLock()) as { modules: Record<string, Record<string, unknown>> };
+    delete lock.modules.base!.dependencies;
+    p.writeLock(`${JSON.stringify(lock, null, 2)}\n`);
+    const r = await p.cli(['install', 'base@1.0.0', '--yes']);
+    expect(r.code, show(r)).toBe(0);
+    expect(r.stderr).toContain(
+      'note: dependencies of base 1.0.0 unknown (the lock entry records none): not checked',
+    );
+  });
+
   it('upgrade refuses to break an installed dependent, naming it', async (t) => {
     const p = await platform(t);
     await p.ok(['install', 'reports@1.0.0', '--with-deps', '--yes']);

@@ -121,6 +121,8 @@ export interface DependencyCheck {
   problems: string[];
   /** Installed modules the change would break, each with its chain. */
   breaks: string[];
+  /** What could not be checked (dependencies unknown: the lock entry records none), as the plan notes it. */
+  notes: string[];
 }
 
 /**
@@ -209,6 +211,10 @@ export function checkDependencies(input: {
     installable: [...installable.values()],
     problems,
     breaks,
+    notes:
+      entry.dependencies === undefined
+        ? [`dependencies of ${module} ${entry.version} unknown (the lock entry records none): not checked`]
+        : [],
   };
 }
 

@@ -175,6 +175,7 @@ function dependenciesOrRefuse(
       return q && !force ? `${m} ${e.version} is quarantined here: ${q.reason}` : undefined;
     },
   });
+  for (const n of check.notes) ctx.io.err(`note: ${n}\n`);
   if (check.problems.length === 0 && check.breaks.length === 0) return check.installs;
   const what = `${op} ${module} ${entry.version}`;
   const parts = [
