@@ -19,6 +19,7 @@ const validator = createRequire(import.meta.url)('@action-validator/core') as {
 const workflowFiles = [
   ...readdirSync(join(REPO_ROOT, '.github/workflows')).map((f) => `.github/workflows/${f}`),
   ...readdirSync(join(REPO_ROOT, 'examples/github')).map((f) => `examples/github/${f}`),
+  ...readdirSync(join(REPO_ROOT, 'examples/workflows')).map((f) => `examples/workflows/${f}`),
 ].filter((f) => /\.ya?ml$/.test(f));
 
 // biome-ignore lint/suspicious/noExplicitAny: parsed YAML
@@ -101,6 +102,14 @@ describe('workflow and action files', () => {
     expect(Object.keys(w.on).sort()).toEqual(['schedule', 'workflow_dispatch']);
     const step = w.jobs.promote.steps.find((s: Y) => String(s.uses).includes('/ringlock@'));
     expect(step.with).toEqual({ command: 'promote', args: '--auto' });
+  });
+
+  it('ringlock-deploy.yml: after a lock change lands, waits for each changed ring to run the commit', () => {
+    const w = load('examples/workflows/ringlock-deploy.yml');
+    expect(Object.keys(w.on)).toEqual(['push']);
+    expect(w.on.push.paths).toEqual(['rings/*.lock.json']);
+    const run = w.jobs.wait.steps.map((s: Y) => s.run ?? '').join('\n');
+    expect(run).toContain('ringlock@1 wait --ring "$RING" --commit "$GITHUB_SHA" --timeout 30m');
   });
 
   it('release.yml: each job holds only the permissions it uses, and publishes with provenance', () => {

@@ -1,17 +1,21 @@
 // Shared runner of the imperative commands (install, upgrade, rollback): same locking, recovery and engine as apply.
 import { applyPlan } from '../apply/engine.js';
 import {
+  checkDependencies,
   findPin,
   type ImperativeOp,
   imperativeAction,
+  type Pinned,
   type PinSource,
   rollbackTarget,
   singleModule,
 } from '../apply/imperative.js';
-import { InputError } from '../errors.js';
-import type { LockEntry } from '../model/types.js';
+import { CheckFailed, InputError } from '../errors.js';
+import type { LockEntry, RingLock } from '../model/types.js';
 import { publishHint } from '../plan/format.js';
+import type { PlanAction } from '../plan/types.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
+import type { DeployedState } from '../state/types.js';
 import { openWorkspace, stringOpt } from './common.js';
 import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
@@ -95,7 +99,12 @@ export async function runImperative(
         }
         const action = imperativeAction(op, module, entry.version, state, ctx.options.force === true);
         const { plan, lock } = singleModule(ring.name, platform, action, entry);
-        const change = `${action.kind} ${module}${action.from ? ` ${action.from} →` : ''} ${entry.version}`;
+        const brought =
+          op === 'rollback' ? [] : dependenciesOrRefuse(ctx, op, module, entry, state, platform, locks);
+        withDependencies(plan, lock, brought);
+        const change = plan.actions
+          .map((a) => `${a.kind} ${a.module}${a.from ? ` ${a.from} →` : ''} ${a.to}`)
+          .join(', then ');
         if (ctx.options.yes !== true && !(await ask(ctx.io, `${change} on the target?`))) {
           ctx.io.out('nothing applied\n');
           return 0;
@@ -137,4 +146,68 @@ export async function runImperative(
       }
     },
   );
+}
+
+/**
+ * The dependencies install/upgrade must bring (with --with-deps), or a refusal (exit 1, nothing changed) naming each
+ * chain: the same evaluation as the plan's, over what is installed.
+ */
+function dependenciesOrRefuse(
+  ctx: CommandContext,
+  op: 'install' | 'upgrade',
+  module: string,
+  entry: LockEntry,
+  state: DeployedState,
+  platform: string,
+  locks: PinSource[],
+): Pinned[] {
+  const withDeps = ctx.options['with-deps'] === true;
+  const force = ctx.options.force === true;
+  const check = checkDependencies({
+    module,
+    entry,
+    state,
+    platform,
+    locks,
+    withDeps,
+    quarantined: (m, e) => {
+      const q = state.quarantine.find((x) => x.module === m && x.version === e.version);
+      return q && !force ? `${m} ${e.version} is quarantined here: ${q.reason}` : undefined;
+    },
+  });
+  for (const n of check.notes) ctx.io.err(`note: ${n}\n`);
+  if (check.problems.length === 0 && check.breaks.length === 0) return check.installs;
+  const what = `${op} ${module} ${entry.version}`;
+  const parts = [
+    ...check.problems,
+    ...check.breaks.map((b) => `${op === 'upgrade' ? 'upgrading' : 'installing'} it would break ${b}`),
+  ];
+  const fixes: string[] = [];
+  if (check.problems.length > 0) {
+    if (!withDeps && check.installable.length > 0)
+      fixes.push(
+        `install it first or pass --with-deps (installs ${check.installable.map((p) => `${p.module} ${p.entry.version}`).join(', ')}, pinned in ${[...new Set(check.installable.map((p) => p.ring))].join(', ')})`,
+      );
+    else
+      fixes.push(
+        `each dependency installed at a version in range (install or upgrade it first: ${withDeps ? '--with-deps installs only missing modules, at' : 'only'} versions some ring lock pins)`,
+      );
+  }
+  if (check.breaks.length > 0)
+    fixes.push('a version whose range the installed dependents accept, or upgrade those dependents first');
+  throw new CheckFailed('deps/unmet', `${what} refused: ${parts.join('; ')}`, {
+    expected: fixes.join('; '),
+  });
+}
+
+/** Puts the dependencies --with-deps brings before the requested action, in dependency order, and into the lock run. */
+function withDependencies(plan: { actions: PlanAction[] }, lock: RingLock, brought: Pinned[]): void {
+  if (brought.length === 0) return;
+  const first: PlanAction[] = brought.map((p) => ({
+    module: p.module,
+    kind: 'install',
+    to: p.entry.version,
+  }));
+  plan.actions.unshift(...first);
+  for (const p of brought) lock.modules[p.module] = p.entry;
 }

@@ -26,6 +26,7 @@ import { rollbackSpec } from './commands/rollback.spec.js';
 import { suspendSpec } from './commands/suspend.spec.js';
 import { upgradeSpec } from './commands/upgrade.spec.js';
 import { verifySpec } from './commands/verify.spec.js';
+import { waitSpec } from './commands/wait.spec.js';
 import type { CommandSpec } from './spec-types.js';
 
 export { GLOBAL_OPTIONS } from './spec-options.js';
@@ -52,6 +53,7 @@ export const COMMANDS: CommandSpec[] = [
   daemonSpec,
   suspendSpec,
   resumeSpec,
+  waitSpec,
   packSpec,
   publishSpec,
   hashSpec,

@@ -11,6 +11,23 @@ export interface CompatModule {
   dependencies?: Record<string, string>;
 }
 
+/**
+ * Where the modules evaluated together are: a ring's lock (the plan, compat, promotion), what a target has installed
+ * (install and upgrade), or a deployed tree (verify --dir). Only the words of a chain's last link change.
+ */
+export type CompatPlace = 'ring' | 'installed' | 'deployed';
+
+const ABSENT: Record<CompatPlace, (dep: string) => string> = {
+  ring: (dep) => `${dep} is not in the ring`,
+  installed: (dep) => `${dep} is not installed`,
+  deployed: (dep) => `${dep} is not deployed`,
+};
+const HAS: Record<CompatPlace, (dep: string, version: string) => string> = {
+  ring: (dep, v) => `the ring has ${dep} ${v}`,
+  installed: (dep, v) => `${dep} ${v} is installed`,
+  deployed: (dep, v) => `${dep} ${v} is deployed`,
+};
+
 export type CompatStatus = 'ok' | 'incompatible' | 'blocked' | 'unknown';
 
 export interface CompatResult {
@@ -35,6 +52,7 @@ export function evaluateCompat(
   modules: readonly CompatModule[],
   platform: string,
   preBlocked?: ReadonlyMap<string, string>,
+  place: CompatPlace = 'ring',
 ): CompatResult[] {
   const satisfies = cachedSatisfies();
   const byName = new Map(modules.map((m) => [m.name, m]));
@@ -72,8 +90,8 @@ export function evaluateCompat(
       const d = byName.get(dep);
       const dr = results.get(dep);
       let chain: string[] | undefined;
-      if (!d) chain = [link, `${dep} is not in the ring`];
-      else if (!satisfies(d.version, range)) chain = [link, `the ring has ${dep} ${d.version}`];
+      if (!d) chain = [link, ABSENT[place](dep)];
+      else if (!satisfies(d.version, range)) chain = [link, HAS[place](dep, d.version)];
       else if (dr && (dr.status === 'incompatible' || dr.status === 'blocked'))
         chain = [link, ...(dr.status === 'incompatible' ? [dr.reason!] : (dr.chain ?? [dr.reason!]))];
       if (chain && !r.chain) {

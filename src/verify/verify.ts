@@ -1,5 +1,6 @@
 // Comparing what a lock pins with what a tree holds — pure functions over plain data.
 
+import { evaluateCompat } from '../compat/compat.js';
 import { lockEntry, sortKeys } from '../model/lock.js';
 import { compareVersions, isPrerelease, satisfies } from '../model/semantics.js';
 import type { LockEntry, ModuleManifest, RingLock, RingPolicy } from '../model/types.js';
@@ -263,5 +264,28 @@ export function verifyDeployed(input: VerifyInput): Finding[] {
       message: 'deployed but not in the lock',
     });
   }
+  out.push(...dependencyFindings(observed));
   return out;
+}
+
+/**
+ * Deployed modules whose dependencies the tree does not hold in range: the plan's evaluation over what is deployed
+ * (platform constraints are platformFinding's), each with its chain down to the missing or out-of-range module.
+ */
+function dependencyFindings(observed: ReadonlyMap<string, ObservedModule>): Finding[] {
+  const mods = [...observed.values()].map((o) => ({
+    name: o.name,
+    version: o.manifest.version,
+    dependencies: o.manifest.dependencies ?? {},
+  }));
+  return evaluateCompat(mods, '0.0.0', undefined, 'deployed')
+    .filter((r) => r.status === 'blocked')
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((r) => ({
+      module: r.name,
+      status: 'failed',
+      rule: 'verify/dependency',
+      actual: r.version,
+      message: (r.chain ?? [r.reason!]).join(' → '),
+    }));
 }

@@ -8,7 +8,8 @@ export const verifySpec: CommandSpec = {
     'On the source tree (default): the ring that tracks the sources must match exactly; in any other ring an entry pinning the\n' +
     "version the source holds must carry the source's content hash, and an older release is reported, not failed.\n" +
     "On a deployed tree (--dir, e.g. the platform's modules folder) every entry must match exactly: version, content hash,\n" +
-    'platform constraint; a deployed module the lock does not name is drift. Every failure is listed. Exit 1 on any failure.',
+    'platform constraint; a deployed module the lock does not name is drift; a deployed module whose dependency the tree\n' +
+    'does not hold in range fails with its chain. Every failure is listed. Exit 1 on any failure.',
   options: {
     ring: ring('the ring whose lock to verify against (default: the ring that tracks the sources)'),
     dir: {

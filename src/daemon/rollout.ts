@@ -1,0 +1,120 @@
+// Whether a ring runs a commit or a module version yet, judged from a daemon's /status or from a target's own state:
+// what `ringlock wait` polls. Pure: one snapshot in, one verdict out.
+import type { DeployedState, HistoryRecord, JournalEntry } from '../state/types.js';
+import type { DaemonStatus } from './status.js';
+
+/** What to wait for: a commit of the ring's lock (a full SHA or a prefix), or a module at a version. */
+export type RolloutTarget = { commit: string } | { module: string; version: string };
+
+export interface Verdict {
+  /** reached: the ring runs it · failed: the daemon or the target says it failed or was rolled back · waiting. */
+  phase: 'reached' | 'failed' | 'waiting';
+  /** One line on where things stand (the progress line). */
+  detail: string;
+  /** For failed: why, from the daemon's lastError or the module's. */
+  reason?: string;
+}
+
+const short = (sha: string | undefined) => (sha === undefined ? 'none' : sha.slice(0, 12));
+const sameCommit = (have: string | undefined, want: string) =>
+  have?.toLowerCase().startsWith(want.toLowerCase()) === true;
+
+/** A verdict from a daemon's /status document. */
+export function judgeStatus(s: DaemonStatus, target: RolloutTarget): Verdict {
+  if ('commit' in target) {
+    const at = `desired ${short(s.desiredCommit)}, applied ${short(s.appliedCommit)}, ${s.phase}`;
+    if (sameCommit(s.appliedCommit, target.commit))
+      return { phase: 'reached', detail: `ring ${s.ring} runs ${short(s.appliedCommit)}` };
+    const last = s.lastAttempt;
+    if (
+      last &&
+      sameCommit(last.commit, target.commit) &&
+      (last.outcome === 'failed' || last.outcome === 'invalid')
+    ) {
+      return {
+        phase: 'failed',
+        detail: `ring ${s.ring}: ${short(last.commit)} ${last.outcome === 'invalid' ? 'was refused as invalid' : 'failed'}`,
+        reason: failureReason(s, target.commit),
+      };
+    }
+    return {
+      phase: 'waiting',
+      detail: `ring ${s.ring}: ${at}${last ? `, last attempt ${last.outcome}` : ''}`,
+    };
+  }
+  const { module, version } = target;
+  const row = s.modules.find((m) => m.name === module);
+  if (!row)
+    return { phase: 'waiting', detail: `ring ${s.ring}: ${module} is not in its lock or deployed yet` };
+  const where = `ring ${s.ring}: ${module} deployed ${row.deployed ?? 'none'} (${row.state}), desired ${row.desired ?? 'none'}`;
+  if (row.deployed === version && row.state === 'active')
+    return { phase: 'reached', detail: `ring ${s.ring} runs ${module} ${version}` };
+  if (row.quarantined?.startsWith(`${version}:`))
+    return { phase: 'failed', detail: where, reason: `${module} ${row.quarantined}` };
+  if (row.desired === version) {
+    if (row.state === 'failed' || row.state === 'rolled_back')
+      return {
+        phase: 'failed',
+        detail: where,
+        reason: row.lastError ?? `${module} ${version}: ${row.state}`,
+      };
+    if (row.blocked !== undefined)
+      return { phase: 'failed', detail: where, reason: `blocked: ${row.blocked}` };
+  }
+  return { phase: 'waiting', detail: where };
+}
+
+/** Why a commit failed: the daemon's error about that commit, and each failing module's. */
+function failureReason(s: DaemonStatus, commit: string): string {
+  const parts: string[] = [];
+  if (s.lastError && (s.lastError.commit === undefined || sameCommit(s.lastError.commit, commit)))
+    parts.push(s.lastError.message);
+  for (const m of s.modules)
+    if (m.state === 'failed' || m.state === 'rolled_back' || m.retryAt !== undefined)
+      parts.push(`${m.name}: ${m.lastError ?? m.state}`);
+  return parts.length > 0 ? parts.join('; ') : (s.degradedReason ?? 'the daemon reports the attempt failed');
+}
+
+/**
+ * A verdict from a target's own state. A commit is reached once the state records it as the lock last applied, no
+ * operation is in flight, and no operation of that commit failed; it failed when one did.
+ */
+export function judgeState(
+  ring: string,
+  state: DeployedState,
+  journal: JournalEntry | undefined,
+  history: readonly HistoryRecord[],
+  target: RolloutTarget,
+): Verdict {
+  const note =
+    state.ring !== undefined && state.ring !== ring ? ` (last applied from ring ${state.ring})` : '';
+  if ('commit' in target) {
+    const failed = history.filter(
+      (h) =>
+        sameCommit(h.lockCommit, target.commit) && (h.outcome === 'failed' || h.outcome === 'rolled_back'),
+    );
+    if (failed.length > 0)
+      return {
+        phase: 'failed',
+        detail: `target${note}: ${short(target.commit)} ${failed.at(-1)!.outcome.replace('_', ' ')}`,
+        reason: failed.map((h) => `${h.module}: ${h.error ?? h.outcome}`).join('; '),
+      };
+    if (sameCommit(state.lockCommit, target.commit) && journal === undefined)
+      return { phase: 'reached', detail: `target runs ${short(state.lockCommit)}${note}` };
+    return {
+      phase: 'waiting',
+      detail: `target${note}: applied ${short(state.lockCommit)}${journal ? `, ${journal.module} in progress` : ''}`,
+    };
+  }
+  const { module, version } = target;
+  const d = Object.hasOwn(state.modules, module) ? state.modules[module] : undefined;
+  const inFlight = journal?.module === module;
+  const where = `target${note}: ${module} ${d ? `${d.active.version} (${inFlight ? 'installing' : d.status})` : inFlight ? 'installing' : 'not installed'}`;
+  if (d && d.active.version === version && d.status === 'active' && !inFlight)
+    return { phase: 'reached', detail: `target runs ${module} ${version}${note}` };
+  const q = state.quarantine.find((x) => x.module === module && x.version === version);
+  if (q) return { phase: 'failed', detail: where, reason: `${module} ${version}: ${q.reason}` };
+  if (d && d.failedVersion === version && (d.status === 'failed' || d.status === 'rolled_back'))
+    return { phase: 'failed', detail: where, reason: d.lastError ?? `${module} ${version}: ${d.status}` };
+  return { phase: 'waiting', detail: where };
+}
