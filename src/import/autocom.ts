@@ -130,7 +130,11 @@ export const autocom: ImportFormat = {
           '"sha256:" followed by 64 hex digits',
         );
       const source = raw.source;
-      if (source !== undefined && source !== null && (typeof source !== 'string' || !NO_CONTROL.test(source)))
+      if (
+        source !== undefined &&
+        source !== null &&
+        (typeof source !== 'string' || !NO_CONTROL.test(source) || source.length > 2048)
+      )
         bad(
           field('source'),
           'import/shape',

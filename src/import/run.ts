@@ -4,11 +4,11 @@ import { mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Diagnostic, InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
-import { LOCK_MAX_BYTES, serializeLock } from '../model/lock.js';
+import { LOCK_MAX_BYTES, parseLockDoc, serializeLock } from '../model/lock.js';
 import { throwIfErrors } from '../model/manifest.js';
 import { lockSchemaRef } from '../model/schema-url.js';
 import { diagAt } from '../model/semantics.js';
-import { parseJsonSource } from '../model/source.js';
+import { parseJsonSource, parseSource } from '../model/source.js';
 import type { RingPolicy } from '../model/types.js';
 import type { Workspace } from '../model/workspace.js';
 import { hashSources } from '../verify/source-states.js';
@@ -122,6 +122,8 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
     diags.push(...built.diagnostics);
     const abs = ws.lockPath(ring.name);
     const text = serializeLock(built.lock);
+    // What import writes, ringlock's own reader must take: checked here so a bad lock is never written.
+    if (built.diagnostics.length === 0) parseLockDoc(parseSource(ws.display(abs), text), ring.name);
     const current = previous ? readFileSync(abs, 'utf8') : undefined;
     out.push({
       ...built,

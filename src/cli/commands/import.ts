@@ -56,7 +56,8 @@ export async function run(ctx: CommandContext): Promise<number> {
           notes: r.notes,
           needPublish: Object.entries(r.lock.modules)
             .filter(([, e]) => e.integrity === undefined)
-            .map(([n]) => n),
+            .map(([n]) => n)
+            .sort(),
         })),
       }),
     );
