@@ -124,7 +124,8 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
     const text = serializeLock(built.lock);
     // What import writes, ringlock's own reader must take: checked here so a bad lock is never written.
     if (built.diagnostics.length === 0) parseLockDoc(parseSource(ws.display(abs), text), ring.name);
-    const current = previous ? readFileSync(abs, 'utf8') : undefined;
+    // Through the workspace's source, not the disk: init could run this over the files it is about to write.
+    const current = previous?.doc.text;
     out.push({
       ...built,
       input: opts.files[i]!.display,
