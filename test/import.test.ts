@@ -38,6 +38,8 @@ function autocomRepo(
 ) {
   const dir = platformRepo({ orders: { version: '1.0.0' }, catalog: { version: '1.2.0' } });
   writeFileSync(join(dir, 'manifest.lock.json'), lock);
+  // AutoCom's per-ring locks sit inside the modules folder: a folder of locks, not a module.
+  writeTree(dir, { 'modules/manifests/canary.lock.json': lock });
   return dir;
 }
 
@@ -68,6 +70,8 @@ describe('ringlock import autocom: the single-file lock', () => {
       source: 'modules/orders',
     });
     expect(lock.modules.catalog?.version).toBe('1.2.0');
+    expect(Object.keys(lock.modules)).toEqual(['catalog', 'orders']);
+    expect(r.stdout).not.toContain('manifests');
     expect(lock.modules.orders?.sha256).toMatch(/^sha256:[0-9a-f]{64}$/);
     expect(lock.modules.orders?.sha256).not.toBe(HASH);
     expect(lock.modules.orders?.integrity).toBeUndefined();
@@ -262,6 +266,31 @@ describe('ringlock import: bad input (exit 2, file:line and field named, nothing
     return r;
   };
 
+  it('--json carries each problem with its file, line, column and pointer', () => {
+    const dir = autocomRepo(
+      autocomLock({ orders: entry('1.0', 'orders'), catalog: entry('1.2.0', 'catalog', { sha256: 'x' }) }),
+    );
+    const r = cli(['import', 'autocom', 'manifest.lock.json', '--json', '--cwd', dir]);
+    expect(r.code).toBe(2);
+    const out = JSON.parse(r.stdout);
+    expect(out).toMatchObject({ ok: false, error: { exitCode: 2 } });
+    expect(out.error.diagnostics).toEqual([
+      expect.objectContaining({
+        rule: 'import/version',
+        file: 'manifest.lock.json',
+        line: 7,
+        pointer: '/modules/orders/version',
+      }),
+      expect.objectContaining({
+        rule: 'import/sha256',
+        file: 'manifest.lock.json',
+        line: 19,
+        pointer: '/modules/catalog/sha256',
+      }),
+    ]);
+    expect(ringFiles(dir)).toEqual([]);
+  });
+
   it('not JSON', () => {
     const r = bad('{\n  "modules": {\n    "orders": { "version": "1.0.0", }\n  }\n}\n');
     expect(r.stderr).toContain('manifest.lock.json:3:');
@@ -292,12 +321,19 @@ describe('ringlock import: bad input (exit 2, file:line and field named, nothing
     const p = cli(['import', 'autocom', 'manifest.lock.json', '--partial', '--cwd', dir]);
     expect(p.code).toBe(0);
     expect(p.stdout).toMatch(/billing\s+2\.0\.0\s+source-missing, left out/);
+    expect(p.stdout).not.toContain('ringlock lock --check');
     expect(Object.keys(readLock(dir, 'canary').modules)).toEqual(['catalog', 'orders']);
   });
 
   it('a version the source does not hold', () => {
     const text = autocomLock({ orders: entry('0.9.0', 'orders'), catalog: entry('1.2.0', 'catalog') });
     const r = bad(text);
+    // --partial leaves it out; the ring tracks the sources, so import says lock will add it back.
+    const dir = autocomRepo(text);
+    const p = cli(['import', 'autocom', 'manifest.lock.json', '--partial', '--cwd', dir]);
+    expect(p.code).toBe(0);
+    expect(p.stdout).toMatch(/orders\s+0\.9\.0\s+version-differs \(source 1\.0\.0\), left out/);
+    expect(p.stdout).toContain('note: orders: module source(s) the lock does not pin');
     expect(r.stderr).toContain(
       `manifest.lock.json:${lineOf(text, '"0.9.0"')}:18: /modules/orders/version: the lock pins orders 0.9.0, the source modules/orders holds 1.0.0`,
     );

@@ -142,7 +142,7 @@ export function buildRingLock(input: BuildInput): BuiltRing {
     );
   }
   if (ring.tracksSource) {
-    const missing = [...workspace.keys()].filter((n) => !imported.modules.some((m) => m.name === n)).sort();
+    const missing = [...workspace.keys()].filter((n) => !Object.hasOwn(entries, n)).sort();
     if (missing.length > 0)
       notes.push(
         `${missing.join(', ')}: module source(s) the lock does not pin; ring "${ring.name}" tracks the sources, so "ringlock lock" adds them (until then "ringlock lock --check" reports the ring stale)`,
