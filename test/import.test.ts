@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { RingLock } from '../src/model/types.js';
 import { cli, manifest, platformRepo, testdir, writeTree } from './helpers.js';
+import { git } from './support/check-repo.js';
 
 const HASH = 'sha256:9ad8f12909c541c029379df6307bfd534a3e4859e6f6370618449979a314b635';
 
@@ -203,6 +204,52 @@ describe('ringlock import autocom: per-ring locks in modules/manifests/', () => 
     );
     expect(r.stderr).toContain('--ring production=<ring>');
     expect(ringFiles(dir)).toEqual([]);
+  });
+});
+
+describe('ringlock import: a ring that pins older releases', () => {
+  it('hashes each older version from the last commit that held it, so verify and lock --check pass', () => {
+    const dir = platformRepo({ orders: { version: '0.9.0' }, catalog: { version: '1.2.0' } });
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-qm', 'orders 0.9.0']);
+    const old = JSON.parse(cli(['hash', 'modules/orders', '--json', '--cwd', dir]).stdout);
+    const oldCommit = git(dir, ['rev-parse', 'HEAD']);
+    writeTree(dir, {
+      'modules/orders/module.json': manifest('orders', '1.0.0'),
+      'modules/orders/src/index.php': '<?php // orders 1.0.0\n',
+    });
+    git(dir, ['commit', '-qam', 'orders 1.0.0']);
+    writeTree(dir, {
+      'modules/manifests/stable.lock.json': autocomLock({
+        orders: entry('0.9.0', 'orders'),
+        catalog: entry('1.2.0', 'catalog'),
+      }),
+    });
+    const r = cli(['import', 'autocom', 'modules/manifests/stable.lock.json', '--cwd', dir]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`differs (at ${oldCommit.slice(0, 12)})`);
+    const lock = readLock(dir, 'stable');
+    expect(lock.modules.orders).toMatchObject({
+      version: '0.9.0',
+      sha256: old.sha256,
+      origin: 'gitlab:autocommerce/modules/orders',
+    });
+    expect(cli(['verify', '--ring', 'stable', '--cwd', dir]).code).toBe(0);
+    expect(cli(['lock', '--check', '--ring', 'stable', '--cwd', dir]).code).toBe(0);
+    // The ring that tracks the sources pins what they hold: an older version there is refused.
+    const t = cli([
+      'import',
+      'autocom',
+      'modules/manifests/stable.lock.json',
+      '--ring',
+      'stable=canary',
+      '--cwd',
+      dir,
+    ]);
+    expect(t.code).toBe(2);
+    expect(t.stderr).toContain('and ring "canary" tracks the sources: its lock pins what they hold');
   });
 });
 

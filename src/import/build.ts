@@ -4,6 +4,7 @@ import type { Diagnostic } from '../errors.js';
 import { entryFromSource, type SourceState } from '../lock/compute.js';
 import { diagAt, isPrerelease } from '../model/semantics.js';
 import type { LockEntry, RingLock, RingPolicy } from '../model/types.js';
+import type { HistoricSource } from './history.js';
 import type { ImportedLock, NotCarried } from './types.js';
 
 /**
@@ -25,6 +26,8 @@ export interface ModuleReport {
   source?: string;
   sourceVersion?: string;
   origin?: string;
+  /** The commit an older version was hashed at (its source holds another version now). */
+  commit?: string;
   fileCount?: { imported?: number; ringlock?: number };
   sizeBytes?: { imported?: number; ringlock?: number };
 }
@@ -38,6 +41,8 @@ export interface BuildInput {
   workspace: ReadonlyMap<string, { version: string; relDir: string }>;
   /** The hashed sources (at least those the import pins). */
   states: ReadonlyMap<string, SourceState>;
+  /** Older versions read from git history, keyed `name@version` (for rings that do not track the sources). */
+  historic?: ReadonlyMap<string, HistoricSource>;
   /** The ring's lock as it is now (replaced with --force): unchanged pins keep their integrity and artifact. */
   previous?: RingLock;
   schema: string;
@@ -64,10 +69,15 @@ export function buildRingLock(input: BuildInput): BuiltRing {
   const entries: Record<string, LockEntry> = Object.create(null);
   for (const m of imported.modules) {
     const src = workspace.get(m.name);
-    const state = src?.version === m.version ? states.get(m.name) : undefined;
+    // A ring that tracks the sources pins what they hold; another ring may pin a release from git history.
+    const old =
+      src && src.version !== m.version && !ring.tracksSource
+        ? input.historic?.get(`${m.name}@${m.version}`)
+        : undefined;
+    const state = src?.version === m.version ? states.get(m.name) : old?.state;
     const status: HashStatus = !src
       ? 'source-missing'
-      : src.version !== m.version || !state
+      : !state
         ? 'version-differs'
         : state.digest === m.sha256
           ? 'same'
@@ -81,6 +91,7 @@ export function buildRingLock(input: BuildInput): BuiltRing {
       ...(state ? { sha256: state.digest } : {}),
       ...(src ? { source: src.relDir, sourceVersion: src.version } : {}),
       ...(m.origin !== undefined ? { origin: m.origin } : {}),
+      ...(old ? { commit: old.commit } : {}),
       fileCount: { imported: m.fileCount, ringlock: state?.fileCount },
       sizeBytes: { imported: m.sizeBytes, ringlock: state?.sizeBytes },
     };
@@ -94,8 +105,12 @@ export function buildRingLock(input: BuildInput): BuiltRing {
               doc,
               `${m.pointer}/version`,
               'import/version-differs',
-              `${m.pointer}/version: the lock pins ${m.name} ${m.version}, the source ${src.relDir} holds ${src.version}; ringlock computes the content hash from the source, so it imports only the version the source holds`,
-              `the source at ${m.version} (import from a checkout of that commit), or --partial to leave ${m.name} out`,
+              ring.tracksSource
+                ? `${m.pointer}/version: the lock pins ${m.name} ${m.version}, the source ${src.relDir} holds ${src.version}, and ring "${ring.name}" tracks the sources: its lock pins what they hold`
+                : `${m.pointer}/version: the lock pins ${m.name} ${m.version}, the source ${src.relDir} holds ${src.version}, and no commit in git history has ${src.relDir} at ${m.version} to hash`,
+              ring.tracksSource
+                ? `--ring <a ring that does not track the sources> for this lock, or --partial to leave ${m.name} out`
+                : `a commit of ${src.relDir}/module.json with version ${m.version} (in HEAD's history), or --partial to leave ${m.name} out`,
             )
           : diagAt(
               doc,

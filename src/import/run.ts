@@ -13,6 +13,7 @@ import type { RingPolicy } from '../model/types.js';
 import type { Workspace } from '../model/workspace.js';
 import { hashSources } from '../verify/source-states.js';
 import { type BuiltRing, buildRingLock } from './build.js';
+import { sourcesAtVersions } from './history.js';
 import type { ImportedLock, ImportFormat } from './types.js';
 
 export interface ImportFile {
@@ -105,6 +106,21 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
     opts.onWalked,
   );
 
+  // Rings that do not track the sources may pin older releases: hashed from the commit that last held them.
+  const historic = await sourcesAtVersions(
+    ws.root,
+    parsed.flatMap((p, i) =>
+      rings[i]!.ring.tracksSource
+        ? []
+        : p.modules.flatMap((m) => {
+            const src = workspace.get(m.name);
+            return src && src.version !== m.version
+              ? [{ name: m.name, relDir: src.relDir, version: m.version }]
+              : [];
+          }),
+    ),
+  );
+
   const out: PlannedRing[] = [];
   for (const [i, p] of parsed.entries()) {
     const { ring, from } = rings[i]!;
@@ -115,6 +131,7 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
       platformVersion: ws.platformVersion,
       workspace,
       states,
+      historic,
       previous: previous?.lock,
       schema: lockSchemaRef(previous?.lock.$schema),
       partial: opts.partial === true,

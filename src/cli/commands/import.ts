@@ -155,7 +155,12 @@ function moduleTable(io: Io, format: string, mods: ModuleReport[]): string {
   const count = (a?: number, b?: number) =>
     a === undefined && b === undefined ? '-' : `${a ?? '?'} → ${b ?? '?'}`;
   const statusCell = (m: ModuleReport) => {
-    const label = m.status === 'version-differs' ? `version-differs (source ${m.sourceVersion})` : m.status;
+    const label =
+      m.status === 'version-differs'
+        ? `version-differs (source ${m.sourceVersion})`
+        : m.commit
+          ? `${m.status} (at ${m.commit.slice(0, 12)})`
+          : m.status;
     const styled =
       m.status === 'same'
         ? paint(io, 'green', label)
