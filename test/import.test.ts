@@ -230,6 +230,12 @@ describe('ringlock import: a ring that pins older releases', () => {
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`differs (at ${oldCommit.slice(0, 12)})`);
+    expect(r.stdout).toContain(
+      `older releases, hashed from git history: orders 0.9.0 in stable (commit ${oldCommit.slice(0, 12)})`,
+    );
+    expect(r.stdout).toContain(
+      'next: the imported pins carry no artifact integrity, so apply cannot install them yet: ringlock publish --ring stable',
+    );
     const lock = readLock(dir, 'stable');
     expect(lock.modules.orders).toMatchObject({
       version: '0.9.0',

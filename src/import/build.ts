@@ -56,6 +56,13 @@ export interface BuiltRing {
   notCarried: NotCarried[];
   /** Things the user should know that are not errors. */
   notes: string[];
+  /** Pins without an artifact integrity whose source holds their version: `ringlock publish --ring R` records them. */
+  needPublish: string[];
+  /**
+   * Pins without an integrity older than their source, hashed from git history: `ringlock publish` packs only what the
+   * source holds, so until their artifact is recorded some other way apply cannot install them.
+   */
+  olderReleases: { module: string; version: string; commit: string }[];
   /** Errors: nothing is written when any input has one. */
   diagnostics: Diagnostic[];
 }
@@ -170,5 +177,19 @@ export function buildRingLock(input: BuildInput): BuiltRing {
     platform,
     modules: entries,
   };
-  return { lock, modules, notCarried: imported.notCarried, notes, diagnostics };
+  const bare = modules.filter((m) => m.imported && entries[m.module]!.integrity === undefined);
+  return {
+    lock,
+    modules,
+    notCarried: imported.notCarried,
+    notes,
+    needPublish: bare
+      .filter((m) => m.commit === undefined)
+      .map((m) => m.module)
+      .sort(),
+    olderReleases: bare.flatMap((m) =>
+      m.commit ? [{ module: m.module, version: m.version, commit: m.commit }] : [],
+    ),
+    diagnostics,
+  };
 }

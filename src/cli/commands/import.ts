@@ -33,9 +33,6 @@ export async function run(ctx: CommandContext): Promise<number> {
   const written = dryRun ? [] : writeImport(plan);
   const status = (file: string, unchanged: boolean) =>
     unchanged ? 'unchanged' : dryRun ? 'would write' : written.includes(file) ? 'written' : 'unchanged';
-  const publish = plan.rings.filter((r) =>
-    Object.values(r.lock.modules).some((e) => e.integrity === undefined),
-  );
   if (ctx.json) {
     ctx.io.out(
       json({
@@ -54,10 +51,8 @@ export async function run(ctx: CommandContext): Promise<number> {
           modules: r.modules,
           notCarried: r.notCarried,
           notes: r.notes,
-          needPublish: Object.entries(r.lock.modules)
-            .filter(([, e]) => e.integrity === undefined)
-            .map(([n]) => n)
-            .sort(),
+          needPublish: r.needPublish,
+          olderReleases: r.olderReleases,
         })),
       }),
     );
@@ -90,6 +85,12 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (plan.rings.some((r) => r.modules.some((m) => m.status === 'differs')))
     io.out(
       `"differs" is expected: ${format.name} hashes module trees with another algorithm, so a difference alone does not mean the content changed; the ring locks record ringlock's hash of the sources\n`,
+    );
+  const publish = plan.rings.filter((r) => r.needPublish.length > 0);
+  const older = plan.rings.flatMap((r) => r.olderReleases.map((o) => ({ ...o, ring: r.ring })));
+  if (older.length > 0)
+    io.out(
+      `older releases, hashed from git history: ${older.map((o) => `${o.module} ${o.version} in ${o.ring} (commit ${o.commit.slice(0, 12)})`).join(', ')}; "ringlock publish" packs only what the source holds, so apply cannot install these until their artifact and integrity are recorded\n`,
     );
   if (dryRun) io.out('dry run: nothing written\n');
   else if (publish.length > 0)
