@@ -194,7 +194,18 @@ export function writeImport(plan: ImportPlan): string[] {
 function readImported(format: ImportFormat, f: ImportFile): ImportedLock {
   let text: string;
   try {
-    const size = statSync(f.abs).size;
+    const st = statSync(f.abs);
+    // A FIFO or a device would block the read or never end: only a regular file is a lock.
+    if (!st.isFile())
+      throw new InputError(
+        'import/not-a-file',
+        `${f.display}: ${st.isDirectory() ? 'a directory' : 'not a regular file'}`,
+        {
+          file: f.display,
+          expected: `the ${format.name} lock file to import`,
+        },
+      );
+    const size = st.size;
     if (size > LOCK_MAX_BYTES)
       throw new InputError('import/too-large', `${f.display}: ${size} bytes, more than a lock may be`, {
         file: f.display,
@@ -203,17 +214,16 @@ function readImported(format: ImportFormat, f: ImportFile): ImportedLock {
     text = readFileSync(f.abs, 'utf8');
   } catch (e) {
     if (e instanceof InputError) throw e;
-    const why =
-      isErrnoException(e) && e.code === 'ENOENT'
-        ? 'no such file'
-        : isErrnoException(e) && e.code === 'EISDIR'
-          ? 'a directory, not a file'
-          : String(e);
-    throw new InputError('import/not-found', `${f.display}: ${why}`, {
-      file: f.display,
-      expected: `the ${format.name} lock file to import`,
-      cause: e,
-    });
+    const missing = isErrnoException(e) && e.code === 'ENOENT';
+    throw new InputError(
+      missing ? 'import/not-found' : 'import/unreadable',
+      `${f.display}: ${missing ? 'no such file' : String(e)}`,
+      {
+        file: f.display,
+        expected: `the ${format.name} lock file to import`,
+        cause: e,
+      },
+    );
   }
   const { lock, diagnostics } = format.parse(parseJsonSource(f.display, text));
   throwIfErrors(diagnostics);
