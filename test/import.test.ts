@@ -118,7 +118,10 @@ describe('ringlock import autocom: per-ring locks in modules/manifests/', () => 
       }),
     });
     writeTree(dir, {
-      'modules/manifests/beta.lock.json': autocomLock({ orders: entry('1.0.0', 'orders') }, { ring: 'edge' }),
+      'modules/manifests/beta.lock.json': autocomLock(
+        { orders: entry('1.0.0', 'orders') },
+        { ring: 'edge', lockfileVersion: 2 },
+      ),
     });
     writeTree(dir, {
       'modules/manifests/production.lock.json': autocomLock({ catalog: entry('1.2.0', 'catalog') }),
@@ -138,6 +141,9 @@ describe('ringlock import autocom: per-ring locks in modules/manifests/', () => 
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('(ring canary, its file name)');
     expect(r.stdout).toContain('(ring edge, its field)');
+    // AutoCom's lockfileVersion and ring are its own format's, not data to carry.
+    expect(r.stdout).not.toContain('lockfileVersion');
+    expect(r.stdout).not.toContain('/ring ');
     expect(r.stdout).toContain('(ring stable, --ring production=stable)');
     expect(ringFiles(dir)).toEqual(['canary.lock.json', 'edge.lock.json', 'stable.lock.json']);
     expect(Object.keys(readLock(dir, 'canary').modules)).toEqual(['catalog', 'orders']);
