@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cli, testdir } from './helpers.js';
+import { cli, platformRepo, testdir, writeTree } from './helpers.js';
 import { autocomLock, autocomRepo, entry, lineOf, readLock, ringFiles } from './support/autocom.js';
 
 describe('ringlock import: bad input', () => {
@@ -85,6 +85,19 @@ describe('ringlock import: bad input', () => {
     expect(r.stderr).toContain(
       `manifest.lock.json:${lineOf(text, '"0.9.0"')}:18: /modules/orders/version: the lock pins orders 0.9.0, the source modules/orders holds 1.0.0`,
     );
+  });
+
+  it('a prerelease into a ring that does not allow prereleases', () => {
+    const dir = platformRepo({ orders: { version: '1.1.0-rc.1' } });
+    const text = autocomLock({ orders: entry('1.1.0-rc.1', 'orders') });
+    writeTree(dir, { 'manifest.lock.json': text });
+    const r = cli(['import', 'autocom', 'manifest.lock.json', '--ring', 'edge', '--cwd', dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(
+      `manifest.lock.json:${lineOf(text, '"1.1.0-rc.1"')}:18: /modules/orders/version: orders 1.1.0-rc.1 is a prerelease, and ring "edge" does not allow prereleases`,
+    );
+    expect(ringFiles(dir)).toEqual([]);
+    expect(cli(['import', 'autocom', 'manifest.lock.json', '--cwd', dir]).code).toBe(0);
   });
 
   it('a version that is not semver', () => {
