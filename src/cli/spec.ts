@@ -8,6 +8,7 @@ import { compatSpec } from './commands/compat.spec.js';
 import { daemonSpec } from './commands/daemon.spec.js';
 import { hashSpec } from './commands/hash.spec.js';
 import { historySpec } from './commands/history.spec.js';
+import { importSpec } from './commands/import.spec.js';
 import { initSpec } from './commands/init.spec.js';
 import { installSpec } from './commands/install.spec.js';
 import { listSpec } from './commands/list.spec.js';
@@ -34,6 +35,7 @@ export type { CommandContext, CommandModule, CommandSpec, OptionSpec, Positional
 
 export const COMMANDS: CommandSpec[] = [
   initSpec,
+  importSpec,
   lockSpec,
   verifySpec,
   compatSpec,

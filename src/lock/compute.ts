@@ -32,7 +32,7 @@ export interface ComputeLockInput {
   schema?: string;
 }
 
-/** The lock entry for a module at its source state. Integrity, artifact and its size survive only while version and content are unchanged. */
+/** The lock entry for a module at its source state. Integrity, artifact and its size survive only while version and content are unchanged; `origin` always. */
 export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry {
   const e: LockEntry = {
     version: s.manifest.version,
@@ -44,6 +44,8 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   if (s.manifest.compatibility?.platform !== undefined)
     e.compatibility = { platform: s.manifest.compatibility.platform };
   e.dependencies = { ...(s.manifest.dependencies ?? {}) };
+  // Where the module came from (`ringlock import`) does not change with its version or content.
+  if (previous?.origin !== undefined) e.origin = previous.origin;
   if (previous && previous.version === e.version && previous.sha256 === e.sha256) {
     if (previous.integrity) e.integrity = previous.integrity;
     if (previous.artifact) e.artifact = previous.artifact;

@@ -26,6 +26,8 @@ export interface LockEntry {
   integrity?: string;
   artifact?: string;
   source?: string;
+  /** Where the module came from before ringlock, as an imported lock named it (AutoCom's `source`); never fetched. */
+  origin?: string;
   file_count?: number;
   size_bytes?: number;
   /** Byte size of the published artifact: checked with its integrity before anything is extracted. */
