@@ -1,4 +1,4 @@
-import { RUNTIME, ring, WRITE } from '../spec-options.js';
+import { REASON, RUNTIME, ring, WRITE } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const installSpec: CommandSpec = {
@@ -15,6 +15,7 @@ export const installSpec: CommandSpec = {
         "move what ringlock did not create at a module's path to .ringlock/adopted/ instead of blocking",
     },
     yes: { type: 'boolean', short: 'y', description: 'install without asking (required off a terminal)' },
+    reason: REASON,
     ...WRITE,
     ...RUNTIME,
   },

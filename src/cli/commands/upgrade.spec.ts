@@ -1,4 +1,4 @@
-import { RUNTIME, ring, WRITE } from '../spec-options.js';
+import { REASON, RUNTIME, ring, WRITE } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const upgradeSpec: CommandSpec = {
@@ -11,6 +11,7 @@ export const upgradeSpec: CommandSpec = {
     ring: ring("the ring whose platform and pins to use (default: the target's ring)"),
     force: { type: 'boolean', description: 'allow a version that is not newer' },
     yes: { type: 'boolean', short: 'y', description: 'upgrade without asking (required off a terminal)' },
+    reason: REASON,
     ...WRITE,
     ...RUNTIME,
   },
