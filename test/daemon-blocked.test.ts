@@ -2,15 +2,15 @@
 // (`list --json`), /status and /metrics, and one `module.blocked` event goes out per (module, reason), not one per pass;
 // once unblocked it installs and the record is gone. Every event the daemon sent validates against
 // schemas/event.schema.json, and names no field the schema does not document.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
-import { buildPlatform, scratch } from './fixtures-platform.js';
+import { buildPlatform, HOOKS, healthPath, scratch, startHealthServer } from './fixtures-platform.js';
 import { REPO_ROOT } from './helpers.js';
-import { bump, pushEvent, serveRepo, startDaemon } from './support/daemon.js';
+import { bump, pushEvent, SECRETS, serveRepo, startDaemon } from './support/daemon.js';
 
 interface Event {
   schemaVersion: number;
@@ -169,5 +169,49 @@ describe('blocked modules through the daemon', () => {
         expect(Object.keys(defs[e.event]!.properties), e.event).toContain(k);
     }
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length);
+  }, 120_000);
+
+  it('sends module.failed, module.rolled_back, reconcile.failed and drift.detected as the schema describes them', async (t) => {
+    const rx = await receiver();
+    t.onTestFinished(() => rx.close());
+    const health = await startHealthServer();
+    t.onTestFinished(() => health.close());
+    const p = await buildPlatform(scratch(t, 'events'), {
+      base: { version: '1.0.0' },
+      orders: { version: '1.0.0', lifecycle: HOOKS },
+      web: { version: '1.0.0', healthCheck: { http: { path: healthPath('web', '1.0.0') }, timeout: '1s' } },
+    });
+    const yaml = join(p.repo, 'ringlock.yaml');
+    writeFileSync(yaml, `${readFileSync(yaml, 'utf8')}notifications:\n  webhooks:\n    - url: ${rx.url}\n`);
+    health.failing.add(healthPath('web', '1.0.0'));
+    const remote = await serveRepo(p);
+    t.onTestFinished(() => remote.close());
+    const d = await startDaemon(p, {
+      repo: remote.url,
+      args: ['--health-url', health.url],
+      env: { RINGLOCK_ALLOWED_HOSTS: new URL(rx.url).host, RL_HOOK_FAIL: 'orders' },
+    });
+    t.onTestFinished(async () => {
+      await d.stop('SIGKILL');
+    });
+    await until(
+      () =>
+        ['module.failed', 'module.rolled_back', 'reconcile.failed'].every((n) =>
+          rx.events().some((e) => e.event === n),
+        ),
+      'the failures announced',
+    );
+    // Out of band: base's link removed; the next pass reports it.
+    rmSync(join(p.target, 'base'));
+    expect((await d.post('/reconcile', '', { authorization: `Bearer ${SECRETS.api}` })).status).toBe(202);
+    await until(() => rx.events().some((e) => e.event === 'drift.detected'), 'drift.detected');
+    expect(await d.stop()).toEqual({ code: 0, signal: null });
+
+    const { validate, defs } = eventSchema();
+    for (const e of rx.events()) {
+      expect(validate(e), `${e.event}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      for (const k of Object.keys(e.data))
+        expect(Object.keys(defs[e.event]!.properties), e.event).toContain(k);
+    }
   }, 120_000);
 });
