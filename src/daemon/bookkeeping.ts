@@ -116,7 +116,7 @@ export class Bookkeeping {
       } else if (r.outcome === 'rolled_back') {
         this.moduleBackoff.delete(r.module);
         notifier?.emit('module.rolled_back', data);
-        log.warn(data, `${r.module} rolled back: ${r.error}`);
+        log.warn(data, `${r.module} rolled back${r.error ? `: ${r.error}` : ''}`);
       } else if (r.outcome === 'failed') {
         const key = `${r.to}#${entry?.sha256}`;
         const prev = this.moduleBackoff.get(r.module);
