@@ -86,7 +86,8 @@ describe.each(['native', 'isomorphic'] as const)('%s git source', (driver: GitDr
     const srv = await server();
     const src = await source({ url: srv.url('app.git') });
     const r = await src.sync();
-    expect(r).toMatchObject({ commit: first, forced: false });
+    // The tip's subject line: the reason the daemon's history records for what it applies from it.
+    expect(r).toMatchObject({ commit: first, forced: false, subject: 'change' });
     expect(r.previous).toBeUndefined();
     expect(r.fetchMs).toBeGreaterThanOrEqual(0);
     expect(await src.readFile(first, 'ringlock.yaml')).toBe('apiVersion: ringlock/v1\n');

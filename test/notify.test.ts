@@ -81,7 +81,7 @@ describe('Notifier delivery', () => {
 
     expect(r.seen).toHaveLength(1);
     const [got] = r.seen as [Seen];
-    expect(got.json).toMatchObject({ event: 'module.installed', ring: 'prod' });
+    expect(got.json).toMatchObject({ schemaVersion: 1, event: 'module.installed', ring: 'prod' });
     expect(got.json.data).toEqual({ module: 'orders', version: '1.2.0' });
     expect(new Date(got.json.timestamp).toISOString()).toBe(got.json.timestamp);
     expect(got.json.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -111,6 +111,8 @@ describe('Notifier delivery', () => {
       'drift.detected',
     ]);
     expect(failures.seen.map((s) => s.json.event)).toEqual(['module.failed']);
+    // One event, one id, whichever target receives it.
+    expect(failures.seen[0]!.json.id).toBe(all.seen[1]!.json.id);
     expect(all.seen[0]!.headers['x-ringlock-signature-256']).toBeUndefined();
     expect(n.stats.delivered).toBe(4);
   });

@@ -1,9 +1,9 @@
 // The pure parts of promotion: lock text edits, changelog sections, freeze windows, and the promotion plan.
 import { describe, expect, it } from 'vitest';
+import { changelogBetween, parseChangelog } from '../src/model/changelog.js';
 import { activeFreezes, parseCron, parseInstant } from '../src/model/freeze.js';
 import { serializeLock } from '../src/model/lock.js';
 import type { RingLock, RingPolicy } from '../src/model/types.js';
-import { changelogBetween, parseChangelog } from '../src/promote/changelog.js';
 import { editLockText } from '../src/promote/lock-edit.js';
 import { planPromotion } from '../src/promote/plan.js';
 import { assignTenantText } from '../src/promote/tenants.js';

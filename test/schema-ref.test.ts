@@ -106,7 +106,7 @@ describe('files `ringlock init` writes', () => {
 
 describe('the shipped schemas', () => {
   it('carry no $id: a fetched copy resolves its $refs beside where it was fetched from', () => {
-    for (const f of ['ring-lock', 'config', 'tenants', 'module', 'operator-config', 'defs'])
+    for (const f of ['ring-lock', 'config', 'tenants', 'module', 'operator-config', 'defs', 'event'])
       expect(fetchShipped(`${PREFIX}schemas/${f}.schema.json`)).not.toHaveProperty('$id');
   });
 });

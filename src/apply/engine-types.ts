@@ -45,6 +45,8 @@ export interface EngineOptions {
   ring: string;
   actor: string;
   lockCommit?: string;
+  /** Why, for each operation's history record (`--reason`, the daemon's commit subject). */
+  reason?: string;
   platform: string;
   skipHooks: boolean;
   hookTimeoutMs: number;

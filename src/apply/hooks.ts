@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { OperationFailed } from '../errors.js';
 import type { Command, ModuleManifest } from '../model/types.js';
+import type { HookRun } from '../state/types.js';
 import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
 import { killRunningModuleCommands, runModuleCommand } from './module-process.js';
 
@@ -20,6 +21,8 @@ export interface HookContext {
   operationId?: string;
   /** Called with the hook's process group id once it runs. */
   onSpawn?: (pgid: number) => void;
+  /** Called once the hook ran (or failed to start), before its outcome is returned or thrown: the audit record. */
+  onResult?: (r: HookRun) => void;
 }
 
 export interface HookResult {
@@ -60,7 +63,7 @@ export async function runHook(
   );
   const shell = typeof command === 'string';
   const what = `${hook} of ${ctx.module} ${ctx.toVersion}${shell ? '' : ` (${command[0]})`}`;
-  const { onSpawn, ...context } = ctx;
+  const { onSpawn, onResult, ...context } = ctx;
   let r: Awaited<ReturnType<typeof runModuleCommand>>;
   try {
     r = await runModuleCommand(command, {
@@ -73,10 +76,19 @@ export async function runHook(
       user: moduleEnv?.user,
     });
   } catch (e) {
+    onResult?.({ hook, exit: null, durationMs: 0, output: (e as Error).message.slice(-TAIL) });
     throw new OperationFailed('hook/failed', `${what} could not start: ${(e as Error).message}`, {
       cause: e,
     });
   }
+  onResult?.({
+    hook,
+    exit: r.timedOut ? null : r.code,
+    ...(r.signal ? { signal: r.signal } : {}),
+    ...(r.timedOut ? { timedOut: true as const } : {}),
+    durationMs: r.durationMs,
+    output: r.output.slice(-TAIL),
+  });
   if (r.timedOut) {
     throw new OperationFailed('hook/timeout', `${what} timed out after ${timeoutMs} ms`, {
       expected: 'the hook to finish in time',

@@ -19,7 +19,7 @@ import type { DeployedState } from '../state/types.js';
 import { openWorkspace, stringOpt } from './common.js';
 import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
-import { msOpt } from './options.js';
+import { msOpt, reasonOpt } from './options.js';
 import { json } from './output.js';
 import { resolveRuntime } from './runtime.js';
 import { resolveRegistry } from './runtime-registry.js';
@@ -39,6 +39,7 @@ export async function runImperative(
   to: string | undefined,
 ): Promise<number> {
   requireConsent(ctx, `${op} changes the target`);
+  const reason = reasonOpt(ctx);
   const ws = openWorkspace(ctx);
   const rt = resolveRuntime(ctx, ws);
   const { registry, cache } = resolveRegistry(ctx, ws, rt);
@@ -125,6 +126,7 @@ export async function runImperative(
             concurrency: 1,
             origin: 'imperative',
             adopt: ctx.options.adopt === true,
+            reason,
           },
         );
         // A pin without an artifact fails in the fetch with "no integrity given": say what to do (rollback reads the store).

@@ -18,6 +18,22 @@ export function msOpt(ctx: CommandContext, name: string, fallback: number): numb
   return parseDuration(v);
 }
 
+/** Longest `--reason`: a sentence or two for the audit record, not a document. */
+export const MAX_REASON = 500;
+
+/** `--reason TEXT`, the actor's why for the history: one line of printable text. */
+export function reasonOpt(ctx: CommandContext): string | undefined {
+  const v = stringOpt(ctx, 'reason');
+  if (v === undefined) return undefined;
+  const text = v.trim();
+  if (text === '' || text.length > MAX_REASON || /[\u0000-\u001f\u007f]/.test(text)) {
+    throw new InputError('cli/reason', `--reason: not one line of text of 1 to ${MAX_REASON} characters`, {
+      expected: 'e.g. --reason "hotfix for INC-1234"',
+    });
+  }
+  return text;
+}
+
 export function intOpt(
   ctx: CommandContext,
   name: string,

@@ -47,6 +47,13 @@ export const WRITE: Record<string, OptionSpec> = {
   },
 };
 
+/** The actor's why, kept in each operation's history record. */
+export const REASON: OptionSpec = {
+  type: 'string',
+  valueName: 'text',
+  description: "why, in the operator's words: kept in the history record of each operation",
+};
+
 // Commands that open pull requests.
 export const PUBLISH: Record<string, OptionSpec> = {
   'operator-config': OPERATOR_CONFIG,

@@ -3,12 +3,28 @@
 import type { ModuleResult } from '../apply/engine.js';
 import { lockEntry } from '../model/lock.js';
 import type { Plan, PlanAction } from '../plan/types.js';
+import type { NewBlock } from '../state/blocked.js';
 import type { DeployedState } from '../state/types.js';
 import type { Desired } from './desired.js';
 import type { ConfigFollower } from './follow.js';
 import { backoff } from './schedule.js';
 import { type RunStatus, summarize } from './status.js';
-import type { DaemonOptions, EventSink } from './types.js';
+import type { DaemonOptions, EventSink, NotificationName } from './types.js';
+
+/**
+ * The event a module's successful operation sends, by its action. A rollback the lock asks for (an older pin) is an
+ * upgrade to it, as before. MERGE (t14-hooks): the engine's 'disable' and 'enable' actions (or results) map to
+ * module.disabled and module.enabled here; if they arrive as outcomes instead of actions, map them the same way.
+ */
+const SUCCESS_EVENTS: Readonly<Record<string, NotificationName>> = {
+  install: 'module.installed',
+  upgrade: 'module.upgraded',
+  reinstall: 'module.upgraded',
+  rollback: 'module.upgraded',
+  remove: 'module.removed',
+  disable: 'module.disabled',
+  enable: 'module.enabled',
+};
 
 export class Bookkeeping {
   private readonly moduleBackoff = new Map<
@@ -94,13 +110,13 @@ export class Bookkeeping {
       };
       if (r.outcome === 'succeeded') {
         this.moduleBackoff.delete(r.module);
-        if (r.action !== 'remove')
-          notifier?.emit(r.action === 'install' ? 'module.installed' : 'module.upgraded', data);
+        const event = Object.hasOwn(SUCCESS_EVENTS, r.action) ? SUCCESS_EVENTS[r.action] : undefined;
+        if (event) notifier?.emit(event, data);
         log.info(data, `${r.module} ${r.action} succeeded`);
       } else if (r.outcome === 'rolled_back') {
         this.moduleBackoff.delete(r.module);
         notifier?.emit('module.rolled_back', data);
-        log.warn(data, `${r.module} rolled back: ${r.error}`);
+        log.warn(data, `${r.module} rolled back${r.error ? `: ${r.error}` : ''}`);
       } else if (r.outcome === 'failed') {
         const key = `${r.to}#${entry?.sha256}`;
         const prev = this.moduleBackoff.get(r.module);
@@ -124,6 +140,23 @@ export class Bookkeeping {
         reason: 'modules',
         summary: summarize(results),
       });
+  }
+
+  /** Blocks the pass recorded as not yet announced: one `module.blocked` each (the state remembers it was sent). */
+  announceBlocked(blocks: NewBlock[], commit: string): void {
+    for (const b of blocks) {
+      const data = {
+        module: b.module,
+        to: b.version,
+        reason: b.reason,
+        chain: b.chain ?? [b.reason],
+        code: b.code,
+        since: b.since,
+        commit,
+      };
+      this.follow.runtime.notifier?.emit('module.blocked', data);
+      this.o.logger.warn(data, `${b.module} blocked: ${b.reason}`);
+    }
   }
 
   hasFailures(): boolean {

@@ -12,6 +12,8 @@ export interface Desired {
   lock: RingLock;
   /** Repo-relative path of the lock file. */
   lockFile: string;
+  /** The commit's subject line: the reason the history records for what the daemon applies from it. */
+  subject?: string;
 }
 
 export async function readDesired(

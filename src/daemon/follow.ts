@@ -52,9 +52,11 @@ export class ConfigFollower {
       if (!force && Date.now() < this.git.nextAt) return;
       const t0 = Date.now();
       let commit: string;
+      let subject: string | undefined;
       try {
         const r = await this.o.source.sync();
         commit = r.commit;
+        subject = r.subject;
         this.git.lastFetchMs = r.fetchMs;
         this.o.metrics.gitFetchSeconds.observe(r.fetchMs / 1000);
         if (this.git.failures > 0) log.info({ commit, after: this.git.failures }, 'git reachable again');
@@ -84,7 +86,7 @@ export class ConfigFollower {
         const d = await readDesired(this.o.source, commit, this.o.path, this.o.ring);
         // Settings first: a config the operator's policy refuses makes the commit invalid, never half-adopted.
         this.adopt(d.config);
-        this.desired = d;
+        this.desired = subject !== undefined ? { ...d, subject } : d;
         this.invalid = undefined;
         log.info(
           { commit, lockFile: d.lockFile, modules: Object.keys(d.lock.modules).length },

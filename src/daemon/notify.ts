@@ -13,6 +13,10 @@ export type NotificationEventName =
   | 'module.upgraded'
   | 'module.rolled_back'
   | 'module.failed'
+  | 'module.blocked'
+  | 'module.disabled'
+  | 'module.enabled'
+  | 'module.removed'
   | 'reconcile.failed'
   | 'drift.detected';
 
@@ -21,9 +25,19 @@ export const NOTIFICATION_EVENTS: readonly NotificationEventName[] = Object.free
   'module.upgraded',
   'module.rolled_back',
   'module.failed',
+  'module.blocked',
+  'module.disabled',
+  'module.enabled',
+  'module.removed',
   'reconcile.failed',
   'drift.detected',
 ]);
+
+/**
+ * The version of every event's payload (schemas/event.schema.json). A breaking change to an event's fields raises it,
+ * and both versions are sent during the migration (see README, Events).
+ */
+export const EVENT_SCHEMA_VERSION = 1;
 
 export interface WebhookTarget {
   url: string;
@@ -131,8 +145,16 @@ export class Notifier {
     try {
       const wanted = this.targets.filter((t) => t.events.has(event));
       if (wanted.length === 0) return;
+      // One id per event, kept by every retry and every target: a receiver that sees an id twice has seen it already.
       const id = randomUUID();
-      const body = JSON.stringify({ id, event, ring: this.ring, timestamp: new Date().toISOString(), data });
+      const body = JSON.stringify({
+        schemaVersion: EVENT_SCHEMA_VERSION,
+        id,
+        event,
+        ring: this.ring,
+        timestamp: new Date().toISOString(),
+        data,
+      });
       for (const t of wanted) this.enqueue(t, { id, event, body });
     } catch (e) {
       // A payload JSON cannot encode (a cycle, a BigInt) is our bug, but must not break the reconcile loop.

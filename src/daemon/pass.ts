@@ -125,6 +125,7 @@ export class DaemonPass {
           lockTimeoutMs: 2_000,
           quickDrift: () => !this.fullDue,
           lockCommit: desired.commit,
+          reason: desired.subject,
           skipHooks: o.skipHooks,
           hookTimeoutMs: o.hookTimeoutMs,
           concurrency: o.concurrency,
@@ -142,6 +143,7 @@ export class DaemonPass {
           onSettled: (m) =>
             log.info({ module: m }, `${m}: the lock pins the deployed version again; its failure is cleared`),
           onPlanned: (p, { deployed, drift }) => books.planned(p, deployed, drift, notifier, desired.commit),
+          onBlocked: (blocks) => books.announceBlocked(blocks, desired.commit),
           suspended: () => {
             seen.suspension = rt.store.suspension();
             o.metrics.suspended.set(seen.suspension ? 1 : 0);

@@ -44,7 +44,7 @@ export interface ModuleStatusView {
   deployed?: string;
   /**
    * active, failed, rolled_back, installing (state store); pending (the lock names it, not deployed yet), blocked (the
-   * lock names it, not deployed, and the plan blocks it: see `blocked`), unmanaged.
+   * plan blocks what the lock asks for: see `blocked`; `deployed` is what still runs, if anything), unmanaged.
    */
   state: string;
   drift?: string;
@@ -52,6 +52,10 @@ export interface ModuleStatusView {
   /** Why the plan blocks it (e.g. `unmanaged path: …`), and the machine-readable code when it has one. */
   blocked?: string;
   blockedCode?: string;
+  /** Each link from the module down to the root cause of its block. */
+  blockedChain?: string[];
+  /** Since when it has been blocked for this reason (as the state records it). */
+  blockedSince?: string;
   /** A failed module waits this long before it is tried again. */
   retryAt?: string;
   lastError?: string;
@@ -91,13 +95,24 @@ export function moduleViews(
   const rows = new Map<string, ModuleStatusView>();
   for (const a of plan?.actions ?? []) {
     const d = Object.hasOwn(state.modules, a.module) ? state.modules[a.module] : undefined;
+    const kept =
+      state.blocked && Object.hasOwn(state.blocked, a.module) ? state.blocked[a.module] : undefined;
+    // Blocked is `blocked` (the ring's health and ringlock_modules count it so), not `pending` nor the `active` of a
+    // version the lock no longer asks for: nothing will bring what the lock asks. A failure is still shown as such.
+    const blocked = a.kind === 'blocked' && (!d || d.status === 'active');
     rows.set(a.module, {
       name: a.module,
       desired: a.unmanaged ? undefined : a.to,
       deployed: d?.active.version,
-      // Not deployed and blocked is `blocked` (the ring's health counts it so), not `pending`: nothing will install it.
-      state: d ? d.status : a.unmanaged ? 'unmanaged' : a.kind === 'blocked' ? 'blocked' : 'pending',
-      ...(a.kind === 'blocked' ? { blocked: a.reason, blockedCode: a.code } : {}),
+      state: blocked ? 'blocked' : d ? d.status : a.unmanaged ? 'unmanaged' : 'pending',
+      ...(a.kind === 'blocked'
+        ? {
+            blocked: a.reason,
+            blockedCode: a.code,
+            ...(a.chain ? { blockedChain: a.chain } : {}),
+            ...(kept && kept.reason === a.reason ? { blockedSince: kept.since } : {}),
+          }
+        : {}),
     });
   }
   for (const d of Object.values(state.modules)) {

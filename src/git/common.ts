@@ -225,6 +225,17 @@ export async function isForced(
   return true;
 }
 
+/** The first line of a raw commit object's message, bounded; undefined when it has none. */
+export function commitSubject(rawCommit: string): string | undefined {
+  const at = rawCommit.indexOf('\n\n');
+  if (at < 0) return undefined;
+  const line = rawCommit
+    .slice(at + 2)
+    .split('\n', 1)[0]!
+    .trim();
+  return line === '' ? undefined : line.slice(0, 500);
+}
+
 export function parseParents(rawCommit: string): string[] {
   const header = rawCommit.split('\n\n', 1)[0] ?? '';
   return [...header.matchAll(/^parent ([0-9a-f]+)$/gm)].map((m) => m[1]!);

@@ -11,6 +11,7 @@ import {
   cloneMatches,
   clonePath,
   commitClone,
+  commitSubject,
   type FailureKind,
   fetchError,
   freshCloneDir,
@@ -152,7 +153,19 @@ export class IsomorphicGitSource implements GitSource {
         }
       });
       this.lastTip = commit;
-      return { commit, ...(previous ? { previous } : {}), forced, fetchMs: performance.now() - started };
+      let subject: string | undefined;
+      try {
+        const message = (await readCommit({ fs, gitdir: live, oid: commit, cache: this.cache })).commit
+          .message;
+        subject = commitSubject(`\n\n${message}`);
+      } catch {}
+      return {
+        commit,
+        ...(previous ? { previous } : {}),
+        forced,
+        fetchMs: performance.now() - started,
+        ...(subject ? { subject } : {}),
+      };
     })();
     try {
       return await Promise.race([work, deadline]);

@@ -11,6 +11,7 @@ import {
   cloneMatches,
   clonePath,
   commitClone,
+  commitSubject,
   type FailureKind,
   fetchError,
   freshCloneDir,
@@ -132,7 +133,17 @@ export class NativeGitSource implements GitSource {
         }
       });
       this.lastTip = commit;
-      return { commit, ...(previous ? { previous } : {}), forced, fetchMs: performance.now() - started };
+      let subject: string | undefined;
+      try {
+        subject = commitSubject(await git.raw(['cat-file', 'commit', commit]));
+      } catch {}
+      return {
+        commit,
+        ...(previous ? { previous } : {}),
+        forced,
+        fetchMs: performance.now() - started,
+        ...(subject ? { subject } : {}),
+      };
     });
   }
 

@@ -34,6 +34,8 @@ export interface SyncResult {
   forced: boolean;
   /** Wall time of the fetch (or clone) in ms. */
   fetchMs: number;
+  /** The first line of the tip's commit message (the daemon's reason in the history), when it could be read. */
+  subject?: string;
 }
 
 export interface GitSource {

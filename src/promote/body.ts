@@ -1,9 +1,10 @@
 // What a reviewer reads: the title, the commit message and the pull request body of a promotion or a rollback.
 // Pure: the plan, changelog sections and module facts in; markdown out.
+
+import type { ChangelogSection } from '../model/changelog.js';
 import { compareVersions } from '../model/semantics.js';
 import type { LockEntry } from '../model/types.js';
 import type { Finding } from '../rules/promotion.js';
-import type { ChangelogSection } from './changelog.js';
 import type { PinChange } from './plan.js';
 
 /** A module fact the body mentions when it knows it: the lifecycle hooks of the version promoted. */

@@ -1,13 +1,13 @@
 // ringlock promote: carry pins from one ring's lock to the next as a reviewed pull request, by hand (one module,
 // several, --all) or on a schedule (--auto: every pin that has soaked long enough, outside freeze windows).
 import { CheckFailed, InputError, RinglockError } from '../errors.js';
+import { changelogBetween } from '../model/changelog.js';
 import { type ActiveFreeze, activeFreezes } from '../model/freeze.js';
 import { dependencyOrder } from '../model/graph.js';
 import { parseJsonLoose } from '../model/source.js';
 import type { LockEntry, ModuleManifest, RingPolicy } from '../model/types.js';
 import type { Finding } from '../rules/promotion.js';
 import { type ModuleFacts, promotionBody, promotionMessage, promotionTitle } from './body.js';
-import { changelogBetween } from './changelog.js';
 import { editLockChecked } from './lock-edit.js';
 import {
   differingModules,

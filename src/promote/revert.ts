@@ -2,10 +2,10 @@
 // as a pull request labelled ringlock:rollback: the lock stays the truth, and the daemon downgrades when it merges.
 import { InputError } from '../errors.js';
 import { findEarlierPin } from '../git/history.js';
+import { changelogBetween } from '../model/changelog.js';
 import { compareVersions, satisfies } from '../model/semantics.js';
 import { compatFindings, type Finding, prereleaseFinding } from '../rules/promotion.js';
 import { formatBytes, kindOf } from './body.js';
-import { changelogBetween } from './changelog.js';
 import { editLockChecked } from './lock-edit.js';
 import { slug } from './promote.js';
 import type { Outcome, Session } from './session.js';

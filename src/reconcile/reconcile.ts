@@ -4,6 +4,7 @@
 import { applyPlan, type ModuleResult } from '../apply/engine.js';
 import { settleRecoveredModules } from '../apply/settle.js';
 import { InputError } from '../errors.js';
+import { recordBlocked } from '../state/blocked.js';
 import type { WriterLease } from '../state/types.js';
 import { observeAndPlan } from './observe.js';
 import { recoverStep } from './steps.js';
@@ -74,6 +75,12 @@ async function pass(
   const { plan, deployed, drift } = await observeAndPlan(deps, desired.lock, options, hooks);
   // A failure the lock no longer asks about is cleared: `list` and /status show the module active again.
   if (!dryRun) for (const m of settleRecoveredModules(deps.store, plan)) hooks.onSettled?.(m);
+  // What the plan blocks is kept in the state (list, /status), and announced once per (module, reason).
+  if (!dryRun) {
+    const blocks = plan.actions.filter((a) => a.kind === 'blocked');
+    const fresh = recordBlocked(deps.store, blocks, hooks.onBlocked !== undefined);
+    if (fresh.length > 0) hooks.onBlocked?.(fresh);
+  }
   hooks.onPlanned?.(plan, { deployed, drift });
   const report = { plan, work: plan, deployed, drift, recovered, results: [] as ModuleResult[] };
   if (dryRun) return { ...report, outcome: 'planned' };
@@ -101,6 +108,7 @@ async function pass(
         ring: options.ring,
         actor: deps.actor,
         lockCommit: options.lockCommit,
+        reason: options.reason,
         platform: desired.lock.platform,
         skipHooks: options.skipHooks,
         hookTimeoutMs: options.hookTimeoutMs,

@@ -6,6 +6,7 @@ import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { InputError } from '../errors.js';
 import type { RingLock } from '../model/types.js';
 import type { Plan } from '../plan/types.js';
+import type { NewBlock } from '../state/blocked.js';
 import type { DeployedState, HistoryRecord, StateStore, WriterLease } from '../state/types.js';
 import type { DeployTarget } from '../targets/types.js';
 import type { ModuleEnvPolicy, TrustPolicy } from '../trust/policy.js';
@@ -72,6 +73,8 @@ export interface ReconcileOptions extends PlanOptions {
   dryRun?: boolean;
   /** The git commit the lock was read at, recorded in the history (the daemon). */
   lockCommit?: string;
+  /** Why, recorded in each operation's history (`--reason`; the daemon: the commit's subject). */
+  reason?: string;
   skipHooks: boolean;
   hookTimeoutMs: number;
   /** Downloads that may run ahead of the module being applied. */
@@ -97,6 +100,11 @@ export interface ReconcileHooks {
   onSettled?(module: string): void;
   /** The plan of the observed state (before select). */
   onPlanned?(plan: Plan, observed: Observed): void;
+  /**
+   * Blocks to announce: given, the pass marks each (module, reason) the plan blocks as announced in the state and
+   * passes those not announced before, once each. Without it blocks are recorded, never announced.
+   */
+  onBlocked?(blocks: NewBlock[]): void;
   /** Whether applying is suspended: the pass then reports outcome 'suspended' when there is work. */
   suspended?(): boolean;
   /** The part of the plan to apply now (the daemon holds back modules in backoff, and out-of-band changes). */

@@ -42,6 +42,7 @@ function identity(file: string): string | undefined {
 function freezeEntries(state: DeployedState): void {
   for (const m of Object.values(state.modules)) deepFreeze(m);
   for (const q of state.quarantine) deepFreeze(q);
+  for (const b of Object.values(state.blocked ?? {})) deepFreeze(b);
 }
 
 function deepFreeze(v: unknown): void {
@@ -78,7 +79,9 @@ export class FileStateStore implements StateStore {
     }
     if (this.last?.id !== id) this.last = { id, state: this.parse(file) };
     const s = this.last.state;
-    return { ...s, modules: { ...s.modules }, quarantine: [...s.quarantine] };
+    const copy = { ...s, modules: { ...s.modules }, quarantine: [...s.quarantine] };
+    if (s.blocked) copy.blocked = { ...s.blocked };
+    return copy;
   }
 
   /** The state and the history are ringlock's own files: a symlink planted in place of one is never read or written through. */
@@ -104,7 +107,12 @@ export class FileStateStore implements StateStore {
     }
     try {
       const s = JSON.parse(text) as DeployedState;
-      if (s.stateVersion !== 1 || typeof s.modules !== 'object' || !Array.isArray(s.quarantine))
+      if (
+        s.stateVersion !== 1 ||
+        typeof s.modules !== 'object' ||
+        !Array.isArray(s.quarantine) ||
+        (s.blocked !== undefined && (typeof s.blocked !== 'object' || s.blocked === null))
+      )
         throw new Error('bad shape');
       freezeEntries(s);
       return s;

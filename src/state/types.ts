@@ -1,5 +1,6 @@
 // What is deployed on a target, as the state store records it (plain data: the plan reads it, apply writes it), and
 // the StateStore seam that keeps it.
+import type { ChangelogSection } from '../model/changelog.js';
 
 /** Per-module lifecycle, visible in status and history. */
 export type ModuleStatus = 'pending' | 'installing' | 'active' | 'failed' | 'rolled_back';
@@ -46,6 +47,25 @@ export interface QuarantineEntry {
   at: string;
 }
 
+/**
+ * A module the lock asks for that the last plan could not bring (incompatible, a dependency missing or blocked, a
+ * path ringlock does not own): kept until a plan no longer blocks it. Written by the pass (state/blocked.ts).
+ */
+export interface BlockedModule {
+  /** The version the lock asks for. */
+  version?: string;
+  /** Why, as the plan says it. */
+  reason: string;
+  /** Each link from this module down to the root cause. */
+  chain?: string[];
+  /** The plan's machine-readable cause, when it has one (`unmanaged-path`). */
+  code?: string;
+  /** ISO time this reason was first seen. */
+  since: string;
+  /** The reason a `module.blocked` event was sent for: one event per (module, reason). */
+  announced?: string;
+}
+
 export interface DeployedState {
   stateVersion: 1;
   ring?: string;
@@ -53,6 +73,8 @@ export interface DeployedState {
   lockCommit?: string;
   modules: Record<string, DeployedModule>;
   quarantine: QuarantineEntry[];
+  /** Modules the last plan blocked, by name (absent when none). */
+  blocked?: Record<string, BlockedModule>;
 }
 
 export function emptyState(): DeployedState {
@@ -61,6 +83,18 @@ export function emptyState(): DeployedState {
 
 /** `superseded`: a newer desired state arrived while the new version's health check ran; the old version was put back. */
 export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'skipped' | 'superseded';
+
+/** A lifecycle hook as an operation ran it, for the audit record. */
+export interface HookRun {
+  hook: string;
+  /** The exit code; null when a signal or the timeout ended it, or it could not start. */
+  exit: number | null;
+  signal?: string;
+  timedOut?: true;
+  durationMs: number;
+  /** The last lines of its output (at most 4,000 characters). */
+  output: string;
+}
 
 /** One audit record per operation. */
 export interface HistoryRecord {
@@ -82,6 +116,12 @@ export interface HistoryRecord {
   finishedAt: string;
   outcome: Outcome;
   error?: string;
+  /** Why, in the actor's words: `--reason`, or the daemon's applied commit subject. */
+  reason?: string;
+  /** The module's changelog sections between `from` and `to`, newest first (an excerpt: bodies are cut). */
+  changelog?: ChangelogSection[];
+  /** The lifecycle hooks this operation ran, in order. */
+  hooks?: HookRun[];
 }
 
 /** The intent of an operation, written before the active version is switched and removed once it is recorded. */

@@ -37,6 +37,7 @@ export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOp
     to: action.to,
     actor: opts.actor,
     lockCommit: opts.lockCommit,
+    ...(opts.reason !== undefined ? { reason: opts.reason } : {}),
     startedAt,
     finishedAt: startedAt,
     outcome: 'succeeded',

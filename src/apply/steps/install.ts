@@ -77,6 +77,10 @@ export async function runPreHook(ctx: ModuleContext, entry: LockEntry, staged: S
         const j = store.readJournal();
         if (j) store.writeJournal({ ...j, hookPgid: pgid });
       },
+      // The history record (switched in or failed) carries what the hook did.
+      onResult: (r) => {
+        base.hooks = [...(base.hooks ?? []), r];
+      },
     },
     opts.hookTimeoutMs,
     opts.moduleEnv,

@@ -1,7 +1,10 @@
 // The end of a module's operation: the state, the history and the journal say what happened — it succeeded (and old
 // store versions are pruned), or it failed and the target is back on what the state records.
+import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import { join } from 'node:path';
 import { OperationFailed, RinglockError } from '../../errors.js';
-import type { Outcome } from '../../state/types.js';
+import { type ChangelogSection, changelogExcerpt } from '../../model/changelog.js';
+import type { HistoryRecord, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
 import { type ModuleContext, now } from './context.js';
 import type { Switched } from './switch.js';
@@ -10,7 +13,8 @@ import type { Switched } from './switch.js';
 export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   const { action: a, deps, opts, current } = ctx;
   const { target, store } = deps;
-  const { rel, next, record } = sw;
+  const { rel, next } = sw;
+  const record = withChangelog(ctx, sw.record, rel);
   record.finishedAt = now();
   store.write({
     ...next,
@@ -65,6 +69,62 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
     };
     store.write(s);
   }
-  store.append({ ...base, finishedAt: now(), outcome: 'failed', error: `${err.code}: ${err.message}` });
+  store.append({
+    ...withChangelog(ctx, base, base.source),
+    finishedAt: now(),
+    outcome: 'failed',
+    error: `${err.code}: ${err.message}`,
+  });
   return err;
+}
+
+const CHANGELOG_MAX_BYTES = 1024 * 1024;
+
+/**
+ * The record with the module's changelog sections between the versions, read from the newer tree in the store (a
+ * downgrade's sections are the ones it undoes: the active tree has them). Best effort: no changelog, no excerpt.
+ */
+function withChangelog(ctx: ModuleContext, record: HistoryRecord, rel: string | undefined): HistoryRecord {
+  const { action: a, current, deps } = ctx;
+  if (a.to === undefined || rel === undefined) return record;
+  try {
+    const down = current !== undefined && record.op === 'rollback';
+    const tree = deps.target.abs(down ? current.active.storeDir : rel);
+    const text = readSmall(join(tree, changelogName(tree))) ?? '';
+    // A first install gets its own version's section, not the module's whole past.
+    const sections: ChangelogSection[] = changelogExcerpt(text, current?.active.version, a.to).filter(
+      (s) => current !== undefined || s.version === a.to,
+    );
+    return sections.length > 0 ? { ...record, changelog: sections } : record;
+  } catch {
+    return record;
+  }
+}
+
+/** The manifest's `changelog` file name when it names a plain one, else CHANGELOG.md. */
+function changelogName(tree: string): string {
+  try {
+    const m = JSON.parse(readSmall(join(tree, 'module.json')) ?? '{}') as { changelog?: unknown };
+    if (
+      typeof m.changelog === 'string' &&
+      /^[\w.-]+(\/[\w.-]+)*$/.test(m.changelog) &&
+      !m.changelog.includes('..')
+    )
+      return m.changelog;
+  } catch {}
+  return 'CHANGELOG.md';
+}
+
+/** A regular file's text up to a bound; undefined when it is missing, a link or not a file. */
+function readSmall(file: string): string | undefined {
+  if (!lstatSync(file, { throwIfNoEntry: false })?.isFile()) return undefined;
+  const fd = openSync(file, 'r');
+  try {
+    const size = Math.min(fstatSync(fd).size, CHANGELOG_MAX_BYTES);
+    const buf = Buffer.alloc(size);
+    const n = readSync(fd, buf, 0, size, 0);
+    return buf.subarray(0, n).toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
 }

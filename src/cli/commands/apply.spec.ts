@@ -1,4 +1,4 @@
-import { RUNTIME, ring, WRITE } from '../spec-options.js';
+import { REASON, RUNTIME, ring, WRITE } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const applySpec: CommandSpec = {
@@ -21,6 +21,7 @@ export const applySpec: CommandSpec = {
       description:
         "move what ringlock did not create at a module's path to .ringlock/adopted/ instead of blocking",
     },
+    reason: REASON,
     ...WRITE,
     ...RUNTIME,
   },

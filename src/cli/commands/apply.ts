@@ -6,7 +6,7 @@ import { openWorkspace, ringFromOption } from '../common.js';
 import { ask, requireConsent } from '../confirm.js';
 import { formatPlan } from '../format-plan.js';
 import { exitFor, printResults, progress } from '../format-results.js';
-import { intOpt, msOpt, planOptions } from '../options.js';
+import { intOpt, msOpt, planOptions, reasonOpt } from '../options.js';
 import { json, paint } from '../output.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
@@ -22,6 +22,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const hookTimeoutMs = msOpt(ctx, 'hook-timeout', 600_000);
   const lockTimeoutMs = msOpt(ctx, 'lock-timeout', 30_000);
   const concurrency = intOpt(ctx, 'concurrency', 4, 1, 32);
+  const reason = reasonOpt(ctx);
   const lockDoc = ws.readLock(ring.name);
   if (!lockDoc)
     throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
@@ -40,6 +41,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       skipHooks: ctx.options['skip-hooks'] === true,
       hookTimeoutMs,
       concurrency,
+      reason,
     },
     {
       onLocked: (writer) => onStop(() => writer.release()),

@@ -5,7 +5,9 @@ export const historySpec: CommandSpec = {
   name: 'history',
   summary: "the target's audit history",
   description:
-    'One record per operation: module, op, from → to, outcome, actor, times, error. Answers "when did orders 1.4.2 ship?".',
+    'One record per operation: module, op, from → to, outcome, actor, times, error; below the table the reason (--reason,\n' +
+    "or the daemon's commit subject), the changelog sections between the versions and the hooks run (exit, duration,\n" +
+    'last output line). --json has every field. Answers "when did orders 1.4.2 ship, and why?".',
   options: {
     limit: { type: 'string', valueName: 'n', description: 'the last n records (default 50)' },
     ...RUNTIME,

@@ -1,4 +1,4 @@
-// ringlock list: what is deployed on the target, and what is quarantined.
+// ringlock list: what is deployed on the target, what the last plan blocked (and why), and what is quarantined.
 import { ExitCode } from '../../errors.js';
 import { openWorkspace } from '../../source/workspace-dir.js';
 import { json, paint, shortHash, table } from '../output.js';
@@ -18,6 +18,17 @@ export async function run(ctx: CommandContext): Promise<number> {
     j && !state.modules[j.module]
       ? { module: j.module, version: j.record.to ?? null, status: 'installing' }
       : null;
+  // Without announced: whether an event went out is the daemon's business, not the listing's.
+  const blocked = Object.entries(state.blocked ?? {})
+    .map(([module, b]) => ({
+      module,
+      version: b.version ?? null,
+      reason: b.reason,
+      chain: b.chain ?? [b.reason],
+      ...(b.code !== undefined ? { code: b.code } : {}),
+      since: b.since,
+    }))
+    .sort((a, b) => (a.module < b.module ? -1 : 1));
   if (ctx.json) {
     ctx.io.out(
       json({
@@ -27,6 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         lockCommit: state.lockCommit ?? null,
         modules,
         installing,
+        blocked,
         quarantine: state.quarantine,
       }),
     );
@@ -51,6 +63,19 @@ export async function run(ctx: CommandContext): Promise<number> {
     io.out(table(['MODULE', 'VERSION', 'STATUS', 'CONTENT', 'PREVIOUS', 'ORIGIN', 'SINCE'], rows, io));
     for (const m of modules)
       if (m.lastError) io.out(`  ${paint(io, 'red', '!')} ${m.name}: ${m.lastError}\n`);
+  }
+  if (blocked.length > 0) {
+    io.out(
+      `\n${paint(io, 'bold', 'Blocked')} (the lock asks for these; the last plan could not bring them)\n`,
+    );
+    io.out(
+      table(
+        ['MODULE', 'WANTED', 'SINCE', 'REASON'],
+        blocked.map((b) => [b.module, b.version ?? '-', b.since, b.reason]),
+        io,
+      ),
+    );
+    for (const b of blocked) if (b.chain.length > 1) io.out(`  ${b.module}: ${b.chain.join(' → ')}\n`);
   }
   if (state.quarantine.length > 0) {
     io.out(

@@ -1,4 +1,4 @@
-import { RUNTIME, WRITE } from '../spec-options.js';
+import { REASON, RUNTIME, WRITE } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const retrySpec: CommandSpec = {
@@ -6,7 +6,7 @@ export const retrySpec: CommandSpec = {
   summary: "clear a module's quarantine",
   description:
     'A version that failed its health check is quarantined: plans show it blocked. retry clears that so the next apply tries it again.',
-  options: { 'lock-timeout': WRITE['lock-timeout']!, ...RUNTIME },
+  options: { reason: REASON, 'lock-timeout': WRITE['lock-timeout']!, ...RUNTIME },
   positionals: [{ name: 'module', required: true, description: 'the module' }],
   examples: ['ringlock retry orders'],
   load: () => import('./retry.js'),

@@ -3,13 +3,14 @@ import { randomUUID } from 'node:crypto';
 import { ExitCode } from '../../errors.js';
 import { withWriter } from '../../reconcile/steps.js';
 import { openWorkspace } from '../../source/workspace-dir.js';
-import { msOpt } from '../options.js';
+import { msOpt, reasonOpt } from '../options.js';
 import { json } from '../output.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const module = ctx.positionals[0]!;
+  const reason = reasonOpt(ctx);
   const rt = resolveRuntime(
     ctx,
     maybeWorkspace(ctx, (cwd) => openWorkspace(cwd)),
@@ -31,6 +32,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         startedAt: at,
         finishedAt: at,
         outcome: 'succeeded',
+        ...(reason !== undefined ? { reason } : {}),
       });
     }
     if (ctx.json) ctx.io.out(json({ ok: true, module, cleared }));

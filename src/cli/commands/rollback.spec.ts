@@ -1,4 +1,4 @@
-import { RUNTIME, ring, WRITE } from '../spec-options.js';
+import { REASON, RUNTIME, ring, WRITE } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const rollbackSpec: CommandSpec = {
@@ -15,6 +15,7 @@ export const rollbackSpec: CommandSpec = {
     ring: ring("the ring whose platform to use (default: the target's ring)"),
     force: { type: 'boolean', description: 'allow a version that is not older' },
     yes: { type: 'boolean', short: 'y', description: 'roll back without asking (required off a terminal)' },
+    reason: REASON,
     ...WRITE,
     ...RUNTIME,
   },

@@ -1,4 +1,4 @@
-import { RUNTIME, ring, WRITE } from '../spec-options.js';
+import { REASON, RUNTIME, ring, WRITE } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const upgradeSpec: CommandSpec = {
@@ -16,6 +16,7 @@ export const upgradeSpec: CommandSpec = {
         "first install the missing dependencies, in dependency order, each at a version a ring lock pins (the target's ring first)",
     },
     yes: { type: 'boolean', short: 'y', description: 'upgrade without asking (required off a terminal)' },
+    reason: REASON,
     ...WRITE,
     ...RUNTIME,
   },

@@ -1,5 +1,5 @@
-// A module's changelog between two versions, for the body of a promotion pull request. Understands Keep a Changelog
-// and release-please style headings (`## [1.5.0] - 2026-04-08`, `## 1.5.0 (2026-04-08)`, `## v1.5.0`).
+// A module's changelog between two versions, for a promotion pull request's body and an operation's history record.
+// Understands Keep a Changelog and release-please headings (`## [1.5.0] - 2026-04-08`, `## 1.5.0 (2026-04-08)`, `## v1.5.0`).
 import semver from 'semver';
 
 export interface ChangelogSection {
@@ -52,4 +52,15 @@ export function changelogBetween(text: string, from: string | undefined, to: str
   return sections
     .filter((s) => semver.lte(s.version, hi!) && (lo === undefined || semver.gt(s.version, lo)))
     .sort((a, b) => semver.rcompare(a.version, b.version));
+}
+
+/** At most this much of each section's body goes into a history record: an excerpt, not the file. */
+const EXCERPT_BODY = 2000;
+const EXCERPT_SECTIONS = 20;
+
+/** The sections between two versions, bounded for an audit record (each body cut with an ellipsis, the oldest dropped). */
+export function changelogExcerpt(text: string, from: string | undefined, to: string): ChangelogSection[] {
+  return changelogBetween(text, from, to)
+    .slice(0, EXCERPT_SECTIONS)
+    .map((s) => (s.body.length > EXCERPT_BODY ? { ...s, body: `${s.body.slice(0, EXCERPT_BODY)}…` } : s));
 }
