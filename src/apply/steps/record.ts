@@ -8,8 +8,8 @@ import type { Switched } from './switch.js';
 
 /** Records a switched-in, healthy version: state, then history, then the journal is cleared; then the store is pruned. */
 export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
-  const { action: a, deps, opts, current } = ctx;
-  const { target, store } = deps;
+  const { action: a, deps } = ctx;
+  const { store } = deps;
   const { rel, next, record } = sw;
   record.finishedAt = now();
   store.write({
@@ -20,21 +20,41 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   store.append(record);
   crashPoint('after-history');
   store.clearJournal();
-  // A reinstall replaced a damaged tree: nothing links to it any more.
-  if (
-    a.kind === 'reinstall' &&
-    current &&
-    current.active.storeDir !== rel &&
-    target.hasStore(current.active.storeDir)
-  ) {
-    target.discardStore(current.active.storeDir);
-  }
-  target.prune(a.module, opts.keepVersions, [
-    rel,
-    current?.active.storeDir,
-    next.modules[a.module]?.previous?.storeDir,
-  ]);
+  // The operation is recorded: nothing after this line may change its outcome (or record it a second time).
+  tidyAfterSuccess(ctx, rel, next.modules[a.module]?.previous?.storeDir);
   return 'succeeded';
+}
+
+/**
+ * Drops a damaged tree a reinstall replaced and prunes old store versions. A failure here (a read-only lower layer,
+ * EBUSY) is a warning on the module's result, never a failure: the next successful operation prunes again.
+ */
+function tidyAfterSuccess(ctx: ModuleContext, rel: string, previous: string | undefined): void {
+  const { action: a, deps, opts, current } = ctx;
+  const { target } = deps;
+  try {
+    // A reinstall replaced a damaged tree: nothing links to it any more.
+    if (
+      a.kind === 'reinstall' &&
+      current &&
+      current.active.storeDir !== rel &&
+      target.hasStore(current.active.storeDir)
+    ) {
+      target.discardStore(current.active.storeDir);
+    }
+  } catch (e) {
+    ctx.warnings.push(`could not discard ${current?.active.storeDir} (${errText(e)})`);
+  }
+  try {
+    const pruned = target.prune(a.module, opts.keepVersions, [rel, current?.active.storeDir, previous]);
+    ctx.warnings.push(...pruned.warnings);
+  } catch (e) {
+    ctx.warnings.push(`could not prune old versions of ${a.module} (${errText(e)})`);
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
 }
 
 /** Undoes a failed operation on the target and records the failure; returns the error to report. */
