@@ -32,14 +32,17 @@ export function printResults(io: Io, results: ModuleResult[]): void {
   );
 }
 
-/** One line per step on a terminal (stderr); nothing otherwise. */
-export function progress(ctx: CommandContext): ((e: EngineEvent) => void) | undefined {
-  if (ctx.json || !ctx.io.progress) return undefined;
+/** One line per step on a terminal (stderr); otherwise only the warnings (housekeeping that failed), to stderr. */
+export function progress(ctx: CommandContext): (e: EngineEvent) => void {
+  const warn = (e: EngineEvent) => {
+    if (e.type === 'warning') ctx.io.err(`warning: ${e.message}\n`);
+  };
+  if (ctx.json || !ctx.io.progress) return warn;
   return (e) => {
     if (e.type === 'module-start')
       ctx.io.err(`${e.action} ${e.module}${e.to ? ` ${e.from ? `${e.from} → ` : ''}${e.to}` : ''}\n`);
     else if (e.type === 'step') ctx.io.err(`  ${e.step}…\n`);
     else if (e.type === 'module-done') ctx.io.err(`  ${e.outcome}${e.error ? `: ${e.error}` : ''}\n`);
-    else if (e.type === 'warning') ctx.io.err(`warning: ${e.message}\n`);
+    else warn(e);
   };
 }

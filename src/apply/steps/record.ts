@@ -1,6 +1,7 @@
 // The end of a module's operation: the state, the history and the journal say what happened — it succeeded (and old
 // store versions are pruned), or it failed and the target is back on what the state records.
 import { OperationFailed, RinglockError } from '../../errors.js';
+import { clearUnlinked } from '../../state/retention.js';
 import type { Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
 import { type ModuleContext, now } from './context.js';
@@ -12,10 +13,16 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   const { store } = deps;
   const { rel, next, record } = sw;
   record.finishedAt = now();
-  store.write({
-    ...next,
-    modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
-  });
+  // Linked again: a retention record of the module (removed earlier) no longer applies.
+  store.write(
+    clearUnlinked(
+      {
+        ...next,
+        modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
+      },
+      a.module,
+    ),
+  );
   crashPoint('after-state');
   store.append(record);
   crashPoint('after-history');
