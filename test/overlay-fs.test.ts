@@ -1,9 +1,21 @@
 // A target on file systems where rename() fails with EXDEV (AutoCom's bug #4): the target in the lower layer of a real
 // overlay mount (renaming a lower-layer directory is EXDEV), and a store on a tmpfs apart from the modules' paths.
 // Each operation must succeed once, be recorded once with one outcome, and leave nothing for the next pass to redo.
-import { existsSync, lstatSync, readdirSync, readFileSync, utimesSync } from 'node:fs';
+import {
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  readlinkSync,
+  statSync,
+  symlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { moveSync } from '../src/fsutil/move.js';
 import { buildPlatform, type Platform, type Run, show, tempRoot } from './fixtures-platform.js';
 import { overlayOver, tmpfsAt, unmountAll } from './support/mounts.js';
 
@@ -99,6 +111,29 @@ describe.each(['symlink', 'copy'] as Mode[])('target in an overlay lower layer (
   });
 });
 
+describe.each(['symlink', 'copy'] as Mode[])('a crash on an overlay target (%s mode)', (mode) => {
+  it.each(['after-journal', 'after-switch', 'after-history'])(
+    'killed at %s: the next pass recovers and converges',
+    async (point) => {
+      const p = await platform(mode, `overlay-crash-${mode}`);
+      expect((await p.apply()).code).toBe(0);
+      overlayOver(p.target, join(p.root, 'layers'));
+      p.writeModule('orders', { version: '1.1.0' });
+      await p.release(['orders']);
+      const crashed = await p.apply([], { env: { RINGLOCK_CRASH_AT: point } });
+      expect(crashed.signal).toBe('SIGKILL');
+      const r = await p.apply(['--json']);
+      expect(r.code, show(r)).toBe(0);
+      expect(served(p, 'orders')).toContain('orders 1.1.0');
+      expect(p.state().modules.orders?.status).toBe('active');
+      expect(existsSync(join(p.stateDir(), 'journal.json'))).toBe(false);
+      // One record of the upgrade with one outcome (plus a recovery record when it was undone).
+      const upgrades = opsOf(p, 'orders').filter((h) => h.op === 'upgrade' && h.to === '1.1.0');
+      expect(upgrades.map((h) => h.outcome)).toEqual(['succeeded']);
+    },
+  );
+});
+
 describe.each(['symlink', 'copy'] as Mode[])('store on another file system (tmpfs, %s mode)', (mode) => {
   it('installs, upgrades and prunes across devices', async () => {
     const p = await platform(mode, `tmpfs-${mode}`);
@@ -143,5 +178,30 @@ describe('pruning never changes an outcome', () => {
     expect(next.code, show(next)).toBe(0);
     expect(existsSync(join(p.target, old))).toBe(false);
     expect(opsOf(p, 'orders')).toHaveLength(4);
+  });
+});
+
+describe('moveSync across devices (tmpfs)', () => {
+  it('moves a tree with its links and modes, a file, and discards what goes to the trash', () => {
+    const dir = root('move');
+    const other = join(dir, 'other');
+    tmpfsAt(other);
+    const src = join(dir, 'tree');
+    mkdirSync(join(src, 'sub'), { recursive: true });
+    writeFileSync(join(src, 'sub/run.sh'), '#!/bin/sh\n', { mode: 0o755 });
+    symlinkSync('sub/run.sh', join(src, 'link'));
+    expect(moveSync(src, join(other, 'tree'))).toBe('copied');
+    expect(existsSync(src)).toBe(false);
+    expect(readlinkSync(join(other, 'tree/link'))).toBe('sub/run.sh');
+    expect(statSync(join(other, 'tree/sub/run.sh')).mode & 0o777).toBe(0o755);
+    expect(readdirSync(other)).toEqual(['tree']); // no temp left beside it
+    writeFileSync(join(dir, 'f'), 'x');
+    expect(moveSync(join(dir, 'f'), join(other, 'f'))).toBe('copied');
+    expect(readFileSync(join(other, 'f'), 'utf8')).toBe('x');
+    expect(moveSync(join(other, 'tree'), join(dir, 'trash-me'), { discard: true })).toBe('deleted');
+    expect(existsSync(join(other, 'tree'))).toBe(false);
+    expect(existsSync(join(dir, 'trash-me'))).toBe(false);
+    mkdirSync(join(dir, 'same'));
+    expect(moveSync(join(dir, 'same'), join(dir, 'renamed'))).toBe('renamed');
   });
 });
