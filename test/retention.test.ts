@@ -104,6 +104,23 @@ describe('retention of removed modules', () => {
     expect(p.state().unlinked).toBeUndefined();
   });
 
+  it('trees of a module removed before retention was recorded start their retention at the next pass', async () => {
+    const p = await platform('retain-orphan');
+    expect((await p.apply()).code).toBe(0);
+    await removeBase(p);
+    // As an older ringlock left it: the trees, and no record of when the module went.
+    const file = join(p.stateDir(), 'state.json');
+    const s = JSON.parse(readFileSync(file, 'utf8'));
+    delete s.unlinked;
+    writeFileSync(file, JSON.stringify(s));
+    expect((await p.apply()).code).toBe(0);
+    expect(p.state().unlinked).toEqual([{ module: 'base', reason: 'removed', since: expect.any(String) }]);
+    expect(existsSync(baseStore(p))).toBe(true);
+    age(p, 'base', 91);
+    expect((await p.apply()).code).toBe(0);
+    expect(existsSync(baseStore(p))).toBe(false);
+  });
+
   it('a retainRemoved that is not a duration is refused with its line, and nothing changes', async () => {
     const p = await platform('retain-bad');
     expect((await p.apply()).code).toBe(0);

@@ -121,3 +121,18 @@ export function dropModuleStore(t: GcTarget, module: string): boolean {
   else unlinkSync(p);
   return true;
 }
+
+/** The modules that have a store dir (`@scope/name` for scoped ones); only real directories count. */
+export function storeModules(t: GcTarget): string[] {
+  const store = realDirChain(t.stateDir, ['store'], false);
+  if (!store.ok) return [];
+  const out: string[] = [];
+  for (const n of readdirSync(store.dir).sort()) {
+    if (MOVE_TEMP.test(n) || kindOf(join(store.dir, n)) !== 'dir') continue;
+    if (!n.startsWith('@')) out.push(n);
+    else
+      for (const m of readdirSync(join(store.dir, n)).sort())
+        if (kindOf(join(store.dir, n, m)) === 'dir') out.push(`${n}/${m}`);
+  }
+  return out;
+}

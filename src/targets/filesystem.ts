@@ -21,7 +21,7 @@ import { moveSync } from '../fsutil/move.js';
 import { isInside, kindOf, ownScratchDir, realDirChain, relSlash } from '../fsutil/safe-dirs.js';
 import type { DeployedState } from '../state/types.js';
 import { filesystemDrift } from './filesystem-drift.js';
-import { dropModuleStore, emptyTrash, pruneStore } from './filesystem-gc.js';
+import { dropModuleStore, emptyTrash, pruneStore, storeModules } from './filesystem-gc.js';
 import type { DeployTarget, PathOwnership, PruneResult, TargetMode } from './types.js';
 
 /** Where `--adopt` moves what it finds at a module's path, relative to the target. */
@@ -310,6 +310,11 @@ export class FilesystemTarget implements DeployTarget {
    */
   prune(module: string, keep: number, protect: readonly (string | undefined)[]): PruneResult {
     return pruneStore(this, module, keep, protect);
+  }
+
+  /** The modules that have a store dir. */
+  storeModules(): string[] {
+    return storeModules(this);
   }
 
   /** Deletes every stored version of a module nothing links to any more; throws on failure. */

@@ -39,6 +39,8 @@ export interface DeployTarget {
    * warnings, what it could not (never throws for that: pruning never changes an operation's outcome).
    */
   prune(module: string, keep: number, protect: readonly (string | undefined)[]): PruneResult;
+  /** The modules that have a store dir (scoped ones as `@scope/name`). */
+  storeModules(): string[];
   /** Deletes every stored version of a module that nothing links to any more; whether there was any. Throws on failure. */
   dropModuleStore(module: string): boolean;
 

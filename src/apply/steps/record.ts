@@ -25,6 +25,7 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   );
   crashPoint('after-state');
   store.append(record);
+  ctx.recorded = true;
   crashPoint('after-history');
   store.clearJournal();
   // The operation is recorded: nothing after this line may change its outcome (or record it a second time).
@@ -62,6 +63,15 @@ function tidyAfterSuccess(ctx: ModuleContext, rel: string, previous: string | un
 
 function errText(e: unknown): string {
   return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * What an error after the success was recorded means (clearing the journal failed): the operation stands, recorded
+ * once; the error is a warning, and the next pass's recovery finds the journal and the record already there.
+ */
+export function afterRecorded(ctx: ModuleContext, e: unknown): Outcome {
+  ctx.warnings.push(`after the operation was recorded: ${errText(e)}`);
+  return 'succeeded';
 }
 
 /** Undoes a failed operation on the target and records the failure; returns the error to report. */

@@ -23,6 +23,7 @@ export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   // Its store trees stay for the retention age (target.retainRemoved), then a later pass prunes them.
   store.write(markUnlinked(next, a.module, 'removed', record.finishedAt));
   store.append(record);
+  ctx.recorded = true;
   store.clearJournal();
   return 'succeeded';
 }
