@@ -2,6 +2,8 @@
 // version as the symlink <root>/<module>, switched atomically (temp link + rename + directory fsync).
 // Copy mode, for hosts that cannot follow symlinks, copies the version dir into <root>/<module> instead.
 // Anything at a module's path that ringlock did not put there is never replaced or deleted (see inspect()).
+// Every rename goes through fsutil/move.ts, which survives EXDEV (an overlay's lower layer, a store on another device);
+// the housekeeping (trash, pruning, retention) is filesystem-gc.ts.
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
