@@ -8,7 +8,7 @@ import { claimPath } from './steps/claim-path.js';
 import { moduleResult, startModule } from './steps/context.js';
 import { checkHealth } from './steps/health-check.js';
 import { runPreHook, takePrepared } from './steps/install.js';
-import { recordFailure, recordSuccess } from './steps/record.js';
+import { afterRecorded, recordFailure, recordSuccess } from './steps/record.js';
 import { removeModule } from './steps/remove.js';
 import { switchIn } from './steps/switch.js';
 
@@ -33,6 +33,8 @@ export async function applyModule(
     if (undone) return moduleResult(ctx, undone);
     return moduleResult(ctx, recordSuccess(ctx, switched));
   } catch (e) {
+    // Recorded as succeeded already: one record, one outcome.
+    if (ctx.recorded) return moduleResult(ctx, afterRecorded(ctx, e));
     return moduleResult(ctx, 'failed', recordFailure(ctx, e));
   }
 }

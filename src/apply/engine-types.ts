@@ -39,7 +39,9 @@ export type EngineEvent =
       step: 'fetch' | 'extract' | 'verify' | 'hook' | 'switch' | 'health' | 'rollback';
     }
   | { type: 'module-done'; module: string; outcome: ModuleOutcome; error?: string }
-  | { type: 'superseded'; skipped: string[] };
+  | { type: 'superseded'; skipped: string[] }
+  /** Housekeeping that failed without failing anything (emptying the trash, pruning): retried on a later pass. */
+  | { type: 'warning'; message: string };
 
 export interface EngineOptions {
   ring: string;
@@ -77,4 +79,6 @@ export interface ModuleResult {
   outcome: ModuleOutcome;
   code?: string;
   error?: string;
+  /** What went wrong without changing the outcome (old versions that could not be pruned; retried later). */
+  warnings?: string[];
 }

@@ -70,7 +70,7 @@ async function runPlan(
     // No preparation may outlive the run: the next one could otherwise race it for the same store dir. Only then is
     // the trash emptied: a preparation still running (for a module a failure blocked) would leave its staging dir.
     await Promise.allSettled(prepared.values());
-    deps.target.emptyTrash();
+    for (const message of deps.target.emptyTrash()) deps.onEvent?.({ type: 'warning', message });
   }
 }
 

@@ -63,6 +63,7 @@ export function recover(
     }
     store.clearJournal();
   }
+  // Housekeeping: what cannot be deleted now is tried again at the end of the pass.
   target.emptyTrash();
   return record;
 }

@@ -7,13 +7,13 @@ import {
   lstatSync,
   mkdirSync,
   readdirSync,
-  renameSync,
   rmSync,
   statSync,
   unlinkSync,
 } from 'node:fs';
 import { basename, join, relative, sep } from 'node:path';
 import { OperationFailed } from '../errors.js';
+import { moveSync } from '../fsutil/move.js';
 import { ownScratchDir, realDirChain } from '../fsutil/safe-dirs.js';
 import { cacheKey, parseIntegrity, verifyFile } from './integrity.js';
 import type { ArtifactRef, ArtifactRegistry } from './registry/types.js';
@@ -98,7 +98,7 @@ export class ArtifactCache {
       await registry.fetch(ref, tmp, signal);
       verifyFile(tmp, ref.integrity, ref.size, `${what} from ${registry.location}`);
       chmodSync(tmp, 0o444);
-      renameSync(tmp, final);
+      moveSync(tmp, final);
       return final;
     } finally {
       rmSync(tmp, { force: true });

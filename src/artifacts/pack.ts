@@ -9,7 +9,6 @@ import {
   mkdirSync,
   openSync,
   readSync,
-  renameSync,
   rmSync,
   writeSync,
 } from 'node:fs';
@@ -17,6 +16,7 @@ import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { createGzip, type Gzip } from 'node:zlib';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { moveSync } from '../fsutil/move.js';
 import { excluderFor } from '../hash/ignore.js';
 import { type HashedEntry, treeDigest } from '../hash/tree-hash.js';
 import { walkTree } from '../hash/walk.js';
@@ -107,7 +107,7 @@ export async function packModule(dir: string, outDir: string, opts: PackOptions 
     closeSync(out);
     out = undefined;
     // The directory is fsynced by the atomic writes of the sidecar and manifest below.
-    renameSync(tmp, artifactPath);
+    moveSync(tmp, artifactPath);
   } catch (e) {
     if (out !== undefined) closeSync(out);
     rmSync(tmp, { force: true });

@@ -24,19 +24,25 @@ export function printResults(io: Io, results: ModuleResult[]): void {
       io,
     )}`,
   );
+  for (const r of done)
+    for (const w of r.warnings ?? []) io.out(`${paint(io, 'yellow', 'warning')}: ${r.module}: ${w}\n`);
   const n = (o: string) => results.filter((r) => r.outcome === o).length;
   io.out(
     `${n('succeeded')} applied, ${n('failed')} failed, ${n('rolled_back')} rolled back, ${n('blocked')} blocked, ${n('noop')} unchanged\n`,
   );
 }
 
-/** One line per step on a terminal (stderr); nothing otherwise. */
-export function progress(ctx: CommandContext): ((e: EngineEvent) => void) | undefined {
-  if (ctx.json || !ctx.io.progress) return undefined;
+/** One line per step on a terminal (stderr); otherwise only the warnings (housekeeping that failed), to stderr. */
+export function progress(ctx: CommandContext): (e: EngineEvent) => void {
+  const warn = (e: EngineEvent) => {
+    if (e.type === 'warning') ctx.io.err(`warning: ${e.message}\n`);
+  };
+  if (ctx.json || !ctx.io.progress) return warn;
   return (e) => {
     if (e.type === 'module-start')
       ctx.io.err(`${e.action} ${e.module}${e.to ? ` ${e.from ? `${e.from} → ` : ''}${e.to}` : ''}\n`);
     else if (e.type === 'step') ctx.io.err(`  ${e.step}…\n`);
     else if (e.type === 'module-done') ctx.io.err(`  ${e.outcome}${e.error ? `: ${e.error}` : ''}\n`);
+    else warn(e);
   };
 }

@@ -50,7 +50,7 @@ export async function runImperative(
     async (writer) => {
       const stopHandlers = onStop(() => writer.release());
       try {
-        recoverStep(rt);
+        recoverStep(rt, { onEvent: progress(ctx) });
         const state = rt.store.read();
         const ringName = stringOpt(ctx, 'ring') ?? state.ring ?? ws.trackingRing().name;
         const ring = ws.ring(ringName);

@@ -1,9 +1,13 @@
 // Writes a file so that readers see the old bytes or the new bytes, never a mix: temp file, fsync, rename, fsync dir.
 
 import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { InputError, isErrnoException, OperationFailed } from '../errors.js';
+import { fsyncDir } from './fsync.js';
+import { moveSync } from './move.js';
+
+export { fsyncDir } from './fsync.js';
 
 export function writeFileAtomic(path: string, data: string | Buffer, display = path, durable = true): void {
   const dir = dirname(path);
@@ -18,7 +22,7 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
     if (durable) fsyncSync(fd);
     closeSync(fd);
     fd = undefined;
-    renameSync(tmp, path);
+    moveSync(tmp, path);
   } catch (e) {
     if (fd !== undefined) closeSync(fd);
     try {
@@ -43,18 +47,4 @@ export function writeFileAtomic(path: string, data: string | Buffer, display = p
     });
   }
   if (durable) fsyncDir(dir);
-}
-
-/** fsync a directory, so a rename or creation in it survives a power loss. Some file systems refuse; that is tolerated. */
-export function fsyncDir(dir: string): void {
-  try {
-    const fd = openSync(dir, 'r');
-    try {
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-  } catch {
-    // Not every file system allows fsync on a directory; the rename itself has happened.
-  }
 }

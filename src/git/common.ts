@@ -1,9 +1,10 @@
 // What both git drivers share: option checks, credentials, reading a path at a commit (symlinks resolved inside the
 // repository), force-push detection, the cache dir's layout and swap, and error translation without secrets.
 import { randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { InputError, type RinglockError, TransientError } from '../errors.js';
+import { moveSync } from '../fsutil/move.js';
 import { redact, userinfoOf, withoutUserinfo } from '../redact.js';
 import type { GitDriverName, GitSourceOptions } from './types.js';
 
@@ -278,11 +279,12 @@ export function commitClone(cacheDir: string, fresh: string, marker: Marker): vo
   const live = clonePath(cacheDir);
   const old = `${live}.old-${randomBytes(4).toString('hex')}`;
   try {
-    renameSync(live, old);
+    // The old clone is on its way out: where it cannot be renamed (an overlay's lower layer) it is deleted in place.
+    moveSync(live, old, { discard: true });
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
   }
-  renameSync(fresh, live);
+  moveSync(fresh, live);
   rmSync(old, { recursive: true, force: true });
 }
 

@@ -20,6 +20,8 @@ export interface Runtime {
   store: StateStore;
   health: EngineOptions['health'];
   keepVersions: number;
+  /** How long the store trees of removed and disabled modules are kept (`target.retainRemoved`; default 90 days). */
+  retainRemovedMs?: number;
   /** The config's prune setting (options.prune may add to it, never take it away). */
   prune: boolean;
   /** Who the history names for recovery and apply ("daemon" for the daemon). */

@@ -4,6 +4,7 @@ import { userInfo } from 'node:os';
 import { InputError } from '../errors.js';
 import { parseDuration } from '../model/duration.js';
 import { FileStateStore } from '../state/file-store.js';
+import { DEFAULT_RETAIN_MS } from '../state/retention.js';
 import { FilesystemTarget } from '../targets/filesystem.js';
 import type { TargetMode } from '../targets/types.js';
 import { pick, rel } from './input.js';
@@ -18,6 +19,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     path?: string;
     mode?: TargetMode;
     keepVersions?: number;
+    retainRemoved?: string;
     prune?: boolean;
   };
   const targetFlag = pick(input, 'target', 'RINGLOCK_TARGET');
@@ -60,6 +62,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
       intervalMs: h.interval ? parseDuration(h.interval) : 2_000,
     },
     keepVersions: t.keepVersions ?? 5,
+    retainRemovedMs: t.retainRemoved !== undefined ? parseDuration(t.retainRemoved) : DEFAULT_RETAIN_MS,
     prune: t.prune ?? false,
     actor: input.env.RINGLOCK_ACTOR ?? `cli:${user}`,
     policy,

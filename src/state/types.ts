@@ -75,6 +75,17 @@ export interface DeployedState {
   quarantine: QuarantineEntry[];
   /** Modules the last plan blocked, by name (absent when none). */
   blocked?: Record<string, BlockedModule>;
+  /** Modules whose store trees no active module links to any more, kept until retention prunes them (retention.ts). */
+  unlinked?: UnlinkedModule[];
+}
+
+/** A module whose link was removed: when, and why. Its store trees are pruned once the retention age has passed. */
+export interface UnlinkedModule {
+  module: string;
+  /** `removed`: gone from the state; `disabled`: still installed, its link removed. */
+  reason: 'removed' | 'disabled';
+  /** ISO time the link was removed. */
+  since: string;
 }
 
 export function emptyState(): DeployedState {

@@ -2,6 +2,8 @@
 // version as the symlink <root>/<module>, switched atomically (temp link + rename + directory fsync).
 // Copy mode, for hosts that cannot follow symlinks, copies the version dir into <root>/<module> instead.
 // Anything at a module's path that ringlock did not put there is never replaced or deleted (see inspect()).
+// Every rename goes through fsutil/move.ts, which survives EXDEV (an overlay's lower layer, a store on another device);
+// the housekeeping (trash, pruning, retention) is filesystem-gc.ts.
 import { randomBytes } from 'node:crypto';
 import {
   cpSync,
@@ -10,7 +12,6 @@ import {
   mkdirSync,
   readdirSync,
   readlinkSync,
-  renameSync,
   statSync,
   symlinkSync,
   unlinkSync,
@@ -18,17 +19,12 @@ import {
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { InputError, OperationFailed } from '../errors.js';
 import { fsyncDir } from '../fsutil/atomic-write.js';
-import {
-  isInside,
-  kindOf,
-  ownScratchDir,
-  realDirChain,
-  relSlash,
-  removeScratchDir,
-} from '../fsutil/safe-dirs.js';
+import { moveSync } from '../fsutil/move.js';
+import { isInside, kindOf, ownScratchDir, realDirChain, relSlash } from '../fsutil/safe-dirs.js';
 import type { DeployedState } from '../state/types.js';
 import { filesystemDrift } from './filesystem-drift.js';
-import type { DeployTarget, PathOwnership, TargetMode } from './types.js';
+import { dropModuleStore, emptyTrash, pruneStore, storeModules } from './filesystem-gc.js';
+import type { DeployTarget, PathOwnership, PruneResult, TargetMode } from './types.js';
 
 /** Where `--adopt` moves what it finds at a module's path, relative to the target. */
 export const ADOPTED_DIR = 'adopted';
@@ -139,7 +135,7 @@ export class FilesystemTarget implements DeployTarget {
     const k = kindOf(dest);
     if (k === 'link' || k === 'file') unlinkSync(dest);
     else if (k !== 'absent') this.trash(dest);
-    renameSync(staged, dest);
+    moveSync(staged, dest);
     fsyncDir(dirname(dest));
   }
 
@@ -238,7 +234,7 @@ export class FilesystemTarget implements DeployTarget {
         'target/adopt',
         `cannot adopt ${module}: ${chain.ok ? `${rel} exists` : `${relSlash(this.root, chain.at)} is ${chain.what}`}`,
       );
-    renameSync(p, dest);
+    moveSync(p, dest);
     fsyncDir(dirname(p));
     fsyncDir(dirname(dest));
   }
@@ -275,12 +271,12 @@ export class FilesystemTarget implements DeployTarget {
       symlinkSync(relative(parent, source), tmp);
       // rename() replaces a symlink atomically, but not a directory: a directory in the way (copy mode before) goes aside.
       if (isRealDir(link)) this.trash(link);
-      renameSync(tmp, link);
+      moveSync(tmp, link);
     } else {
       const copy = this.newStagingDir(`copy-${module}`);
       cpSync(source, copy, { recursive: true, verbatimSymlinks: true });
       if (existsSync(link) || isLink(link)) this.trash(link);
-      renameSync(copy, link);
+      moveSync(copy, link);
     }
     fsyncDir(parent);
   }
@@ -290,61 +286,42 @@ export class FilesystemTarget implements DeployTarget {
     else if (existsSync(p)) this.trash(p);
   }
 
-  /** Renames a tree aside; deleting it happens later, off the hot path (creating files where others were just deleted is slow). */
+  /**
+   * Renames a tree aside; deleting it happens later, off the hot path (creating files where others were just deleted
+   * is slow). Where it cannot be renamed into the trash (EXDEV: another file system, an overlay's lower layer), it is
+   * deleted where it is: copying what is being thrown away would only cost time.
+   */
   trash(p: string): void {
     const dir = ownScratchDir(this.stateDir, 'trash', 0o755);
-    renameSync(p, join(dir, `${p.split(sep).pop()}-${rand()}`));
+    moveSync(p, join(dir, `${p.split(sep).pop()}-${rand()}`), { discard: true });
   }
 
   /**
-   * Deletes trashed trees, abandoned staging dirs, and temp links a killed switch left beside the module links. A
-   * symlink in place of trash/ or staging/ is unlinked, never followed.
+   * Deletes trashed trees, abandoned staging dirs, temp links a killed switch left beside the module links and the
+   * temps of a cross-device move. Never throws: returns warnings naming what it could not delete (tried again later).
    */
-  emptyTrash(): void {
-    for (const d of ['trash', 'staging']) removeScratchDir(join(this.stateDir, d));
-    const dirs = [this.root];
-    try {
-      for (const n of readdirSync(this.root))
-        if (n.startsWith('@') && kindOf(join(this.root, n)) === 'dir') dirs.push(join(this.root, n));
-    } catch {
-      return;
-    }
-    for (const dir of dirs) {
-      for (const n of readdirSync(dir)) {
-        if (/^\..+\.rl-[0-9a-f]{12}$/.test(n) && isLink(join(dir, n))) unlinkSync(join(dir, n));
-      }
-    }
+  emptyTrash(): string[] {
+    return emptyTrash(this);
   }
 
   /**
    * Keeps the newest `keep` store versions of a module, and always those in `protect` (active, previous). A module
    * store dir that is not a real directory inside the state dir (a symlink) is left alone: nothing is followed or
    * removed through it. An entry that is not a directory (a symlink planted there) is no store tree: it is unlinked,
-   * never followed, unless protected.
+   * never followed, unless protected. Never throws for what it cannot remove: those are warnings.
    */
-  prune(module: string, keep: number, protect: readonly (string | undefined)[]): string[] {
-    const c = realDirChain(this.stateDir, ['store', ...module.split('/')], false);
-    if (!c.ok) return [];
-    const dir = c.dir;
-    const prefix = [STATE_DIRNAME, 'store', ...module.split('/')].join('/');
-    const removed: string[] = [];
-    const versions: { rel: string; mtime: number }[] = [];
-    for (const name of readdirSync(dir)) {
-      const rel = `${prefix}/${name}`;
-      const st = lstatSync(join(dir, name));
-      if (st.isDirectory()) versions.push({ rel, mtime: st.mtimeMs });
-      else if (!protect.includes(rel)) {
-        unlinkSync(join(dir, name));
-        removed.push(rel);
-      }
-    }
-    versions.sort((a, b) => b.mtime - a.mtime);
-    versions.forEach((v, i) => {
-      if (i < keep || protect.includes(v.rel)) return;
-      this.trash(this.abs(v.rel));
-      removed.push(v.rel);
-    });
-    return removed;
+  prune(module: string, keep: number, protect: readonly (string | undefined)[]): PruneResult {
+    return pruneStore(this, module, keep, protect);
+  }
+
+  /** The modules that have a store dir. */
+  storeModules(): string[] {
+    return storeModules(this);
+  }
+
+  /** Deletes every stored version of a module nothing links to any more; throws on failure. */
+  dropModuleStore(module: string): boolean {
+    return dropModuleStore(this, module);
   }
 }
 

@@ -8,6 +8,13 @@ export type TargetMode = 'symlink' | 'copy';
 /** What is at a module's path: nothing, what ringlock put there, or something else (`what` says what, for messages). */
 export type PathOwnership = { kind: 'absent' } | { kind: 'managed' } | { kind: 'unmanaged'; what: string };
 
+export interface PruneResult {
+  /** Store paths removed, relative to the target. */
+  removed: string[];
+  /** What could not be removed, and why: reported, never failing the operation. */
+  warnings: string[];
+}
+
 export interface DeployTarget {
   /** Where the target is, as commands show it (list, history, status). */
   readonly root: string;
@@ -27,8 +34,15 @@ export interface DeployTarget {
   commitToStore(staged: string, rel: string): void;
   /** Drops a store tree nothing links to any more. */
   discardStore(rel: string): void;
-  /** Keeps the newest `keep` store versions of a module and those in `protect`; returns what it removed. */
-  prune(module: string, keep: number, protect: readonly (string | undefined)[]): string[];
+  /**
+   * Keeps the newest `keep` store versions of a module and those in `protect`; returns what it removed and, as
+   * warnings, what it could not (never throws for that: pruning never changes an operation's outcome).
+   */
+  prune(module: string, keep: number, protect: readonly (string | undefined)[]): PruneResult;
+  /** The modules that have a store dir (scoped ones as `@scope/name`). */
+  storeModules(): string[];
+  /** Deletes every stored version of a module that nothing links to any more; whether there was any. Throws on failure. */
+  dropModuleStore(module: string): boolean;
 
   /**
    * Module → why what is deployed no longer matches the state's record (an edited file, a switched link, a missing
@@ -47,6 +61,9 @@ export interface DeployTarget {
    */
   activate(module: string, rel: string | undefined, owned: boolean): void;
 
-  /** Deletes what earlier operations moved aside or left half-made (trash, staging, temp links). */
-  emptyTrash(): void;
+  /**
+   * Deletes what earlier operations moved aside or left half-made (trash, staging, temp links). Never throws: returns
+   * warnings naming what it could not delete (tried again next time).
+   */
+  emptyTrash(): string[];
 }

@@ -21,6 +21,10 @@ export interface ModuleContext {
   readonly startedAt: string;
   /** The module's path is ringlock's once the state records it or this operation has switched it in itself. */
   switched: boolean;
+  /** The operation's history record is written: from here on nothing may record it again or change its outcome. */
+  recorded: boolean;
+  /** What went wrong without changing the outcome (pruning old versions): shown with the module's result. */
+  readonly warnings: string[];
 }
 
 /** Reads the state and opens the history record of one module's operation. */
@@ -42,7 +46,18 @@ export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOp
     finishedAt: startedAt,
     outcome: 'succeeded',
   };
-  return { action, deps, opts, state, current, base, startedAt, switched: false };
+  return {
+    action,
+    deps,
+    opts,
+    state,
+    current,
+    base,
+    startedAt,
+    switched: false,
+    recorded: false,
+    warnings: [],
+  };
 }
 
 export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: RinglockError): ModuleResult {
@@ -54,5 +69,6 @@ export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: R
     outcome,
     code: err?.code,
     error: err?.message,
+    ...(ctx.warnings.length > 0 ? { warnings: [...ctx.warnings] } : {}),
   };
 }

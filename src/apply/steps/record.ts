@@ -4,6 +4,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationFailed, RinglockError } from '../../errors.js';
 import { type ChangelogSection, changelogExcerpt } from '../../model/changelog.js';
+import { clearUnlinked } from '../../state/retention.js';
 import type { HistoryRecord, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
 import { type ModuleContext, now } from './context.js';
@@ -11,33 +12,69 @@ import type { Switched } from './switch.js';
 
 /** Records a switched-in, healthy version: state, then history, then the journal is cleared; then the store is pruned. */
 export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
-  const { action: a, deps, opts, current } = ctx;
-  const { target, store } = deps;
+  const { action: a, deps } = ctx;
+  const { store } = deps;
   const { rel, next } = sw;
   const record = withChangelog(ctx, sw.record, rel);
   record.finishedAt = now();
-  store.write({
-    ...next,
-    modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
-  });
+  // Linked again: a retention record of the module (removed earlier) no longer applies.
+  store.write(
+    clearUnlinked(
+      {
+        ...next,
+        modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
+      },
+      a.module,
+    ),
+  );
   crashPoint('after-state');
   store.append(record);
+  ctx.recorded = true;
   crashPoint('after-history');
   store.clearJournal();
-  // A reinstall replaced a damaged tree: nothing links to it any more.
-  if (
-    a.kind === 'reinstall' &&
-    current &&
-    current.active.storeDir !== rel &&
-    target.hasStore(current.active.storeDir)
-  ) {
-    target.discardStore(current.active.storeDir);
+  // The operation is recorded: nothing after this line may change its outcome (or record it a second time).
+  tidyAfterSuccess(ctx, rel, next.modules[a.module]?.previous?.storeDir);
+  return 'succeeded';
+}
+
+/**
+ * Drops a damaged tree a reinstall replaced and prunes old store versions. A failure here (a read-only lower layer,
+ * EBUSY) is a warning on the module's result, never a failure: the next successful operation prunes again.
+ */
+function tidyAfterSuccess(ctx: ModuleContext, rel: string, previous: string | undefined): void {
+  const { action: a, deps, opts, current } = ctx;
+  const { target } = deps;
+  try {
+    // A reinstall replaced a damaged tree: nothing links to it any more.
+    if (
+      a.kind === 'reinstall' &&
+      current &&
+      current.active.storeDir !== rel &&
+      target.hasStore(current.active.storeDir)
+    ) {
+      target.discardStore(current.active.storeDir);
+    }
+  } catch (e) {
+    ctx.warnings.push(`could not discard ${current?.active.storeDir} (${errText(e)})`);
   }
-  target.prune(a.module, opts.keepVersions, [
-    rel,
-    current?.active.storeDir,
-    next.modules[a.module]?.previous?.storeDir,
-  ]);
+  try {
+    const pruned = target.prune(a.module, opts.keepVersions, [rel, current?.active.storeDir, previous]);
+    ctx.warnings.push(...pruned.warnings);
+  } catch (e) {
+    ctx.warnings.push(`could not prune old versions of ${a.module} (${errText(e)})`);
+  }
+}
+
+function errText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/**
+ * What an error after the success was recorded means (clearing the journal failed): the operation stands, recorded
+ * once; the error is a warning, and the next pass's recovery finds the journal and the record already there.
+ */
+export function afterRecorded(ctx: ModuleContext, e: unknown): Outcome {
+  ctx.warnings.push(`after the operation was recorded: ${errText(e)}`);
   return 'succeeded';
 }
 

@@ -1,4 +1,6 @@
-// Removing a module the lock no longer names (`--prune`): journaled, the path cleared, then state and history.
+// Removing a module the lock no longer names (`--prune`): journaled, the path cleared, then state and history. Its
+// store trees are retained (state.unlinked) and pruned by a later pass once target.retainRemoved has passed.
+import { markUnlinked } from '../../state/retention.js';
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
 import { type ModuleContext, now } from './context.js';
 
@@ -18,8 +20,10 @@ export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
     record,
   });
   target.activate(a.module, undefined, true);
-  store.write(next);
+  // Its store trees stay for the retention age (target.retainRemoved), then a later pass prunes them.
+  store.write(markUnlinked(next, a.module, 'removed', record.finishedAt));
   store.append(record);
+  ctx.recorded = true;
   store.clearJournal();
   return 'succeeded';
 }

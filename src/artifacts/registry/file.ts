@@ -10,7 +10,6 @@ import {
   mkdirSync,
   openSync,
   readSync,
-  renameSync,
   rmSync,
   type Stats,
   statSync,
@@ -18,6 +17,7 @@ import {
 import { dirname, join, resolve } from 'node:path';
 import { InputError, isErrnoException, OperationFailed } from '../../errors.js';
 import { fsyncDir } from '../../fsutil/atomic-write.js';
+import { moveSync } from '../../fsutil/move.js';
 import {
   type ArtifactRef,
   type ArtifactRegistry,
@@ -111,7 +111,7 @@ export class FileRegistry implements ArtifactRegistry {
           throw e;
         // EEXIST: someone published meanwhile; fine if it is the same bytes, refused otherwise.
         if (e.code === 'EEXIST') this.alreadyThere(module, version, f);
-        else renameSync(tmp, target);
+        else moveSync(tmp, target);
       }
     } catch (e) {
       if (e instanceof InputError) throw e;
