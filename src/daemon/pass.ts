@@ -161,6 +161,8 @@ export class DaemonPass {
                 `${e.action} ${e.module}`,
               );
             else if (e.type === 'step') log.debug({ module: e.module, step: e.step }, e.step);
+            // Housekeeping that failed (trash, pruning): never an outcome, always in the log; retried next pass.
+            else if (e.type === 'warning') log.warn({}, e.message);
           },
           // Still holding the writer lease, as before the pass was shared: no other writer starts before these.
           onPassed: (report: PassReport) => {
@@ -201,6 +203,9 @@ export class DaemonPass {
     if (report.outcome === 'planned' || report.outcome === 'declined')
       throw new InternalError('daemon/pass', `a daemon pass cannot end ${report.outcome}`);
     const { results } = report;
+    // Warnings of an operation that stood (old versions not pruned, say): in the log, retried on a later pass.
+    for (const r of results)
+      for (const w of r.warnings ?? []) this.c.o.logger.warn({ module: r.module, commit: desired.commit }, w);
     books.afterApply(results, desired, trigger);
     const superseded = report.outcome === 'superseded';
     const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
