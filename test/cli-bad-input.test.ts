@@ -469,16 +469,19 @@ describe('malformed YAML', () => {
 });
 
 describe('schema violations', () => {
-  it('an unknown property in module.json is reported at the key, listing the allowed ones', () => {
-    const dir = repo({
-      'modules/orders/module.json': lines(
-        '{', //                       1
-        '  "name": "orders",', //     2
-        '  "version": "1.0.0",', //   3
-        '  "colour": "blue"', //      4 ← key at col 3
-        '}',
-      ),
-    });
+  it('with modules.manifest: strict, an unknown property in module.json is reported at the key, listing the allowed ones', () => {
+    const dir = repo(
+      {
+        'modules/orders/module.json': lines(
+          '{', //                       1
+          '  "name": "orders",', //     2
+          '  "version": "1.0.0",', //   3
+          '  "colour": "blue"', //      4 ← key at col 3
+          '}',
+        ),
+      },
+      CONFIG.replace('  dir: modules\n', '  dir: modules\n  manifest: strict\n'),
+    );
     const d = inputError(dir, 'lock');
     expect(d[0]).toMatchObject({
       rule: 'schema/additionalProperties',
@@ -730,7 +733,8 @@ describe('module names', () => {
     ['a/b', 'a path separator'],
     ['or..ders', "'..'"],
     ['../orders', 'a parent-directory path'],
-    ['Orders', 'an uppercase letter'],
+    // "Orders" is AutoCom's PascalCase name: valid in Modules/Orders, a name mismatch in modules/orders
+    // (test/platform-shapes.test.ts).
     ['my orders', 'a space'],
     ['orders!', "a '!'"],
     ['-orders', "a leading '-'"],
