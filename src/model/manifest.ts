@@ -138,14 +138,10 @@ export function parseManifestDoc(doc: SourceDoc, opts: ManifestOptions = {}): Ma
 
 export const MANIFEST_CAP = { maxBytes: MANIFEST_MAX_BYTES, what: 'module manifest' };
 
-/** A manifest at `file` in a file source, validated; undefined when it does not exist there. */
+/** A manifest at `file` in a file source, validated; undefined when it does not exist there (a file source's
+ * too-large error comes from the runner: pass it through atFirstLine). */
 export function* readManifestIn(file: string, opts: ManifestOptions = {}): Reading<ManifestDoc | undefined> {
-  let text: string | undefined;
-  try {
-    text = yield* readText(file, MANIFEST_CAP);
-  } catch (e) {
-    throw atFirstLine(e);
-  }
+  const text = yield* readText(file, MANIFEST_CAP);
   return text === undefined ? undefined : parseManifestDoc(parseSource(file, text), opts);
 }
 

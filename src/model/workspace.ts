@@ -7,6 +7,7 @@ import { type FileSource, list, readNow, readText } from './file-source.js';
 import { findCycle } from './graph.js';
 import { type LockDoc, readLock } from './lock.js';
 import {
+  atFirstLine,
   MANIFEST_FILES,
   type ManifestDoc,
   moduleDependencies,
@@ -206,7 +207,8 @@ export class Workspace {
       let m: ManifestDoc;
       try {
         m = readNow(this.source, readManifestIn(display, { mode, permissionsPolicy }))!;
-      } catch (e) {
+      } catch (caught) {
+        const e = atFirstLine(caught);
         if (e instanceof InputError) {
           diags.push(...e.diagnostics());
           continue;
