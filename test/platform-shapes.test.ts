@@ -80,6 +80,24 @@ describe('SeptemCore shape: @scope/name modules with module.manifest.json', () =
     );
   });
 
+  it('promote --dry-run reads the module.manifest.json: the hook the version runs is in the pull request body', () => {
+    const dir = testdir({
+      'ringlock.yaml': `${SEPTEMCORE_CONFIG}promotion:\n  branch: main\n`,
+      ...septemcoreTree({ ...SEPTEMCORE_CRM, lifecycle: { onInstall: 'Modules\\Crm\\OnInstall' } }),
+    });
+    const remote = testdir();
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    git(remote, ['init', '-q', '--bare', '-b', 'main']);
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['remote', 'add', 'origin', remote]);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'base']);
+    git(dir, ['push', '-q', 'origin', 'main']);
+    const r = cli(['promote', '@acme/crm', '--from', 'canary', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('**install** `@acme/crm` 1.2.0 (new): fetch its artifact, run its `onInstall` hook');
+  });
+
   it('init writes a config and locks that lock --check and verify accept', () => {
     const dir = testdir({ VERSION: '2.0.0\n', ...septemcoreTree() });
     const r = cli(['init'], { cwd: dir });
