@@ -49,6 +49,8 @@ function checkPasses(dir: string, bump: () => void) {
     r.stdout,
   ).toEqual([]);
   expect(r.code, r.stdout + r.stderr).toBe(0);
+  // The manifests were read and judged: the version-bump rule ran on them and passed.
+  expect(report.rules.find((x: { id: string }) => x.id === 'RL002').outcome).toBe('pass');
   return report;
 }
 
@@ -95,7 +97,9 @@ describe('SeptemCore shape: @scope/name modules with module.manifest.json', () =
     git(dir, ['push', '-q', 'origin', 'main']);
     const r = cli(['promote', '@acme/crm', '--from', 'canary', '--dry-run'], { cwd: dir });
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain('**install** `@acme/crm` 1.2.0 (new): fetch its artifact, run its `onInstall` hook');
+    expect(r.stdout).toContain(
+      '**install** `@acme/crm` 1.2.0 (new): fetch its artifact, run its `onInstall` hook',
+    );
   });
 
   it('init writes a config and locks that lock --check and verify accept', () => {

@@ -109,7 +109,6 @@ function permissionDiagnostics(doc: SourceDoc, m: ModuleManifest): Diagnostic[] 
         rule,
         `${at || '/'}: ${list === undefined ? 'no permissions' : 'permissions must be a non-empty array of strings'} (modules.permissionsPolicy)`,
         `"permissions": ["${prefix}read", …]`,
-        at === '' ? 'value' : 'value',
       ),
     ];
   }
