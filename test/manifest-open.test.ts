@@ -61,6 +61,18 @@ describe('strict mode (modules.manifest: strict)', () => {
     expect(cli(['lock'], { cwd: dir }).code).toBe(0);
   });
 
+  it('modules.manifest and modules.manifestFile take only what they document, refused at the setting', () => {
+    for (const [setting, pointer] of [
+      ['  manifest: closed\n', '/modules/manifest'],
+      ['  manifestFile: [plugin.json]\n', '/modules/manifestFile/0'],
+    ] as const) {
+      const dir = testdir({ 'ringlock.yaml': withModules(setting), ...septemcoreTree() });
+      const { code, out } = lockJson(dir);
+      expect(code).toBe(2);
+      expect(out.error.diagnostics[0]).toMatchObject({ file: 'ringlock.yaml', line: 6, pointer });
+    }
+  });
+
   it('the fields ringlock interprets stay strict in open mode: a bad healthCheck string, an unknown hook, a bad range', () => {
     const dir = testdir({
       'ringlock.yaml': SEPTEMCORE_CONFIG,
