@@ -300,6 +300,30 @@ describe("the platform's own data in the lock (modules.lockManifest: true)", () 
     expect(c.stdout).toContain('~ @acme/crm 1.2.0 (manifest changed)');
   });
 
+  it('promote carries the data into the next ring in the manifest’s order', () => {
+    const dir = testdir({
+      'ringlock.yaml': `${withModules('  lockManifest: true\n')}promotion:\n  branch: main\n`,
+      ...septemcoreTree(),
+    });
+    const remote = testdir();
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    git(remote, ['init', '-q', '--bare', '-b', 'main']);
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['remote', 'add', 'origin', remote]);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'base']);
+    git(dir, ['push', '-q', 'origin', 'main']);
+    const r = cli(['promote', '@acme/crm', '--from', 'canary', '--dry-run'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const added = r.stdout.split('\n').filter((l) => l.startsWith('+'));
+    const at = (key: string) => added.findIndex((l) => l.includes(`"${key}":`));
+    // The manifest's order (entry, exposedComponent, route, icon…), not sorted (category, dashboardWidget…).
+    expect(at('entry')).toBeGreaterThan(at('manifest'));
+    expect(at('entry')).toBeLessThan(at('route'));
+    expect(at('route')).toBeLessThan(at('icon'));
+    expect(at('icon')).toBeLessThan(at('category'));
+  });
+
   it('without the switch the lock carries none, and ring show -v reads the fields from the source', () => {
     const dir = testdir({ 'ringlock.yaml': SEPTEMCORE_CONFIG, ...septemcoreTree() });
     expect(cli(['lock'], { cwd: dir }).code).toBe(0);
