@@ -1108,13 +1108,15 @@ describe('oversized manifest', () => {
     expect(d[0]).toMatchObject({
       rule: 'file/too-large',
       file: 'modules/orders/module.json',
+      line: 1,
       message: 'module manifest is 65537 bytes, larger than the limit of 65536 bytes',
       expected: 'at most 65536 bytes',
     });
     expectStderrLine(
       dir,
       ['lock'],
-      'error modules/orders/module.json: module manifest is 65537 bytes, larger than the limit of 65536 bytes [file/too-large]',
+      // At its first line, as every other manifest problem has a line.
+      'error modules/orders/module.json:1:1: module manifest is 65537 bytes, larger than the limit of 65536 bytes [file/too-large]',
     );
   });
 

@@ -300,6 +300,21 @@ describe("the platform's own data in the lock (modules.lockManifest: true)", () 
     expect(c.stdout).toContain('~ @acme/crm 1.2.0 (manifest changed)');
   });
 
+  it('check finds a lock whose manifest data no longer matches the source (RL004), naming the fields', () => {
+    const dir = testdir({ 'ringlock.yaml': withModules('  lockManifest: true\n'), ...septemcoreTree() });
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-q', '-m', 'base']);
+    const lock = join(dir, 'rings/canary.lock.json');
+    writeFileSync(lock, readFileSync(lock, 'utf8').replace('"icon": "users"', '"icon": "star"'));
+    git(dir, ['commit', '-q', '-am', 'hand edit']);
+    const c = cli(['check', '--base', 'main~1', '--head', 'HEAD', '--json'], { cwd: dir });
+    expect(c.code).toBe(1);
+    const f = (JSON.parse(c.stdout).findings as Diag[]).find((x) => x.rule === 'RL004');
+    expect(f!.message).toContain("the platform's manifest data differs from the source's (icon)");
+  });
+
   it('promote carries the data into the next ring in the manifest’s order', () => {
     const dir = testdir({
       'ringlock.yaml': `${withModules('  lockManifest: true\n')}promotion:\n  branch: main\n`,

@@ -151,7 +151,7 @@ export function atFirstLine(e: unknown): unknown {
     file: e.file,
     line: 1,
     column: 1,
-    expected: `a module manifest of at most ${MANIFEST_MAX_BYTES} bytes (64 KB), platform data included`,
+    expected: e.expected ?? `at most ${MANIFEST_MAX_BYTES} bytes`,
     cause: e,
   });
 }
