@@ -469,16 +469,19 @@ describe('malformed YAML', () => {
 });
 
 describe('schema violations', () => {
-  it('an unknown property in module.json is reported at the key, listing the allowed ones', () => {
-    const dir = repo({
-      'modules/orders/module.json': lines(
-        '{', //                       1
-        '  "name": "orders",', //     2
-        '  "version": "1.0.0",', //   3
-        '  "colour": "blue"', //      4 ← key at col 3
-        '}',
-      ),
-    });
+  it('with modules.manifest: strict, an unknown property in module.json is reported at the key, listing the allowed ones', () => {
+    const dir = repo(
+      {
+        'modules/orders/module.json': lines(
+          '{', //                       1
+          '  "name": "orders",', //     2
+          '  "version": "1.0.0",', //   3
+          '  "colour": "blue"', //      4 ← key at col 3
+          '}',
+        ),
+      },
+      CONFIG.replace('  dir: modules\n', '  dir: modules\n  manifest: strict\n'),
+    );
     const d = inputError(dir, 'lock');
     expect(d[0]).toMatchObject({
       rule: 'schema/additionalProperties',
@@ -730,7 +733,8 @@ describe('module names', () => {
     ['a/b', 'a path separator'],
     ['or..ders', "'..'"],
     ['../orders', 'a parent-directory path'],
-    ['Orders', 'an uppercase letter'],
+    // "Orders" is AutoCom's PascalCase name: valid in Modules/Orders, a name mismatch in modules/orders
+    // (test/platform-shapes.test.ts).
     ['my orders', 'a space'],
     ['orders!', "a '!'"],
     ['-orders', "a leading '-'"],
@@ -1104,13 +1108,15 @@ describe('oversized manifest', () => {
     expect(d[0]).toMatchObject({
       rule: 'file/too-large',
       file: 'modules/orders/module.json',
+      line: 1,
       message: 'module manifest is 65537 bytes, larger than the limit of 65536 bytes',
       expected: 'at most 65536 bytes',
     });
     expectStderrLine(
       dir,
       ['lock'],
-      'error modules/orders/module.json: module manifest is 65537 bytes, larger than the limit of 65536 bytes [file/too-large]',
+      // At its first line, as every other manifest problem has a line.
+      'error modules/orders/module.json:1:1: module manifest is 65537 bytes, larger than the limit of 65536 bytes [file/too-large]',
     );
   });
 

@@ -263,12 +263,12 @@ describe('ringlock init', () => {
     expect(cli(['verify'], { cwd: dir }).code).toBe(0);
   });
 
-  it('says AutoCom manifests as they are (Modules/Orders, alias) are not accepted by the schema yet, and writes nothing', () => {
+  it('on an AutoCom platform, says what stops it reading the manifests (an alias that is not the lowercase name), and writes nothing', () => {
     const dir = testdir({
       VERSION: '2.0.0\n',
       'Modules/Orders/module.json': JSON.stringify({
         name: 'Orders',
-        alias: 'orders',
+        alias: 'ordres',
         version: '1.0.0',
         lifecycle: { onInstall: 'Modules\\Orders\\App\\Lifecycle\\OnInstall' },
       }),
@@ -276,10 +276,10 @@ describe('ringlock init', () => {
     const before = files(dir);
     const r = cli(['init'], { cwd: dir });
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(
-      "Modules/ looks like an AutoCom (Laravel) platform: ringlock's module.json schema does not accept",
+    expect(r.stderr).toContain('Modules/ looks like an AutoCom (Laravel) platform, and 1 problem(s) below');
+    expect(r.stderr).toMatch(
+      /Modules\/Orders\/module\.json:1:\d+: alias "ordres" is not the lowercase of name "Orders"/,
     );
-    expect(r.stderr).toMatch(/Modules\/Orders\/module\.json:1:\d+: \/alias: unknown property "alias"/);
     expect(r.stderr).toContain('nothing was written');
     expect(files(dir)).toEqual(before);
   });

@@ -90,10 +90,10 @@ describe('YAML with positions', () => {
   it('points unknown properties at the key and lists what is allowed', () => {
     const doc = parseJsonSource(
       'module.json',
-      '{\n  "name": "a",\n  "version": "1.0.0",\n  "colour": "red"\n}\n',
+      '{\n  "name": "a",\n  "version": "1.0.0",\n  "lifecycle": {\n    "onFoo": "x"\n  }\n}\n',
     );
     const [d] = validateSchema('module', doc);
-    expect(d).toMatchObject({ line: 4, column: 3, rule: 'schema/additionalProperties' });
-    expect(d!.expected).toContain('compatibility');
+    expect(d).toMatchObject({ line: 5, column: 5, rule: 'schema/additionalProperties' });
+    expect(d!.expected).toContain('onInstall');
   });
 });

@@ -2,6 +2,7 @@
 // passes or the timeout runs out. A command runs like a hook: minimal environment, its own process group.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { healthCheckOf } from '../model/manifest.js';
 import type { ModuleManifest } from '../model/types.js';
 import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
 import { runModuleCommand } from './module-process.js';
@@ -37,7 +38,8 @@ export function healthSpecFor(
   },
   parseMs: (d: string) => number,
 ): HealthSpec | undefined {
-  const hc = manifest.healthCheck;
+  // A string healthCheck (SeptemCore) is a path, resolved against the base URL, or a URL: no credentials either way.
+  const hc = healthCheckOf(manifest);
   const timeoutMs = hc?.timeout ? parseMs(hc.timeout) : defaults.timeoutMs;
   const intervalMs = hc?.interval ? parseMs(hc.interval) : defaults.intervalMs;
   if (hc?.command) return { command: hc.command, timeoutMs, intervalMs };

@@ -20,8 +20,8 @@ import { moveSync } from '../fsutil/move.js';
 import { excluderFor } from '../hash/ignore.js';
 import { type HashedEntry, treeDigest } from '../hash/tree-hash.js';
 import { walkTree } from '../hash/walk.js';
-import { MANIFEST_FILE } from '../model/manifest.js';
-import { readManifest } from '../source/manifest-file.js';
+import { moduleIdOf } from '../model/manifest.js';
+import { readManifestInDir } from '../source/manifest-file.js';
 import { END_OF_ARCHIVE, fileHeader, padding } from './tar-writer.js';
 
 /** Fixed: the compressed bytes depend on it. Level 6 is zlib's and npm's default, the speed/size knee. */
@@ -77,7 +77,9 @@ export function manifestJson(m: ArtifactManifest): string {
 
 export async function packModule(dir: string, outDir: string, opts: PackOptions = {}): Promise<PackResult> {
   const display = (opts.display ?? dir).replace(/\/+$/, '') || '.';
-  const { manifest: mod } = readManifest(join(dir, MANIFEST_FILE), `${display}/${MANIFEST_FILE}`);
+  const { manifest: read } = readManifestInDir(dir, display);
+  // The artifact is named by the module's name in locks (AutoCom's Orders is "orders").
+  const mod = { ...read, name: moduleIdOf(read) };
   const walked = walkTree(dir, display);
   const link = walked.find((e) => e.kind === 'symlink');
   if (link) {

@@ -9,8 +9,6 @@ import type { LockEntry } from '../model/types.js';
 import { samePin } from '../rules/promotion.js';
 import type { CheckContext } from './context.js';
 
-const MODULE_FILE = 'module.json';
-
 /** The paths the change adds, modifies or deletes (renames as a delete and an add). */
 export async function changedPaths(repoDir: string, base: string, head: string): Promise<string[]> {
   const out = await git(['diff-tree', '-r', '-z', '--no-renames', '--name-only', base, head], {
@@ -19,18 +17,48 @@ export async function changedPaths(repoDir: string, base: string, head: string):
   return out.split('\0').filter(Boolean);
 }
 
-/** Module names under the modules folder at head (for a check that must look at every module). */
-export async function moduleNames(repoDir: string, head: string, modulesDir: string): Promise<string[]> {
+/**
+ * The modules under the modules folder at head: module name (the lowercase folder path) → the folder path as it is
+ * (AutoCom's Modules/Orders is "orders" → "Orders"). A folder is a module when it holds one of `manifestFiles`.
+ */
+export async function moduleNames(
+  repoDir: string,
+  head: string,
+  modulesDir: string,
+  manifestFiles: readonly string[],
+): Promise<Map<string, string>> {
   const out = await git(['ls-tree', '-r', '-z', '--name-only', '--full-tree', head, '--', `${modulesDir}/`], {
     cwd: repoDir,
   });
-  const names = new Set<string>();
+  const names = new Map<string, string>();
   for (const path of out.split('\0')) {
-    if (!path.endsWith(`/${MODULE_FILE}`)) continue;
-    const name = moduleOf(modulesDir, path);
-    if (name !== undefined && path === `${modulesDir}/${name}/${MODULE_FILE}`) names.add(name);
+    const file = manifestFiles.find((f) => path.endsWith(`/${f}`));
+    if (file === undefined) continue;
+    const dir = moduleOf(modulesDir, path);
+    if (dir !== undefined && path === `${modulesDir}/${dir}/${file}`) names.set(dir.toLowerCase(), dir);
   }
-  return [...names].sort();
+  return new Map([...names].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+}
+
+/** The module folders directly under the modules folder at head (and under its @scope folders): name → folder path. */
+export async function moduleFolders(
+  repoDir: string,
+  head: string,
+  modulesDir: string,
+): Promise<Map<string, string>> {
+  const trees = async (dir: string) =>
+    (await git(['ls-tree', '-z', '--full-tree', head, '--', `${dir}/`], { cwd: repoDir }).catch(() => ''))
+      .split('\0')
+      .filter((l) => l.includes(' tree '))
+      .map((l) => l.slice(l.indexOf('\t') + 1).slice(dir === '.' ? 0 : dir.length + 1));
+  const out = new Map<string, string>();
+  for (const name of await trees(modulesDir)) {
+    if (name.startsWith('@'))
+      for (const sub of await trees(`${modulesDir}/${name}`))
+        out.set(`${name}/${sub}`.toLowerCase(), `${name}/${sub}`);
+    else out.set(name.toLowerCase(), name);
+  }
+  return out;
 }
 
 /**

@@ -211,6 +211,15 @@ function differingFields(a: LockEntry, b: LockEntry): string[] {
 }
 
 function describe(field: string, pinned: LockEntry, fresh: LockEntry): string {
+  if (field === 'manifest') {
+    // The platform's data can be large: name the fields that differ, not the whole of it.
+    const a = pinned.manifest ?? {};
+    const b = fresh.manifest ?? {};
+    const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].filter(
+      (k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]),
+    );
+    return `the platform's manifest data differs from the source's (${keys.length > 0 ? keys.join(', ') : 'key order'})`;
+  }
   const show = (v: unknown) =>
     v === undefined ? '(none)' : typeof v === 'string' ? short(v) : JSON.stringify(v);
   return `${field} is ${show(pinned[field as keyof LockEntry])}, the source has ${show(fresh[field as keyof LockEntry])}`;

@@ -6,7 +6,7 @@ import type { LoadedConfig } from '../model/config.js';
 import type { RingLock, RingPolicy } from '../model/types.js';
 import { RULE } from '../rules/promotion.js';
 import type { CheckContext } from './context.js';
-import { moduleNames, moduleOf } from './revisions.js';
+import { moduleFolders, moduleNames, moduleOf } from './revisions.js';
 import { changedEntries, stricterPolicy } from './rules.js';
 import {
   type ConfigAt,
@@ -24,6 +24,8 @@ export interface Scope {
   tenantsFile: string;
   lockFile: (ring: string) => string;
   dirOf: (name: string) => string;
+  /** A module's folder path under the modules folder as it is (Orders for "orders"). */
+  folderOf: (name: string) => string;
   /** Head's rings, each under the stricter of its base and head policies. */
   rings: RingPolicy[];
   policyChanged: Set<string>;
@@ -72,7 +74,8 @@ export async function readScope(
     !baseCfg ||
     baseCfg.modulesDir !== cfg.modulesDir ||
     baseCfg.locksDir !== cfg.locksDir ||
-    baseCfg.tenantsFile !== cfg.tenantsFile;
+    baseCfg.tenantsFile !== cfg.tenantsFile ||
+    JSON.stringify(baseCfg.manifests) !== JSON.stringify(cfg.manifests);
   const policyChanged = new Set<string>();
   // Rings are judged by head's policy, except where the change relaxes the policy of a ring that exists at base:
   // there the stricter base setting holds until the config change is merged.
@@ -95,6 +98,14 @@ export async function readScope(
   // Which files of the platform the change touches.
   const lockChanged = new Set<string>();
   const touched = new Set<string>();
+  /** Module name → its folder as it is (a PascalCase folder holds the lowercase module). */
+  const folders = new Map<string, string>();
+  const addModules = (found: Map<string, string>, to: Set<string>) => {
+    for (const [name, folder] of found) {
+      folders.set(name, folder);
+      to.add(name);
+    }
+  };
   let tenantsTouched = layoutChanged || ringsChanged;
   let relevant = 0;
   for (const path of changed) {
@@ -122,17 +133,18 @@ export async function readScope(
         });
       continue;
     }
-    const name = moduleOf(modulesDir, path);
-    if (name !== undefined) {
+    const folder = moduleOf(modulesDir, path);
+    if (folder !== undefined) {
       relevant++;
-      touched.add(name);
+      touched.add(folder.toLowerCase());
+      folders.set(folder.toLowerCase(), folder);
     }
   }
   ctx.stats.relevantFiles = relevant;
   if (layoutChanged) {
     // The folders moved: everything is new to this check.
     for (const r of rings) lockChanged.add(r.name);
-    for (const name of await moduleNames(ctx.repoDir, ctx.head, modulesDir)) touched.add(name);
+    addModules(await moduleNames(ctx.repoDir, ctx.head, modulesDir, cfg.manifests.files), touched);
   }
   for (const r of policyChanged) lockChanged.add(r);
   if (platformChanged) for (const r of rings) if (r.tracksSource) lockChanged.add(r.name);
@@ -179,24 +191,38 @@ export async function readScope(
   const judgedAnew = new Set(monorepo ? [...policyChanged].filter((r) => lockOf(headLocks, r)) : []);
   const everyModule = new Set<string>();
   if (judgedAnew.size > 0) {
-    for (const name of await moduleNames(ctx.repoDir, ctx.head, modulesDir)) everyModule.add(name);
+    addModules(await moduleNames(ctx.repoDir, ctx.head, modulesDir, cfg.manifests.files), everyModule);
     for (const r of judgedAnew)
       for (const name of Object.keys(lockOf(headLocks, r)!.modules)) everyModule.add(name);
   }
   const sourceNames = new Set([...touched, ...everyModule]);
   if (monorepo) for (const names of entriesChanged.values()) for (const n of names) sourceNames.add(n);
-  const dirOf = (name: string) => `${modulesDir}/${name}`;
+  // Names only a lock gave: their folders as they are at head (one listing of the modules folder).
+  if (monorepo && [...sourceNames].some((n) => !folders.has(n)))
+    for (const [name, folder] of await moduleFolders(ctx.repoDir, ctx.head, modulesDir))
+      if (!folders.has(name)) folders.set(name, folder);
+  const folderOf = (name: string) => folders.get(name) ?? name;
+  const dirOf = (name: string) => `${modulesDir}/${folderOf(name)}`;
   const headManifests = new Map<string, ManifestAt>();
   const baseManifests = new Map<string, ManifestAt>();
   if (monorepo) {
     for (const name of [...sourceNames].sort()) {
-      const h = await readManifestAt(ctx.atHead, dirOf(name), name, cfg.modulesDir, touched.has(name));
+      const h = await readManifestAt(ctx.atHead, dirOf(name), folderOf(name), cfg, touched.has(name));
       ctx.stats.manifestsRead++;
       headManifests.set(name, h);
       if (h.doc) ctx.docs.set(h.file, h.doc);
       ctx.findings.push(...h.findings);
+      if (touched.has(name) && !h.exists && (await ctx.atHead.isTree(dirOf(name))))
+        ctx.findings.push({
+          rule: RULE.schema,
+          severity: 'warning',
+          module: name,
+          file: dirOf(name),
+          message: `module folder without ${cfg.manifests.files.join(' or ')}: not a module, skipped [module/no-manifest]`,
+          expected: `a ${cfg.manifests.files.join(' or ')} in each module folder (modules.manifestFile), or no folder`,
+        });
       if (touched.has(name)) {
-        baseManifests.set(name, await readManifestAt(ctx.atBase, dirOf(name), name, cfg.modulesDir, false));
+        baseManifests.set(name, await readManifestAt(ctx.atBase, dirOf(name), folderOf(name), cfg, false));
         ctx.stats.manifestsRead++;
       }
     }
@@ -209,6 +235,7 @@ export async function readScope(
     tenantsFile,
     lockFile,
     dirOf,
+    folderOf,
     rings,
     policyChanged,
     platformChanged,

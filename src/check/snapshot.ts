@@ -182,19 +182,32 @@ export interface ManifestAt {
   findings: CheckFinding[];
 }
 
-/** A module's module.json: validated with positions (`strict`) or read loosely. */
+/**
+ * A module's manifest (the first of the config's manifest files in `dir`): validated with positions (`strict`) or
+ * read loosely. `folder` is the folder path under the modules folder, as it is (Orders for the module "orders").
+ */
 export async function readManifestAt(
   at: CommitReader,
   dir: string,
-  name: string,
-  modulesDir: string,
+  folder: string,
+  cfg: Pick<LoadedConfig, 'modulesDir' | 'manifests'>,
   strict: boolean,
 ): Promise<ManifestAt> {
-  const file = `${dir}/module.json`;
-  const read = await at.read(file, CAPS.manifest);
-  if (read === undefined) return { file, exists: false, findings: [] };
+  const { files, mode, permissionsPolicy } = cfg.manifests;
+  let file = `${dir}/${files[0]}`;
+  let read: Awaited<ReturnType<CommitReader['read']>>;
+  for (const name of files) {
+    file = `${dir}/${name}`;
+    read = await at.read(file, CAPS.manifest);
+    if (read !== undefined) break;
+  }
+  if (read === undefined) return { file: `${dir}/${files[0]}`, exists: false, findings: [] };
   if (!('text' in read))
-    return { file, exists: true, findings: strict ? [tooLargeFinding(file, read, 'module.json')] : [] };
+    return {
+      file,
+      exists: true,
+      findings: strict ? [tooLargeFinding(file, read, posix.basename(file))] : [],
+    };
   const text = read.text;
   if (!strict)
     return {
@@ -205,16 +218,16 @@ export async function readManifestAt(
     };
   const { doc, findings } = parseOrFindings(file, text);
   if (!doc) return { file, exists: true, findings };
-  const diags = manifestDiagnostics(doc);
+  const diags = manifestDiagnostics(doc, { mode, permissionsPolicy });
   const m = doc.value as ModuleManifest;
-  if (!diags.some((d) => d.severity === 'error') && m.name !== name) {
+  if (!diags.some((d) => d.severity === 'error') && m.name !== folder && m.name !== folder.toLowerCase()) {
     diags.push(
       diagAt(
         doc,
         '/name',
         'module/name-mismatch',
-        `module name "${m.name}" does not match its directory "${name}"`,
-        `"${name}" (the directory path under ${modulesDir}/)`,
+        `module name "${m.name}" does not match its directory "${folder}"`,
+        `"${folder}" (the directory path under ${cfg.modulesDir}/)`,
       ),
     );
   }

@@ -8,6 +8,8 @@ import type { TreeHash } from '../hash/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
 import type { LoadedConfig } from '../model/config.js';
 import { lockEntry } from '../model/lock.js';
+import { moduleDependencies, platformData } from '../model/manifest.js';
+import type { ModuleManifest } from '../model/types.js';
 import { RULE } from '../rules/promotion.js';
 import type { CheckContext } from './context.js';
 import { bumpFinding, changelogFinding, regressionFinding } from './rules.js';
@@ -95,8 +97,10 @@ export async function judgeSources(
     // Unhashed sources are those whose pins differ in version: the freshness rule then reads only the version.
     sources.set(name, {
       name,
-      relDir: posix.normalize(posix.join(cfg.modulesDir, name)),
+      relDir: posix.normalize(posix.join(cfg.modulesDir, scope.folderOf(name))),
       manifest: hm.manifest,
+      dependencies: moduleDependencies(hm.manifest, cfg.manifests.platformDependencies),
+      ...(lockData(hm.manifest, cfg) ?? {}),
       digest: h?.digest ?? '',
       fileCount: h?.fileCount ?? 0,
       sizeBytes: h?.sizeBytes ?? 0,
@@ -138,4 +142,11 @@ export async function judgeSources(
     for (const f of found) if (f) ctx.findings.push(f);
   }
   return sources;
+}
+
+/** The platform's own manifest fields for the lock entry, when the config carries them (modules.lockManifest). */
+function lockData(m: ModuleManifest, cfg: LoadedConfig): { lockData: Record<string, unknown> } | undefined {
+  if (!cfg.manifests.lockManifest) return undefined;
+  const data = platformData(m);
+  return Object.keys(data).length > 0 ? { lockData: data } : undefined;
 }

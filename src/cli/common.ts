@@ -6,7 +6,7 @@ import type { RingPolicy } from '../model/types.js';
 import type { SourceModule, Workspace } from '../model/workspace.js';
 import { openWorkspace as openDirWorkspace } from '../source/workspace-dir.js';
 import { hashSources as hashSourceStates } from '../verify/source-states.js';
-import type { Io } from './output.js';
+import { formatDiagnostic, type Io } from './output.js';
 import type { CommandContext } from './spec.js';
 
 /** A one-line note on stderr while hashing, only when stderr is a terminal. */
@@ -42,6 +42,23 @@ export function ringFromOption(ws: Workspace, ctx: CommandContext): RingPolicy {
     }
     throw e;
   }
+}
+
+/** What finding the module sources warned about (a folder without a manifest), for --json output. */
+export function sourceWarnings(
+  ws: Workspace,
+): Array<{ code: string; file?: string; message: string; fix?: string }> {
+  return ws.warnings.map((d) => ({
+    code: d.rule,
+    ...(d.file ? { file: d.file } : {}),
+    message: d.message,
+    ...(d.expected ? { fix: d.expected } : {}),
+  }));
+}
+
+/** Prints those warnings on stderr (human output). */
+export function printSourceWarnings(io: Io, ws: Workspace): void {
+  for (const d of ws.warnings) io.err(formatDiagnostic(d, io));
 }
 
 /** Hashes the given source modules in one pass over both cores, with progress on a terminal. */

@@ -1,9 +1,10 @@
 // What `ringlock init` finds in a platform repository before writing anything: the modules folder (modules/, an
-// AutoCom-style Modules/, or --modules), the platform's version and name.
+// AutoCom-style Modules/, or --modules) with its manifests (module.json, SeptemCore's module.manifest.json), the
+// platform's version and name.
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { InputError } from '../errors.js';
-import { MANIFEST_FILE } from '../model/manifest.js';
+import { MANIFEST_FILES } from '../model/manifest.js';
 import { isSemver } from '../model/semantics.js';
 
 /** The folders init looks in, in order, when --modules is not given. */
@@ -12,7 +13,7 @@ export const MODULE_DIRS = ['modules', 'Modules'];
 export interface FoundModules {
   /** Root-relative, '/'-separated. */
   dir: string;
-  /** Root-relative paths of the module.json files found, sorted. */
+  /** Root-relative paths of the manifests found (module.json, else module.manifest.json), sorted. */
   manifests: string[];
   /** Looks like an AutoCom (Laravel) platform: a Modules/ folder, PascalCase folders, or manifests with an alias. */
   autocom: boolean;
@@ -76,17 +77,22 @@ export function findModules(root: string, given?: string): FoundModules {
           .sort()
       : [e.name];
     for (const name of subs) {
-      if (existsSync(join(base, name, MANIFEST_FILE))) {
-        manifests.push(`${dir}/${name}/${MANIFEST_FILE}`);
+      const file = MANIFEST_FILES.find((f) => existsSync(join(base, name, f)));
+      if (file !== undefined) {
+        manifests.push(`${dir}/${name}/${file}`);
         names.push(name);
       }
     }
   }
   if (manifests.length === 0) {
-    throw new InputError('init/no-modules', `no modules found: no ${dir}/<name>/${MANIFEST_FILE}`, {
-      file: dir,
-      expected: `one folder per module under ${dir}/, each with a ${MANIFEST_FILE} (name, version), or --modules DIR`,
-    });
+    throw new InputError(
+      'init/no-modules',
+      `no modules found: no ${dir}/<name>/${MANIFEST_FILES.join(' or ')}`,
+      {
+        file: dir,
+        expected: `one folder per module under ${dir}/, each with a ${MANIFEST_FILES.join(' or ')} (name, version), or --modules DIR`,
+      },
+    );
   }
   const autocom =
     dir.split('/').pop() === 'Modules' ||

@@ -177,15 +177,15 @@ function refuseConflicts(opts: InitOptions, existing: string[]): void {
   });
 }
 
-/** The module sources, validated; AutoCom-style manifests get a headline saying ringlock cannot read them yet. */
+/** The module sources, validated; on an AutoCom-style platform the problems get a headline saying what ringlock expects. */
 function readModules(ws: Workspace, autocom: boolean) {
   try {
     return ws.modules();
   } catch (e) {
     if (!(e instanceof InputError) || !autocom) throw e;
-    const message = `${ws.cfg.modulesDir}/ looks like an AutoCom (Laravel) platform: ringlock's module.json schema does not accept its manifests as they are yet (${e.diagnostics().length} problem(s) below); nothing was written`;
+    const message = `${ws.cfg.modulesDir}/ looks like an AutoCom (Laravel) platform, and ${e.diagnostics().length} problem(s) below stop ringlock from reading its manifests; nothing was written`;
     const expected =
-      'module.json files with a lowercase name equal to the folder name and only the fields ringlock knows (see README "module.json"); AutoCom fields such as alias are not supported yet';
+      'in each Modules/<Name>/module.json: "name" equal to the folder name (Orders) or its lowercase, "alias" (if any) the lowercase name, a semver "version" (see README "module.json")';
     throw new InputError('init/autocom-manifests', message, {
       file: ws.cfg.modulesDir,
       expected,

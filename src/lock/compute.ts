@@ -10,6 +10,10 @@ export interface SourceState {
   digest: string;
   fileCount: number;
   sizeBytes: number;
+  /** Its dependencies on modules; default: the manifest's (the platform's own are left out by the workspace). */
+  dependencies?: Record<string, string>;
+  /** The platform's own manifest fields, to carry as the entry's `manifest` (modules.lockManifest). */
+  lockData?: Record<string, unknown>;
 }
 
 export interface LockChange {
@@ -43,7 +47,8 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   };
   if (s.manifest.compatibility?.platform !== undefined)
     e.compatibility = { platform: s.manifest.compatibility.platform };
-  e.dependencies = { ...(s.manifest.dependencies ?? {}) };
+  e.dependencies = { ...(s.dependencies ?? s.manifest.dependencies ?? {}) };
+  if (s.lockData !== undefined) e.manifest = s.lockData;
   // Where the module came from (`ringlock import`) does not change with its version or content.
   if (previous?.origin !== undefined) e.origin = previous.origin;
   if (previous && previous.version === e.version && previous.sha256 === e.sha256) {

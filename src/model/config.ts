@@ -3,7 +3,12 @@ import { type Diagnostic, InputError } from '../errors.js';
 import { parseDuration } from './duration.js';
 import { type Reading, readText } from './file-source.js';
 import { freezeDiagnostics } from './freeze.js';
-import { throwIfErrors } from './manifest.js';
+import {
+  DEFAULT_PLATFORM_DEPENDENCIES,
+  MANIFEST_FILES,
+  type ManifestMode,
+  throwIfErrors,
+} from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt, isSemver } from './semantics.js';
 import { parseSource, type SourceDoc } from './source.js';
@@ -21,6 +26,28 @@ export interface LoadedConfig {
   modulesDir: string;
   locksDir: string;
   tenantsFile: string;
+  /** How module manifests are found and read (modules.* in ringlock.yaml, defaults filled in). */
+  manifests: ManifestSettings;
+}
+
+export interface ManifestSettings {
+  mode: ManifestMode;
+  /** File names looked for in each module folder, first found wins. */
+  files: string[];
+  lockManifest: boolean;
+  platformDependencies: string[];
+  permissionsPolicy: boolean;
+}
+
+/** The manifest settings of a config (defaults for what it leaves out). */
+export function manifestSettings(c: RinglockConfig['modules']): ManifestSettings {
+  return {
+    mode: c?.manifest ?? 'open',
+    files: c?.manifestFile ?? [...MANIFEST_FILES],
+    lockManifest: c?.lockManifest ?? false,
+    platformDependencies: c?.platformDependencies ?? [...DEFAULT_PLATFORM_DEPENDENCIES],
+    permissionsPolicy: c?.permissionsPolicy ?? false,
+  };
 }
 
 export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
@@ -272,5 +299,6 @@ function resolveValid(
     modulesDir: config.modules?.dir ?? 'modules',
     locksDir: config.locks?.dir ?? 'rings',
     tenantsFile: config.locks?.tenants ?? `${config.locks?.dir ?? 'rings'}/tenants.yaml`,
+    manifests: manifestSettings(config.modules),
   };
 }

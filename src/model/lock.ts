@@ -80,7 +80,16 @@ export function lockEntry(lock: RingLock | undefined, name: string): LockEntry |
 
 /** The canonical bytes of a lock: the same state always gives the same text. */
 export function serializeLock(lock: RingLock): string {
-  return `${JSON.stringify(sortKeys(lock), null, 2)}\n`;
+  const sorted = sortKeys({ ...lock, modules: {} }) as RingLock;
+  for (const name of Object.keys(lock.modules).sort(byCodeUnit)) {
+    const entry = lock.modules[name]!;
+    const hasData = entry.manifest !== undefined;
+    const out = sortKeys(hasData ? { ...entry, manifest: 0 } : entry) as LockEntry;
+    // The platform's own manifest data keeps the manifest's key order: it is theirs, as they wrote it.
+    if (hasData) out.manifest = entry.manifest;
+    sorted.modules[name] = out;
+  }
+  return `${JSON.stringify(sorted, null, 2)}\n`;
 }
 
 /** A copy with object keys in code-unit order, recursively. */

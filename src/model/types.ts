@@ -2,20 +2,40 @@
 
 export type Command = string | string[];
 
+/** The lifecycle hooks a manifest may name: hook name → a command, or a reference a runner resolves (a PHP class). */
+export type LifecycleHook =
+  | 'onInstall'
+  | 'onUpgrade'
+  | 'onDowngrade'
+  | 'onEnable'
+  | 'onDisable'
+  | 'afterSwitch'
+  | 'onRemove';
+
+/** The object form of a module's health check (a string healthCheck is its `http.path` or `http.url`). */
+export interface HealthCheckSpec {
+  http?: { path?: string; url?: string; expectStatus?: number };
+  command?: Command;
+  timeout?: string;
+  interval?: string;
+  retries?: number;
+}
+
+/**
+ * A module manifest (module.json or module.manifest.json). The fields below are ringlock's; any other top-level field
+ * is the platform's own data, kept as it is (see `platformData` in model/manifest.ts).
+ */
 export interface ModuleManifest {
   name: string;
   version: string;
+  /** AutoCom: the lowercase module name when `name` is the PascalCase folder name. */
+  alias?: string;
   description?: string;
   compatibility?: { platform?: string };
   dependencies?: Record<string, string>;
-  lifecycle?: Partial<Record<'onInstall' | 'onUpgrade' | 'onDowngrade' | 'onEnable' | 'onDisable', Command>>;
-  healthCheck?: {
-    http?: { path?: string; url?: string; expectStatus?: number };
-    command?: Command;
-    timeout?: string;
-    interval?: string;
-    retries?: number;
-  };
+  lifecycle?: Partial<Record<LifecycleHook, Command | string>>;
+  /** An object, or a string: the path (resolved against the health base URL) or http(s) URL of the module's health endpoint. */
+  healthCheck?: HealthCheckSpec | string;
   changelog?: string;
   repository?: { url: string; directory?: string };
 }
@@ -34,6 +54,8 @@ export interface LockEntry {
   artifact_size?: number;
   compatibility?: { platform?: string };
   dependencies?: Record<string, string>;
+  /** The platform's own manifest fields, as the manifest has them (only with modules.lockManifest). */
+  manifest?: Record<string, unknown>;
 }
 
 export interface RingLock {
@@ -59,7 +81,14 @@ export interface RingPolicy {
 export interface RinglockConfig {
   apiVersion: 'ringlock/v1';
   platform: { name?: string; version?: string; versionFile?: string };
-  modules?: { dir?: string };
+  modules?: {
+    dir?: string;
+    manifest?: 'strict' | 'open';
+    manifestFile?: string[];
+    lockManifest?: boolean;
+    platformDependencies?: string[];
+    permissionsPolicy?: boolean;
+  };
   locks?: { dir?: string; tenants?: string };
   rings: Array<{
     name: string;

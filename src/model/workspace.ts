@@ -3,10 +3,18 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
 import type { LoadedConfig } from './config.js';
-import { exists, type FileSource, list, readNow, readText } from './file-source.js';
+import { type FileSource, list, readNow, readText } from './file-source.js';
 import { findCycle } from './graph.js';
 import { type LockDoc, readLock } from './lock.js';
-import { MANIFEST_FILE, type ManifestDoc, readManifestIn, throwIfErrors } from './manifest.js';
+import {
+  atFirstLine,
+  MANIFEST_FILES,
+  type ManifestDoc,
+  moduleDependencies,
+  platformData,
+  readManifestIn,
+  throwIfErrors,
+} from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt } from './semantics.js';
 import { parseSource, toPointer } from './source.js';
@@ -16,8 +24,28 @@ export interface SourceModule extends ManifestDoc {
   name: string;
   /** Absolute path of the module's directory. */
   dir: string;
-  /** Path of the module's directory relative to the workspace root, with '/' separators. */
+  /** Path of the module's directory relative to the workspace root, with '/' separators (its real case). */
   relDir: string;
+  /** The manifest's file name in the directory (module.json, module.manifest.json). */
+  manifestFile: string;
+  /** Its dependencies on modules (the platform's own, modules.platformDependencies, left out). */
+  dependencies: Record<string, string>;
+  /** The platform's own manifest fields for the lock entry's `manifest` (with modules.lockManifest only). */
+  lockData?: Record<string, unknown>;
+}
+
+/** A module folder without a manifest ringlock looks for: a warning naming the folder (it is not a module). */
+function noManifestWarning(folder: string, files: readonly string[], present: string[]): Diagnostic {
+  const others = present.filter(
+    (f) => (MANIFEST_FILES as readonly string[]).includes(f) || /manifest|module/i.test(f),
+  );
+  return {
+    severity: 'warning',
+    rule: 'module/no-manifest',
+    message: `module folder without ${files.join(' or ')}${others.length > 0 ? ` (it holds ${others.join(', ')}, which ringlock does not look for)` : ''}: not a module, skipped`,
+    expected: `a ${files.join(' or ')} in each module folder (modules.manifestFile), or no folder`,
+    file: folder,
+  };
 }
 
 export class Workspace {
@@ -25,6 +53,7 @@ export class Workspace {
   readonly cfg: LoadedConfig;
   private moduleCache?: Map<string, SourceModule>;
   private tenantCache?: Record<string, string>;
+  private warningList: Diagnostic[] = [];
 
   private constructor(
     private readonly source: FileSource,
@@ -94,7 +123,15 @@ export class Workspace {
     return found && { lock: found.lock, doc: found.doc };
   }
 
-  /** Every module under the modules dir, by name. Throws one InputError listing every problem. */
+  /** What finding the modules warned about (folders without a manifest), once modules() has run. */
+  get warnings(): readonly Diagnostic[] {
+    return this.warningList;
+  }
+
+  /**
+   * Every module under the modules dir, by name (the lowercase folder path: Modules/Orders is "orders"). Throws one
+   * InputError listing every problem; folders without a manifest are warnings (see `warnings`).
+   */
   modules(): Map<string, SourceModule> {
     if (this.moduleCache) return this.moduleCache;
     const base = this.abs(this.cfg.modulesDir);
@@ -134,11 +171,27 @@ export class Workspace {
       else candidates.push(name);
     }
     const folded = new Map<string, string>();
+    const { files, mode, permissionsPolicy, platformDependencies, lockManifest } = this.cfg.manifests;
+    const warnings: Diagnostic[] = [];
     for (const relName of candidates) {
       const dir = join(base, ...relName.split('/'));
-      const file = join(dir, MANIFEST_FILE);
-      const display = this.display(file);
-      if (!readNow(this.source, exists(display))) continue;
+      // Any kind of entry: a FIFO or a folder where the manifest should be is read, and refused, as such.
+      const fileNames = new Set((readNow(this.source, list(this.display(dir))) ?? []).map((e) => e.name));
+      const present = files.filter((f) => fileNames.has(f));
+      if (present.length === 0) {
+        warnings.push(noManifestWarning(this.display(dir), files, [...fileNames]));
+        continue;
+      }
+      const fileName = present[0]!;
+      const display = this.display(join(dir, fileName));
+      for (const other of present.slice(1))
+        warnings.push({
+          severity: 'warning',
+          rule: 'module/second-manifest',
+          message: `${this.display(dir)} holds both ${fileName} and ${other}: ${other} is ignored`,
+          expected: `one manifest per module folder (modules.manifestFile lists ${files.join(', ')}, first found wins)`,
+          file: this.display(join(dir, other)),
+        });
       const other = folded.get(relName.toLowerCase());
       if (other !== undefined) {
         diags.push({
@@ -153,15 +206,18 @@ export class Workspace {
       folded.set(relName.toLowerCase(), relName);
       let m: ManifestDoc;
       try {
-        m = readNow(this.source, readManifestIn(display))!;
-      } catch (e) {
+        m = readNow(this.source, readManifestIn(display, { mode, permissionsPolicy }))!;
+      } catch (caught) {
+        const e = atFirstLine(caught);
         if (e instanceof InputError) {
           diags.push(...e.diagnostics());
           continue;
         }
         throw e;
       }
-      if (m.manifest.name !== relName) {
+      // A PascalCase folder (AutoCom's Modules/Orders, named Orders or orders) holds the module "orders".
+      const id = relName.toLowerCase();
+      if (m.manifest.name !== relName && m.manifest.name !== id) {
         diags.push(
           diagAt(
             m.doc,
@@ -173,10 +229,20 @@ export class Workspace {
         );
         continue;
       }
-      found.push({ ...m, name: relName, dir, relDir: this.display(dir) });
+      const data = platformData(m.manifest);
+      found.push({
+        ...m,
+        name: id,
+        dir,
+        relDir: this.display(dir),
+        manifestFile: fileName,
+        dependencies: moduleDependencies(m.manifest, platformDependencies),
+        ...(lockManifest && Object.keys(data).length > 0 ? { lockData: data } : {}),
+      });
     }
+    this.warningList = warnings;
     const byName = new Map(found.map((m) => [m.name, m]));
-    const cycle = findCycle(new Map(found.map((m) => [m.name, Object.keys(m.manifest.dependencies ?? {})])));
+    const cycle = findCycle(new Map(found.map((m) => [m.name, Object.keys(m.dependencies)])));
     if (cycle) {
       const first = byName.get(cycle[0]!)!;
       const ptr = toPointer(['dependencies', cycle[1]!]);

@@ -26,8 +26,8 @@ function lineIndent(text: string, offset: number): string {
 }
 
 /** `value` as JSON with the file's indentation unit, every line after the first indented by `indent`. */
-function render(value: Json, indent: string, f: Fmt): string {
-  return JSON.stringify(sortDeep(value), null, f.unit)
+function render(value: Json, indent: string, f: Fmt, path: string[]): string {
+  return JSON.stringify(sortFor(path, value), null, f.unit)
     .split('\n')
     .join(f.eol + indent);
 }
@@ -48,7 +48,7 @@ function setPath(text: string, path: string[], value: Json, f: Fmt): string {
   if (node) {
     return (
       text.slice(0, node.offset) +
-      render(value, lineIndent(text, node.offset), f) +
+      render(value, lineIndent(text, node.offset), f, path) +
       text.slice(node.offset + node.length)
     );
   }
@@ -57,7 +57,7 @@ function setPath(text: string, path: string[], value: Json, f: Fmt): string {
   const props = parent.children ?? [];
   const parentIndent = lineIndent(text, parent.offset);
   const memberIndent = props[0] ? lineIndent(text, props[0].offset) : parentIndent + f.unit;
-  const member = `${JSON.stringify(key)}: ${render(value, memberIndent, f)}`;
+  const member = `${JSON.stringify(key)}: ${render(value, memberIndent, f, path)}`;
   if (props.length === 0) {
     const body = `{${f.eol}${memberIndent}${member}${f.eol}${parentIndent}}`;
     return text.slice(0, parent.offset) + body + text.slice(parent.offset + parent.length);
@@ -91,13 +91,34 @@ function reconcile(text: string, path: string[], want: Json | undefined, fmt: Fm
   const have = valueAt(text, path);
   if (JSON.stringify(have) === JSON.stringify(want)) return text;
   if (want === undefined) return removePath(text, path);
-  if (isObject(have) && isObject(want) && Object.keys(have).length > 0 && Object.keys(want).length > 0) {
+  if (
+    isObject(have) &&
+    isObject(want) &&
+    Object.keys(have).length > 0 &&
+    Object.keys(want).length > 0 &&
+    !isPlatformData(path)
+  ) {
     let out = text;
     for (const k of Object.keys(have)) if (!(k in want)) out = removePath(out, [...path, k]);
     for (const k of Object.keys(want).sort()) out = reconcile(out, [...path, k], want[k], fmt);
     return out;
   }
   return setPath(text, path, want, fmt);
+}
+
+/** modules.<name>.manifest: the platform's own manifest data, written whole in its own key order. */
+const isPlatformData = (path: string[]) =>
+  path.length === 3 && path[0] === 'modules' && path[2] === 'manifest';
+
+/** `value` (at `path`) with its keys sorted, except inside an entry's platform data (as `ringlock lock` writes it). */
+function sortFor(path: string[], value: Json): Json {
+  if (isPlatformData(path)) return value;
+  if (path.length === 2 && path[0] === 'modules' && isObject(value) && value.manifest !== undefined) {
+    const sorted = sortDeep({ ...value, manifest: 0 }) as { [k: string]: Json };
+    sorted.manifest = value.manifest;
+    return sorted;
+  }
+  return sortDeep(value);
 }
 
 function sortDeep(v: Json): Json {

@@ -4,6 +4,7 @@ import { CheckFailed, InputError, RinglockError } from '../errors.js';
 import { changelogBetween } from '../model/changelog.js';
 import { type ActiveFreeze, activeFreezes } from '../model/freeze.js';
 import { dependencyOrder } from '../model/graph.js';
+import { MANIFEST_FILES } from '../model/manifest.js';
 import { parseJsonLoose } from '../model/source.js';
 import type { LockEntry, ModuleManifest, RingPolicy } from '../model/types.js';
 import type { Finding } from '../rules/promotion.js';
@@ -155,16 +156,18 @@ async function moduleFacts(s: Session, changes: readonly PinChange[]): Promise<M
       });
       continue;
     }
-    const manifest = parseJsonLoose<ModuleManifest>(await s.read(s.path(`${dir}/module.json`)));
+    let text: string | undefined;
+    for (const f of MANIFEST_FILES) if (text === undefined) text = await s.read(s.path(`${dir}/${f}`));
+    const manifest = parseJsonLoose<ModuleManifest>(text);
     const facts: ModuleFacts = {};
     if (manifest?.version === c.after.version) facts.hooks = Object.keys(manifest.lifecycle ?? {});
     const name = manifest?.changelog ?? 'CHANGELOG.md';
-    const text =
+    const changelog =
       /^[^/\\][^\\]*$/.test(name) && !name.includes('..')
         ? await s.read(s.path(`${dir}/${name}`))
         : undefined;
-    if (text === undefined) facts.changelogNote = `No ${name} in ${dir}.`;
-    else facts.changelog = changelogBetween(text, c.before?.version, c.after.version);
+    if (changelog === undefined) facts.changelogNote = `No ${name} in ${dir}.`;
+    else facts.changelog = changelogBetween(changelog, c.before?.version, c.after.version);
     out.set(c.module, facts);
   }
   return out;

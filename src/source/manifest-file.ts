@@ -1,8 +1,40 @@
-// Reading one module.json from disk by absolute path (an unpacked artifact, a store entry, a module folder).
-import { MANIFEST_CAP, type ManifestDoc, parseManifestDoc } from '../model/manifest.js';
+// Reading a module's manifest from disk by absolute path (an unpacked artifact, a store entry, a module folder).
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  atFirstLine,
+  MANIFEST_CAP,
+  MANIFEST_FILES,
+  type ManifestDoc,
+  type ManifestOptions,
+  parseManifestDoc,
+} from '../model/manifest.js';
 import { readSourceDoc } from './files.js';
 
-/** Reads `<dir>/module.json`; throws an InputError carrying every problem found. */
-export function readManifest(absFile: string, display: string): ManifestDoc {
-  return parseManifestDoc(readSourceDoc(absFile, display, MANIFEST_CAP));
+/** Reads a manifest file; throws an InputError carrying every problem found. */
+export function readManifest(absFile: string, display: string, opts: ManifestOptions = {}): ManifestDoc {
+  let doc: ReturnType<typeof readSourceDoc>;
+  try {
+    doc = readSourceDoc(absFile, display, MANIFEST_CAP);
+  } catch (e) {
+    throw atFirstLine(e);
+  }
+  return parseManifestDoc(doc, opts);
+}
+
+/**
+ * The manifest file of a module tree: the first of `files` (default module.json, then module.manifest.json) that
+ * exists in `absDir`; undefined when none does.
+ */
+export function manifestFileIn(
+  absDir: string,
+  files: readonly string[] = MANIFEST_FILES,
+): string | undefined {
+  return files.find((f) => existsSync(join(absDir, f)));
+}
+
+/** Reads the manifest of the module tree at `absDir` (`display` names the tree); module.json when there is none. */
+export function readManifestInDir(absDir: string, display: string, opts: ManifestOptions = {}): ManifestDoc {
+  const file = manifestFileIn(absDir) ?? MANIFEST_FILES[0];
+  return readManifest(join(absDir, file), `${display}/${file}`, opts);
 }

@@ -1,10 +1,10 @@
 // The observe step for a deployed modules directory: which modules are there, their manifests and content hashes.
-import { existsSync, readdirSync, realpathSync, statSync } from 'node:fs';
+import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { hashTreesSettled } from '../hash/tree-hash.js';
-import { MANIFEST_FILE, type ManifestDoc } from '../model/manifest.js';
-import { readManifest } from '../source/manifest-file.js';
+import { MANIFEST_FILES, type ManifestDoc, moduleIdOf } from '../model/manifest.js';
+import { manifestFileIn, readManifest } from '../source/manifest-file.js';
 import type { ObservedModule } from './verify.js';
 
 /** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */
@@ -35,15 +35,15 @@ export async function observeDeployed(dir: string, display: string) {
   const trees: { name: string; root: string; display: string; m: ManifestDoc }[] = [];
   for (const name of names) {
     const modDir = join(dir, ...name.split('/'));
-    const file = join(modDir, MANIFEST_FILE);
-    if (!existsSync(file)) {
-      unreadable.set(name, `no ${MANIFEST_FILE} in ${display}/${name}`);
+    const file = manifestFileIn(modDir);
+    if (file === undefined) {
+      unreadable.set(name, `no ${MANIFEST_FILES.join(' or ')} in ${display}/${name}`);
       continue;
     }
     try {
-      const m = readManifest(file, `${display}/${name}/${MANIFEST_FILE}`);
-      if (m.manifest.name !== name) {
-        unreadable.set(name, `${display}/${name}/${MANIFEST_FILE} names module "${m.manifest.name}"`);
+      const m = readManifest(join(modDir, file), `${display}/${name}/${file}`);
+      if (moduleIdOf(m.manifest) !== name) {
+        unreadable.set(name, `${display}/${name}/${file} names module "${m.manifest.name}"`);
         continue;
       }
       trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, m });

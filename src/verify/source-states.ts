@@ -22,6 +22,8 @@ export async function hashSources(
       digest: h.digest,
       fileCount: h.fileCount,
       sizeBytes: h.sizeBytes,
+      dependencies: m.dependencies,
+      ...(m.lockData ? { lockData: m.lockData } : {}),
     });
   });
   return out;

@@ -21,6 +21,10 @@ export interface Finding {
 export interface ObservedModule {
   name: string;
   manifest: ModuleManifest;
+  /** Its dependencies on modules (the platform's own left out); default: the manifest's. */
+  dependencies?: Record<string, string>;
+  /** The platform's own manifest fields the lock carries with modules.lockManifest. */
+  lockData?: Record<string, unknown>;
   digest: string;
   fileCount: number;
   sizeBytes: number;
@@ -64,9 +68,17 @@ function metadataFinding(name: string, entry: LockEntry, o: ObservedModule): Fin
   }
   if (
     entry.dependencies !== undefined &&
-    JSON.stringify(sortKeys(entry.dependencies)) !== JSON.stringify(sortKeys(o.manifest.dependencies ?? {}))
+    JSON.stringify(sortKeys(entry.dependencies)) !==
+      JSON.stringify(sortKeys(o.dependencies ?? o.manifest.dependencies ?? {}))
   ) {
     diffs.push('dependencies differ from module.json');
+  }
+  // The platform's data is compared as written (key order too) when either side has it.
+  if (
+    (entry.manifest !== undefined || o.lockData !== undefined) &&
+    JSON.stringify(entry.manifest ?? {}) !== JSON.stringify(o.lockData ?? {})
+  ) {
+    diffs.push("the platform's manifest data (manifest) differs from the module's manifest");
   }
   if (diffs.length === 0) return undefined;
   return {

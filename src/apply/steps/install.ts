@@ -1,11 +1,9 @@
 // The steps before the switch: take the prepared tree (journaled as "installing"), check it against the platform, and
 // run the module's lifecycle hook. Nothing on the target changes here; a failure leaves the old version active.
-import { join } from 'node:path';
 import { OperationFailed } from '../../errors.js';
-import { MANIFEST_FILE } from '../../model/manifest.js';
 import { satisfies } from '../../model/semantics.js';
 import type { LockEntry, ModuleManifest } from '../../model/types.js';
-import { readManifest } from '../../source/manifest-file.js';
+import { readManifestInDir } from '../../source/manifest-file.js';
 import { crashPoint } from '../crash.js';
 import { hookFor, runHook } from '../hooks.js';
 import type { ModuleContext } from './context.js';
@@ -45,7 +43,7 @@ export async function takePrepared(
     size: entry.size_bytes,
   });
   const storeAbs = target.abs(rel);
-  const manifest = readManifest(join(storeAbs, MANIFEST_FILE), `${rel}/${MANIFEST_FILE}`).manifest;
+  const manifest = readManifestInDir(storeAbs, rel).manifest;
   const constraint = manifest.compatibility?.platform;
   if (constraint !== undefined && !satisfies(opts.platform, constraint)) {
     throw new OperationFailed(

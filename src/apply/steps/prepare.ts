@@ -1,13 +1,12 @@
 // Preparation: the version's verified tree in the target's store — fetch, extract, content check — before any switch.
 // A prepared tree is complete and verified but not active, so a crash here leaves nothing to undo.
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
 import { OperationFailed } from '../../errors.js';
 import { hashTree } from '../../hash/tree-hash.js';
-import { MANIFEST_FILE } from '../../model/manifest.js';
+import { moduleIdOf } from '../../model/manifest.js';
 import type { LockEntry } from '../../model/types.js';
 import type { PlanAction } from '../../plan/types.js';
-import { readManifest } from '../../source/manifest-file.js';
+import { readManifestInDir } from '../../source/manifest-file.js';
 import { crashPoint } from '../crash.js';
 import type { EngineDeps } from '../engine-types.js';
 import type { ExtractPool } from '../extract-pool.js';
@@ -44,11 +43,8 @@ export async function ensureStored(
       `the artifact of ${a.module} ${entry.version} unpacks to ${digest}, the lock pins ${entry.sha256}`,
     );
   }
-  const m = readManifest(
-    join(staging, MANIFEST_FILE),
-    `${a.module}@${entry.version}/${MANIFEST_FILE}`,
-  ).manifest;
-  if (m.name !== a.module || m.version !== entry.version) {
+  const m = readManifestInDir(staging, `${a.module}@${entry.version}`).manifest;
+  if (moduleIdOf(m) !== a.module || m.version !== entry.version) {
     throw new OperationFailed(
       'artifact/wrong-module',
       `the artifact holds ${m.name} ${m.version}, expected ${a.module} ${entry.version}`,

@@ -24,7 +24,8 @@ export function switchIn(ctx: ModuleContext, entry: LockEntry, staged: Staged): 
     integrity: entry.integrity,
     storeDir: rel,
     compatibility: manifest.compatibility,
-    dependencies: manifest.dependencies ?? {},
+    // The lock's: the manifest's dependencies on modules, the platform's own (@platform/sdk) left out.
+    dependencies: entry.dependencies ?? manifest.dependencies ?? {},
   };
   const next = withModule(state, {
     name: a.module,

@@ -69,7 +69,7 @@ function compatModules(ws: Workspace, lockDoc: LockDoc): CompatModule[] {
   const sourceAt = (name: string, version: string) => {
     sources ??= ws.modules();
     const s = sources.get(name);
-    return s && s.manifest.version === version ? s.manifest : undefined;
+    return s && s.manifest.version === version ? { ...s.manifest, dependencies: s.dependencies } : undefined;
   };
   const mods: CompatModule[] = Object.entries(lockDoc.lock.modules).map(([name, e]) => {
     const needSource = e.dependencies === undefined || e.compatibility === undefined;

@@ -5,7 +5,15 @@ import { writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { computeLock, type LockChange } from '../../lock/compute.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
 import { lockSchemaRef } from '../../model/schema-url.js';
-import { assertPrereleaseAllowed, hashSources, listOpt, openWorkspace, ringFromOption } from '../common.js';
+import {
+  assertPrereleaseAllowed,
+  hashSources,
+  listOpt,
+  openWorkspace,
+  printSourceWarnings,
+  ringFromOption,
+  sourceWarnings,
+} from '../common.js';
 import { json, paint } from '../output.js';
 import type { CommandContext } from '../spec.js';
 
@@ -87,9 +95,18 @@ export async function run(ctx: CommandContext): Promise<number> {
   });
   if (ctx.json) {
     ctx.io.out(
-      json({ ok: !check || upToDate, ring: ring.name, file: display, upToDate, written, changes, warnings }),
+      json({
+        ok: !check || upToDate,
+        ring: ring.name,
+        file: display,
+        upToDate,
+        written,
+        changes,
+        warnings: [...sourceWarnings(ws), ...warnings],
+      }),
     );
   } else {
+    printSourceWarnings(ctx.io, ws);
     for (const w of warnings)
       ctx.io.err(`${paint(ctx.io, 'yellow', 'warning')}: ${w.message}
   fix: ${w.fix}

@@ -8,8 +8,18 @@ export const ringShowSpec: CommandSpec = {
   options: {
     modules: { type: 'boolean', description: 'list the modules pinned in the ring' },
     tenants: { type: 'boolean', description: 'list the tenants assigned to the ring' },
+    verbose: {
+      type: 'boolean',
+      short: 'v',
+      description:
+        "with the modules, each one's platform fields (its manifest's own data: permissions, route, alias…)",
+    },
   },
   positionals: [{ name: 'ring', required: true, description: 'the ring to show' }],
-  examples: ['ringlock ring show stable', 'ringlock ring show canary --tenants'],
+  examples: [
+    'ringlock ring show stable',
+    'ringlock ring show canary --tenants',
+    'ringlock ring show canary --modules -v',
+  ],
   load: () => import('./ring-show.js'),
 };

@@ -1,5 +1,8 @@
 // ringlock ring show: one ring's policy, pinned modules and tenants.
 import { ExitCode, InputError } from '../../errors.js';
+import { platformData } from '../../model/manifest.js';
+import type { LockEntry } from '../../model/types.js';
+import type { SourceModule, Workspace } from '../../model/workspace.js';
 import { openWorkspace } from '../common.js';
 import { json, paint, shortHash, table } from '../output.js';
 import type { CommandContext } from '../spec.js';
@@ -19,9 +22,15 @@ export async function run(ctx: CommandContext): Promise<number> {
   const showModules = both || ctx.options.modules === true;
   const showTenants = both || ctx.options.tenants === true;
   const lock = ws.readLock(ring.name);
+  const verbose = ctx.options.verbose === true;
+  const sources = verbose && showModules ? sourceModules(ws) : undefined;
   const modules = Object.entries(lock?.lock.modules ?? {})
     .sort(([a], [b]) => (a < b ? -1 : 1))
-    .map(([module, e]) => ({ module, ...e }));
+    .map(([module, e]) => ({
+      module,
+      ...e,
+      ...(sources ? { platformFields: platformFieldsOf(e, sources.get(module)) } : {}),
+    }));
   const tenants = Object.entries(ws.tenants())
     .filter(([, r]) => r === ring.name)
     .map(([t]) => t)
@@ -70,10 +79,52 @@ export async function run(ctx: CommandContext): Promise<number> {
     io.out(
       rows.length ? table(['MODULE', 'VERSION', 'CONTENT', 'ARTIFACT', 'PLATFORM'], rows, io) : '  (none)\n',
     );
+    if (verbose)
+      for (const m of modules) {
+        const fields = m.platformFields;
+        io.out(`\n${paint(io, 'bold', `${m.module} ${m.version}`)}${fields ? ` (${fields.from})` : ''}\n`);
+        if (!fields) io.out('  (no manifest data: not in the lock, and no source at this version)\n');
+        else if (Object.keys(fields.data).length === 0) io.out('  (no platform fields)\n');
+        else
+          for (const [k, v] of Object.entries(fields.data))
+            io.out(`  ${visible(k).padEnd(22)}${visible(typeof v === 'string' ? v : JSON.stringify(v))}\n`);
+      }
   }
   if (showTenants) {
     io.out(`\n${paint(io, 'bold', 'Tenants')}\n`);
     io.out(tenants.length ? tenants.map((t) => `  ${t}\n`).join('') : '  (none)\n');
   }
   return ExitCode.Ok;
+}
+
+/** The module sources when they can be read (a ring may be shown from a checkout whose sources are elsewhere). */
+function sourceModules(ws: Workspace): Map<string, SourceModule> {
+  try {
+    return ws.modules();
+  } catch (e) {
+    if (e instanceof InputError) return new Map();
+    throw e;
+  }
+}
+
+/**
+ * A pinned module's platform fields: the lock entry's `manifest` (modules.lockManifest), else its source's manifest
+ * when the source holds the pinned version.
+ */
+function platformFieldsOf(
+  e: LockEntry,
+  src: SourceModule | undefined,
+): { from: string; data: Record<string, unknown> } | undefined {
+  if (e.manifest !== undefined) return { from: 'lock', data: e.manifest };
+  if (src && src.manifest.version === e.version)
+    return { from: `${src.relDir}/${src.manifestFile}`, data: platformData(src.manifest) };
+  return undefined;
+}
+
+/** The repository's text on a terminal: control characters shown escaped, never interpreted. */
+function visible(s: string): string {
+  return s.replace(
+    /[\u0000-\u001f\u007f-\u009f]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }

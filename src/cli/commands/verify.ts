@@ -2,10 +2,18 @@
 import { resolve } from 'node:path';
 import { ExitCode, InputError } from '../../errors.js';
 import { lockEntry } from '../../model/lock.js';
+import { moduleDependencies } from '../../model/manifest.js';
 import type { Workspace } from '../../model/workspace.js';
 import { observeDeployed } from '../../verify/observe.js';
 import { type Finding, type ObservedModule, verifyDeployed, verifySource } from '../../verify/verify.js';
-import { hashSources, openWorkspace, ringFromOption, stringOpt } from '../common.js';
+import {
+  hashSources,
+  openWorkspace,
+  printSourceWarnings,
+  ringFromOption,
+  sourceWarnings,
+  stringOpt,
+} from '../common.js';
 import { type Io, json, paint, table } from '../output.js';
 import type { CommandContext } from '../spec.js';
 
@@ -29,6 +37,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     const dir = resolve(ctx.cwd, dirOpt);
     against = dirOpt;
     const { observed, unreadable } = await observeDeployed(dir, dirOpt);
+    const { platformDependencies } = ws.cfg.manifests;
+    for (const o of observed.values()) o.dependencies = moduleDependencies(o.manifest, platformDependencies);
     findings = verifyDeployed({ ring, lock, observed, unreadable });
   } else {
     const sources = ws.modules();
@@ -44,6 +54,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       observed.set(m.name, {
         name: m.name,
         manifest: m.manifest,
+        dependencies: m.dependencies,
+        ...(m.lockData ? { lockData: m.lockData } : {}),
         digest: s?.digest ?? '',
         fileCount: s?.fileCount ?? 0,
         sizeBytes: s?.sizeBytes ?? 0,
@@ -61,9 +73,11 @@ export async function run(ctx: CommandContext): Promise<number> {
         against,
         platform: lock.platform,
         findings,
+        warnings: sourceWarnings(ws),
       }),
     );
   } else {
+    printSourceWarnings(ctx.io, ws);
     printFindings(ctx.io, ws, ring.name, lockDoc.doc.file, against, lock.platform, findings);
   }
   return failed.length === 0 ? ExitCode.Ok : ExitCode.CheckFailed;
