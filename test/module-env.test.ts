@@ -180,8 +180,7 @@ describe('moduleEnv option (runner called directly, real child processes)', () =
         manifest: { name: 'm', version: '1.0.0', lifecycle: { onInstall: 'env > hook.env' } },
         operationId: 'op-1',
       },
-      10_000,
-      moduleEnv,
+      { timeoutMs: 10_000, moduleEnv },
     );
     const h = await waitHealthy(
       { command: ['/bin/sh', '-c', 'env > health.env'], timeoutMs: 5000, intervalMs: 100 },

@@ -1,15 +1,17 @@
 // One module's operation, step by step: claim the path → take the prepared tree (journaled) → hook → switch →
-// health → record. Any failure is recorded and the target left on what the state records (steps/record.ts).
+// afterSwitch → health → record → per-tenant onEnable. Any failure is recorded and the target left on what the state
+// records (steps/record.ts).
 import { lockEntry } from '../model/lock.js';
 import type { RingLock } from '../model/types.js';
 import type { PlanAction } from '../plan/types.js';
 import type { EngineDeps, EngineOptions, ModuleResult } from './engine-types.js';
 import { claimPath } from './steps/claim-path.js';
 import { moduleResult, startModule } from './steps/context.js';
-import { checkHealth } from './steps/health-check.js';
-import { runPreHook, takePrepared } from './steps/install.js';
+import { afterSwitch, checkHealth } from './steps/health-check.js';
+import { takePrepared } from './steps/install.js';
 import { recordFailure, recordSuccess } from './steps/record.js';
 import { removeModule } from './steps/remove.js';
+import { preSwitchHook, tenantHooks } from './steps/run-hooks.js';
 import { switchIn } from './steps/switch.js';
 
 /** Applies one action of the plan; `prepared` gives the store dir of the module's verified tree once it is ready. */
@@ -27,11 +29,17 @@ export async function applyModule(
     const refused = claimPath(ctx);
     if (refused) return moduleResult(ctx, 'blocked', refused);
     const staged = await takePrepared(ctx, entry, prepared);
-    await runPreHook(ctx, entry, staged);
+    const tree = { version: entry.version, abs: staged.abs, manifest: staged.manifest };
+    await preSwitchHook(ctx, tree);
     const switched = switchIn(ctx, entry, staged);
-    const undone = await checkHealth(ctx, entry, staged, switched.installed);
+    const undone =
+      (await afterSwitch(ctx, tree, switched.installed)) ??
+      (await checkHealth(ctx, entry, staged, switched.installed));
     if (undone) return moduleResult(ctx, undone);
-    return moduleResult(ctx, recordSuccess(ctx, switched));
+    const outcome = recordSuccess(ctx, switched);
+    // A first install enables the module for every tenant of the ring.
+    if (a.kind === 'install') await tenantHooks(ctx, 'onEnable', tree);
+    return moduleResult(ctx, outcome);
   } catch (e) {
     return moduleResult(ctx, 'failed', recordFailure(ctx, e));
   }

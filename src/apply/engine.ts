@@ -11,6 +11,7 @@ import type { Plan, PlanAction } from '../plan/types.js';
 import { applyModule } from './apply-module.js';
 import type { EngineDeps, EngineOptions, ModuleResult } from './engine-types.js';
 import { ExtractPool } from './extract-pool.js';
+import { checkHookRunners } from './hook-check.js';
 import { ensureStored } from './steps/prepare.js';
 
 export type { EngineEvent, EngineOptions, ModuleResult, Supersede } from './engine-types.js';
@@ -65,6 +66,21 @@ async function runPlan(
   };
   pump();
   try {
+    if (!opts.skipHooks) {
+      // Every hook must be runnable before the first switch: the trees are prepared first (in the store, not active).
+      const ready = new Map<string, string>();
+      for (const a of work) {
+        const i = queue.indexOf(a);
+        if (i >= 0) {
+          queue.splice(i, 1);
+          prepared.set(a.module, prepare(a));
+        }
+        const rel = await prepared.get(a.module)!.catch(() => undefined);
+        if (rel !== undefined) ready.set(a.module, rel);
+      }
+      const removals = plan.actions.filter((a) => a.kind === 'remove');
+      checkHookRunners([...work, ...removals], ready, deps, opts);
+    }
     return await switchInOrder(plan, lock, deps, opts, prepared, prepare, () => queue.splice(0));
   } finally {
     // No preparation may outlive the run: the next one could otherwise race it for the same store dir. Only then is

@@ -112,6 +112,7 @@ export async function runImperative(
             hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
             health: rt.health,
             moduleEnv: rt.moduleEnv,
+            hookRunners: rt.hookRunners,
             keepVersions: rt.keepVersions,
             concurrency: 1,
             origin: 'imperative',

@@ -2,13 +2,33 @@
 
 export type Command = string | string[];
 
+/** The points of a module's lifecycle a hook can be attached to (README "Lifecycle hooks" gives their order). */
+export type HookPoint =
+  | 'onInstall'
+  | 'onUpgrade'
+  | 'onDowngrade'
+  | 'afterSwitch'
+  | 'onRemove'
+  | 'onEnable'
+  | 'onDisable';
+
+/** A hook given as a reference (a PHP class, a script name) that a runner of the operator config runs. */
+export interface HookReference {
+  ref: string;
+  /** One of the operator config's `hooks.runners` (the manifest chooses among them, never defines one). */
+  runner?: string;
+}
+
+/** A lifecycle hook: a command (a shell string or an argv array), or a reference run through an operator's runner. */
+export type HookSpec = Command | HookReference;
+
 export interface ModuleManifest {
   name: string;
   version: string;
   description?: string;
   compatibility?: { platform?: string };
   dependencies?: Record<string, string>;
-  lifecycle?: Partial<Record<'onInstall' | 'onUpgrade' | 'onDowngrade' | 'onEnable' | 'onDisable', Command>>;
+  lifecycle?: Partial<Record<HookPoint, HookSpec>>;
   healthCheck?: {
     http?: { path?: string; url?: string; expectStatus?: number };
     command?: Command;
@@ -32,6 +52,8 @@ export interface LockEntry {
   artifact_size?: number;
   compatibility?: { platform?: string };
   dependencies?: Record<string, string>;
+  /** `false`: the module stays installed but is switched off in this ring (its link removed); default true. */
+  enabled?: boolean;
 }
 
 export interface RingLock {

@@ -106,6 +106,8 @@ async function pass(
         hookTimeoutMs: options.hookTimeoutMs,
         health: deps.health,
         moduleEnv: deps.moduleEnv,
+        hookRunners: deps.hookRunners,
+        tenants: desired.tenants,
         keepVersions: deps.keepVersions,
         concurrency: options.concurrency,
         adopt: options.adopt,

@@ -4,6 +4,7 @@ import type { EngineEvent, EngineOptions, ModuleResult, Supersede } from '../app
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { InputError } from '../errors.js';
+import type { HookRunnerConfig } from '../model/operator-config.js';
 import type { RingLock } from '../model/types.js';
 import type { Plan } from '../plan/types.js';
 import type { DeployedState, HistoryRecord, StateStore, WriterLease } from '../state/types.js';
@@ -27,6 +28,8 @@ export interface Runtime {
   policy: TrustPolicy;
   /** What module code gets on top of the minimal environment: the operator's choice. */
   moduleEnv: ModuleEnvPolicy;
+  /** The operator's hook runners (references in module.json run only through these). */
+  hookRunners?: HookRunnerConfig;
   /** The local state directory: the file store's files, and the default home of the artifact and git caches. */
   stateDir: string;
 }
@@ -44,6 +47,8 @@ export type ObserveDeps = Pick<ReconcileDeps, 'target' | 'store' | 'prune'>;
 export interface DesiredLock {
   lock: RingLock;
   commit?: string;
+  /** The tenants assigned to the ring (rings/tenants.yaml); undefined: unknown, tenant hooks and changes are skipped. */
+  tenants?: string[];
 }
 
 export interface PlanOptions {

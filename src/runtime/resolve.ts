@@ -64,6 +64,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     actor: input.env.RINGLOCK_ACTOR ?? `cli:${user}`,
     policy,
     moduleEnv: policy.moduleEnv,
+    hookRunners: policy.hooks,
   };
 }
 

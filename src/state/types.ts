@@ -2,7 +2,8 @@
 // the StateStore seam that keeps it.
 
 /** Per-module lifecycle, visible in status and history. */
-export type ModuleStatus = 'pending' | 'installing' | 'active' | 'failed' | 'rolled_back';
+/** `disabled`: installed (its tree kept in the store) but switched off by the lock (`"enabled": false`), no link. */
+export type ModuleStatus = 'pending' | 'installing' | 'active' | 'failed' | 'rolled_back' | 'disabled';
 
 /** One installed version of a module: where it lives in the target's store and what it was verified to be. */
 export interface InstalledVersion {

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RinglockError } from '../../errors.js';
 import type { PlanAction } from '../../plan/types.js';
 import type { DeployedModule, DeployedState, HistoryRecord } from '../../state/types.js';
-import type { EngineDeps, EngineOptions, ModuleOutcome, ModuleResult } from '../engine-types.js';
+import type { EngineDeps, EngineOptions, HookReport, ModuleOutcome, ModuleResult } from '../engine-types.js';
 
 export const now = () => new Date().toISOString();
 
@@ -21,6 +21,8 @@ export interface ModuleContext {
   readonly startedAt: string;
   /** The module's path is ringlock's once the state records it or this operation has switched it in itself. */
   switched: boolean;
+  /** The hooks run so far, in order. */
+  readonly hooks: HookReport[];
 }
 
 /** Reads the state and opens the history record of one module's operation. */
@@ -41,7 +43,7 @@ export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOp
     finishedAt: startedAt,
     outcome: 'succeeded',
   };
-  return { action, deps, opts, state, current, base, startedAt, switched: false };
+  return { action, deps, opts, state, current, base, startedAt, switched: false, hooks: [] };
 }
 
 export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: RinglockError): ModuleResult {
@@ -53,5 +55,6 @@ export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: R
     outcome,
     code: err?.code,
     error: err?.message,
+    ...(ctx.hooks.length > 0 ? { hooks: [...ctx.hooks] } : {}),
   };
 }

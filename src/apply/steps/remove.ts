@@ -1,11 +1,18 @@
-// Removing a module the lock no longer names (`--prune`): journaled, the path cleared, then state and history.
+// Removing a module the lock no longer names (`--prune`): onDisable per tenant (unless it was disabled already) and
+// onRemove from its tree, then journaled, the path cleared, then state and history. A failed onRemove keeps it.
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
 import { type ModuleContext, now } from './context.js';
+import { platformHook, storedTree, tenantHooks } from './run-hooks.js';
 
 export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   const { action: a, deps, state, current, base } = ctx;
   const { target, store } = deps;
   if (!current) return 'skipped';
+  const tree = storedTree(ctx, current.active.storeDir, current.active.version);
+  if (tree) {
+    if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree);
+    await platformHook(ctx, 'onRemove', tree, current.active.version);
+  }
   const next: DeployedState = { ...state, modules: { ...state.modules } };
   delete next.modules[a.module];
   const record: HistoryRecord = { ...base, op: 'remove', to: undefined, finishedAt: now() };

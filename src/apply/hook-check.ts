@@ -1,0 +1,72 @@
+// Before anything is switched: every hook the run will start must be runnable — a reference needs a runner of the
+// operator config. One that is not refuses the whole run (exit 2) with the hook and the fix, nothing changed.
+import { join } from 'node:path';
+import { InputError } from '../errors.js';
+import { MANIFEST_FILE } from '../model/manifest.js';
+import type { ModuleManifest } from '../model/types.js';
+import type { PlanAction } from '../plan/types.js';
+import { readManifest } from '../source/manifest-file.js';
+import type { EngineDeps, EngineOptions } from './engine-types.js';
+import { type HookName, unresolvedHooks } from './hooks.js';
+
+/** The hooks an action runs from the version it brings, and from the version active before it. */
+function pointsOf(a: PlanAction, tenants: boolean): { next: HookName[]; current: HookName[] } {
+  const t = (h: HookName) => (tenants ? [h] : []);
+  switch (a.kind) {
+    case 'install':
+      return { next: ['onInstall', 'afterSwitch', ...t('onEnable')], current: [] };
+    case 'upgrade':
+    case 'reinstall':
+      return { next: ['onUpgrade', 'afterSwitch'], current: [] };
+    case 'rollback':
+      return { next: ['afterSwitch'], current: ['onDowngrade'] };
+    case 'remove':
+      return { next: [], current: [...t('onDisable'), 'onRemove'] };
+    default:
+      return { next: [], current: [] };
+  }
+}
+
+function manifestAt(deps: Pick<EngineDeps, 'target'>, rel: string | undefined): ModuleManifest | undefined {
+  if (rel === undefined || !deps.target.hasStore(rel)) return undefined;
+  try {
+    return readManifest(join(deps.target.abs(rel), MANIFEST_FILE), `${rel}/${MANIFEST_FILE}`).manifest;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Throws an InputError listing every hook of `work` that no runner can run. `prepared` maps a module to its prepared
+ * store dir (modules whose preparation failed are left out: they fail on their own).
+ */
+export function checkHookRunners(
+  work: readonly PlanAction[],
+  prepared: ReadonlyMap<string, string>,
+  deps: Pick<EngineDeps, 'target' | 'store'>,
+  opts: EngineOptions,
+): void {
+  if (opts.skipHooks) return;
+  const state = deps.store.read();
+  const problems: string[] = [];
+  const tenants = (opts.tenants?.length ?? 0) > 0;
+  for (const a of work) {
+    const points = pointsOf(a, tenants);
+    const next = manifestAt(deps, prepared.get(a.module));
+    const cur = state.modules[a.module]?.active;
+    const before = points.current.length > 0 ? manifestAt(deps, cur?.storeDir) : undefined;
+    if (next && a.to !== undefined)
+      problems.push(...unresolvedHooks(a.module, a.to, next, points.next, opts.hookRunners));
+    if (before && cur)
+      problems.push(...unresolvedHooks(a.module, cur.version, before, points.current, opts.hookRunners));
+  }
+  if (problems.length === 0) return;
+  throw new InputError('hook/no-runner', `nothing was applied: ${problems.join('; ')}`, {
+    expected: 'a runner for every hook given as a reference (operator config hooks.runners), or --skip-hooks',
+    details: problems.map((message) => ({
+      rule: 'hook/no-runner',
+      message,
+      severity: 'error' as const,
+    })),
+  });
+}

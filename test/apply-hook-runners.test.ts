@@ -1,0 +1,204 @@
+// Hook runners through the real CLI: AutoCom's lifecycle hooks name PHP classes, run through the operator's `php`
+// runner — here a fake `php` first on PATH that records its argv and the context file. afterSwitch, onRemove and the
+// newer version's onDowngrade; a reference without a runner is refused with nothing changed.
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { buildPlatform, HOOK_ENV, type Platform, type Run, scratch, show } from './fixtures-platform.js';
+
+type Ctx = { onTestFinished(fn: () => void): void };
+
+/** Records `<RL_HOOK_OUT>/<hook>-<module>-<toVersion>[-<tenant>].{argv,ctx.json,mode}`; fails for RL_PHP_FAIL entries. */
+const FAKE_PHP = `#!/bin/sh
+out="$RL_HOOK_OUT"
+n="$out/$RINGLOCK_HOOK-$RINGLOCK_MODULE-$RINGLOCK_TO_VERSION\${RINGLOCK_TENANT:+-$RINGLOCK_TENANT}"
+: > "$n.argv"
+for a in "$@"; do printf '%s\\n' "$a" >> "$n.argv"; done
+cat "$RINGLOCK_CONTEXT_FILE" > "$n.ctx.json"
+stat -c %a "$RINGLOCK_CONTEXT_FILE" > "$n.mode"
+echo "$RINGLOCK_CONTEXT_FILE" > "$n.path"
+echo "$(readlink "$RL_TARGET/$RINGLOCK_MODULE" 2>/dev/null)" > "$n.link"
+key="$RINGLOCK_HOOK:$RINGLOCK_MODULE\${RINGLOCK_TENANT:+:$RINGLOCK_TENANT}"
+case " \${RL_PHP_FAIL:-} " in *" $key "*) echo "php refuses $key" >&2; exit 1;; esac
+exit 0
+`;
+
+const ns = (m: string) => `Modules\\${m[0]!.toUpperCase()}${m.slice(1)}\\App\\Lifecycle`;
+
+/** AutoCom's lifecycle block, plus the hook points ringlock adds. */
+const lifecycle = (m: string) => ({
+  onInstall: `${ns(m)}\\OnInstall`,
+  onUpgrade: `${ns(m)}\\OnUpgrade`,
+  onDowngrade: `${ns(m)}\\OnDowngrade`,
+  afterSwitch: `${ns(m)}\\AfterSwitch`,
+  onRemove: `${ns(m)}\\OnRemove`,
+  onEnable: `${ns(m)}\\OnEnable`,
+  onDisable: `${ns(m)}\\OnDisable`,
+});
+
+interface Setup {
+  p: Platform;
+  /** apply with the operator config, the fake php first on PATH, and `extra` env. */
+  apply(args?: string[], extra?: Record<string, string>): Promise<Run>;
+  read(name: string): string | undefined;
+}
+
+async function setup(t: Ctx, runners = true): Promise<Setup> {
+  const root = scratch(t, 'hook-runners');
+  const p = await buildPlatform(root, {
+    orders: { version: '1.0.0', lifecycle: lifecycle('orders') },
+  });
+  const bin = join(root, 'bin');
+  mkdirSync(bin);
+  writeFileSync(join(bin, 'php'), FAKE_PHP);
+  chmodSync(join(bin, 'php'), 0o755);
+  const op = join(root, 'operator.yaml');
+  writeFileSync(
+    op,
+    `apiVersion: ringlock/v1
+kind: OperatorConfig
+${
+  runners
+    ? `hooks:
+  runners:
+    php: ["php", "artisan", "module:hook", "{hook}", "--context", "{contextFile}"]
+`
+    : ''
+}`,
+  );
+  return {
+    p,
+    apply: (args = [], extra = {}) =>
+      p.apply(['--operator-config', op, ...args], {
+        env: {
+          PATH: `${bin}:${process.env.PATH}`,
+          RL_HOOK_OUT: p.out,
+          RL_TARGET: p.target,
+          RINGLOCK_MODULE_ENV: `${HOOK_ENV} RL_PHP_FAIL RL_TARGET`,
+          ...extra,
+        },
+      }),
+    read: (name) => {
+      const f = join(p.out, name);
+      return existsSync(f) ? readFileSync(f, 'utf8') : undefined;
+    },
+  };
+}
+
+const ok = (r: Run) => expect(r.code, show(r)).toBe(0);
+
+describe.concurrent('hook runners', () => {
+  it("maps a PHP class to the operator's php runner: placeholders as whole argv elements, the context as a 0600 file", async (t) => {
+    const { p, apply, read } = await setup(t);
+    ok(await apply());
+    expect(read('onInstall-orders-1.0.0.argv')!.trim().split('\n')).toEqual([
+      'artisan',
+      'module:hook',
+      'Modules\\Orders\\App\\Lifecycle\\OnInstall',
+      '--context',
+      read('onInstall-orders-1.0.0.path')!.trim(),
+    ]);
+    expect(read('onInstall-orders-1.0.0.mode')!.trim()).toBe('600');
+    const storeDir = p.state().modules.orders!.active.storeDir;
+    const ctx = JSON.parse(read('onInstall-orders-1.0.0.ctx.json')!) as Record<string, unknown>;
+    expect(ctx).toMatchObject({
+      module: 'orders',
+      hook: 'onInstall',
+      operation: 'install',
+      fromVersion: null,
+      toVersion: '1.0.0',
+      sourcePath: join(p.target, storeDir),
+      ring: 'canary',
+      manifest: { name: 'orders', version: '1.0.0', lifecycle: lifecycle('orders') },
+    });
+    expect(typeof ctx.operationId).toBe('string');
+    expect(typeof ctx.actor).toBe('string');
+    // The context file is gone once the hook has run.
+    expect(existsSync(read('onInstall-orders-1.0.0.path')!.trim())).toBe(false);
+    // afterSwitch ran after the switch: the link already pointed at the new tree.
+    expect(read('afterSwitch-orders-1.0.0.link')!.trim()).toContain(storeDir.split('/').pop()!);
+    expect(read('onInstall-orders-1.0.0.link')!.trim()).toBe('');
+  });
+
+  it('a failing afterSwitch rolls back like a failed health check', async (t) => {
+    const { p, apply, read } = await setup(t);
+    ok(await apply());
+    const before = p.link('orders');
+    p.writeModule('orders', { version: '1.1.0', lifecycle: lifecycle('orders') });
+    await p.release(['orders']);
+    const r = await apply(['--json'], { RL_PHP_FAIL: 'afterSwitch:orders' });
+    expect(r.code, show(r)).toBe(3);
+    expect(read('onUpgrade-orders-1.1.0.argv')).toBeDefined();
+    expect(p.link('orders')).toBe(before);
+    const s = p.state();
+    expect(s.modules.orders).toMatchObject({ status: 'rolled_back', active: { version: '1.0.0' } });
+    expect(s.quarantine.map((q) => q.version)).toEqual(['1.1.0']);
+    const res = (JSON.parse(r.stdout) as { results: Array<Record<string, unknown>> }).results[0]!;
+    expect(res).toMatchObject({ outcome: 'rolled_back' });
+    expect(res.hooks).toMatchObject([
+      { hook: 'onUpgrade', outcome: 'succeeded' },
+      { hook: 'afterSwitch', outcome: 'failed' },
+    ]);
+  });
+
+  it("a downgrade runs the newer version's onDowngrade, from the newer tree, before the switch", async (t) => {
+    const { p, apply, read } = await setup(t);
+    ok(await apply());
+    const v1Lock = p.readLock();
+    p.writeModule('orders', { version: '1.1.0', lifecycle: lifecycle('orders') });
+    await p.release(['orders']);
+    ok(await apply());
+    const newer = p.state().modules.orders!.active.storeDir;
+    p.writeLock(v1Lock);
+    ok(await apply());
+    const ctx = JSON.parse(read('onDowngrade-orders-1.0.0.ctx.json')!) as Record<string, unknown>;
+    expect(ctx).toMatchObject({
+      fromVersion: '1.1.0',
+      toVersion: '1.0.0',
+      sourcePath: join(p.target, newer),
+      manifest: { version: '1.1.0' },
+    });
+    // Before the switch: the link still named the newer tree.
+    expect(read('onDowngrade-orders-1.0.0.link')!.trim()).toContain(newer.split('/').pop()!);
+    expect(p.state().modules.orders!.active.version).toBe('1.0.0');
+  });
+
+  it('onRemove runs from the removed tree when the module is pruned', async (t) => {
+    const { p, apply, read } = await setup(t);
+    ok(await apply());
+    const dir = p.state().modules.orders!.active.storeDir;
+    p.removeModule('orders');
+    await p.ok(['lock']);
+    ok(await apply(['--prune']));
+    const ctx = JSON.parse(read('onRemove-orders-1.0.0.ctx.json')!) as Record<string, unknown>;
+    expect(ctx).toMatchObject({ operation: 'remove', sourcePath: join(p.target, dir) });
+    expect(p.state().modules.orders).toBeUndefined();
+    expect(p.link('orders')).toBeUndefined();
+  });
+
+  it('a failing onRemove keeps the module', async (t) => {
+    const { p, apply } = await setup(t);
+    ok(await apply());
+    const before = p.link('orders');
+    p.removeModule('orders');
+    await p.ok(['lock']);
+    const r = await apply(['--prune'], { RL_PHP_FAIL: 'onRemove:orders' });
+    expect(r.code, show(r)).toBe(3);
+    expect(p.link('orders')).toBe(before);
+    expect(p.state().modules.orders).toMatchObject({ status: 'failed' });
+  });
+
+  it('a reference without a runner is refused before anything changes (exit 2, the hook and the fix)', async (t) => {
+    const { p, apply } = await setup(t, false);
+    const r = await apply();
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain(
+      'lifecycle.onInstall of orders 1.0.0 (Modules\\Orders\\App\\Lifecycle\\OnInstall)',
+    );
+    expect(r.stderr).toContain('hooks.runners.php');
+    expect(p.state().modules).toEqual({});
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.history()).toEqual([]);
+    expect(readdirSync(p.out)).toEqual([]);
+  });
+});
