@@ -1,5 +1,5 @@
 // One module's operation, step by step: claim the path → take the prepared tree (journaled) → hook → switch →
-// afterSwitch → health → record → per-tenant onEnable. Any failure is recorded and the target left on what the state
+// afterSwitch → health → record → per-tenant onEnable (a removal and a disable are steps/remove.ts, steps/disable.ts). Any failure is recorded and the target left on what the state
 // records (steps/record.ts).
 import { lockEntry } from '../model/lock.js';
 import type { RingLock } from '../model/types.js';
@@ -7,6 +7,7 @@ import type { PlanAction } from '../plan/types.js';
 import type { EngineDeps, EngineOptions, ModuleResult } from './engine-types.js';
 import { claimPath } from './steps/claim-path.js';
 import { moduleResult, startModule } from './steps/context.js';
+import { disableModule } from './steps/disable.js';
 import { afterSwitch, checkHealth } from './steps/health-check.js';
 import { takePrepared } from './steps/install.js';
 import { recordFailure, recordSuccess } from './steps/record.js';
@@ -25,6 +26,7 @@ export async function applyModule(
   const ctx = startModule(a, deps, opts);
   try {
     if (a.kind === 'remove') return moduleResult(ctx, await removeModule(ctx));
+    if (a.kind === 'disable') return moduleResult(ctx, await disableModule(ctx));
     const entry = lockEntry(lock, a.module)!;
     const refused = claimPath(ctx);
     if (refused) return moduleResult(ctx, 'blocked', refused);
@@ -37,8 +39,8 @@ export async function applyModule(
       (await checkHealth(ctx, entry, staged, switched.installed));
     if (undone) return moduleResult(ctx, undone);
     const outcome = recordSuccess(ctx, switched);
-    // A first install enables the module for every tenant of the ring.
-    if (a.kind === 'install') await tenantHooks(ctx, 'onEnable', tree);
+    // A first install, or a module switched back on, is enabled for every tenant of the ring.
+    if (a.kind === 'install' || ctx.current?.status === 'disabled') await tenantHooks(ctx, 'onEnable', tree);
     return moduleResult(ctx, outcome);
   } catch (e) {
     return moduleResult(ctx, 'failed', recordFailure(ctx, e));

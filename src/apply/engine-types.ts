@@ -92,4 +92,11 @@ export interface ModuleResult {
   error?: string;
   /** The hooks that ran, in order; a failed per-tenant hook is reported here without failing the module. */
   hooks?: HookReport[];
+  /**
+   * Set when the operation succeeded and changed whether the module is on: `disabled` (switched off, kept in the
+   * store), `enabled` (switched back on), `removed` (gone from the target). The daemon's events come from it.
+   */
+  lifecycle?: 'disabled' | 'enabled' | 'removed';
+  /** A result of the ring's tenant change (action and outcome `noop`): the tenants whose hooks ran on this module. */
+  tenants?: { assigned: string[]; left: string[] };
 }

@@ -22,6 +22,10 @@ function pointsOf(a: PlanAction, tenants: boolean): { next: HookName[]; current:
       return { next: ['afterSwitch'], current: ['onDowngrade'] };
     case 'remove':
       return { next: [], current: [...t('onDisable'), 'onRemove'] };
+    case 'disable':
+      return { next: [], current: t('onDisable') };
+    case 'enable':
+      return { next: ['afterSwitch', ...t('onEnable')], current: [] };
     default:
       return { next: [], current: [] };
   }

@@ -30,6 +30,14 @@ export function listOpt(ctx: CommandContext, name: string): string[] | undefined
   return Array.isArray(v) ? v : [String(v)];
 }
 
+/** The tenants the tenants file assigns to `ring` (for the per-tenant hooks). */
+export function ringTenants(ws: Workspace, ring: string): string[] {
+  return Object.entries(ws.tenants())
+    .filter(([, r]) => r === ring)
+    .map(([t]) => t)
+    .sort();
+}
+
 /** The ring named by --ring, or the ring that tracks the sources. */
 export function ringFromOption(ws: Workspace, ctx: CommandContext): RingPolicy {
   const name = stringOpt(ctx, 'ring');

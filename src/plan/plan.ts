@@ -5,7 +5,7 @@ import { dependencyOrder } from '../model/graph.js';
 import { compareVersions } from '../model/semantics.js';
 import type { LockEntry, RingLock } from '../model/types.js';
 import type { DeployedModule, DeployedState, QuarantineEntry } from '../state/types.js';
-import type { Plan, PlanAction, PlanPolicy } from './types.js';
+import type { Plan, PlanAction, PlanPolicy, TenantChange } from './types.js';
 
 export interface PlanInput {
   lock: RingLock;
@@ -15,6 +15,8 @@ export interface PlanInput {
   /** Modules whose path holds something ringlock did not create, and what (from detectConflicts). */
   conflicts?: ReadonlyMap<string, string>;
   policy: PlanPolicy;
+  /** The ring's tenants; undefined: not known (tenant changes are not planned). */
+  tenants?: readonly string[];
 }
 
 /** Where `--adopt` moves what it finds, as plans name it. */
@@ -25,7 +27,7 @@ export function unmanagedReason(what: string): string {
   return `unmanaged path: ${what} (--adopt moves it to ${ADOPTED}, or remove it)`;
 }
 
-type ChangeKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'noop';
+type ChangeKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'disable' | 'enable' | 'noop';
 
 interface Draft {
   kind: ChangeKind;
@@ -122,27 +124,33 @@ export function plan(input: PlanInput): Plan {
       if (d) stays.push({ label: `${name} ${from}`, deps: d.active.dependencies });
       continue;
     }
+    // Switching a module off (or leaving it off) keeps the version deployed.
+    const off = e.enabled === false && d !== undefined;
     actions.push(
       action({
         module: name,
         kind: draft.kind,
         from,
-        to: e.version,
-        integrity: e.integrity,
-        sha256: e.sha256,
+        to: off ? from : e.version,
+        integrity: off ? d.active.integrity : e.integrity,
+        sha256: off ? d.active.sha256 : e.sha256,
         reason: draft.reason,
         notes: draft.notes,
       }),
     );
-    stays.push({
-      label: `${name} ${e.version}`,
-      deps: draft.kind === 'noop' ? (d?.active.dependencies ?? e.dependencies) : e.dependencies,
-    });
+    if (off) stays.push({ label: `${name} ${from}`, deps: d.active.dependencies });
+    else if (!(e.enabled === false && d === undefined))
+      stays.push({
+        label: `${name} ${e.version}`,
+        deps: draft.kind === 'noop' ? (d?.active.dependencies ?? e.dependencies) : e.dependencies,
+      });
   }
 
   actions.push(...unnamed(deployed, wanted, policy.prune, stays, drift, conflicts));
 
   const out: Plan = { ring: lock.ring, platform, actions };
+  const tenants = tenantChange(deployed, input.tenants);
+  if (tenants) out.tenants = tenants;
   if (deployed.ring !== undefined && deployed.ring !== lock.ring)
     out.warnings = [
       `the target was last applied from ring "${deployed.ring}"; this lock is ring "${lock.ring}"`,
@@ -150,12 +158,39 @@ export function plan(input: PlanInput): Plan {
   return out;
 }
 
+/**
+ * The ring's tenants against those the state recorded. A state that recorded none yet (a target applied before tenants
+ * were tracked) takes the set as it is, running no hooks for tenants that were there all along.
+ */
+function tenantChange(
+  deployed: DeployedState,
+  tenants: readonly string[] | undefined,
+): TenantChange | undefined {
+  if (tenants === undefined) return undefined;
+  const set = [...new Set(tenants)].sort();
+  const before = deployed.tenants;
+  const assigned = set.filter((t) => !before?.includes(t));
+  const left = (before ?? []).filter((t) => !set.includes(t));
+  if (assigned.length === 0 && left.length === 0) return undefined;
+  // Nothing is on to run a hook (or the set was never recorded): the set is only recorded.
+  const on = Object.values(deployed.modules).some((m) => m.status !== 'disabled');
+  if (before === undefined || !on) return { assigned: [], left: [], set };
+  return { assigned, left, set };
+}
+
 /** The action a lock entry needs against what is deployed, before compatibility and quarantine. */
 function classify(e: LockEntry, d: DeployedModule | undefined, drift: string | undefined): Draft {
   const notes: string[] = [];
+  const switchedOff = switchOff(e, d);
+  if (switchedOff) return switchedOff;
   if (!d) return { kind: 'install', notes };
   const active = d.active;
-  if (d.status !== 'active') notes.push(statusNote(d));
+  if (d.status === 'disabled') {
+    // Re-enabled: the same version comes back from the store (no download); another version is installed as usual.
+    if (active.version === e.version && active.sha256 === e.sha256)
+      return { kind: 'enable', reason: 'enabled in the lock: back from the store', notes };
+    notes.push('disabled here: the new version is switched in enabled');
+  } else if (d.status !== 'active') notes.push(statusNote(d));
   let kind: ChangeKind | undefined;
   let reason: string | undefined;
   // String equality first: the steady state never parses a version.
@@ -186,6 +221,16 @@ function classify(e: LockEntry, d: DeployedModule | undefined, drift: string | u
     else notes.push(diverged);
   }
   return reason === undefined ? { kind, notes } : { kind, reason, notes };
+}
+
+/** `"enabled": false` in the lock: a deployed module is switched off (kept in the store), an absent one stays absent. */
+function switchOff(e: LockEntry, d: DeployedModule | undefined): Draft | undefined {
+  if (e.enabled !== false) return undefined;
+  if (!d) return { kind: 'noop', reason: 'disabled in the lock: not installed', notes: [] };
+  const notes =
+    d.active.version === e.version ? [] : [`the lock pins ${e.version}: applied once it is enabled`];
+  if (d.status === 'disabled') return { kind: 'noop', reason: 'disabled', notes };
+  return { kind: 'disable', reason: 'disabled in the lock: the tree stays in the store', notes };
 }
 
 /**

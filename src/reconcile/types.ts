@@ -47,8 +47,6 @@ export type ObserveDeps = Pick<ReconcileDeps, 'target' | 'store' | 'prune'>;
 export interface DesiredLock {
   lock: RingLock;
   commit?: string;
-  /** The tenants assigned to the ring (rings/tenants.yaml); undefined: unknown, tenant hooks and changes are skipped. */
-  tenants?: string[];
 }
 
 export interface PlanOptions {
@@ -66,6 +64,11 @@ export interface PlanOptions {
   platform?: string | (() => string | undefined);
   /** Move what ringlock did not create at a module's path into a backup instead of blocking (`--adopt`). */
   adopt?: boolean;
+  /**
+   * The tenants assigned to the ring (rings/tenants.yaml): per-tenant hooks run for them, and a change from the set
+   * the state recorded runs onEnable/onDisable for the tenants assigned or gone. Undefined: not known, none run.
+   */
+  tenants?: readonly string[];
 }
 
 export interface ReconcileOptions extends PlanOptions {

@@ -54,6 +54,8 @@ export interface DeployedState {
   lockCommit?: string;
   modules: Record<string, DeployedModule>;
   quarantine: QuarantineEntry[];
+  /** The ring's tenants when last applied (sorted): a change runs onEnable/onDisable for the tenants assigned or gone. */
+  tenants?: string[];
 }
 
 export function emptyState(): DeployedState {
@@ -68,7 +70,17 @@ export interface HistoryRecord {
   id: string;
   ring?: string;
   module: string;
-  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover' | 'adopt';
+  op:
+    | 'install'
+    | 'upgrade'
+    | 'rollback'
+    | 'reinstall'
+    | 'remove'
+    | 'disable'
+    | 'enable'
+    | 'retry'
+    | 'recover'
+    | 'adopt';
   from?: string;
   to?: string;
   integrity?: string;

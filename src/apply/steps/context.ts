@@ -56,5 +56,15 @@ export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: R
     code: err?.code,
     error: err?.message,
     ...(ctx.hooks.length > 0 ? { hooks: [...ctx.hooks] } : {}),
+    ...(outcome === 'succeeded' ? lifecycleOf(ctx) : {}),
   };
+}
+
+/** Whether a succeeded operation switched the module off, on, or away (ModuleResult.lifecycle). */
+function lifecycleOf(ctx: ModuleContext): Pick<ModuleResult, 'lifecycle'> {
+  const { action: a, current } = ctx;
+  if (a.kind === 'remove') return { lifecycle: 'removed' };
+  if (a.kind === 'disable') return { lifecycle: 'disabled' };
+  if (current?.status === 'disabled') return { lifecycle: 'enabled' };
+  return {};
 }

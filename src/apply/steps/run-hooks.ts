@@ -85,6 +85,8 @@ export async function tenantHooks(
  */
 export async function preSwitchHook(ctx: ModuleContext, staged: HookTree): Promise<void> {
   const { action: a, current } = ctx;
+  // Enabling brings back the version that was installed: nothing is installed or upgraded.
+  if (a.kind === 'enable') return;
   const op = a.kind === 'reinstall' ? 'upgrade' : a.kind;
   const hook = hookFor(op);
   if (hook === 'onDowngrade') {

@@ -2,7 +2,7 @@
 import { ExitCode, InputError } from '../../errors.js';
 import { markUnpublished, planToJson } from '../../plan/format.js';
 import { observeAndPlan } from '../../reconcile/observe.js';
-import { openWorkspace, ringFromOption } from '../common.js';
+import { openWorkspace, ringFromOption, ringTenants } from '../common.js';
 import { formatPlan } from '../format-plan.js';
 import { planOptions } from '../options.js';
 import { json } from '../output.js';
@@ -18,11 +18,16 @@ export async function run(ctx: CommandContext): Promise<number> {
     throw new InputError('lock/not-found', `ring "${ring.name}" has no lock`, {
       file: ws.display(ws.lockPath(ring.name)),
     });
-  const observed = await observeAndPlan(rt, lockDoc.lock, planOptions(ctx));
+  const observed = await observeAndPlan(rt, lockDoc.lock, {
+    ...planOptions(ctx),
+    tenants: ringTenants(ws, ring.name),
+  });
   const p = markUnpublished(observed.plan);
   if (ctx.json) ctx.io.out(json({ ok: true, ...planToJson(p) }));
   else ctx.io.out(formatPlan(p, ctx.io, { verbose: ctx.options.verbose === true }));
   // Opt-in, so scripts that read a plan (exit 0) keep working; 1 is the README's "drift found".
-  const differs = p.actions.some((a) => a.kind !== 'noop');
+  const differs =
+    p.actions.some((a) => a.kind !== 'noop') ||
+    (p.tenants !== undefined && p.tenants.assigned.length + p.tenants.left.length > 0);
   return ctx.options['exit-code'] === true && differs ? ExitCode.CheckFailed : ExitCode.Ok;
 }
