@@ -125,6 +125,7 @@ export class DaemonPass {
           lockTimeoutMs: 2_000,
           quickDrift: () => !this.fullDue,
           lockCommit: desired.commit,
+          tenants: desired.tenants,
           skipHooks: o.skipHooks,
           hookTimeoutMs: o.hookTimeoutMs,
           concurrency: o.concurrency,
