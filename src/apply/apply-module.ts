@@ -1,6 +1,7 @@
 // One module's operation, step by step: claim the path → take the prepared tree (journaled) → hook → switch →
 // afterSwitch → health → record → per-tenant onEnable (a removal and a disable are steps/remove.ts, steps/disable.ts). Any failure is recorded and the target left on what the state
 // records (steps/record.ts).
+import { InputError } from '../errors.js';
 import { lockEntry } from '../model/lock.js';
 import type { RingLock } from '../model/types.js';
 import type { PlanAction } from '../plan/types.js';
@@ -22,15 +23,19 @@ export async function applyModule(
   deps: EngineDeps,
   opts: EngineOptions,
   prepared: () => Promise<string>,
+  /** Resolves once every hook of the run is known to be runnable; throws InputError `hook/no-runner` otherwise. */
+  runnable: () => Promise<void> = async () => {},
 ): Promise<ModuleResult> {
   const ctx = startModule(a, deps, opts);
   try {
+    if (a.kind === 'remove' || a.kind === 'disable') await runnable();
     if (a.kind === 'remove') return moduleResult(ctx, await removeModule(ctx));
     if (a.kind === 'disable') return moduleResult(ctx, await disableModule(ctx));
     const entry = lockEntry(lock, a.module)!;
     const refused = claimPath(ctx);
     if (refused) return moduleResult(ctx, 'blocked', refused);
     const staged = await takePrepared(ctx, entry, prepared);
+    await runnable();
     const tree = { version: entry.version, abs: staged.abs, manifest: staged.manifest };
     await preSwitchHook(ctx, tree);
     const switched = switchIn(ctx, entry, staged);
@@ -43,6 +48,11 @@ export async function applyModule(
     if (a.kind === 'install' || ctx.current?.status === 'disabled') await tenantHooks(ctx, 'onEnable', tree);
     return moduleResult(ctx, outcome);
   } catch (e) {
+    if (e instanceof InputError && e.code === 'hook/no-runner') {
+      // The whole run is refused before any hook or switch: nothing to record, nothing to undo.
+      deps.store.clearJournal();
+      throw e;
+    }
     return moduleResult(ctx, 'failed', recordFailure(ctx, e));
   }
 }

@@ -69,23 +69,39 @@ async function runPlan(
     }
   };
   pump();
-  try {
-    if (!opts.skipHooks) {
-      // Every hook must be runnable before the first switch: the trees are prepared first (in the store, not active).
-      const ready = new Map<string, string>();
-      for (const a of work) {
-        const i = queue.indexOf(a);
-        if (i >= 0) {
-          queue.splice(i, 1);
-          prepared.set(a.module, prepare(a));
-        }
-        const rel = await prepared.get(a.module)!.catch(() => undefined);
-        if (rel !== undefined) ready.set(a.module, rel);
+  // Every hook the run will start must be runnable before the first one runs or anything is switched: the first module
+  // to get there waits for every preparation (trees in the store, not active) and checks them all, once.
+  let gated: Promise<void> | undefined;
+  const checkAll = async () => {
+    if (opts.skipHooks) return;
+    const ready = new Map<string, string>();
+    for (const a of work) {
+      const i = queue.indexOf(a);
+      if (i >= 0) {
+        queue.splice(i, 1);
+        prepared.set(a.module, prepare(a));
       }
-      const removals = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'disable');
-      checkHookRunners([...work, ...removals], ready, deps, opts);
+      const rel = await prepared.get(a.module)!.catch(() => undefined);
+      if (rel !== undefined) ready.set(a.module, rel);
     }
-    const results = await switchInOrder(plan, lock, deps, opts, prepared, prepare, () => queue.splice(0));
+    const removals = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'disable');
+    checkHookRunners([...work, ...removals], ready, deps, opts);
+  };
+  const gate = () => {
+    gated ??= checkAll();
+    return gated;
+  };
+  try {
+    const results = await switchInOrder(
+      plan,
+      lock,
+      deps,
+      opts,
+      prepared,
+      prepare,
+      () => queue.splice(0),
+      gate,
+    );
     if (!plan.tenants || deps.supersede?.signal.aborted) return results;
     // One result per module: a tenant change's hooks go on the module's (unchanged) result.
     const byTenant = new Map(
@@ -114,6 +130,7 @@ async function switchInOrder(
   prepared: Map<string, Promise<string>>,
   prepare: (a: PlanAction) => Promise<string>,
   dropQueued: () => void,
+  gate: () => Promise<void>,
 ): Promise<ModuleResult[]> {
   const results: ModuleResult[] = [];
   // A module whose dependency failed in this run is not switched: it would start against a dependency that is missing
@@ -162,7 +179,7 @@ async function switchInOrder(
       continue;
     }
     deps.onEvent?.({ type: 'module-start', module: a.module, action: a.kind, from: a.from, to: a.to });
-    const r = await applyModule(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a));
+    const r = await applyModule(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a), gate);
     deps.onEvent?.({ type: 'module-done', module: a.module, outcome: r.outcome, error: r.error });
     if (
       r.outcome === 'failed' ||
