@@ -88,6 +88,9 @@ export function planToJson(plan: Plan): {
     actions: plan.actions.map((a) => ({ ...a })),
     warnings: [...(plan.warnings ?? [])],
     ...(unpublished.length > 0 ? { needsPublish: unpublished } : {}),
-    ...(plan.tenants ? { tenants: plan.tenants } : {}),
+    // A set that is only recorded (no tenant assigned or gone) is not shown.
+    ...(plan.tenants && plan.tenants.assigned.length + plan.tenants.left.length > 0
+      ? { tenants: plan.tenants }
+      : {}),
   };
 }

@@ -169,13 +169,14 @@ function tenantChange(
   if (tenants === undefined) return undefined;
   const set = [...new Set(tenants)].sort();
   const before = deployed.tenants;
-  const assigned = set.filter((t) => !before?.includes(t));
-  const left = (before ?? []).filter((t) => !set.includes(t));
+  // Never recorded: the set is only recorded (an empty one too, so that the next assignment is seen as one).
+  if (before === undefined) return { assigned: [], left: [], set };
+  const assigned = set.filter((t) => !before.includes(t));
+  const left = before.filter((t) => !set.includes(t));
   if (assigned.length === 0 && left.length === 0) return undefined;
-  // Nothing is on to run a hook (or the set was never recorded): the set is only recorded.
+  // Nothing is on to run a hook: the set is only recorded.
   const on = Object.values(deployed.modules).some((m) => m.status !== 'disabled');
-  if (before === undefined || !on) return { assigned: [], left: [], set };
-  return { assigned, left, set };
+  return on ? { assigned, left, set } : { assigned: [], left: [], set };
 }
 
 /** The action a lock entry needs against what is deployed, before compatibility and quarantine. */
