@@ -31,13 +31,52 @@ function pointsOf(a: PlanAction, tenants: boolean): { next: HookName[]; current:
   }
 }
 
-function manifestAt(deps: Pick<EngineDeps, 'target'>, rel: string | undefined): ModuleManifest | undefined {
+export function manifestAt(
+  deps: Pick<EngineDeps, 'target'>,
+  rel: string | undefined,
+): ModuleManifest | undefined {
   if (rel === undefined || !deps.target.hasStore(rel)) return undefined;
   try {
     return readManifest(join(deps.target.abs(rel), MANIFEST_FILE), `${rel}/${MANIFEST_FILE}`).manifest;
   } catch {
     return undefined;
   }
+}
+
+/**
+ * The hooks of `actions` that no runner of the operator config can run, each naming the hook and the fix. `next` gives
+ * the manifest of the version an action brings, `current` that of the version active before it (when known).
+ */
+export function unrunnableHooks(
+  actions: readonly PlanAction[],
+  next: (a: PlanAction) => ModuleManifest | undefined,
+  current: (a: PlanAction) => { version: string; manifest: ModuleManifest } | undefined,
+  opts: Pick<EngineOptions, 'skipHooks' | 'tenants' | 'hookRunners'>,
+): string[] {
+  if (opts.skipHooks) return [];
+  const problems: string[] = [];
+  const tenants = (opts.tenants?.length ?? 0) > 0;
+  for (const a of actions) {
+    const points = pointsOf(a, tenants);
+    const m = points.next.length > 0 && a.to !== undefined ? next(a) : undefined;
+    if (m && a.to !== undefined)
+      problems.push(...unresolvedHooks(a.module, a.to, m, points.next, opts.hookRunners));
+    const cur = points.current.length > 0 ? current(a) : undefined;
+    if (cur)
+      problems.push(
+        ...unresolvedHooks(a.module, cur.version, cur.manifest, points.current, opts.hookRunners),
+      );
+  }
+  return problems;
+}
+
+/** The refusal of a run (or a plan) with hooks no runner can run: exit 2, nothing applied. */
+export function refuseUnrunnable(problems: readonly string[]): void {
+  if (problems.length === 0) return;
+  throw new InputError('hook/no-runner', `nothing was applied: ${problems.join('; ')}`, {
+    expected: 'a runner for every hook given as a reference (operator config hooks.runners), or --skip-hooks',
+    details: problems.map((message) => ({ rule: 'hook/no-runner', message, severity: 'error' as const })),
+  });
 }
 
 /**
@@ -52,25 +91,16 @@ export function checkHookRunners(
 ): void {
   if (opts.skipHooks) return;
   const state = deps.store.read();
-  const problems: string[] = [];
-  const tenants = (opts.tenants?.length ?? 0) > 0;
-  for (const a of work) {
-    const points = pointsOf(a, tenants);
-    const next = manifestAt(deps, prepared.get(a.module));
-    const cur = state.modules[a.module]?.active;
-    const before = points.current.length > 0 ? manifestAt(deps, cur?.storeDir) : undefined;
-    if (next && a.to !== undefined)
-      problems.push(...unresolvedHooks(a.module, a.to, next, points.next, opts.hookRunners));
-    if (before && cur)
-      problems.push(...unresolvedHooks(a.module, cur.version, before, points.current, opts.hookRunners));
-  }
-  if (problems.length === 0) return;
-  throw new InputError('hook/no-runner', `nothing was applied: ${problems.join('; ')}`, {
-    expected: 'a runner for every hook given as a reference (operator config hooks.runners), or --skip-hooks',
-    details: problems.map((message) => ({
-      rule: 'hook/no-runner',
-      message,
-      severity: 'error' as const,
-    })),
-  });
+  refuseUnrunnable(
+    unrunnableHooks(
+      work,
+      (a) => manifestAt(deps, prepared.get(a.module)),
+      (a) => {
+        const cur = state.modules[a.module]?.active;
+        const manifest = manifestAt(deps, cur?.storeDir);
+        return cur && manifest ? { version: cur.version, manifest } : undefined;
+      },
+      opts,
+    ),
+  );
 }
