@@ -110,9 +110,17 @@ describe.concurrent('hook runners', () => {
 
   it('a reference without a runner is refused before anything changes (exit 2, the hook and the fix)', async (t) => {
     const { p, apply } = await setup(t, false);
-    const plan = await p.cli(['plan', '--ring', 'canary', '--operator-config', join(p.root, 'operator.yaml')]);
+    const plan = await p.cli([
+      'plan',
+      '--ring',
+      'canary',
+      '--operator-config',
+      join(p.root, 'operator.yaml'),
+    ]);
     expect(plan.code, show(plan)).toBe(2);
-    expect(plan.stderr).toContain('lifecycle.onInstall of orders 1.0.0 (Modules\\Orders\\App\\Lifecycle\\OnInstall)');
+    expect(plan.stderr).toContain(
+      'lifecycle.onInstall of orders 1.0.0 (Modules\\Orders\\App\\Lifecycle\\OnInstall)',
+    );
     const r = await apply();
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toContain(

@@ -53,12 +53,11 @@ describe.concurrent('per-tenant hooks', () => {
   });
 
   it('a tenant assigned to the ring gets onEnable, one leaving it gets onDisable; the set is kept in the state', async (t) => {
-    const { p, apply, read } = await setup(t, true, TENANTS);
+    const { p, apply, read, plan } = await setup(t, true, TENANTS);
     ok(await apply());
     rmSync(p.out, { recursive: true, force: true });
     writeTenants(p, { acme: 'canary', beta: 'stable', delta: 'canary' });
-    const plan = await p.ok(['plan', '--ring', 'canary', '--json']);
-    expect(JSON.parse(plan.stdout).tenants).toEqual({
+    expect((await plan()).tenants).toEqual({
       assigned: ['delta'],
       left: ['beta'],
       set: ['acme', 'delta'],
@@ -82,13 +81,15 @@ describe.concurrent('per-tenant hooks', () => {
 
 describe.concurrent('disable and enable', () => {
   it('"enabled": false removes the link and keeps the tree; enabling again comes from the store without the registry', async (t) => {
-    const { p, apply, read } = await setup(t, true, TENANTS);
+    const { p, apply, read, plan } = await setup(t, true, TENANTS);
     ok(await apply());
     const storeDir = p.state().modules.orders!.active.storeDir;
     const enabledLock = p.readLock();
     p.writeLock(setEnabled(enabledLock, 'orders', false));
-    const plan = JSON.parse((await p.ok(['plan', '--ring', 'canary', '--json'])).stdout);
-    expect(plan.actions).toMatchObject([{ module: 'orders', kind: 'disable', from: '1.0.0', to: '1.0.0' }]);
+    const planned = await plan();
+    expect(planned.actions).toMatchObject([
+      { module: 'orders', kind: 'disable', from: '1.0.0', to: '1.0.0' },
+    ]);
     rmSync(p.out, { recursive: true, force: true });
     const off = await apply(['--json']);
     expect(off.code, show(off)).toBe(0);
@@ -108,13 +109,13 @@ describe.concurrent('disable and enable', () => {
     expect(list.modules.find((m) => m.name === 'orders')?.status).toBe('disabled');
     expect(p.history().at(-1)).toMatchObject({ op: 'disable', outcome: 'succeeded' });
     // Steady: a disabled module is no drift and no work.
-    const again = JSON.parse((await p.ok(['plan', '--ring', 'canary', '--json'])).stdout);
+    const again = await plan();
     expect(again.actions).toMatchObject([{ module: 'orders', kind: 'noop' }]);
 
     p.dropRegistry();
     p.writeLock(enabledLock);
     rmSync(p.out, { recursive: true, force: true });
-    const plan2 = JSON.parse((await p.ok(['plan', '--ring', 'canary', '--json'])).stdout);
+    const plan2 = await plan();
     expect(plan2.actions).toMatchObject([{ module: 'orders', kind: 'enable' }]);
     const on = await apply(['--json']);
     expect(on.code, show(on)).toBe(0);
@@ -129,5 +130,33 @@ describe.concurrent('disable and enable', () => {
     expect(read('onEnable-orders-1.0.0-beta.argv')).toBeDefined();
     expect(read('afterSwitch-orders-1.0.0.argv')).toBeDefined();
     expect(read('onInstall-orders-1.0.0.argv')).toBeUndefined();
+  });
+
+  it('disable and enable in copy mode: the directory goes and comes back from the store', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS, '  mode: copy');
+    ok(await apply());
+    expect(existsSync(join(p.target, 'orders', 'module.json'))).toBe(true);
+    const enabledLock = p.readLock();
+    p.writeLock(setEnabled(enabledLock, 'orders', false));
+    ok(await apply());
+    expect(existsSync(join(p.target, 'orders'))).toBe(false);
+    expect(p.state().modules.orders?.status).toBe('disabled');
+    p.dropRegistry();
+    p.writeLock(enabledLock);
+    ok(await apply());
+    expect(existsSync(join(p.target, 'orders', 'module.json'))).toBe(true);
+    expect(p.state().modules.orders?.status).toBe('active');
+  });
+
+  it('a disable killed after its state was written is completed by the next run: no link, one history record', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    ok(await apply());
+    p.writeLock(setEnabled(p.readLock(), 'orders', false));
+    const crashed = await apply([], { RINGLOCK_CRASH_AT: 'after-state' });
+    expect(crashed.signal, show(crashed)).toBe('SIGKILL');
+    ok(await apply());
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders?.status).toBe('disabled');
+    expect(p.history().filter((h) => h.op === 'disable')).toHaveLength(1);
   });
 });

@@ -41,13 +41,22 @@ export interface Setup {
   /** apply with the operator config, the fake php first on PATH, and `extra` env. */
   apply(args?: string[], extra?: Record<string, string>): Promise<Run>;
   read(name: string): string | undefined;
+  /** `plan --json` with the operator config, parsed. */
+  plan(): Promise<{ actions: Array<Record<string, unknown>>; tenants?: unknown }>;
 }
 
-export async function setup(t: Ctx, runners = true, tenants?: Record<string, string>): Promise<Setup> {
+export async function setup(
+  t: Ctx,
+  runners = true,
+  tenants?: Record<string, string>,
+  targetConfig?: string,
+): Promise<Setup> {
   const root = scratch(t, 'hook-runners');
-  const p = await buildPlatform(root, {
-    orders: { version: '1.0.0', lifecycle: lifecycle('orders') },
-  });
+  const p = await buildPlatform(
+    root,
+    { orders: { version: '1.0.0', lifecycle: lifecycle('orders') } },
+    { targetConfig },
+  );
   if (tenants) writeTenants(p, tenants);
   const bin = join(root, 'bin');
   mkdirSync(bin);
@@ -79,6 +88,8 @@ ${
           ...extra,
         },
       }),
+    plan: async () =>
+      JSON.parse((await p.ok(['plan', '--ring', 'canary', '--json', '--operator-config', op])).stdout),
     read: (name) => {
       const f = join(p.out, name);
       return existsSync(f) ? readFileSync(f, 'utf8') : undefined;

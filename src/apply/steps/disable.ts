@@ -1,6 +1,7 @@
 // Switching a module off (`"enabled": false` in the lock): onDisable per tenant from its active tree, then journaled,
 // its link removed (the tree stays in the store for an instant re-enable), the state says `disabled`.
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
+import { crashPoint } from '../crash.js';
 import { type ModuleContext, now } from './context.js';
 import { storedTree, tenantHooks } from './run-hooks.js';
 
@@ -25,6 +26,7 @@ export async function disableModule(ctx: ModuleContext): Promise<Outcome> {
   delete next.modules[a.module]!.lastError;
   delete next.modules[a.module]!.failedVersion;
   store.write(next);
+  crashPoint('after-state');
   store.append(record);
   store.clearJournal();
   return 'succeeded';
