@@ -4,10 +4,12 @@ import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { resolveHook, runnersFrom, substitute } from '../src/apply/hook-runner.js';
 import { InputError } from '../src/errors.js';
+import { entryFromSource } from '../src/lock/compute.js';
 import { parseOperatorConfig } from '../src/model/operator-config.js';
 import type { LockEntry, RingLock } from '../src/model/types.js';
 import { summaryLine } from '../src/plan/format.js';
 import { plan } from '../src/plan/plan.js';
+import { ownEnabled } from '../src/promote/promote.js';
 import type { DeployedModule, DeployedState } from '../src/state/types.js';
 
 const hash = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
@@ -185,5 +187,25 @@ describe('hook runners', () => {
       'apiVersion: ringlock/v1\nkind: OperatorConfig\nhooks:\n  runners:\n    php: [php, "{hook}"]\n  defaultRunner: php\n',
     );
     expect(ok.config.hooks?.defaultRunner).toBe('php');
+  });
+});
+
+describe('the lock keeps a ring\'s "enabled": false', () => {
+  it('re-locking from the sources keeps a module switched off', () => {
+    const source = {
+      name: 'orders',
+      relDir: 'modules/orders',
+      manifest: { name: 'orders', version: '1.1.0' },
+      digest: hash('orders@1.1.0'),
+      fileCount: 1,
+      sizeBytes: 1,
+    };
+    expect(entryFromSource(source as never, entry('1.0.0', { enabled: false })).enabled).toBe(false);
+    expect(entryFromSource(source as never, entry('1.0.0')).enabled).toBeUndefined();
+  });
+
+  it("a promotion carries the version, never the source ring's enabled; the target keeps its own", () => {
+    expect(ownEnabled(entry('1.1.0', { enabled: false }), entry('1.0.0')).enabled).toBeUndefined();
+    expect(ownEnabled(entry('1.1.0'), entry('1.0.0', { enabled: false })).enabled).toBe(false);
   });
 });

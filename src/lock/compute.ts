@@ -44,6 +44,8 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   if (s.manifest.compatibility?.platform !== undefined)
     e.compatibility = { platform: s.manifest.compatibility.platform };
   e.dependencies = { ...(s.manifest.dependencies ?? {}) };
+  // Switched off in this ring: re-locking keeps it off, whatever version the source is at.
+  if (previous?.enabled === false) e.enabled = false;
   if (previous && previous.version === e.version && previous.sha256 === e.sha256) {
     if (previous.integrity) e.integrity = previous.integrity;
     if (previous.artifact) e.artifact = previous.artifact;
