@@ -62,10 +62,27 @@ export function substitute(argv: readonly string[], values: Record<string, strin
   });
 }
 
+/**
+ * Builds a runner from its operator-config form, or says it is not its form: the registry of runner kinds. An argv
+ * array is a local process today; the Kubernetes exec and job runners add their factories here.
+ */
+export type RunnerFactory = (name: string, spec: unknown) => HookRunner | undefined;
+
+export const RUNNER_FACTORIES: readonly RunnerFactory[] = [
+  (name, spec) =>
+    Array.isArray(spec) && spec.every((a) => typeof a === 'string') ? new ArgvRunner(name, spec) : undefined,
+];
+
 /** The operator's runners, by name. */
-export function runnersFrom(config: HookRunnerConfig | undefined): Map<string, HookRunner> {
+export function runnersFrom(
+  config: HookRunnerConfig | undefined,
+  factories: readonly RunnerFactory[] = RUNNER_FACTORIES,
+): Map<string, HookRunner> {
   const out = new Map<string, HookRunner>();
-  for (const [name, argv] of Object.entries(config?.runners ?? {})) out.set(name, new ArgvRunner(name, argv));
+  for (const [name, spec] of Object.entries(config?.runners ?? {})) {
+    const runner = factories.map((f) => f(name, spec)).find((r) => r !== undefined);
+    if (runner) out.set(name, runner);
+  }
   return out;
 }
 
