@@ -77,6 +77,39 @@ describe('planning disable and enable', () => {
     expect(absent.actions).toMatchObject([{ kind: 'noop', reason: 'disabled in the lock: not installed' }]);
   });
 
+  it('a module an enabled module needs is not disabled: blocked, naming who needs it', () => {
+    const lock: RingLock = {
+      lockfileVersion: 1,
+      ring: 'canary',
+      platform: '2.0.0',
+      modules: {
+        orders: entry('1.0.0', { enabled: false }),
+        reports: { ...entry('1.0.0'), sha256: hash('reports@1.0.0'), dependencies: { orders: '^1.0.0' } },
+      },
+    };
+    const state = deployed('1.0.0');
+    state.modules.reports = {
+      ...state.modules.orders!,
+      name: 'reports',
+      active: {
+        ...state.modules.orders!.active,
+        sha256: hash('reports@1.0.0'),
+        dependencies: { orders: '^1.0.0' },
+      },
+    };
+    const p = plan({ lock, deployed: state, policy });
+    expect(p.actions.find((a) => a.module === 'orders')).toMatchObject({
+      kind: 'blocked',
+      reason: expect.stringContaining('reports 1.0.0 stays enabled and needs it'),
+    });
+    // Both switched off: allowed.
+    lock.modules.reports = { ...lock.modules.reports!, enabled: false };
+    expect(plan({ lock, deployed: state, policy }).actions.map((a) => a.kind)).toEqual([
+      'disable',
+      'disable',
+    ]);
+  });
+
   it('enabling the same version is an enable; another version is an upgrade', () => {
     expect(
       plan({ lock: lockOf(entry('1.0.0')), deployed: deployed('1.0.0', 'disabled'), policy }).actions,

@@ -146,6 +146,7 @@ export function plan(input: PlanInput): Plan {
       });
   }
 
+  holdNeededDisables(actions, wanted, deployed);
   actions.push(...unnamed(deployed, wanted, policy.prune, stays, drift, conflicts));
 
   const out: Plan = { ring: lock.ring, platform, actions };
@@ -222,6 +223,36 @@ function classify(e: LockEntry, d: DeployedModule | undefined, drift: string | u
     else notes.push(diverged);
   }
   return reason === undefined ? { kind, notes } : { kind, reason, notes };
+}
+
+/**
+ * A module another module still needs (one that stays on) is not switched off: its disable becomes `blocked`, naming
+ * who needs it, and it stays enabled.
+ */
+function holdNeededDisables(
+  actions: PlanAction[],
+  wanted: RingLock['modules'],
+  deployed: DeployedState,
+): void {
+  const on = new Map<string, Record<string, string>>();
+  for (const a of actions) {
+    if (a.kind === 'disable' || wanted[a.module]?.enabled === false) continue;
+    const d = own(deployed.modules, a.module);
+    const deps =
+      a.kind === 'noop' || a.kind === 'blocked' ? d?.active.dependencies : wanted[a.module]?.dependencies;
+    if (a.kind !== 'blocked' || d) on.set(`${a.module} ${a.kind === 'blocked' ? a.from : a.to}`, deps ?? {});
+  }
+  for (const [i, a] of actions.entries()) {
+    if (a.kind !== 'disable') continue;
+    const by = [...on].filter(([, deps]) => Object.hasOwn(deps, a.module)).map(([label]) => label);
+    if (by.length === 0) continue;
+    actions[i] = action({
+      ...a,
+      kind: 'blocked',
+      reason: `disabled in the lock, but ${by.join(', ')} ${by.length === 1 ? 'stays' : 'stay'} enabled and ${by.length === 1 ? 'needs' : 'need'} it; keeps it enabled`,
+      chain: [`${by[0]} stays enabled and needs ${a.module}`],
+    });
+  }
 }
 
 /** `"enabled": false` in the lock: a deployed module is switched off (kept in the store), an absent one stays absent. */
