@@ -160,3 +160,23 @@ describe.concurrent('disable and enable', () => {
     expect(p.history().filter((h) => h.op === 'disable')).toHaveLength(1);
   });
 });
+
+describe('imperative commands', () => {
+  it('`ringlock install` runs onEnable per tenant of the ring, like a first install by apply', async (t) => {
+    const { p, read } = await setup(t, true, TENANTS);
+    const r = await p.cli(
+      ['install', 'orders@1.0.0', '--yes', '--operator-config', join(p.root, 'operator.yaml')],
+      {
+        env: {
+          PATH: `${join(p.root, 'bin')}:${process.env.PATH}`,
+          RL_HOOK_OUT: p.out,
+          RINGLOCK_MODULE_ENV: 'RL_HOOK_OUT',
+        },
+      },
+    );
+    expect(r.code, show(r)).toBe(0);
+    expect(JSON.parse(read('onEnable-orders-1.0.0-acme.ctx.json')!)).toMatchObject({ tenant: 'acme' });
+    expect(read('onEnable-orders-1.0.0-beta.argv')).toBeDefined();
+    expect(read('onEnable-orders-1.0.0-gamma.argv')).toBeUndefined();
+  });
+});

@@ -12,7 +12,7 @@ import { InputError } from '../errors.js';
 import type { LockEntry } from '../model/types.js';
 import { publishHint } from '../plan/format.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
-import { openWorkspace, stringOpt } from './common.js';
+import { openWorkspace, ringTenants, stringOpt } from './common.js';
 import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
 import { msOpt } from './options.js';
@@ -113,6 +113,7 @@ export async function runImperative(
             health: rt.health,
             moduleEnv: rt.moduleEnv,
             hookRunners: rt.hookRunners,
+            tenants: ringTenants(ws, ring.name),
             keepVersions: rt.keepVersions,
             concurrency: 1,
             origin: 'imperative',
