@@ -112,11 +112,13 @@ describe.concurrent('lifecycle hooks', () => {
 
     p.writeLock(v1Lock);
     expect((await p.apply([], { env })).code).toBe(0);
+    // The newer version's onDowngrade runs, from its own tree: it knows what it changed.
     expect(readJson(join(p.out, 'orders-onDowngrade-1.0.0.json'))).toMatchObject({
       operation: 'rollback',
       fromVersion: '1.1.0',
       toVersion: '1.0.0',
-      sourcePath: join(p.target, v1),
+      sourcePath: join(p.target, v2),
+      manifest: { version: '1.1.0' },
       hook: 'onDowngrade',
     });
     expect(readEnv(join(p.out, 'orders-onDowngrade-1.0.0.env'))).toMatchObject({

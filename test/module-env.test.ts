@@ -99,7 +99,7 @@ describe.concurrent('module code environment (through the CLI)', () => {
   });
 
   it("with the operator's moduleUser, module code cannot read ringlock's environment through /proc", async (t) => {
-    const probe = `{ id -u; tr '\\0' '\\n' < /proc/$PPID/environ || echo "environ: denied"; } > "$RL_HOOK_OUT/$RINGLOCK_MODULE.proc" 2>&1`;
+    const probe = `{ id -u; tr '\\0' '\\n' < /proc/$PPID/environ || echo "environ: denied"; } > "$RL_HOOK_OUT/$RINGLOCK_MODULE.proc" 2>&1; { stat -c '%u %a' "$RINGLOCK_CONTEXT_FILE"; grep -c '"hook": "onInstall"' "$RINGLOCK_CONTEXT_FILE"; } > "$RL_HOOK_OUT/$RINGLOCK_MODULE.ctx" 2>&1`;
     const p = await buildPlatform(scratch(t), { own: { version: '1.0.0', lifecycle: { onInstall: probe } } });
     // The module user must reach the store (through the temp dirs) and write its report.
     chmodSync(p.root, 0o755);
@@ -126,6 +126,8 @@ describe.concurrent('module code environment (through the CLI)', () => {
     expect(report.split('\n')[0]).toBe('65534');
     expect(report).toContain('environ: denied');
     for (const value of Object.values(s)) expect(report).not.toContain(value);
+    // The context file is the module user's to read, and nobody else's.
+    expect(readFileSync(join(q.out, 'own.ctx'), 'utf8')).toBe('65534 600\n1\n');
   });
 
   it('a health command that times out is killed with its whole process group', async (t) => {
@@ -180,8 +182,7 @@ describe('moduleEnv option (runner called directly, real child processes)', () =
         manifest: { name: 'm', version: '1.0.0', lifecycle: { onInstall: 'env > hook.env' } },
         operationId: 'op-1',
       },
-      10_000,
-      moduleEnv,
+      { timeoutMs: 10_000, moduleEnv },
     );
     const h = await waitHealthy(
       { command: ['/bin/sh', '-c', 'env > health.env'], timeoutMs: 5000, intervalMs: 100 },

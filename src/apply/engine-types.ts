@@ -1,7 +1,8 @@
 // What the engine is given and what it reports: its dependencies (the seams), options, events and per-module results.
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
-import type { LockEntry } from '../model/types.js';
+import type { HookRunnerConfig } from '../model/operator-config.js';
+import type { HookPoint, LockEntry } from '../model/types.js';
 import type { PlanAction } from '../plan/types.js';
 import type { Outcome, StateStore } from '../state/types.js';
 import type { DeployTarget } from '../targets/types.js';
@@ -67,6 +68,20 @@ export interface EngineOptions {
   origin?: 'lock' | 'imperative';
   /** What the operator adds to the minimal environment of hooks and health commands. */
   moduleEnv?: ModuleEnvOptions;
+  /** The operator's hook runners: how hooks given as references run. */
+  hookRunners?: HookRunnerConfig;
+  /** The tenants of the ring, for the per-tenant hooks (onEnable, onDisable); undefined: not known, none run. */
+  tenants?: readonly string[];
+}
+
+/** One hook that ran (or failed) during a module's operation, for the result and the history. */
+export interface HookReport {
+  hook: HookPoint;
+  /** The per-tenant hooks name their tenant. */
+  tenant?: string;
+  outcome: 'succeeded' | 'failed';
+  error?: string;
+  durationMs: number;
 }
 
 export type ModuleOutcome = Outcome | 'noop' | 'blocked';
@@ -81,4 +96,13 @@ export interface ModuleResult {
   error?: string;
   /** What went wrong without changing the outcome (old versions that could not be pruned; retried later). */
   warnings?: string[];
+  /** The hooks that ran, in order; a failed per-tenant hook is reported here without failing the module. */
+  hooks?: HookReport[];
+  /**
+   * Set when the operation succeeded and changed whether the module is on: `disabled` (switched off, kept in the
+   * store), `enabled` (switched back on), `removed` (gone from the target). The daemon's events come from it.
+   */
+  lifecycle?: 'disabled' | 'enabled' | 'removed';
+  /** A result of the ring's tenant change (action and outcome `noop`): the tenants whose hooks ran on this module. */
+  tenants?: { assigned: string[]; left: string[] };
 }

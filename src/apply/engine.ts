@@ -11,7 +11,9 @@ import type { Plan, PlanAction } from '../plan/types.js';
 import { applyModule } from './apply-module.js';
 import type { EngineDeps, EngineOptions, ModuleResult } from './engine-types.js';
 import { ExtractPool } from './extract-pool.js';
+import { checkHookRunners } from './hook-check.js';
 import { ensureStored } from './steps/prepare.js';
+import { applyTenantChange } from './tenant-changes.js';
 
 export type { EngineEvent, EngineOptions, ModuleResult, Supersede } from './engine-types.js';
 
@@ -21,7 +23,10 @@ export async function applyPlan(
   deps: EngineDeps,
   opts: EngineOptions,
 ): Promise<ModuleResult[]> {
-  const work = plan.actions.filter((a) => a.kind !== 'noop' && a.kind !== 'blocked' && a.kind !== 'remove');
+  // What needs a tree in the store: not a removal, not a disable (their trees are the ones already there).
+  const work = plan.actions.filter(
+    (a) => a.kind !== 'noop' && a.kind !== 'blocked' && a.kind !== 'remove' && a.kind !== 'disable',
+  );
   // Extraction and hashing run on worker threads when there is more than one module to prepare.
   const pool = new ExtractPool(work.length > 1 ? Math.min(availableParallelism(), work.length) : 0);
   try {
@@ -64,8 +69,51 @@ async function runPlan(
     }
   };
   pump();
+  // Every hook the run will start must be runnable before the first one runs or anything is switched: the first module
+  // to get there waits for every preparation (trees in the store, not active) and checks them all, once.
+  let gated: Promise<void> | undefined;
+  const checkAll = async () => {
+    if (opts.skipHooks) return;
+    const ready = new Map<string, string>();
+    for (const a of work) {
+      const i = queue.indexOf(a);
+      if (i >= 0) {
+        queue.splice(i, 1);
+        prepared.set(a.module, prepare(a));
+      }
+      const rel = await prepared.get(a.module)!.catch(() => undefined);
+      if (rel !== undefined) ready.set(a.module, rel);
+    }
+    const removals = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'disable');
+    checkHookRunners([...work, ...removals], ready, deps, opts);
+  };
+  const gate = () => {
+    gated ??= checkAll();
+    return gated;
+  };
   try {
-    return await switchInOrder(plan, lock, deps, opts, prepared, prepare, () => queue.splice(0));
+    const results = await switchInOrder(
+      plan,
+      lock,
+      deps,
+      opts,
+      prepared,
+      prepare,
+      () => queue.splice(0),
+      gate,
+    );
+    if (!plan.tenants || deps.supersede?.signal.aborted) return results;
+    // One result per module: a tenant change's hooks go on the module's (unchanged) result.
+    const byTenant = new Map(
+      (await applyTenantChange(plan.tenants, results, deps, opts)).map((r) => [r.module, r]),
+    );
+    const merged = results.map((r) => {
+      const t = byTenant.get(r.module);
+      if (!t || r.outcome !== 'noop') return r;
+      byTenant.delete(r.module);
+      return { ...r, hooks: t.hooks, tenants: t.tenants };
+    });
+    return [...merged, ...byTenant.values()];
   } finally {
     // No preparation may outlive the run: the next one could otherwise race it for the same store dir. Only then is
     // the trash emptied: a preparation still running (for a module a failure blocked) would leave its staging dir.
@@ -82,6 +130,7 @@ async function switchInOrder(
   prepared: Map<string, Promise<string>>,
   prepare: (a: PlanAction) => Promise<string>,
   dropQueued: () => void,
+  gate: () => Promise<void>,
 ): Promise<ModuleResult[]> {
   const results: ModuleResult[] = [];
   // A module whose dependency failed in this run is not switched: it would start against a dependency that is missing
@@ -115,7 +164,7 @@ async function switchInOrder(
       continue;
     }
     const broken = Object.keys(lockEntry(lock, a.module)?.dependencies ?? {}).find((d) => failedNow.has(d));
-    if (broken !== undefined && a.kind !== 'remove') {
+    if (broken !== undefined && a.kind !== 'remove' && a.kind !== 'disable') {
       failedNow.add(a.module);
       const why = `dependency ${broken} failed in this run; ${a.from ? `keeps ${a.from}` : 'stays uninstalled'}`;
       results.push({
@@ -130,7 +179,7 @@ async function switchInOrder(
       continue;
     }
     deps.onEvent?.({ type: 'module-start', module: a.module, action: a.kind, from: a.from, to: a.to });
-    const r = await applyModule(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a));
+    const r = await applyModule(a, lock, deps, opts, () => prepared.get(a.module) ?? prepare(a), gate);
     deps.onEvent?.({ type: 'module-done', module: a.module, outcome: r.outcome, error: r.error });
     if (
       r.outcome === 'failed' ||

@@ -1,28 +1,45 @@
-// Lifecycle hooks from module.json, run as child processes with the operation's context as JSON on stdin and as env vars
-// (on top of the minimal environment of module-env.ts, never ringlock's own).
+// Lifecycle hooks from module.json, run as child processes with the operation's context as JSON on stdin, in a context
+// file ({contextFile}, RINGLOCK_CONTEXT_FILE) and as env vars (on top of the minimal environment of module-env.ts, never
+// ringlock's own). A command runs as it is; a reference runs through one of the operator's runners (hook-runner.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { OperationFailed } from '../errors.js';
-import type { Command, ModuleManifest } from '../model/types.js';
+import type { HookRunnerConfig } from '../model/operator-config.js';
+import type { HookPoint, ModuleManifest } from '../model/types.js';
 import type { HookRun } from '../state/types.js';
+import { writeContextFile } from './hook-context.js';
+import { type HookRunResult, resolveHook, runnersFrom } from './hook-runner.js';
 import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
 import { killRunningModuleCommands, runModuleCommand } from './module-process.js';
 
-export type HookName = 'onInstall' | 'onUpgrade' | 'onDowngrade' | 'onEnable' | 'onDisable';
+export type HookName = HookPoint;
 
 export interface HookContext {
   module: string;
   operation: string;
   fromVersion: string | null;
   toVersion: string;
-  /** The new version's directory in the store: the hook's working directory. */
+  /** The directory of the version the hook comes from, in the store: the hook's working directory. */
   sourcePath: string;
   manifest: ModuleManifest;
   /** Id of the operation (journal and history), passed to the hook as RINGLOCK_OPERATION_ID. */
   operationId?: string;
+  ring?: string;
+  /** The git commit of the lock being applied, when known. */
+  commit?: string;
+  actor?: string;
+  /** For the per-tenant hooks (onEnable, onDisable): the tenant it runs for. */
+  tenant?: string;
   /** Called with the hook's process group id once it runs. */
   onSpawn?: (pgid: number) => void;
   /** Called once the hook ran (or failed to start), before its outcome is returned or thrown: the audit record. */
   onResult?: (r: HookRun) => void;
+}
+
+/** How hooks run: the operator's choices. */
+export interface HookOptions {
+  timeoutMs: number;
+  moduleEnv?: ModuleEnvOptions;
+  runners?: HookRunnerConfig;
 }
 
 export interface HookResult {
@@ -40,15 +57,51 @@ export function killRunningHooks(): void {
   killRunningModuleCommands();
 }
 
+/** The hook's description in messages: `onInstall of orders 1.0.0 (php artisan module:hook Modules\…\OnInstall)`. */
+function describeHook(hook: HookName, ctx: HookContext, detail: string | undefined): string {
+  const tenant = ctx.tenant === undefined ? '' : ` for tenant ${ctx.tenant}`;
+  return `${hook} of ${ctx.module} ${ctx.toVersion}${tenant}${detail ? ` (${detail})` : ''}`;
+}
+
+/**
+ * The hooks of `manifest` among `points` that no runner of the operator config can run: each as a message naming the
+ * hook and the fix. Checked before anything changes.
+ */
+export function unresolvedHooks(
+  module: string,
+  version: string,
+  manifest: ModuleManifest,
+  points: readonly HookName[],
+  runners: HookRunnerConfig | undefined,
+): string[] {
+  const map = runnersFrom(runners);
+  const out: string[] = [];
+  for (const point of points) {
+    const spec = manifest.lifecycle?.[point];
+    if (spec === undefined) continue;
+    const r = resolveHook(spec, map, runners);
+    if (r.kind === 'unresolved')
+      out.push(`lifecycle.${point} of ${module} ${version} (${r.reference}) cannot run: ${r.why}; ${r.fix}`);
+  }
+  return out;
+}
+
 /** Runs `hook` of the manifest if it has one. A non-zero exit, a signal or the timeout throws OperationFailed. */
-export async function runHook(
-  hook: HookName,
-  ctx: HookContext,
-  timeoutMs: number,
-  moduleEnv?: ModuleEnvOptions,
-): Promise<HookResult> {
-  const command: Command | undefined = ctx.manifest.lifecycle?.[hook];
-  if (command === undefined) return { ran: false, durationMs: 0, output: '' };
+export async function runHook(hook: HookName, ctx: HookContext, opts: HookOptions): Promise<HookResult> {
+  const spec = ctx.manifest.lifecycle?.[hook];
+  if (spec === undefined) return { ran: false, durationMs: 0, output: '' };
+  const resolved = resolveHook(spec, runnersFrom(opts.runners), opts.runners);
+  if (resolved.kind === 'unresolved') {
+    throw new OperationFailed(
+      'hook/no-runner',
+      `${describeHook(hook, ctx, resolved.reference)} cannot run: ${resolved.why}`,
+      { expected: resolved.fix },
+    );
+  }
+  const { onSpawn, onResult, ...rest } = ctx;
+  const context = { ...rest, hook, hookPoint: hook };
+  const user = opts.moduleEnv?.user;
+  const ctxFile = writeContextFile(context, user);
   const env = moduleEnvironment(
     {
       RINGLOCK_MODULE: ctx.module,
@@ -58,31 +111,67 @@ export async function runHook(
       RINGLOCK_SOURCE_PATH: ctx.sourcePath,
       RINGLOCK_HOOK: hook,
       RINGLOCK_OPERATION_ID: ctx.operationId ?? '',
+      RINGLOCK_CONTEXT_FILE: ctxFile.file,
+      RINGLOCK_RING: ctx.ring ?? '',
+      RINGLOCK_COMMIT: ctx.commit ?? '',
+      ...(ctx.tenant !== undefined ? { RINGLOCK_TENANT: ctx.tenant } : {}),
     },
-    moduleEnv,
+    opts.moduleEnv,
   );
-  const shell = typeof command === 'string';
-  const what = `${hook} of ${ctx.module} ${ctx.toVersion}${shell ? '' : ` (${command[0]})`}`;
-  const { onSpawn, onResult, ...context } = ctx;
-  let r: Awaited<ReturnType<typeof runModuleCommand>>;
+  const detail =
+    resolved.kind === 'reference'
+      ? `${resolved.runner.describe()} ${resolved.reference}`
+      : typeof resolved.command === 'string'
+        ? undefined
+        : resolved.command[0];
+  const what = describeHook(hook, ctx, detail);
+  const stdin = JSON.stringify(context);
+  let r: HookRunResult;
   try {
-    r = await runModuleCommand(command, {
-      cwd: ctx.sourcePath,
-      env,
-      timeoutMs,
-      stdin: JSON.stringify({ ...context, hook }),
-      keepOutput: TAIL,
-      onSpawn,
-      user: moduleEnv?.user,
-    });
+    r =
+      resolved.kind === 'reference'
+        ? await resolved.runner.run({
+            reference: resolved.reference,
+            values: {
+              hook: resolved.reference,
+              contextFile: ctxFile.file,
+              hookPoint: hook,
+              module: ctx.module,
+              fromVersion: ctx.fromVersion ?? '',
+              toVersion: ctx.toVersion,
+              sourcePath: ctx.sourcePath,
+              ring: ctx.ring ?? '',
+              tenant: ctx.tenant ?? '',
+              operationId: ctx.operationId ?? '',
+            },
+            cwd: ctx.sourcePath,
+            env,
+            stdin,
+            timeoutMs: opts.timeoutMs,
+            keepOutput: TAIL,
+            onSpawn,
+            user,
+          })
+        : await runModuleCommand(resolved.command, {
+            cwd: ctx.sourcePath,
+            env,
+            timeoutMs: opts.timeoutMs,
+            stdin,
+            keepOutput: TAIL,
+            onSpawn,
+            user,
+          });
   } catch (e) {
     onResult?.({ hook, exit: null, durationMs: 0, output: (e as Error).message.slice(-TAIL) });
     throw new OperationFailed('hook/failed', `${what} could not start: ${(e as Error).message}`, {
       cause: e,
     });
+  } finally {
+    ctxFile.dispose();
   }
   onResult?.({
     hook,
+    ...(ctx.tenant !== undefined ? { tenant: ctx.tenant } : {}),
     exit: r.timedOut ? null : r.code,
     ...(r.signal ? { signal: r.signal } : {}),
     ...(r.timedOut ? { timedOut: true as const } : {}),
@@ -90,7 +179,7 @@ export async function runHook(
     output: r.output.slice(-TAIL),
   });
   if (r.timedOut) {
-    throw new OperationFailed('hook/timeout', `${what} timed out after ${timeoutMs} ms`, {
+    throw new OperationFailed('hook/timeout', `${what} timed out after ${opts.timeoutMs} ms`, {
       expected: 'the hook to finish in time',
     });
   }
@@ -146,7 +235,7 @@ function groupMembers(pgid: number): string[] {
   });
 }
 
-/** The hook for an operation: first install, upgrade (newer), downgrade (older), or reinstall (same version). */
+/** The hook before the switch of an operation: first install, upgrade (newer), downgrade (older), or reinstall. */
 export function hookFor(op: string): HookName {
   if (op === 'install') return 'onInstall';
   if (op === 'rollback') return 'onDowngrade';

@@ -35,11 +35,14 @@ export function recover(
         !store.history().some((h) => h.id === j.record.id)
       )
         store.append(j.record);
-    } else if (j.phase === 'switching' && recorded === j.to) {
+    } else if (
+      j.phase === 'switching' &&
+      (recorded === j.to || (j.record.op === 'disable' && state.modules[j.module]?.status === 'disabled'))
+    ) {
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
-      target.activate(j.module, j.to, true);
+      target.activate(j.module, j.record.op === 'disable' ? undefined : j.to, true);
     } else {
       // The state still names the old version: put the disk back to it. Before the switch nothing was changed there,
       // and whatever is at the path now is left alone.

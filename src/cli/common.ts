@@ -2,6 +2,7 @@
 import { InputError } from '../errors.js';
 import type { SourceState } from '../lock/compute.js';
 import { isPrerelease } from '../model/semantics.js';
+import { tenantsOf } from '../model/tenants.js';
 import type { RingPolicy } from '../model/types.js';
 import type { SourceModule, Workspace } from '../model/workspace.js';
 import { openWorkspace as openDirWorkspace } from '../source/workspace-dir.js';
@@ -28,6 +29,11 @@ export function listOpt(ctx: CommandContext, name: string): string[] | undefined
   const v = ctx.options[name];
   if (v === undefined) return undefined;
   return Array.isArray(v) ? v : [String(v)];
+}
+
+/** The tenants the tenants file assigns to `ring` (for the per-tenant hooks). */
+export function ringTenants(ws: Workspace, ring: string): string[] {
+  return tenantsOf(ws.tenants(), ring);
 }
 
 /** The ring named by --ring, or the ring that tracks the sources. */

@@ -14,6 +14,8 @@ const STYLE: Record<ActionKind, Style> = {
   rollback: 'yellow',
   reinstall: 'yellow',
   remove: 'red',
+  disable: 'yellow',
+  enable: 'green',
   blocked: 'red',
   noop: 'dim',
 };

@@ -13,6 +13,13 @@ export function exitFor(results: ModuleResult[]): number {
 }
 
 export function printResults(io: Io, results: ModuleResult[]): void {
+  // A failed per-tenant hook does not fail its module: it is said here.
+  for (const r of results)
+    for (const h of r.hooks ?? [])
+      if (h.outcome === 'failed')
+        io.err(
+          `${paint(io, 'yellow', 'warning')}: ${r.module}: ${h.hook}${h.tenant ? ` (tenant ${h.tenant})` : ''} failed: ${h.error}\n`,
+        );
   const done = results.filter((r) => r.outcome !== 'noop');
   if (done.length === 0) return;
   const mark = (o: string) =>

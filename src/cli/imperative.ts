@@ -16,7 +16,7 @@ import { publishHint } from '../plan/format.js';
 import type { PlanAction } from '../plan/types.js';
 import { recoverStep, withWriter } from '../reconcile/steps.js';
 import type { DeployedState } from '../state/types.js';
-import { openWorkspace, stringOpt } from './common.js';
+import { openWorkspace, ringTenants, stringOpt } from './common.js';
 import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
 import { msOpt, reasonOpt } from './options.js';
@@ -122,6 +122,8 @@ export async function runImperative(
             hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
             health: rt.health,
             moduleEnv: rt.moduleEnv,
+            hookRunners: rt.hookRunners,
+            tenants: ringTenants(ws, ring.name),
             keepVersions: rt.keepVersions,
             concurrency: 1,
             origin: 'imperative',

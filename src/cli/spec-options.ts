@@ -6,7 +6,7 @@ export const OPERATOR_CONFIG: OptionSpec = {
   type: 'string',
   valueName: 'file',
   description:
-    'the operator config: allowed hosts, fixed registry and GitHub API, module environment (env RINGLOCK_OPERATOR_CONFIG)',
+    'the operator config: allowed hosts, fixed registry and GitHub API, module environment, hook runners (env RINGLOCK_OPERATOR_CONFIG)',
 };
 
 // Where a command acts: flags win over environment variables, which win over ringlock.yaml.

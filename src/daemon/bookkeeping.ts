@@ -13,8 +13,8 @@ import type { DaemonOptions, EventSink, NotificationName } from './types.js';
 
 /**
  * The event a module's successful operation sends, by its action. A rollback the lock asks for (an older pin) is an
- * upgrade to it, as before. MERGE (t14-hooks): the engine's 'disable' and 'enable' actions (or results) map to
- * module.disabled and module.enabled here; if they arrive as outcomes instead of actions, map them the same way.
+ * upgrade to it, as before. The plan's `disable` and `enable` actions (a lock entry's `enabled`) switch a module off
+ * and on again; `remove` is a prune.
  */
 const SUCCESS_EVENTS: Readonly<Record<string, NotificationName>> = {
   install: 'module.installed',

@@ -1,7 +1,13 @@
 // The desired state at a commit: ringlock.yaml (and its platform version file) and the ring's lock, read from git
 // without a checkout and validated exactly as the CLI validates them on disk. Errors name repo paths with line:column.
 import { InputError } from '../errors.js';
-import { type CommitReader, lockPathIn, readConfigAt, readLockAt } from '../git/commit-source.js';
+import {
+  type CommitReader,
+  lockPathIn,
+  readConfigAt,
+  readLockAt,
+  readRingTenantsAt,
+} from '../git/commit-source.js';
 import type { LoadedConfig } from '../model/config.js';
 import type { RingLock, RingPolicy } from '../model/types.js';
 
@@ -14,6 +20,8 @@ export interface Desired {
   lockFile: string;
   /** The commit's subject line: the reason the history records for what the daemon applies from it. */
   subject?: string;
+  /** The tenants assigned to the ring (for the per-tenant hooks). */
+  tenants: string[];
 }
 
 export async function readDesired(
@@ -42,5 +50,6 @@ export async function readDesired(
       },
     );
   }
-  return { commit, config, ring, lock: found.lock, lockFile: found.file };
+  const tenants = await readRingTenantsAt(source, commit, config, ringName);
+  return { commit, config, ring, lock: found.lock, lockFile: found.file, tenants };
 }

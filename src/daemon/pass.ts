@@ -126,6 +126,7 @@ export class DaemonPass {
           quickDrift: () => !this.fullDue,
           lockCommit: desired.commit,
           reason: desired.subject,
+          tenants: desired.tenants,
           skipHooks: o.skipHooks,
           hookTimeoutMs: o.hookTimeoutMs,
           concurrency: o.concurrency,

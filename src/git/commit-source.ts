@@ -7,6 +7,7 @@ import { CONFIG_FILES, type LoadedConfig, readConfig } from '../model/config.js'
 import type { DirEntry, FileSource, ReadCap, TextSource } from '../model/file-source.js';
 import { readLater } from '../model/file-source.js';
 import { readLock } from '../model/lock.js';
+import { readTenants, tenantsOf } from '../model/tenants.js';
 import type { RingLock } from '../model/types.js';
 import { type BlobReader, git } from './cli.js';
 import type { GitSource } from './types.js';
@@ -54,6 +55,20 @@ export async function readLockAt(
     readLock(lockPathIn(config, ringName), ringName),
   );
   return found && { lock: found.lock, text: found.text, file: found.file };
+}
+
+/** The tenants the tenants file assigns to `ringName` at a commit (none when the default file is absent). */
+export async function readRingTenantsAt(
+  source: CommitReader,
+  commit: string,
+  config: LoadedConfig,
+  ringName: string,
+): Promise<string[]> {
+  const all = await readLater(
+    new CommitSource(source, commit),
+    readTenants(under(config.root, config.tenantsFile), config),
+  );
+  return tenantsOf(all, ringName);
 }
 
 /** ringlock.yaml (and its platform version file) at a commit, validated; `root` of the result is `base`. */

@@ -51,6 +51,8 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   if (s.lockData !== undefined) e.manifest = s.lockData;
   // Where the module came from (`ringlock import`) does not change with its version or content.
   if (previous?.origin !== undefined) e.origin = previous.origin;
+  // Switched off in this ring: re-locking keeps it off, whatever version the source is at.
+  if (previous?.enabled === false) e.enabled = false;
   if (previous && previous.version === e.version && previous.sha256 === e.sha256) {
     if (previous.integrity) e.integrity = previous.integrity;
     if (previous.artifact) e.artifact = previous.artifact;

@@ -15,7 +15,29 @@ export interface OperatorConfig {
   registry?: { url: string; tokenEnv?: string };
   github?: { apiUrl?: string };
   moduleEnv?: { pass?: string[]; set?: Record<string, string> };
+  hooks?: HookRunnerConfig;
 }
+
+/** The operator's hook runners: name → argv with placeholders, and the runner of a reference that names none. */
+export interface HookRunnerConfig {
+  runners?: Record<string, string[]>;
+  defaultRunner?: string;
+}
+
+/** What a runner's argv element may be replaced by, when it is exactly `{name}` (never part of a longer element). */
+export const HOOK_PLACEHOLDERS = [
+  'hook',
+  'contextFile',
+  'hookPoint',
+  'module',
+  'fromVersion',
+  'toVersion',
+  'sourcePath',
+  'ring',
+  'tenant',
+  'operationId',
+] as const;
+export type HookPlaceholder = (typeof HOOK_PLACEHOLDERS)[number];
 
 export const OPERATOR_CONFIG_MAX_BYTES = 256 * 1024;
 
@@ -38,7 +60,56 @@ export function operatorDiagnostics(doc: SourceDoc): Diagnostic[] {
   return [
     ...urlDiagnostics(doc, '/registry/url', c.registry?.url),
     ...urlDiagnostics(doc, '/github/apiUrl', c.github?.apiUrl),
+    ...runnerDiagnostics(doc, c.hooks),
   ];
+}
+
+/** Placeholders are whole argv elements and known by name; the default runner is one of the runners. */
+function runnerDiagnostics(doc: SourceDoc, hooks: HookRunnerConfig | undefined): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const known = new Set<string>(HOOK_PLACEHOLDERS);
+  for (const [name, argv] of Object.entries(hooks?.runners ?? {})) {
+    argv.forEach((arg, i) => {
+      const ptr = `/hooks/runners/${name}/${i}`;
+      const whole = /^\{([A-Za-z]+)\}$/.exec(arg);
+      if (whole && !known.has(whole[1]!))
+        out.push(
+          diagAt(
+            doc,
+            ptr,
+            'operator/placeholder',
+            `${ptr}: unknown placeholder ${arg}`,
+            HOOK_PLACEHOLDERS.map((p) => `{${p}}`).join(', '),
+          ),
+        );
+      else if (
+        !whole &&
+        /\{(?:[A-Za-z]+)\}/.test(arg) &&
+        [...arg.matchAll(/\{([A-Za-z]+)\}/g)].some((m) => known.has(m[1]!))
+      )
+        out.push(
+          diagAt(
+            doc,
+            ptr,
+            'operator/placeholder',
+            `${ptr}: a placeholder must be a whole argv element (${JSON.stringify(arg)})`,
+            'e.g. ["--context", "{contextFile}"] instead of "--context={contextFile}"',
+          ),
+        );
+    });
+  }
+  const def = hooks?.defaultRunner;
+  if (def !== undefined && !Object.hasOwn(hooks?.runners ?? {}, def))
+    out.push(
+      diagAt(
+        doc,
+        '/hooks/defaultRunner',
+        'operator/runner',
+        `/hooks/defaultRunner: "${def}" is not one of hooks.runners`,
+        Object.keys(hooks?.runners ?? {}).join(', ') || 'a runner defined under hooks.runners',
+      ),
+    );
+  return out;
 }
 
 /** Parses and validates the operator config's text (`display` names it in errors); src/source/ reads the file. */

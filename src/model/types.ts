@@ -2,15 +2,28 @@
 
 export type Command = string | string[];
 
-/** The lifecycle hooks a manifest may name: hook name → a command, or a reference a runner resolves (a PHP class). */
-export type LifecycleHook =
+/** The points of a module's lifecycle a hook can be attached to (README "Lifecycle hooks" gives their order). */
+export type HookPoint =
   | 'onInstall'
   | 'onUpgrade'
   | 'onDowngrade'
-  | 'onEnable'
-  | 'onDisable'
   | 'afterSwitch'
-  | 'onRemove';
+  | 'onRemove'
+  | 'onEnable'
+  | 'onDisable';
+
+/** A hook given as a reference (a PHP class, a script name) that a runner of the operator config runs. */
+export interface HookReference {
+  ref: string;
+  /** One of the operator config's `hooks.runners` (the manifest chooses among them, never defines one). */
+  runner?: string;
+}
+
+/** A lifecycle hook: a command (a shell string or an argv array), or a reference run through an operator's runner. */
+export type HookSpec = Command | HookReference;
+
+/** The same points, by the name the manifest code uses. */
+export type LifecycleHook = HookPoint;
 
 /** The object form of a module's health check (a string healthCheck is its `http.path` or `http.url`). */
 export interface HealthCheckSpec {
@@ -33,7 +46,7 @@ export interface ModuleManifest {
   description?: string;
   compatibility?: { platform?: string };
   dependencies?: Record<string, string>;
-  lifecycle?: Partial<Record<LifecycleHook, Command | string>>;
+  lifecycle?: Partial<Record<HookPoint, HookSpec>>;
   /** An object, or a string: the path (resolved against the health base URL) or http(s) URL of the module's health endpoint. */
   healthCheck?: HealthCheckSpec | string;
   changelog?: string;
@@ -56,6 +69,8 @@ export interface LockEntry {
   dependencies?: Record<string, string>;
   /** The platform's own manifest fields, as the manifest has them (only with modules.lockManifest). */
   manifest?: Record<string, unknown>;
+  /** `false`: the module stays installed but is switched off in this ring (its link removed); default true. */
+  enabled?: boolean;
 }
 
 export interface RingLock {

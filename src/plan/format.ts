@@ -1,7 +1,11 @@
 // A plan as data: its counts, its one-line summary, and the object `--json` prints (the table is cli/format-plan.ts).
 import type { ActionKind, Plan, PlanAction } from './types.js';
 
-export type PlanSummary = Record<ActionKind, number>;
+/** Counts per kind; `disable` and `enable` only appear when the plan has such actions. */
+export type PlanSummary = Record<Exclude<ActionKind, 'disable' | 'enable'>, number> & {
+  disable?: number;
+  enable?: number;
+};
 
 export function summarize(plan: Plan): PlanSummary {
   const s: PlanSummary = {
@@ -13,7 +17,7 @@ export function summarize(plan: Plan): PlanSummary {
     blocked: 0,
     noop: 0,
   };
-  for (const a of plan.actions) s[a.kind]++;
+  for (const a of plan.actions) s[a.kind] = (s[a.kind] ?? 0) + 1;
   return s;
 }
 
@@ -51,10 +55,15 @@ export function summaryLine(plan: Plan): string {
   if (s.rollback) parts.push(`${s.rollback} to roll back`);
   if (s.reinstall) parts.push(`${s.reinstall} to reinstall`);
   if (s.remove) parts.push(`${s.remove} to remove`);
+  if (s.disable) parts.push(`${s.disable} to disable`);
+  if (s.enable) parts.push(`${s.enable} to enable`);
   if (s.blocked) parts.push(`${s.blocked} blocked`);
   if (s.noop - kept) parts.push(`${s.noop - kept} unchanged`);
   if (kept) parts.push(`${kept} not in the lock (kept: prune is off)`);
   const unpublished = plan.actions.filter((a) => a.needsPublish).length;
+  const t = plan.tenants;
+  if (t && t.assigned.length > 0) parts.push(`tenants assigned: ${t.assigned.join(', ')} (onEnable)`);
+  if (t && t.left.length > 0) parts.push(`tenants gone: ${t.left.join(', ')} (onDisable)`);
   if (parts.length === 0) return 'nothing to do: the lock names no modules and none are deployed';
   return (
     parts.join(', ') + (unpublished ? `; ${unpublished} need${unpublished === 1 ? 's' : ''} publish` : '')
@@ -69,6 +78,7 @@ export function planToJson(plan: Plan): {
   actions: PlanAction[];
   warnings: string[];
   needsPublish?: string[];
+  tenants?: Plan['tenants'];
 } {
   const unpublished = plan.actions.filter((a) => a.needsPublish).map((a) => a.module);
   return {
@@ -78,5 +88,9 @@ export function planToJson(plan: Plan): {
     actions: plan.actions.map((a) => ({ ...a })),
     warnings: [...(plan.warnings ?? [])],
     ...(unpublished.length > 0 ? { needsPublish: unpublished } : {}),
+    // A set that is only recorded (no tenant assigned or gone) is not shown.
+    ...(plan.tenants && plan.tenants.assigned.length + plan.tenants.left.length > 0
+      ? { tenants: plan.tenants }
+      : {}),
   };
 }

@@ -5,6 +5,7 @@ import { dependencyOrder } from '../model/graph.js';
 import { compareVersions } from '../model/semantics.js';
 import type { LockEntry, RingLock } from '../model/types.js';
 import type { DeployedModule, DeployedState, QuarantineEntry } from '../state/types.js';
+import { holdNeededDisables, tenantChange } from './lifecycle.js';
 import type { Plan, PlanAction, PlanPolicy } from './types.js';
 
 export interface PlanInput {
@@ -15,6 +16,8 @@ export interface PlanInput {
   /** Modules whose path holds something ringlock did not create, and what (from detectConflicts). */
   conflicts?: ReadonlyMap<string, string>;
   policy: PlanPolicy;
+  /** The ring's tenants; undefined: not known (tenant changes are not planned). */
+  tenants?: readonly string[];
 }
 
 /** Where `--adopt` moves what it finds, as plans name it. */
@@ -25,7 +28,7 @@ export function unmanagedReason(what: string): string {
   return `unmanaged path: ${what} (--adopt moves it to ${ADOPTED}, or remove it)`;
 }
 
-type ChangeKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'noop';
+type ChangeKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'disable' | 'enable' | 'noop';
 
 interface Draft {
   kind: ChangeKind;
@@ -122,27 +125,34 @@ export function plan(input: PlanInput): Plan {
       if (d) stays.push({ label: `${name} ${from}`, deps: d.active.dependencies });
       continue;
     }
+    // Switching a module off (or leaving it off) keeps the version deployed.
+    const off = e.enabled === false && d !== undefined;
     actions.push(
       action({
         module: name,
         kind: draft.kind,
         from,
-        to: e.version,
-        integrity: e.integrity,
-        sha256: e.sha256,
+        to: off ? from : e.version,
+        integrity: off ? d.active.integrity : e.integrity,
+        sha256: off ? d.active.sha256 : e.sha256,
         reason: draft.reason,
         notes: draft.notes,
       }),
     );
-    stays.push({
-      label: `${name} ${e.version}`,
-      deps: draft.kind === 'noop' ? (d?.active.dependencies ?? e.dependencies) : e.dependencies,
-    });
+    if (off) stays.push({ label: `${name} ${from}`, deps: d.active.dependencies });
+    else if (!(e.enabled === false && d === undefined))
+      stays.push({
+        label: `${name} ${e.version}`,
+        deps: draft.kind === 'noop' ? (d?.active.dependencies ?? e.dependencies) : e.dependencies,
+      });
   }
 
+  holdNeededDisables(actions, wanted, deployed);
   actions.push(...unnamed(deployed, wanted, policy.prune, stays, drift, conflicts));
 
   const out: Plan = { ring: lock.ring, platform, actions };
+  const tenants = tenantChange(deployed, input.tenants);
+  if (tenants) out.tenants = tenants;
   if (deployed.ring !== undefined && deployed.ring !== lock.ring)
     out.warnings = [
       `the target was last applied from ring "${deployed.ring}"; this lock is ring "${lock.ring}"`,
@@ -153,9 +163,16 @@ export function plan(input: PlanInput): Plan {
 /** The action a lock entry needs against what is deployed, before compatibility and quarantine. */
 function classify(e: LockEntry, d: DeployedModule | undefined, drift: string | undefined): Draft {
   const notes: string[] = [];
+  const switchedOff = switchOff(e, d);
+  if (switchedOff) return switchedOff;
   if (!d) return { kind: 'install', notes };
   const active = d.active;
-  if (d.status !== 'active') notes.push(statusNote(d));
+  if (d.status === 'disabled') {
+    // Re-enabled: the same version comes back from the store (no download); another version is installed as usual.
+    if (active.version === e.version && active.sha256 === e.sha256)
+      return { kind: 'enable', reason: 'enabled in the lock: back from the store', notes };
+    notes.push('disabled here: the new version is switched in enabled');
+  } else if (d.status !== 'active') notes.push(statusNote(d));
   let kind: ChangeKind | undefined;
   let reason: string | undefined;
   // String equality first: the steady state never parses a version.
@@ -186,6 +203,16 @@ function classify(e: LockEntry, d: DeployedModule | undefined, drift: string | u
     else notes.push(diverged);
   }
   return reason === undefined ? { kind, notes } : { kind, reason, notes };
+}
+
+/** `"enabled": false` in the lock: a deployed module is switched off (kept in the store), an absent one stays absent. */
+function switchOff(e: LockEntry, d: DeployedModule | undefined): Draft | undefined {
+  if (e.enabled !== false) return undefined;
+  if (!d) return { kind: 'noop', reason: 'disabled in the lock: not installed', notes: [] };
+  const notes =
+    d.active.version === e.version ? [] : [`the lock pins ${e.version}: applied once it is enabled`];
+  if (d.status === 'disabled') return { kind: 'noop', reason: 'disabled', notes };
+  return { kind: 'disable', reason: 'disabled in the lock: the tree stays in the store', notes };
 }
 
 /**

@@ -1,6 +1,15 @@
 // The reconcile plan: ordered actions that take a target from what is deployed to what a ring's lock wants.
 
-export type ActionKind = 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'blocked' | 'noop';
+export type ActionKind =
+  | 'install'
+  | 'upgrade'
+  | 'rollback'
+  | 'reinstall'
+  | 'remove'
+  | 'disable'
+  | 'enable'
+  | 'blocked'
+  | 'noop';
 
 export interface PlanAction {
   module: string;
@@ -42,4 +51,15 @@ export interface Plan {
   actions: PlanAction[];
   /** Whole-plan remarks, e.g. the target was last applied from another ring. */
   warnings?: string[];
+  /** The ring's tenants differ from those the state recorded: apply runs their per-tenant hooks and records the set. */
+  tenants?: TenantChange;
+}
+
+export interface TenantChange {
+  /** Assigned to the ring since the last apply: onEnable runs for them on every enabled module. */
+  assigned: string[];
+  /** Gone from the ring since the last apply: onDisable runs for them on every enabled module. */
+  left: string[];
+  /** The ring's tenants now (sorted), recorded in the state. */
+  set: string[];
 }

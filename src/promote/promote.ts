@@ -119,7 +119,7 @@ export async function promote(s: Session, input: PromoteInput): Promise<PromoteR
     target.file,
     to.name,
     target.text,
-    new Map(plan.changes.map((c) => [c.module, c.after])),
+    new Map(plan.changes.map((c) => [c.module, ownEnabled(c.after, c.before)])),
     plan.result.modules,
   );
   const main = plan.changes.find((c) => !c.forDependency) ?? plan.changes[0]!;
@@ -264,4 +264,10 @@ export function refusal(r: PromoteResult): CheckFailed | undefined {
       },
     );
   return undefined;
+}
+
+/** Whether a module is on is each ring's own decision: a promotion carries the version, never the source's `enabled`. */
+export function ownEnabled(after: LockEntry, before: LockEntry | undefined): LockEntry {
+  const { enabled: _source, ...pin } = after;
+  return before?.enabled === false ? { ...pin, enabled: false } : pin;
 }

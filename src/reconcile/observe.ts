@@ -25,6 +25,7 @@ export async function observeAndPlan(
     drift,
     conflicts,
     policy: { prune: options.prune === true || deps.prune, platform, adopt: options.adopt },
+    tenants: options.tenants,
   });
   return { plan, deployed, drift };
 }

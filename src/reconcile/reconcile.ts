@@ -86,8 +86,15 @@ async function pass(
   if (dryRun) return { ...report, outcome: 'planned' };
   const suspended = hooks.suspended?.() ?? false;
   const work = hooks.select ? hooks.select(plan, deployed) : plan;
-  if (work.actions.every((a) => a.kind === 'noop' || a.kind === 'blocked'))
+  const t = work.tenants;
+  if (
+    work.actions.every((a) => a.kind === 'noop' || a.kind === 'blocked') &&
+    (t?.assigned.length ?? 0) + (t?.left.length ?? 0) === 0
+  ) {
+    // A tenant set that runs no hook (never recorded, or no module on) is only recorded.
+    if (t) deps.store.write({ ...deps.store.read(), tenants: t.set });
     return { ...report, work, outcome: 'noop' };
+  }
   if (suspended) return { ...report, work, outcome: 'suspended' };
   if (hooks.confirm && !(await hooks.confirm(work))) return { ...report, work, outcome: 'declined' };
   const supersede = hooks.beforeApply?.(work);
@@ -114,6 +121,8 @@ async function pass(
         hookTimeoutMs: options.hookTimeoutMs,
         health: deps.health,
         moduleEnv: deps.moduleEnv,
+        hookRunners: deps.hookRunners,
+        tenants: options.tenants,
         keepVersions: deps.keepVersions,
         concurrency: options.concurrency,
         adopt: options.adopt,

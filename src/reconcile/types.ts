@@ -4,6 +4,7 @@ import type { EngineEvent, EngineOptions, ModuleResult, Supersede } from '../app
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { InputError } from '../errors.js';
+import type { HookRunnerConfig } from '../model/operator-config.js';
 import type { RingLock } from '../model/types.js';
 import type { Plan } from '../plan/types.js';
 import type { NewBlock } from '../state/blocked.js';
@@ -30,6 +31,8 @@ export interface Runtime {
   policy: TrustPolicy;
   /** What module code gets on top of the minimal environment: the operator's choice. */
   moduleEnv: ModuleEnvPolicy;
+  /** The operator's hook runners (references in module.json run only through these). */
+  hookRunners?: HookRunnerConfig;
   /** The local state directory: the file store's files, and the default home of the artifact and git caches. */
   stateDir: string;
 }
@@ -64,6 +67,11 @@ export interface PlanOptions {
   platform?: string | (() => string | undefined);
   /** Move what ringlock did not create at a module's path into a backup instead of blocking (`--adopt`). */
   adopt?: boolean;
+  /**
+   * The tenants assigned to the ring (rings/tenants.yaml): per-tenant hooks run for them, and a change from the set
+   * the state recorded runs onEnable/onDisable for the tenants assigned or gone. Undefined: not known, none run.
+   */
+  tenants?: readonly string[];
 }
 
 export interface ReconcileOptions extends PlanOptions {

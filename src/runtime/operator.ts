@@ -110,6 +110,7 @@ export function operatorPolicy(input: RuntimeInput): TrustPolicy {
       set: { ...(op?.moduleEnv?.set ?? {}) },
       user: moduleUser(env.RINGLOCK_MODULE_USER) ?? op?.moduleUser,
     },
+    hooks: op?.hooks,
     sources,
   };
   cache.set(input, policy);

@@ -67,6 +67,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     actor: input.env.RINGLOCK_ACTOR ?? `cli:${user}`,
     policy,
     moduleEnv: policy.moduleEnv,
+    hookRunners: policy.hooks,
   };
 }
 

@@ -3,7 +3,8 @@
 import type { ChangelogSection } from '../model/changelog.js';
 
 /** Per-module lifecycle, visible in status and history. */
-export type ModuleStatus = 'pending' | 'installing' | 'active' | 'failed' | 'rolled_back';
+/** `disabled`: installed (its tree kept in the store) but switched off by the lock (`"enabled": false`), no link. */
+export type ModuleStatus = 'pending' | 'installing' | 'active' | 'failed' | 'rolled_back' | 'disabled';
 
 /** One installed version of a module: where it lives in the target's store and what it was verified to be. */
 export interface InstalledVersion {
@@ -75,6 +76,8 @@ export interface DeployedState {
   quarantine: QuarantineEntry[];
   /** Modules the last plan blocked, by name (absent when none). */
   blocked?: Record<string, BlockedModule>;
+  /** The ring's tenants when last applied (sorted): a change runs onEnable/onDisable for the tenants assigned or gone. */
+  tenants?: string[];
   /** Modules whose store trees no active module links to any more, kept until retention prunes them (retention.ts). */
   unlinked?: UnlinkedModule[];
 }
@@ -98,6 +101,8 @@ export type Outcome = 'succeeded' | 'failed' | 'rolled_back' | 'recovered' | 'sk
 /** A lifecycle hook as an operation ran it, for the audit record. */
 export interface HookRun {
   hook: string;
+  /** For a per-tenant hook (onEnable, onDisable): the tenant it ran for. */
+  tenant?: string;
   /** The exit code; null when a signal or the timeout ended it, or it could not start. */
   exit: number | null;
   signal?: string;
@@ -112,7 +117,17 @@ export interface HistoryRecord {
   id: string;
   ring?: string;
   module: string;
-  op: 'install' | 'upgrade' | 'rollback' | 'reinstall' | 'remove' | 'retry' | 'recover' | 'adopt';
+  op:
+    | 'install'
+    | 'upgrade'
+    | 'rollback'
+    | 'reinstall'
+    | 'remove'
+    | 'disable'
+    | 'enable'
+    | 'retry'
+    | 'recover'
+    | 'adopt';
   from?: string;
   to?: string;
   integrity?: string;

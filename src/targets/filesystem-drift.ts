@@ -15,6 +15,8 @@ export async function filesystemDrift(
   const drift = new Map<string, string>();
   const toHash: { module: string; root: string; display: string; want: string }[] = [];
   for (const m of Object.values(state.modules)) {
+    // A disabled module has no link on purpose; its tree waits in the store.
+    if (m.status === 'disabled') continue;
     const shown = target.modulePath(m.name);
     if (target.mode === 'symlink') {
       const linked = target.activeStoreDir(m.name);

@@ -3,6 +3,7 @@
 // event without one goes only to a host the operator allowed. Values the operator gives (flags, environment, the
 // operator config) are trusted as they are; the repository may choose among them, never widen them.
 import { InputError } from '../errors.js';
+import type { HookRunnerConfig } from '../model/operator-config.js';
 import type { SourceDoc } from '../model/source.js';
 
 export interface HostRule {
@@ -36,6 +37,8 @@ export interface TrustPolicy {
   /** The runner's GITHUB_API_URL (GitHub Actions sets it): used when neither the operator nor ringlock.yaml says. */
   githubApiUrlDefault?: string;
   moduleEnv: ModuleEnvPolicy;
+  /** How lifecycle hooks given as references run (the operator config's `hooks`). */
+  hooks?: HookRunnerConfig;
   /** Where the operator's settings came from ("RINGLOCK_ALLOWED_HOSTS", "operator.yaml"), for the start-up log. */
   sources: string[];
 }

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { RinglockError } from '../../errors.js';
 import type { PlanAction } from '../../plan/types.js';
 import type { DeployedModule, DeployedState, HistoryRecord } from '../../state/types.js';
-import type { EngineDeps, EngineOptions, ModuleOutcome, ModuleResult } from '../engine-types.js';
+import type { EngineDeps, EngineOptions, HookReport, ModuleOutcome, ModuleResult } from '../engine-types.js';
 
 export const now = () => new Date().toISOString();
 
@@ -25,6 +25,8 @@ export interface ModuleContext {
   recorded: boolean;
   /** What went wrong without changing the outcome (pruning old versions): shown with the module's result. */
   readonly warnings: string[];
+  /** The hooks run so far, in order. */
+  readonly hooks: HookReport[];
 }
 
 /** Reads the state and opens the history record of one module's operation. */
@@ -57,6 +59,7 @@ export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOp
     switched: false,
     recorded: false,
     warnings: [],
+    hooks: [],
   };
 }
 
@@ -70,5 +73,16 @@ export function moduleResult(ctx: ModuleContext, outcome: ModuleOutcome, err?: R
     code: err?.code,
     error: err?.message,
     ...(ctx.warnings.length > 0 ? { warnings: [...ctx.warnings] } : {}),
+    ...(ctx.hooks.length > 0 ? { hooks: [...ctx.hooks] } : {}),
+    ...(outcome === 'succeeded' ? lifecycleOf(ctx) : {}),
   };
+}
+
+/** Whether a succeeded operation switched the module off, on, or away (ModuleResult.lifecycle). */
+function lifecycleOf(ctx: ModuleContext): Pick<ModuleResult, 'lifecycle'> {
+  const { action: a, current } = ctx;
+  if (a.kind === 'remove') return { lifecycle: 'removed' };
+  if (a.kind === 'disable') return { lifecycle: 'disabled' };
+  if (current?.status === 'disabled') return { lifecycle: 'enabled' };
+  return {};
 }

@@ -1,5 +1,5 @@
-// After the switch: wait for the module to report healthy; an unhealthy one, or one a newer commit no longer wants,
-// is switched back.
+// After the switch: the afterSwitch hook, then wait for the module to report healthy; a failed hook, an unhealthy
+// module, or one a newer commit no longer wants, is switched back.
 import { parseDuration } from '../../model/duration.js';
 import type { LockEntry } from '../../model/types.js';
 import type { InstalledVersion, Outcome } from '../../state/types.js';
@@ -9,6 +9,24 @@ import { healthSpecFor, waitHealthy } from '../health.js';
 import type { ModuleContext } from './context.js';
 import type { Staged } from './install.js';
 import { switchBack } from './rollback.js';
+import { type HookTree, platformHook } from './run-hooks.js';
+
+/**
+ * The module's afterSwitch hook (clear caches, reload workers), after the switch and before the health check; a failure
+ * switches the old version back and quarantines the new one, exactly like a failed health check.
+ */
+export async function afterSwitch(
+  ctx: ModuleContext,
+  tree: HookTree,
+  installed: InstalledVersion,
+): Promise<Outcome | undefined> {
+  try {
+    await platformHook(ctx, 'afterSwitch', tree, tree.version);
+  } catch (e) {
+    return switchBack(ctx, installed, `afterSwitch hook failed: ${(e as Error).message}`);
+  }
+  return undefined;
+}
 
 /** Undefined when the module is healthy (or has no health check); else the outcome of switching it back. */
 export async function checkHealth(

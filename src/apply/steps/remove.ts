@@ -1,13 +1,20 @@
-// Removing a module the lock no longer names (`--prune`): journaled, the path cleared, then state and history. Its
+// Removing a module the lock no longer names (`--prune`): onDisable per tenant (unless it was disabled already) and
+// onRemove from its tree, then journaled, the path cleared, then state and history. A failed onRemove keeps it. Its
 // store trees are retained (state.unlinked) and pruned by a later pass once target.retainRemoved has passed.
 import { markUnlinked } from '../../state/retention.js';
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
 import { type ModuleContext, now } from './context.js';
+import { platformHook, storedTree, tenantHooks } from './run-hooks.js';
 
 export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   const { action: a, deps, state, current, base } = ctx;
   const { target, store } = deps;
   if (!current) return 'skipped';
+  const tree = storedTree(ctx, current.active.storeDir, current.active.version);
+  if (tree) {
+    if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree);
+    await platformHook(ctx, 'onRemove', tree, current.active.version);
+  }
   const next: DeployedState = { ...state, modules: { ...state.modules } };
   delete next.modules[a.module];
   const record: HistoryRecord = { ...base, op: 'remove', to: undefined, finishedAt: now() };

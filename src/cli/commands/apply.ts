@@ -2,7 +2,7 @@
 import { ExitCode, InputError } from '../../errors.js';
 import { markUnpublished, planToJson, publishHint } from '../../plan/format.js';
 import { reconcile } from '../../reconcile/reconcile.js';
-import { openWorkspace, ringFromOption } from '../common.js';
+import { openWorkspace, ringFromOption, ringTenants } from '../common.js';
 import { ask, requireConsent } from '../confirm.js';
 import { formatPlan } from '../format-plan.js';
 import { exitFor, printResults, progress } from '../format-results.js';
@@ -38,6 +38,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       lockTimeoutMs,
       dryRun,
       ...planOptions(ctx),
+      tenants: ringTenants(ws, ring.name),
       skipHooks: ctx.options['skip-hooks'] === true,
       hookTimeoutMs,
       concurrency,
