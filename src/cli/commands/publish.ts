@@ -5,6 +5,9 @@ import { join } from 'node:path';
 import { packModule } from '../../artifacts/pack.js';
 import { CheckFailed, ExitCode, InputError } from '../../errors.js';
 import { writeFileAtomic } from '../../fsutil/atomic-write.js';
+import { git } from '../../git/cli.js';
+import { exportTree } from '../../git/export-tree.js';
+import { sourcesAtVersions } from '../../import/history.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
 import { openWorkspace, ringFromOption } from '../common.js';
 import { json, paint, table } from '../output.js';
@@ -36,6 +39,9 @@ export async function run(ctx: CommandContext): Promise<number> {
         .filter((n) => sources.get(n)?.manifest.version === lockEntry(lock, n)!.version)
         .sort()
     : ctx.positionals;
+  // A named pin the source no longer holds (an older release, e.g. imported into a later ring): packed from the newest
+  // commit whose manifest has that version, and only if that tree hashes to what the lock pins.
+  const older = new Map<string, string>();
   for (const n of names) {
     const e = lockEntry(lock, n);
     if (!e)
@@ -43,23 +49,50 @@ export async function run(ctx: CommandContext): Promise<number> {
         expected: `one of: ${Object.keys(lock.modules).join(', ')}`,
       });
     const s = sources.get(n);
-    if (!s || s.manifest.version !== e.version) {
+    if (s && s.manifest.version === e.version) continue;
+    const relDir = s?.relDir ?? e.source;
+    const found =
+      relDir === undefined
+        ? undefined
+        : (await sourcesAtVersions(ws.root, [{ name: n, relDir, version: e.version }])).get(
+            `${n}@${e.version}`,
+          );
+    if (!found) {
       throw new InputError(
         'cli/module',
-        `${n}: ring "${ring.name}" pins ${e.version}, the source has ${s?.manifest.version ?? 'no module'}`,
+        `${n}: ring "${ring.name}" pins ${e.version}, the source has ${s?.manifest.version ?? 'no module'} and no commit of its manifest has ${e.version}`,
         {
-          expected: 'publish happens when a version is new: the source must hold the pinned version',
+          expected:
+            'the source at the pinned version, or a git history in which its manifest had that version',
         },
       );
     }
+    older.set(n, found.commit);
   }
   const out = mkdtempSync(join(tmpdir(), 'ringlock-publish-'));
-  const published: { module: string; version: string; artifact: string; integrity: string }[] = [];
+  const published: {
+    module: string;
+    version: string;
+    artifact: string;
+    integrity: string;
+    fromCommit?: string;
+  }[] = [];
   try {
     for (const n of names) {
       const e = lockEntry(lock, n)!;
-      const s = sources.get(n)!;
-      const r = await packModule(s.dir, join(out, n.replace('/', '__')), { display: s.relDir });
+      const commit = older.get(n);
+      const relDir = sources.get(n)?.relDir ?? e.source!;
+      const dir = commit
+        ? await exportTree(
+            await repoTop(ws.root),
+            commit,
+            await repoPath(ws.root, relDir),
+            mkdtempSync(join(out, 'tree-')),
+          )
+        : sources.get(n)!.dir;
+      const r = await packModule(dir, join(out, n.replace('/', '__')), {
+        display: commit ? `${relDir} at ${commit.slice(0, 12)}` : relDir,
+      });
       if (r.manifest.sha256 !== e.sha256) {
         throw new CheckFailed(
           'lock/stale',
@@ -81,7 +114,13 @@ export async function run(ctx: CommandContext): Promise<number> {
         artifact,
         artifact_size: r.manifest.compressed_size,
       };
-      published.push({ module: n, version: e.version, artifact, integrity: r.manifest.integrity });
+      published.push({
+        module: n,
+        version: e.version,
+        artifact,
+        integrity: r.manifest.integrity,
+        ...(commit ? { fromCommit: commit } : {}),
+      });
     }
   } finally {
     rmSync(out, { recursive: true, force: true });
@@ -97,11 +136,27 @@ export async function run(ctx: CommandContext): Promise<number> {
       ctx.io.out(
         table(
           ['MODULE', 'VERSION', 'ARTIFACT', 'INTEGRITY'],
-          published.map((p) => [p.module, p.version, p.artifact, `${p.integrity.slice(0, 24)}…`]),
+          published.map((p) => [
+            p.module,
+            p.fromCommit ? `${p.version} (from ${p.fromCommit.slice(0, 12)})` : p.version,
+            p.artifact,
+            `${p.integrity.slice(0, 24)}…`,
+          ]),
           ctx.io,
         ),
       );
     }
   }
   return ExitCode.Ok;
+}
+
+/** The top of the git repository holding `root`. */
+async function repoTop(root: string): Promise<string> {
+  return (await git(['rev-parse', '--show-toplevel'], { cwd: root })).trim();
+}
+
+/** `relDir` (relative to the workspace root) relative to the top of its git repository. */
+async function repoPath(root: string, relDir: string): Promise<string> {
+  const prefix = (await git(['rev-parse', '--show-prefix'], { cwd: root })).trim();
+  return `${prefix}${relDir}`;
 }
