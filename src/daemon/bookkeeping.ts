@@ -12,10 +12,16 @@ import { type RunStatus, summarize } from './status.js';
 import type { DaemonOptions, EventSink, NotificationName } from './types.js';
 
 /**
- * The event a module's successful operation sends, by its action. A rollback the lock asks for (an older pin) is an
- * upgrade to it, as before. The plan's `disable` and `enable` actions (a lock entry's `enabled`) switch a module off
- * and on again; `remove` is a prune.
+ * The event a module's successful operation sends: by what it did to the module (its result's `lifecycle`) first — a
+ * disabled module enabled again at a newer version is planned as an upgrade, yet it was enabled — then by its action.
+ * A rollback the lock asks for (an older pin) is an upgrade to it, as before. The plan's `disable` and `enable`
+ * actions (a lock entry's `enabled`) switch a module off and on again; `remove` is a prune.
  */
+const LIFECYCLE_EVENTS: Readonly<Record<string, NotificationName>> = {
+  disabled: 'module.disabled',
+  enabled: 'module.enabled',
+  removed: 'module.removed',
+};
 const SUCCESS_EVENTS: Readonly<Record<string, NotificationName>> = {
   install: 'module.installed',
   upgrade: 'module.upgraded',
@@ -25,6 +31,11 @@ const SUCCESS_EVENTS: Readonly<Record<string, NotificationName>> = {
   disable: 'module.disabled',
   enable: 'module.enabled',
 };
+
+function successEvent(r: ModuleResult): NotificationName | undefined {
+  if (r.lifecycle && Object.hasOwn(LIFECYCLE_EVENTS, r.lifecycle)) return LIFECYCLE_EVENTS[r.lifecycle];
+  return Object.hasOwn(SUCCESS_EVENTS, r.action) ? SUCCESS_EVENTS[r.action] : undefined;
+}
 
 export class Bookkeeping {
   private readonly moduleBackoff = new Map<
@@ -110,7 +121,7 @@ export class Bookkeeping {
       };
       if (r.outcome === 'succeeded') {
         this.moduleBackoff.delete(r.module);
-        const event = Object.hasOwn(SUCCESS_EVENTS, r.action) ? SUCCESS_EVENTS[r.action] : undefined;
+        const event = successEvent(r);
         if (event) notifier?.emit(event, data);
         log.info(data, `${r.module} ${r.action} succeeded`);
       } else if (r.outcome === 'rolled_back') {
