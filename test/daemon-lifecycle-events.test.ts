@@ -62,7 +62,7 @@ const ORDERS = {
 };
 
 describe('module lifecycle through the daemon', () => {
-  it('sends disabled/enabled by what the operation did; a disabled module is disabled in /status and metrics', async (t) => {
+  it('sends disabled/enabled by what the operation did, with its hooks; failed hooks are logged and counted', async (t) => {
     const rx = await receiver();
     t.onTestFinished(() => rx.close());
     // tenanted's hook fails: only per-tenant hooks, so it is reported and the module still succeeds.
@@ -83,7 +83,26 @@ describe('module lifecycle through the daemon', () => {
       await d.stop('SIGKILL');
     });
     const metric = async (re: RegExp) => re.exec((await d.get('/metrics')).text)?.[1];
+    const failedHookLogs = (tenant: string) =>
+      d.logLines().filter((l) => l.module === 'tenanted' && l.hook === 'onEnable' && l.tenant === tenant);
+
+    // 1. First install: orders' hooks in its event; tenanted's failed hook logged.
     await d.until('first pass applied', (s) => s.appliedCommit !== undefined);
+    await until(() => rx.got.filter((e) => e.event === 'module.installed').length === 2, 'two installs');
+    const installed = rx.got.find((e) => e.event === 'module.installed' && e.data.module === 'orders')!;
+    expect(installed.data.hooks).toMatchObject([
+      { hook: 'onInstall', outcome: 'succeeded' },
+      { hook: 'onEnable', tenant: 'acme', outcome: 'succeeded' },
+    ]);
+    const tenanted = rx.got.find((e) => e.event === 'module.installed' && e.data.module === 'tenanted')!;
+    expect(tenanted.data.hooks).toMatchObject([{ hook: 'onEnable', tenant: 'acme', outcome: 'failed' }]);
+    expect(failedHookLogs('acme')).toHaveLength(1);
+    expect(failedHookLogs('acme')[0]).toMatchObject({ level: 'warn' });
+    expect(String(failedHookLogs('acme')[0]!.error)).not.toBe('');
+    expect(await metric(/^ringlock_hook_runs_total\{hook="onEnable",outcome="failed"\} (\d+)$/m)).toBe('1');
+    expect(await metric(/^ringlock_hook_runs_total\{hook="onInstall",outcome="succeeded"\} (\d+)$/m)).toBe(
+      '1',
+    );
 
     // 2. orders disabled: module.disabled, `disabled` in /status and ringlock_modules.
     setEnabled(p, 'orders', false);
@@ -105,6 +124,14 @@ describe('module lifecycle through the daemon', () => {
     const enabled = rx.got.find((e) => e.event === 'module.enabled')!;
     expect(enabled.data).toMatchObject({ module: 'orders', action: 'upgrade', from: '1.0.0', to: '1.1.0' });
     expect(rx.got.filter((e) => e.event === 'module.upgraded')).toEqual([]);
+
+    // 4. A tenant joins the ring: the tenant change's results are noops, yet the failed hook is logged and counted.
+    writeTenants(p, { acme: 'canary', beta: 'canary' });
+    const joined = remote.push('beta joins canary');
+    await d.webhook(pushEvent(joined));
+    await d.until('tenant change applied', (s) => s.appliedCommit === joined);
+    await until(() => failedHookLogs('beta').length === 1, 'the failed hook of beta logged');
+    expect(await metric(/^ringlock_hook_runs_total\{hook="onEnable",outcome="failed"\} (\d+)$/m)).toBe('2');
 
     expect(await d.stop()).toEqual({ code: 0, signal: null });
     const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });

@@ -37,6 +37,15 @@ function successEvent(r: ModuleResult): NotificationName | undefined {
   return Object.hasOwn(SUCCESS_EVENTS, r.action) ? SUCCESS_EVENTS[r.action] : undefined;
 }
 
+/** A hook as events show it. */
+const hookView = (h: NonNullable<ModuleResult['hooks']>[number]) => ({
+  hook: h.hook,
+  tenant: h.tenant,
+  outcome: h.outcome,
+  durationMs: h.durationMs,
+  error: h.error,
+});
+
 export class Bookkeeping {
   private readonly moduleBackoff = new Map<
     string,
@@ -105,11 +114,13 @@ export class Bookkeeping {
     return { ...p, actions };
   }
 
+  /** The pass's results: events (with the hooks each operation ran), backoff, the log and the hook metric. */
   afterApply(results: ModuleResult[], desired: Desired, trigger: string): void {
     const notifier = this.follow.runtime.notifier;
     const log = this.o.logger;
     for (const r of results) {
       const entry = lockEntry(desired.lock, r.module);
+      this.reportHooks(r, desired.commit);
       const data = {
         module: r.module,
         action: r.action,
@@ -118,6 +129,7 @@ export class Bookkeeping {
         commit: desired.commit,
         trigger,
         error: r.error,
+        hooks: r.hooks?.length ? r.hooks.map(hookView) : undefined,
       };
       if (r.outcome === 'succeeded') {
         this.moduleBackoff.delete(r.module);
@@ -151,6 +163,21 @@ export class Bookkeeping {
         reason: 'modules',
         summary: summarize(results),
       });
+  }
+
+  /**
+   * Every hook a result ran goes to `ringlock_hook_runs_total`; each failed one is a warning naming the module, hook,
+   * tenant and error — a failed per-tenant hook does not fail its module, and a tenant change's result is a noop.
+   */
+  private reportHooks(r: ModuleResult, commit: string): void {
+    for (const h of r.hooks ?? []) {
+      this.o.metrics.hookRuns.inc({ hook: h.hook, outcome: h.outcome });
+      if (h.outcome !== 'failed') continue;
+      this.o.logger.warn(
+        { module: r.module, hook: h.hook, tenant: h.tenant, error: h.error, commit },
+        `${r.module}: hook ${h.hook}${h.tenant ? ` for tenant ${h.tenant}` : ''} failed${h.error ? `: ${h.error}` : ''}`,
+      );
+    }
   }
 
   /** Blocks the pass recorded as not yet announced: one `module.blocked` each (the state remembers it was sent). */
