@@ -62,7 +62,7 @@ const ORDERS = {
 };
 
 describe('module lifecycle through the daemon', () => {
-  it('sends disabled/enabled by what the operation did, with its hooks; failed hooks are logged and counted', async (t) => {
+  it('sends disabled/enabled by what the operation did, with its hooks and operationId; failed hooks are logged and counted', async (t) => {
     const rx = await receiver();
     t.onTestFinished(() => rx.close());
     // tenanted's hook fails: only per-tenant hooks, so it is reported and the module still succeeds.
@@ -86,10 +86,12 @@ describe('module lifecycle through the daemon', () => {
     const failedHookLogs = (tenant: string) =>
       d.logLines().filter((l) => l.module === 'tenanted' && l.hook === 'onEnable' && l.tenant === tenant);
 
-    // 1. First install: orders' hooks in its event; tenanted's failed hook logged.
+    // 1. First install: orders' hooks in its event, with the id of its history record; tenanted's failed hook logged.
     await d.until('first pass applied', (s) => s.appliedCommit !== undefined);
     await until(() => rx.got.filter((e) => e.event === 'module.installed').length === 2, 'two installs');
     const installed = rx.got.find((e) => e.event === 'module.installed' && e.data.module === 'orders')!;
+    const record = p.history().find((h) => h.module === 'orders' && h.op === 'install')!;
+    expect(installed.data.operationId).toBe(record.id);
     expect(installed.data.hooks).toMatchObject([
       { hook: 'onInstall', outcome: 'succeeded' },
       { hook: 'onEnable', tenant: 'acme', outcome: 'succeeded' },
@@ -123,6 +125,8 @@ describe('module lifecycle through the daemon', () => {
     await until(() => rx.got.some((e) => e.event === 'module.enabled'), 'module.enabled');
     const enabled = rx.got.find((e) => e.event === 'module.enabled')!;
     expect(enabled.data).toMatchObject({ module: 'orders', action: 'upgrade', from: '1.0.0', to: '1.1.0' });
+    const enableRecord = p.history().find((h) => h.module === 'orders' && h.to === '1.1.0')!;
+    expect(enabled.data.operationId).toBe(enableRecord.id);
     expect(rx.got.filter((e) => e.event === 'module.upgraded')).toEqual([]);
 
     // 4. A tenant joins the ring: the tenant change's results are noops, yet the failed hook is logged and counted.

@@ -114,8 +114,17 @@ export class Bookkeeping {
     return { ...p, actions };
   }
 
-  /** The pass's results: events (with the hooks each operation ran), backoff, the log and the hook metric. */
-  afterApply(results: ModuleResult[], desired: Desired, trigger: string): void {
+  /**
+   * The pass's results: events (with the hooks each operation ran), backoff, the log and the hook metric. `operations`
+   * maps a module to the id of the history record its operation appended this pass: the events' `operationId`, so an
+   * event and its record correlate.
+   */
+  afterApply(
+    results: ModuleResult[],
+    desired: Desired,
+    trigger: string,
+    operations: ReadonlyMap<string, string> = new Map(),
+  ): void {
     const notifier = this.follow.runtime.notifier;
     const log = this.o.logger;
     for (const r of results) {
@@ -129,6 +138,7 @@ export class Bookkeeping {
         commit: desired.commit,
         trigger,
         error: r.error,
+        operationId: operations.get(r.module),
         hooks: r.hooks?.length ? r.hooks.map(hookView) : undefined,
       };
       if (r.outcome === 'succeeded') {
