@@ -12,10 +12,16 @@ import { type RunStatus, summarize } from './status.js';
 import type { DaemonOptions, EventSink, NotificationName } from './types.js';
 
 /**
- * The event a module's successful operation sends, by its action. A rollback the lock asks for (an older pin) is an
- * upgrade to it, as before. The plan's `disable` and `enable` actions (a lock entry's `enabled`) switch a module off
- * and on again; `remove` is a prune.
+ * The event a module's successful operation sends: by what it did to the module (its result's `lifecycle`) first — a
+ * disabled module enabled again at a newer version is planned as an upgrade, yet it was enabled — then by its action.
+ * A rollback the lock asks for (an older pin) is an upgrade to it, as before. The plan's `disable` and `enable`
+ * actions (a lock entry's `enabled`) switch a module off and on again; `remove` is a prune.
  */
+const LIFECYCLE_EVENTS: Readonly<Record<string, NotificationName>> = {
+  disabled: 'module.disabled',
+  enabled: 'module.enabled',
+  removed: 'module.removed',
+};
 const SUCCESS_EVENTS: Readonly<Record<string, NotificationName>> = {
   install: 'module.installed',
   upgrade: 'module.upgraded',
@@ -25,6 +31,20 @@ const SUCCESS_EVENTS: Readonly<Record<string, NotificationName>> = {
   disable: 'module.disabled',
   enable: 'module.enabled',
 };
+
+function successEvent(r: ModuleResult): NotificationName | undefined {
+  if (r.lifecycle && Object.hasOwn(LIFECYCLE_EVENTS, r.lifecycle)) return LIFECYCLE_EVENTS[r.lifecycle];
+  return Object.hasOwn(SUCCESS_EVENTS, r.action) ? SUCCESS_EVENTS[r.action] : undefined;
+}
+
+/** A hook as events show it. */
+const hookView = (h: NonNullable<ModuleResult['hooks']>[number]) => ({
+  hook: h.hook,
+  tenant: h.tenant,
+  outcome: h.outcome,
+  durationMs: h.durationMs,
+  error: h.error,
+});
 
 export class Bookkeeping {
   private readonly moduleBackoff = new Map<
@@ -94,11 +114,22 @@ export class Bookkeeping {
     return { ...p, actions };
   }
 
-  afterApply(results: ModuleResult[], desired: Desired, trigger: string): void {
+  /**
+   * The pass's results: events (with the hooks each operation ran), backoff, the log and the hook metric. `operations`
+   * maps a module to the id of the history record its operation appended this pass: the events' `operationId`, so an
+   * event and its record correlate.
+   */
+  afterApply(
+    results: ModuleResult[],
+    desired: Desired,
+    trigger: string,
+    operations: ReadonlyMap<string, string> = new Map(),
+  ): void {
     const notifier = this.follow.runtime.notifier;
     const log = this.o.logger;
     for (const r of results) {
       const entry = lockEntry(desired.lock, r.module);
+      this.reportHooks(r, desired.commit);
       const data = {
         module: r.module,
         action: r.action,
@@ -107,10 +138,12 @@ export class Bookkeeping {
         commit: desired.commit,
         trigger,
         error: r.error,
+        operationId: operations.get(r.module),
+        hooks: r.hooks?.length ? r.hooks.map(hookView) : undefined,
       };
       if (r.outcome === 'succeeded') {
         this.moduleBackoff.delete(r.module);
-        const event = Object.hasOwn(SUCCESS_EVENTS, r.action) ? SUCCESS_EVENTS[r.action] : undefined;
+        const event = successEvent(r);
         if (event) notifier?.emit(event, data);
         log.info(data, `${r.module} ${r.action} succeeded`);
       } else if (r.outcome === 'rolled_back') {
@@ -140,6 +173,21 @@ export class Bookkeeping {
         reason: 'modules',
         summary: summarize(results),
       });
+  }
+
+  /**
+   * Every hook a result ran goes to `ringlock_hook_runs_total`; each failed one is a warning naming the module, hook,
+   * tenant and error — a failed per-tenant hook does not fail its module, and a tenant change's result is a noop.
+   */
+  private reportHooks(r: ModuleResult, commit: string): void {
+    for (const h of r.hooks ?? []) {
+      this.o.metrics.hookRuns.inc({ hook: h.hook, outcome: h.outcome });
+      if (h.outcome !== 'failed') continue;
+      this.o.logger.warn(
+        { module: r.module, hook: h.hook, tenant: h.tenant, error: h.error, commit },
+        `${r.module}: hook ${h.hook}${h.tenant ? ` for tenant ${h.tenant}` : ''} failed${h.error ? `: ${h.error}` : ''}`,
+      );
+    }
   }
 
   /** Blocks the pass recorded as not yet announced: one `module.blocked` each (the state remembers it was sent). */

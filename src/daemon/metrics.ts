@@ -115,6 +115,12 @@ export function daemonMetrics() {
       ),
     ),
     gitFailures: r.add(new Counter('ringlock_git_fetch_failures_total', 'Git fetches that failed, by code.')),
+    hookRuns: r.add(
+      new Counter(
+        'ringlock_hook_runs_total',
+        'Lifecycle hooks run, by hook and outcome (per-tenant hooks once per tenant).',
+      ),
+    ),
     modules: r.add(new Gauge('ringlock_modules', 'Modules of the ring by state.')),
     drift: r.add(
       new Gauge('ringlock_drift_modules', 'Modules whose deployed tree or state differs from the lock.'),

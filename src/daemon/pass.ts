@@ -4,7 +4,7 @@ import type { ModuleResult } from '../apply/engine.js';
 import { InternalError } from '../errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { PassReport } from '../reconcile/types.js';
-import type { Suspension } from '../state/types.js';
+import type { StateStore, Suspension } from '../state/types.js';
 import type { Bookkeeping } from './bookkeeping.js';
 import type { Desired } from './desired.js';
 import type { ConfigFollower } from './follow.js';
@@ -113,10 +113,12 @@ export class DaemonPass {
     const { rt, registry, cache, notifier } = follow.runtime;
     let held = false;
     const seen: { suspension?: Suspension } = {};
+    // The id of the history record each module's operation appends during apply: its events carry it.
+    const operations = new Map<string, string>();
     let concluded: { outcome: AttemptOutcome; results: ModuleResult[] } | undefined;
     try {
       const report = await reconcile(
-        { ...rt, registry, cache, actor: 'daemon' },
+        { ...rt, store: recordingStore(rt.store, operations), registry, cache, actor: 'daemon' },
         desired,
         // The daemon never adopts: what ringlock did not create at a module's path is reported blocked, and left alone.
         {
@@ -151,7 +153,10 @@ export class DaemonPass {
             return seen.suspension !== undefined;
           },
           select: (p, deployed) => books.selectWork(p, deployed.modules),
-          beforeApply: () => this.startApply(desired),
+          beforeApply: () => {
+            operations.clear();
+            return this.startApply(desired);
+          },
           afterApply: () => {
             this.control = undefined;
           },
@@ -167,7 +172,7 @@ export class DaemonPass {
           },
           // Still holding the writer lease, as before the pass was shared: no other writer starts before these.
           onPassed: (report: PassReport) => {
-            concluded = this.conclude(report, desired, trigger, seen.suspension);
+            concluded = this.conclude(report, desired, trigger, seen.suspension, operations);
           },
         },
       );
@@ -185,6 +190,7 @@ export class DaemonPass {
     desired: Desired,
     trigger: string,
     suspension: Suspension | undefined,
+    operations: ReadonlyMap<string, string>,
   ): { outcome: AttemptOutcome; results: ModuleResult[] } {
     const { o, books } = this.c;
     if (report.outcome === 'noop') {
@@ -207,7 +213,7 @@ export class DaemonPass {
     // Warnings of an operation that stood (old versions not pruned, say): in the log, retried on a later pass.
     for (const r of results)
       for (const w of r.warnings ?? []) this.c.o.logger.warn({ module: r.module, commit: desired.commit }, w);
-    books.afterApply(results, desired, trigger);
+    books.afterApply(results, desired, trigger, operations);
     const superseded = report.outcome === 'superseded';
     const failed = results.some((r) => r.outcome === 'failed' || r.outcome === 'rolled_back');
     if (superseded) this.c.superseded();
@@ -230,4 +236,25 @@ export class DaemonPass {
     }
     return control.supersede;
   }
+}
+
+/** The store, noting the id of each history record appended through it (module → its latest record's id). */
+function recordingStore(store: StateStore, ids: Map<string, string>): StateStore {
+  return {
+    read: () => store.read(),
+    write: (s) => store.write(s),
+    append: (r) => {
+      store.append(r);
+      ids.set(r.module, r.id);
+    },
+    history: () => store.history(),
+    readJournal: () => store.readJournal(),
+    writeJournal: (e, durable) => store.writeJournal(e, durable),
+    clearJournal: () => store.clearJournal(),
+    removeStaleTemps: () => store.removeStaleTemps(),
+    acquireWriter: (holder, timeoutMs) => store.acquireWriter(holder, timeoutMs),
+    suspension: () => store.suspension(),
+    suspend: (s) => store.suspend(s),
+    resume: () => store.resume(),
+  };
 }

@@ -43,8 +43,9 @@ export interface ModuleStatusView {
   desired?: string;
   deployed?: string;
   /**
-   * active, failed, rolled_back, installing (state store); pending (the lock names it, not deployed yet), blocked (the
-   * plan blocks what the lock asks for: see `blocked`; `deployed` is what still runs, if anything), unmanaged.
+   * active, failed, rolled_back, installing, disabled (state store; disabled: installed, switched off by the lock's
+   * `"enabled": false`); pending (the lock names it, not deployed yet), blocked (the plan blocks what the lock asks
+   * for: see `blocked`; `deployed` is what still runs, if anything), unmanaged.
    */
   state: string;
   drift?: string;
