@@ -125,6 +125,26 @@ describe.concurrent('ringlock wait', () => {
     expect(wrong.stderr).toMatch(/serves ring "canary", not "stable"/);
   });
 
+  it('a lock commit followed by an unrelated commit is reached: the ring runs its lock', async (t) => {
+    const { p, remote, d } = await setup(t, { base: { version: '1.0.0' } });
+    await bump(p, 'base', { version: '1.1.0' });
+    const lockCommit = remote.push('base 1.1.0');
+    await d.webhook(pushEvent(lockCommit));
+    await d.until('lock commit applied', (s) => s.appliedCommit === lockCommit);
+    const unrelated = remote.push('docs only');
+    await d.webhook(pushEvent(unrelated));
+    const s = await d.until('unrelated commit applied', (x) => x.appliedCommit === unrelated);
+    expect(s.appliedLockCommit).toBe(lockCommit);
+
+    // From /status alone (no git checkout where wait runs) and from the checkout: both reached.
+    const bare = scratch(t, 'wait-nogit');
+    for (const cwd of [bare, p.repo]) {
+      const r = await waitRun(cwd, ['--commit', lockCommit, '--url', d.base, '--timeout', '1m']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain(`reached: ring canary runs ${unrelated.slice(0, 12)} (the lock of`);
+    }
+  });
+
   it('exits 1 with the reason when the version fails its health check and is rolled back', async (t) => {
     const health = await startHealthServer();
     t.onTestFinished(() => health.close());

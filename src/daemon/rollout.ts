@@ -19,12 +19,25 @@ const short = (sha: string | undefined) => (sha === undefined ? 'none' : sha.sli
 const sameCommit = (have: string | undefined, want: string) =>
   have?.toLowerCase().startsWith(want.toLowerCase()) === true;
 
-/** A verdict from a daemon's /status document. */
-export function judgeStatus(s: DaemonStatus, target: RolloutTarget): Verdict {
+/**
+ * A verdict from a daemon's /status document. `lockRuns`: whether the caller's git checkout shows the target commit
+ * is an ancestor of `appliedCommit` with an identical lock (undefined when it cannot tell).
+ */
+export function judgeStatus(s: DaemonStatus, target: RolloutTarget, lockRuns?: boolean): Verdict {
   if ('commit' in target) {
     const at = `desired ${short(s.desiredCommit)}, applied ${short(s.appliedCommit)}, ${s.phase}`;
-    if (sameCommit(s.appliedCommit, target.commit))
-      return { phase: 'reached', detail: `ring ${s.ring} runs ${short(s.appliedCommit)}` };
+    // Reached: the daemon applied that commit, or a later one with the same lock (appliedLockCommit is where that lock
+    // was first applied), or the caller's git checkout shows it (`lockRuns`: C is an ancestor of the applied commit and
+    // the lock is identical at both).
+    if (
+      sameCommit(s.appliedCommit, target.commit) ||
+      sameCommit(s.appliedLockCommit, target.commit) ||
+      (lockRuns === true && s.appliedCommit !== undefined)
+    )
+      return {
+        phase: 'reached',
+        detail: `ring ${s.ring} runs ${short(s.appliedCommit)}${sameCommit(s.appliedCommit, target.commit) ? '' : ` (the lock of ${short(target.commit)})`}`,
+      };
     const last = s.lastAttempt;
     if (
       last &&

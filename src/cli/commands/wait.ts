@@ -4,6 +4,7 @@
 import { judgeState, judgeStatus, type RolloutTarget, type Verdict } from '../../daemon/rollout.js';
 import { readStatus, statusUrl } from '../../daemon/status-client.js';
 import { ExitCode, InputError } from '../../errors.js';
+import { GitCommandError, git } from '../../git/cli.js';
 import { isSemver } from '../../model/semantics.js';
 import { openWorkspace } from '../../source/workspace-dir.js';
 import { stringOpt } from '../common.js';
@@ -43,7 +44,12 @@ export async function run(ctx: CommandContext): Promise<number> {
             expected: `the address of ring ${ring}'s daemon`,
           },
         );
-      return judgeStatus(a.status, target);
+      const s = a.status;
+      const runs =
+        'commit' in target && s.appliedCommit && s.lockPath
+          ? await sameLockAfter(ctx.cwd, target.commit, s.appliedCommit, s.lockPath)
+          : undefined;
+      return judgeStatus(s, target, runs);
     };
   } else {
     const rt = resolveRuntime(
@@ -95,6 +101,44 @@ export async function run(ctx: CommandContext): Promise<number> {
       `${paint(ctx.io, 'yellow', 'timed out')} after ${Math.round(elapsedMs / 1000)}s waiting for ${what} in ring ${ring} (${source}): ${verdict.detail}\n`,
     );
   return code;
+}
+
+const sameLockCache = new Map<string, boolean | undefined>();
+
+/**
+ * From the git checkout wait runs in (the CI workspace), if it has both commits: whether `commit` is `applied` or an
+ * ancestor of it with the same lock file (its blob). undefined when the checkout cannot tell (no repository, a commit
+ * it does not have).
+ */
+export async function sameLockAfter(
+  cwd: string,
+  commit: string,
+  applied: string,
+  lockPath: string,
+): Promise<boolean | undefined> {
+  const key = `${commit} ${applied} ${lockPath}`;
+  if (sameLockCache.has(key)) return sameLockCache.get(key);
+  let answer: boolean | undefined;
+  const opts = { cwd, timeoutMs: 10_000 };
+  try {
+    const [want, have] = await Promise.all(
+      [commit, applied].map((c) => git(['rev-parse', '--verify', '-q', `${c}^{commit}`], opts)),
+    );
+    try {
+      await git(['merge-base', '--is-ancestor', want!.trim(), have!.trim()], opts);
+      const [a, b] = await Promise.all(
+        [want!, have!].map((c) => git(['rev-parse', '-q', '--verify', `${c.trim()}:${lockPath}`], opts)),
+      );
+      answer = a!.trim() === b!.trim();
+    } catch (e) {
+      if (!(e instanceof GitCommandError) || e.exitCode !== 1) throw e;
+      answer = false;
+    }
+  } catch {
+    answer = undefined;
+  }
+  sameLockCache.set(key, answer);
+  return answer;
 }
 
 /** --commit SHA or --module M@V, exactly one. */
