@@ -145,6 +145,19 @@ describe.concurrent('ringlock wait', () => {
     }
   });
 
+  it('a commit applied with a module blocked is a failure with the chain, not a success', async (t) => {
+    const { p, remote, d } = await setup(t, { base: { version: '1.0.0' }, reports: { version: '1.0.0' } });
+    await bump(p, 'reports', { version: '1.1.0', dependencies: { base: '^2.0.0' } });
+    const commit = remote.push('reports 1.1.0 needs base 2');
+    await d.webhook(pushEvent(commit));
+    const s = await d.until('blocked commit applied', (x) => x.appliedCommit === commit);
+    expect(s.modules.find((m) => m.name === 'reports')).toMatchObject({ state: 'blocked' });
+    const r = await waitRun(p.repo, ['--commit', commit, '--url', d.base, '--timeout', '1m', '--json']);
+    expect(r.code, show(r)).toBe(1);
+    expect(result(r)).toMatchObject({ result: 'failed' });
+    expect(String(result(r).reason)).toMatch(/^reports: blocked: reports needs base \^2\.0\.0 → /);
+  });
+
   it('exits 1 with the reason when the version fails its health check and is rolled back', async (t) => {
     const health = await startHealthServer();
     t.onTestFinished(() => health.close());

@@ -1,7 +1,7 @@
 // Whether a ring runs a commit or a module version yet, judged from a daemon's /status or from a target's own state:
 // what `ringlock wait` polls. Pure: one snapshot in, one verdict out.
 import type { DeployedState, HistoryRecord, JournalEntry } from '../state/types.js';
-import type { DaemonStatus } from './status.js';
+import type { DaemonStatus, ModuleStatusView } from './status.js';
 
 /** What to wait for: a commit of the ring's lock (a full SHA or a prefix), or a module at a version. */
 export type RolloutTarget = { commit: string } | { module: string; version: string };
@@ -33,11 +33,20 @@ export function judgeStatus(s: DaemonStatus, target: RolloutTarget, lockRuns?: b
       sameCommit(s.appliedCommit, target.commit) ||
       sameCommit(s.appliedLockCommit, target.commit) ||
       (lockRuns === true && s.appliedCommit !== undefined)
-    )
+    ) {
+      // Applied is not enough: a module the plan blocks, or that failed or is quarantined, does not run that lock.
+      const stuck = s.modules.map(stuckReason).filter((x): x is string => x !== undefined);
+      if (stuck.length > 0)
+        return {
+          phase: 'failed',
+          detail: `ring ${s.ring} applied ${short(s.appliedCommit)}, but ${stuck.length} module(s) do not run its lock`,
+          reason: stuck.join('; '),
+        };
       return {
         phase: 'reached',
         detail: `ring ${s.ring} runs ${short(s.appliedCommit)}${sameCommit(s.appliedCommit, target.commit) ? '' : ` (the lock of ${short(target.commit)})`}`,
       };
+    }
     const last = s.lastAttempt;
     if (
       last &&
@@ -75,6 +84,17 @@ export function judgeStatus(s: DaemonStatus, target: RolloutTarget, lockRuns?: b
       return { phase: 'failed', detail: where, reason: `blocked: ${row.blocked}` };
   }
   return { phase: 'waiting', detail: where };
+}
+
+/** Why a module does not run what the lock asks: blocked (with its chain), failed, or its pinned version quarantined. */
+function stuckReason(m: ModuleStatusView): string | undefined {
+  if (m.state === 'blocked' || m.blocked !== undefined)
+    return `${m.name}: blocked: ${m.blockedChain && m.blockedChain.length > 0 ? m.blockedChain.join(' → ') : m.blocked}`;
+  if (m.state === 'failed' || m.state === 'rolled_back')
+    return `${m.name}: ${m.lastError ?? m.state.replace('_', ' ')}`;
+  if (m.desired !== undefined && m.quarantined?.startsWith(`${m.desired}:`))
+    return `${m.name}: quarantined ${m.quarantined}`;
+  return undefined;
 }
 
 /** Why a commit failed: the daemon's error about that commit, and each failing module's. */
