@@ -143,6 +143,14 @@ describe.concurrent('ringlock wait', () => {
       expect(r.code, show(r)).toBe(0);
       expect(r.stdout).toContain(`reached: ring canary runs ${unrelated.slice(0, 12)} (the lock of`);
     }
+
+    // The target's own state applies the same rule: it recorded the lock commit, and the checkout shows the unrelated
+    // commit after it with the same lock.
+    for (const c of [lockCommit, unrelated]) {
+      const r = await waitRun(p.repo, ['--commit', c, '--timeout', '1m']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain(`reached: target runs ${lockCommit.slice(0, 12)}`);
+    }
   });
 
   it('a commit applied with a module blocked is a failure with the chain, not a success', async (t) => {

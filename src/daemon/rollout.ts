@@ -97,6 +97,17 @@ function stuckReason(m: ModuleStatusView): string | undefined {
   return undefined;
 }
 
+/** The modules of a state that do not run what its lock asks: blocked (with the chain), failed or rolled back. */
+function stuckInState(state: DeployedState): string[] {
+  const out: string[] = [];
+  for (const [name, b] of Object.entries(state.blocked ?? {}))
+    out.push(`${name}: blocked: ${b.chain && b.chain.length > 0 ? b.chain.join(' → ') : b.reason}`);
+  for (const d of Object.values(state.modules))
+    if (d.status === 'failed' || d.status === 'rolled_back')
+      out.push(`${d.name}: ${d.lastError ?? d.status.replace('_', ' ')}`);
+  return out;
+}
+
 /** Why a commit failed: the daemon's error about that commit, and each failing module's. */
 function failureReason(s: DaemonStatus, commit: string): string {
   const parts: string[] = [];
@@ -109,8 +120,11 @@ function failureReason(s: DaemonStatus, commit: string): string {
 }
 
 /**
- * A verdict from a target's own state. A commit is reached once the state records it as the lock last applied, no
- * operation is in flight, and no operation of that commit failed; it failed when one did.
+ * A verdict from a target's own state, with the same rule as from /status. The state records the commit of the lock it
+ * last applied (`lockCommit`: only the daemon records one). A commit C is reached when it is that commit, or `lockRuns`
+ * (the caller's git checkout shows C and that commit on one line of history with an identical lock), no operation is
+ * in flight, and no module is blocked, failed or quarantined; it failed when an operation of C failed or was rolled
+ * back, or when it is reached but a module is stuck.
  */
 export function judgeState(
   ring: string,
@@ -118,9 +132,8 @@ export function judgeState(
   journal: JournalEntry | undefined,
   history: readonly HistoryRecord[],
   target: RolloutTarget,
+  lockRuns?: boolean,
 ): Verdict {
-  const note =
-    state.ring !== undefined && state.ring !== ring ? ` (last applied from ring ${state.ring})` : '';
   if ('commit' in target) {
     const failed = history.filter(
       (h) =>
@@ -129,22 +142,35 @@ export function judgeState(
     if (failed.length > 0)
       return {
         phase: 'failed',
-        detail: `target${note}: ${short(target.commit)} ${failed.at(-1)!.outcome.replace('_', ' ')}`,
+        detail: `ring ${ring}: ${short(target.commit)} ${failed.at(-1)!.outcome.replace('_', ' ')}`,
         reason: failed.map((h) => `${h.module}: ${h.error ?? h.outcome}`).join('; '),
       };
-    if (sameCommit(state.lockCommit, target.commit) && journal === undefined)
-      return { phase: 'reached', detail: `target runs ${short(state.lockCommit)}${note}` };
+    const runs =
+      sameCommit(state.lockCommit, target.commit) || (lockRuns === true && state.lockCommit !== undefined);
+    if (runs && journal === undefined) {
+      const stuck = stuckInState(state);
+      if (stuck.length > 0)
+        return {
+          phase: 'failed',
+          detail: `ring ${ring} applied ${short(state.lockCommit)}, but ${stuck.length} module(s) do not run its lock`,
+          reason: stuck.join('; '),
+        };
+      return {
+        phase: 'reached',
+        detail: `target runs ${short(state.lockCommit)}${sameCommit(state.lockCommit, target.commit) ? '' : ` (the lock of ${short(target.commit)})`}`,
+      };
+    }
     return {
       phase: 'waiting',
-      detail: `target${note}: applied ${short(state.lockCommit)}${journal ? `, ${journal.module} in progress` : ''}`,
+      detail: `ring ${ring}: applied ${state.lockCommit === undefined ? 'no recorded commit (only the daemon records one)' : short(state.lockCommit)}${journal ? `, ${journal.module} in progress` : ''}`,
     };
   }
   const { module, version } = target;
   const d = Object.hasOwn(state.modules, module) ? state.modules[module] : undefined;
   const inFlight = journal?.module === module;
-  const where = `target${note}: ${module} ${d ? `${d.active.version} (${inFlight ? 'installing' : d.status})` : inFlight ? 'installing' : 'not installed'}`;
+  const where = `ring ${ring}: ${module} ${d ? `${d.active.version} (${inFlight ? 'installing' : d.status})` : inFlight ? 'installing' : 'not installed'}`;
   if (d && d.active.version === version && d.status === 'active' && !inFlight)
-    return { phase: 'reached', detail: `target runs ${module} ${version}${note}` };
+    return { phase: 'reached', detail: `target runs ${module} ${version}` };
   const q = state.quarantine.find((x) => x.module === module && x.version === version);
   if (q) return { phase: 'failed', detail: where, reason: `${module} ${version}: ${q.reason}` };
   if (d && d.failedVersion === version && (d.status === 'failed' || d.status === 'rolled_back'))

@@ -1,6 +1,7 @@
 // ringlock wait: polls a daemon's /status (or the target's own state) until the ring runs a commit or a module version;
 // exit 0 reached, 1 failed or rolled back (with the reason), 124 timed out (as timeout(1)), 2 bad input.
 
+import { relative, sep } from 'node:path';
 import { judgeState, judgeStatus, type RolloutTarget, type Verdict } from '../../daemon/rollout.js';
 import { readStatus, statusUrl } from '../../daemon/status-client.js';
 import { ExitCode, InputError } from '../../errors.js';
@@ -52,11 +53,19 @@ export async function run(ctx: CommandContext): Promise<number> {
       return judgeStatus(s, target, runs);
     };
   } else {
-    const rt = resolveRuntime(
-      ctx,
-      maybeWorkspace(ctx, (cwd) => openWorkspace(cwd)),
-    );
-    poll = async () => judgeState(ring, rt.store.read(), rt.store.readJournal(), rt.store.history(), target);
+    const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
+    const lockPath = ws ? `./${relative(ctx.cwd, ws.lockPath(ring)).split(sep).join('/')}` : undefined;
+    const rt = resolveRuntime(ctx, ws);
+    poll = async () => {
+      const state = rt.store.read();
+      const at = state.lockCommit;
+      const runs =
+        'commit' in target && at && lockPath
+          ? (await sameLockAfter(ctx.cwd, target.commit, at, lockPath)) ||
+            (await sameLockAfter(ctx.cwd, at, target.commit, lockPath))
+          : undefined;
+      return judgeState(ring, state, rt.store.readJournal(), rt.store.history(), target, runs);
+    };
   }
 
   const what = 'commit' in target ? target.commit : `${target.module} ${target.version}`;
