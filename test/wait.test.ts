@@ -153,6 +153,20 @@ describe.concurrent('ringlock wait', () => {
     }
   });
 
+  it("locally, --ring must be a ring of ringlock.yaml and the state must be that ring's: exit 2", async (t) => {
+    const { p } = await setup(t, { base: { version: '1.0.0' } });
+    const nope = await startCli(['wait', '--ring', 'nope', '--commit', 'abcdef1', '--timeout', '1m'], {
+      cwd: p.repo,
+    }).done;
+    expect(nope.code, show(nope)).toBe(2);
+    expect(nope.stderr).toMatch(/unknown ring "nope"/);
+    const other = await startCli(['wait', '--ring', 'stable', '--module', 'base@1.0.0', '--timeout', '1m'], {
+      cwd: p.repo,
+    }).done;
+    expect(other.code, show(other)).toBe(2);
+    expect(other.stderr).toMatch(/the target's state belongs to ring "canary", not "stable"/);
+  });
+
   it('a commit applied with a module blocked is a failure with the chain, not a success', async (t) => {
     const { p, remote, d } = await setup(t, { base: { version: '1.0.0' }, reports: { version: '1.0.0' } });
     await bump(p, 'reports', { version: '1.1.0', dependencies: { base: '^2.0.0' } });

@@ -124,7 +124,7 @@ function failureReason(s: DaemonStatus, commit: string): string {
  * last applied (`lockCommit`: only the daemon records one). A commit C is reached when it is that commit, or `lockRuns`
  * (the caller's git checkout shows C and that commit on one line of history with an identical lock), no operation is
  * in flight, and no module is blocked, failed or quarantined; it failed when an operation of C failed or was rolled
- * back, or when it is reached but a module is stuck.
+ * back, or when it is reached but a module is stuck. The state must belong to `ring` (the caller checks).
  */
 export function judgeState(
   ring: string,

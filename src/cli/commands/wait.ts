@@ -53,11 +53,21 @@ export async function run(ctx: CommandContext): Promise<number> {
       return judgeStatus(s, target, runs);
     };
   } else {
+    // Locally, --ring must be a ring of ringlock.yaml (when there is one) and the state must be that ring's.
     const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
+    ws?.ring(ring);
     const lockPath = ws ? `./${relative(ctx.cwd, ws.lockPath(ring)).split(sep).join('/')}` : undefined;
     const rt = resolveRuntime(ctx, ws);
     poll = async () => {
       const state = rt.store.read();
+      if (state.ring !== undefined && state.ring !== ring)
+        throw new InputError(
+          'wait/ring',
+          `the target's state belongs to ring "${state.ring}", not "${ring}"`,
+          {
+            expected: `the target of ring ${ring} (--target), or --ring ${state.ring}`,
+          },
+        );
       const at = state.lockCommit;
       const runs =
         'commit' in target && at && lockPath
