@@ -178,6 +178,13 @@ describe.concurrent('ringlock wait', () => {
     expect(r.code, show(r)).toBe(1);
     expect(result(r)).toMatchObject({ result: 'failed' });
     expect(String(result(r).reason)).toMatch(/^reports: blocked: reports needs base \^2\.0\.0 → /);
+    // By version: the same chain, said once ("blocked: blocked: …" was printed before).
+    const m = await waitRun(p.repo, ['--module', 'reports@1.1.0', '--url', d.base, '--timeout', '1m']);
+    expect(m.code, show(m)).toBe(1);
+    expect(m.stdout).toMatch(
+      /^failed: reports 1\.1\.0 in ring canary: blocked: reports needs base \^2\.0\.0 → /m,
+    );
+    expect(m.stdout).not.toContain('blocked: blocked:');
   });
 
   it('exits 1 with the reason when the version fails its health check and is rolled back', async (t) => {
@@ -279,6 +286,11 @@ describe('the verdict from one /status document', () => {
       phase: 'failed',
       reason: 'blocked: orders needs base ^2.0.0 → the ring has base 1.0.0; keeps 1.0.0',
     });
+    // The plan's reason already says "blocked: ": said once.
+    const again = status({ modules: [{ ...s.modules[0]!, blocked: 'blocked: orders needs base ^2.0.0' }] });
+    expect(judgeStatus(again, { module: 'orders', version: '2.0.0' }).reason).toBe(
+      'blocked: orders needs base ^2.0.0',
+    );
     expect(judgeStatus(s, { module: 'orders', version: '1.0.0' }).phase).toBe('reached');
   });
 

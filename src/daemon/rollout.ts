@@ -81,7 +81,7 @@ export function judgeStatus(s: DaemonStatus, target: RolloutTarget, lockRuns?: b
         reason: row.lastError ?? `${module} ${version}: ${row.state}`,
       };
     if (row.blocked !== undefined)
-      return { phase: 'failed', detail: where, reason: `blocked: ${row.blocked}` };
+      return { phase: 'failed', detail: where, reason: blockedText(row.blocked, row.blockedChain) };
   }
   return { phase: 'waiting', detail: where };
 }
@@ -89,7 +89,7 @@ export function judgeStatus(s: DaemonStatus, target: RolloutTarget, lockRuns?: b
 /** Why a module does not run what the lock asks: blocked (with its chain), failed, or its pinned version quarantined. */
 function stuckReason(m: ModuleStatusView): string | undefined {
   if (m.state === 'blocked' || m.blocked !== undefined)
-    return `${m.name}: blocked: ${m.blockedChain && m.blockedChain.length > 0 ? m.blockedChain.join(' → ') : m.blocked}`;
+    return `${m.name}: ${blockedText(m.blocked ?? 'blocked', m.blockedChain)}`;
   if (m.state === 'failed' || m.state === 'rolled_back')
     return `${m.name}: ${m.lastError ?? m.state.replace('_', ' ')}`;
   if (m.desired !== undefined && m.quarantined?.startsWith(`${m.desired}:`))
@@ -97,11 +97,17 @@ function stuckReason(m: ModuleStatusView): string | undefined {
   return undefined;
 }
 
+/** `blocked: ` and the chain (else the reason), once: the plan's reason may already start with it. */
+function blockedText(reason: string, chain: readonly string[] | undefined): string {
+  const why = chain && chain.length > 0 ? chain.join(' → ') : reason.replace(/^blocked: /, '');
+  return `blocked: ${why}`;
+}
+
 /** The modules of a state that do not run what its lock asks: blocked (with the chain), failed or rolled back. */
 function stuckInState(state: DeployedState): string[] {
   const out: string[] = [];
   for (const [name, b] of Object.entries(state.blocked ?? {}))
-    out.push(`${name}: blocked: ${b.chain && b.chain.length > 0 ? b.chain.join(' → ') : b.reason}`);
+    out.push(`${name}: ${blockedText(b.reason, b.chain)}`);
   for (const d of Object.values(state.modules))
     if (d.status === 'failed' || d.status === 'rolled_back')
       out.push(`${d.name}: ${d.lastError ?? d.status.replace('_', ' ')}`);
