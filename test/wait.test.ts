@@ -3,7 +3,7 @@
 // timing out (124), an unreachable daemon (kept polling, then 124), and bad input (2).
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { judgeStatus } from '../src/daemon/rollout.js';
+import { judgeState, judgeStatus } from '../src/daemon/rollout.js';
 import type { DaemonStatus } from '../src/daemon/status.js';
 import {
   buildPlatform,
@@ -322,5 +322,30 @@ describe('the verdict from one /status document', () => {
     expect(judgeStatus(status({ appliedCommit: sha.toLowerCase() }), { commit: 'ABCDEF01' }).phase).toBe(
       'reached',
     );
+  });
+
+  it('the target state: a hook error repeated by each retry is said once', () => {
+    const sha = 'abcdef0123456789abcdef0123456789abcdef01';
+    const rec = (id: string) => ({
+      id,
+      module: 'orders',
+      op: id === 'a' ? ('upgrade' as const) : ('retry' as const),
+      from: '1.0.0',
+      to: '1.1.0',
+      actor: 'daemon',
+      lockCommit: sha,
+      startedAt: '',
+      finishedAt: '',
+      outcome: 'failed' as const,
+      error: 'hook preInstall exited 1',
+    });
+    const v = judgeState(
+      'canary',
+      { stateVersion: 1, ring: 'canary', modules: {}, quarantine: [] },
+      undefined,
+      [rec('a'), rec('b'), rec('c')],
+      { commit: sha.slice(0, 8) },
+    );
+    expect(v).toMatchObject({ phase: 'failed', reason: 'orders: hook preInstall exited 1' });
   });
 });

@@ -114,6 +114,11 @@ function stuckInState(state: DeployedState): string[] {
   return out;
 }
 
+/** Each distinct line once, in order (a retried module records the same error once per attempt). */
+function dedupe(lines: string[]): string[] {
+  return [...new Set(lines)];
+}
+
 /** Why a commit failed: the daemon's error about that commit, and each failing module's. */
 function failureReason(s: DaemonStatus, commit: string): string {
   const parts: string[] = [];
@@ -122,7 +127,9 @@ function failureReason(s: DaemonStatus, commit: string): string {
   for (const m of s.modules)
     if (m.state === 'failed' || m.state === 'rolled_back' || m.retryAt !== undefined)
       parts.push(`${m.name}: ${m.lastError ?? m.state}`);
-  return parts.length > 0 ? parts.join('; ') : (s.degradedReason ?? 'the daemon reports the attempt failed');
+  return parts.length > 0
+    ? dedupe(parts).join('; ')
+    : (s.degradedReason ?? 'the daemon reports the attempt failed');
 }
 
 /**
@@ -149,7 +156,7 @@ export function judgeState(
       return {
         phase: 'failed',
         detail: `ring ${ring}: ${short(target.commit)} ${failed.at(-1)!.outcome.replace('_', ' ')}`,
-        reason: failed.map((h) => `${h.module}: ${h.error ?? h.outcome}`).join('; '),
+        reason: dedupe(failed.map((h) => `${h.module}: ${h.error ?? h.outcome}`)).join('; '),
       };
     const runs =
       sameCommit(state.lockCommit, target.commit) || (lockRuns === true && state.lockCommit !== undefined);
