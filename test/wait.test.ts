@@ -153,6 +153,30 @@ describe.concurrent('ringlock wait', () => {
     }
   });
 
+  it('a lock commit the daemon never saw as the head: the checkout tells that the ring runs its lock', async (t) => {
+    const { p, remote, d } = await setup(t, { base: { version: '1.0.0' } });
+    await bump(p, 'base', { version: '1.1.0' });
+    const lockCommit = remote.push('base 1.1.0');
+    const unrelated = remote.push('docs only');
+    // One push event for both (the schedule never fires in these tests): the daemon applies only the newer.
+    await d.webhook(pushEvent(unrelated));
+    const s = await d.until('both applied', (x) => x.appliedCommit === unrelated);
+    expect(s.appliedLockCommit).toBe(unrelated);
+    const inCheckout = await waitRun(p.repo, ['--commit', lockCommit, '--url', d.base, '--timeout', '1m']);
+    expect(inCheckout.code, show(inCheckout)).toBe(0);
+    expect(inCheckout.stdout).toContain(`(the lock of ${lockCommit.slice(0, 12)})`);
+    // Without a checkout, /status alone cannot tell: the documented limit.
+    const bare = await waitRun(scratch(t, 'wait-nogit'), [
+      '--commit',
+      lockCommit,
+      '--url',
+      d.base,
+      '--timeout',
+      '1s',
+    ]);
+    expect(bare.code, show(bare)).toBe(124);
+  });
+
   it("locally, --ring must be a ring of ringlock.yaml and the state must be that ring's: exit 2", async (t) => {
     const { p } = await setup(t, { base: { version: '1.0.0' } });
     const nope = await startCli(['wait', '--ring', 'nope', '--commit', 'abcdef1', '--timeout', '1m'], {
