@@ -135,6 +135,8 @@ export async function sameLockAfter(
   applied: string,
   lockPath: string,
 ): Promise<boolean | undefined> {
+  // What /status said goes to git only as a commit id (never as something git could read as an option).
+  if (!/^[0-9a-fA-F]{4,64}$/.test(applied)) return undefined;
   const key = `${commit} ${applied} ${lockPath}`;
   if (sameLockCache.has(key)) return sameLockCache.get(key);
   let answer: boolean | undefined;
