@@ -109,7 +109,19 @@ describe('workflow and action files', () => {
     expect(Object.keys(w.on)).toEqual(['push']);
     expect(w.on.push.paths).toEqual(['rings/*.lock.json']);
     const run = w.jobs.wait.steps.map((s: Y) => s.run ?? '').join('\n');
-    expect(run).toContain('ringlock@1 wait --ring "$RING" --commit "$GITHUB_SHA" --timeout 30m');
+    // ringlock at the exact version the repository's lockfile pins, never whatever the registry serves today.
+    expect(run).toContain('npm ci --ignore-scripts');
+    expect(run).toContain(
+      'npx --no-install ringlock wait --ring "$RING" --commit "$GITHUB_SHA" --timeout 30m',
+    );
+    expect(run).not.toMatch(/ringlock@/);
+    // One group per ring, never cancelled: a ring's newer merge does not cancel another ring's wait.
+    expect(w.concurrency).toBeUndefined();
+    expect(w.jobs.wait.concurrency).toEqual({
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression, not a JS template
+      group: 'ringlock-deploy-${{ matrix.ring }}',
+      'cancel-in-progress': false,
+    });
   });
 
   it('release.yml: each job holds only the permissions it uses, and publishes with provenance', () => {

@@ -3,7 +3,7 @@
 // timing out (124), an unreachable daemon (kept polling, then 124), and bad input (2).
 import { type AddressInfo, createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { judgeStatus } from '../src/daemon/rollout.js';
+import { judgeState, judgeStatus } from '../src/daemon/rollout.js';
 import type { DaemonStatus } from '../src/daemon/status.js';
 import {
   buildPlatform,
@@ -125,6 +125,92 @@ describe.concurrent('ringlock wait', () => {
     expect(wrong.stderr).toMatch(/serves ring "canary", not "stable"/);
   });
 
+  it('a lock commit followed by an unrelated commit is reached: the ring runs its lock', async (t) => {
+    const { p, remote, d } = await setup(t, { base: { version: '1.0.0' } });
+    await bump(p, 'base', { version: '1.1.0' });
+    const lockCommit = remote.push('base 1.1.0');
+    await d.webhook(pushEvent(lockCommit));
+    await d.until('lock commit applied', (s) => s.appliedCommit === lockCommit);
+    const unrelated = remote.push('docs only');
+    await d.webhook(pushEvent(unrelated));
+    const s = await d.until('unrelated commit applied', (x) => x.appliedCommit === unrelated);
+    expect(s.appliedLockCommit).toBe(lockCommit);
+
+    // From /status alone (no git checkout where wait runs) and from the checkout: both reached.
+    const bare = scratch(t, 'wait-nogit');
+    for (const cwd of [bare, p.repo]) {
+      const r = await waitRun(cwd, ['--commit', lockCommit, '--url', d.base, '--timeout', '1m']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain(`reached: ring canary runs ${unrelated.slice(0, 12)} (the lock of`);
+    }
+
+    // The target's own state applies the same rule: it recorded the lock commit, and the checkout shows the unrelated
+    // commit after it with the same lock.
+    for (const c of [lockCommit, unrelated]) {
+      const r = await waitRun(p.repo, ['--commit', c, '--timeout', '1m']);
+      expect(r.code, show(r)).toBe(0);
+      expect(r.stdout).toContain(`reached: target runs ${lockCommit.slice(0, 12)}`);
+    }
+  });
+
+  it('a lock commit the daemon never saw as the head: the checkout tells that the ring runs its lock', async (t) => {
+    const { p, remote, d } = await setup(t, { base: { version: '1.0.0' } });
+    await bump(p, 'base', { version: '1.1.0' });
+    const lockCommit = remote.push('base 1.1.0');
+    const unrelated = remote.push('docs only');
+    // One push event for both (the schedule never fires in these tests): the daemon applies only the newer.
+    await d.webhook(pushEvent(unrelated));
+    const s = await d.until('both applied', (x) => x.appliedCommit === unrelated);
+    expect(s.appliedLockCommit).toBe(unrelated);
+    const inCheckout = await waitRun(p.repo, ['--commit', lockCommit, '--url', d.base, '--timeout', '1m']);
+    expect(inCheckout.code, show(inCheckout)).toBe(0);
+    expect(inCheckout.stdout).toContain(`(the lock of ${lockCommit.slice(0, 12)})`);
+    // Without a checkout, /status alone cannot tell: the documented limit.
+    const bare = await waitRun(scratch(t, 'wait-nogit'), [
+      '--commit',
+      lockCommit,
+      '--url',
+      d.base,
+      '--timeout',
+      '1s',
+    ]);
+    expect(bare.code, show(bare)).toBe(124);
+  });
+
+  it("locally, --ring must be a ring of ringlock.yaml and the state must be that ring's: exit 2", async (t) => {
+    const { p } = await setup(t, { base: { version: '1.0.0' } });
+    const nope = await startCli(['wait', '--ring', 'nope', '--commit', 'abcdef1', '--timeout', '1m'], {
+      cwd: p.repo,
+    }).done;
+    expect(nope.code, show(nope)).toBe(2);
+    expect(nope.stderr).toMatch(/unknown ring "nope"/);
+    const other = await startCli(['wait', '--ring', 'stable', '--module', 'base@1.0.0', '--timeout', '1m'], {
+      cwd: p.repo,
+    }).done;
+    expect(other.code, show(other)).toBe(2);
+    expect(other.stderr).toMatch(/the target's state belongs to ring "canary", not "stable"/);
+  });
+
+  it('a commit applied with a module blocked is a failure with the chain, not a success', async (t) => {
+    const { p, remote, d } = await setup(t, { base: { version: '1.0.0' }, reports: { version: '1.0.0' } });
+    await bump(p, 'reports', { version: '1.1.0', dependencies: { base: '^2.0.0' } });
+    const commit = remote.push('reports 1.1.0 needs base 2');
+    await d.webhook(pushEvent(commit));
+    const s = await d.until('blocked commit applied', (x) => x.appliedCommit === commit);
+    expect(s.modules.find((m) => m.name === 'reports')).toMatchObject({ state: 'blocked' });
+    const r = await waitRun(p.repo, ['--commit', commit, '--url', d.base, '--timeout', '1m', '--json']);
+    expect(r.code, show(r)).toBe(1);
+    expect(result(r)).toMatchObject({ result: 'failed' });
+    expect(String(result(r).reason)).toMatch(/^reports: blocked: reports needs base \^2\.0\.0 → /);
+    // By version: the same chain, said once ("blocked: blocked: …" was printed before).
+    const m = await waitRun(p.repo, ['--module', 'reports@1.1.0', '--url', d.base, '--timeout', '1m']);
+    expect(m.code, show(m)).toBe(1);
+    expect(m.stdout).toMatch(
+      /^failed: reports 1\.1\.0 in ring canary: blocked: reports needs base \^2\.0\.0 → /m,
+    );
+    expect(m.stdout).not.toContain('blocked: blocked:');
+  });
+
   it('exits 1 with the reason when the version fails its health check and is rolled back', async (t) => {
     const health = await startHealthServer();
     t.onTestFinished(() => health.close());
@@ -224,6 +310,11 @@ describe('the verdict from one /status document', () => {
       phase: 'failed',
       reason: 'blocked: orders needs base ^2.0.0 → the ring has base 1.0.0; keeps 1.0.0',
     });
+    // The plan's reason already says "blocked: ": said once.
+    const again = status({ modules: [{ ...s.modules[0]!, blocked: 'blocked: orders needs base ^2.0.0' }] });
+    expect(judgeStatus(again, { module: 'orders', version: '2.0.0' }).reason).toBe(
+      'blocked: orders needs base ^2.0.0',
+    );
     expect(judgeStatus(s, { module: 'orders', version: '1.0.0' }).phase).toBe('reached');
   });
 
@@ -255,5 +346,30 @@ describe('the verdict from one /status document', () => {
     expect(judgeStatus(status({ appliedCommit: sha.toLowerCase() }), { commit: 'ABCDEF01' }).phase).toBe(
       'reached',
     );
+  });
+
+  it('the target state: a hook error repeated by each retry is said once', () => {
+    const sha = 'abcdef0123456789abcdef0123456789abcdef01';
+    const rec = (id: string) => ({
+      id,
+      module: 'orders',
+      op: id === 'a' ? ('upgrade' as const) : ('retry' as const),
+      from: '1.0.0',
+      to: '1.1.0',
+      actor: 'daemon',
+      lockCommit: sha,
+      startedAt: '',
+      finishedAt: '',
+      outcome: 'failed' as const,
+      error: 'hook preInstall exited 1',
+    });
+    const v = judgeState(
+      'canary',
+      { stateVersion: 1, ring: 'canary', modules: {}, quarantine: [] },
+      undefined,
+      [rec('a'), rec('b'), rec('c')],
+      { commit: sha.slice(0, 8) },
+    );
+    expect(v).toMatchObject({ phase: 'failed', reason: 'orders: hook preInstall exited 1' });
   });
 });

@@ -53,6 +53,8 @@ export class Bookkeeping {
   >();
   private lastDriftKey = '';
   private reportedCommit?: string;
+  /** The lock last marked applied (its JSON), to tell whether a newly applied commit changed it. */
+  private appliedLock?: string;
 
   constructor(
     private readonly o: DaemonOptions,
@@ -217,6 +219,11 @@ export class Bookkeeping {
   }
 
   markApplied(commit: string, state: 'success'): void {
+    // The lock commit moves only when the lock applied differs from the one applied before (any unrelated commit keeps it).
+    const d = this.follow.desired;
+    const lock = d?.commit === commit ? JSON.stringify(d.lock) : undefined;
+    if (lock === undefined || lock !== this.appliedLock) this.st.appliedLockCommit = commit;
+    this.appliedLock = lock;
     this.st.appliedCommit = commit;
     this.reportDeployment(commit, state, `ring ${this.o.ring} runs ${commit.slice(0, 12)}`);
   }

@@ -76,6 +76,11 @@ export interface DaemonStatus {
   degradedReason?: string;
   desiredCommit?: string;
   appliedCommit?: string;
+  /**
+   * The commit whose lock the ring runs: the first commit, of those the daemon applied up to `appliedCommit` without
+   * the ring's lock changing, at which it applied that lock (so an unrelated later commit leaves it unchanged).
+   */
+  appliedLockCommit?: string;
   lastAttempt?: Attempt;
   lastSuccess?: Attempt;
   lastError?: StatusError;
@@ -188,6 +193,7 @@ export interface RunStatus {
   phase: DaemonStatus['phase'];
   ready: boolean;
   appliedCommit?: string;
+  appliedLockCommit?: string;
   lastAttempt?: Attempt;
   lastSuccess?: Attempt;
   lastRunError?: StatusError;
@@ -239,6 +245,7 @@ export function statusOf(x: {
     degradedReason,
     desiredCommit: x.desiredCommit,
     appliedCommit: run.appliedCommit,
+    appliedLockCommit: run.appliedLockCommit,
     lastAttempt: run.lastAttempt,
     lastSuccess: run.lastSuccess,
     lastError,

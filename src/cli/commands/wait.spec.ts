@@ -8,9 +8,12 @@ export const waitSpec: CommandSpec = {
     "Polls the daemon's /status (--url or RINGLOCK_STATUS_URL; no credentials sent) or, without a URL, the target's own state\n" +
     'until the ring runs the commit (--commit) or the module version (--module M@V). Progress on stderr. Exit 0 reached,\n' +
     '1 the daemon (or the target) reports it failed, was rolled back or is blocked (with the reason), 124 timed out,\n' +
-    '2 bad input. An unreachable daemon is not an error: wait keeps polling, says so, and times out.',
+    '2 bad input. An unreachable daemon is not an error: wait keeps polling, says so, and times out.\n' +
+    'A commit is reached when the ring runs its lock: that commit applied, or a later one with the same lock (the\n' +
+    "daemon's appliedLockCommit, or the ancestry in the git checkout wait runs in), with no module blocked or failed.\n" +
+    'Locally, --ring must be a ring of ringlock.yaml, and --commit needs a state the daemon wrote.',
   options: {
-    ring: ring('the ring to wait on (must be the one the daemon serves)'),
+    ring: ring("the ring to wait on (the daemon's, or the target state's)"),
     commit: {
       type: 'string',
       valueName: 'sha',

@@ -1,9 +1,11 @@
 // ringlock wait: polls a daemon's /status (or the target's own state) until the ring runs a commit or a module version;
 // exit 0 reached, 1 failed or rolled back (with the reason), 124 timed out (as timeout(1)), 2 bad input.
 
+import { relative, sep } from 'node:path';
 import { judgeState, judgeStatus, type RolloutTarget, type Verdict } from '../../daemon/rollout.js';
 import { readStatus, statusUrl } from '../../daemon/status-client.js';
 import { ExitCode, InputError } from '../../errors.js';
+import { GitCommandError, git } from '../../git/cli.js';
 import { isSemver } from '../../model/semantics.js';
 import { openWorkspace } from '../../source/workspace-dir.js';
 import { stringOpt } from '../common.js';
@@ -43,14 +45,37 @@ export async function run(ctx: CommandContext): Promise<number> {
             expected: `the address of ring ${ring}'s daemon`,
           },
         );
-      return judgeStatus(a.status, target);
+      const s = a.status;
+      const runs =
+        'commit' in target && s.appliedCommit && s.lockPath
+          ? await sameLockAfter(ctx.cwd, target.commit, s.appliedCommit, s.lockPath)
+          : undefined;
+      return judgeStatus(s, target, runs);
     };
   } else {
-    const rt = resolveRuntime(
-      ctx,
-      maybeWorkspace(ctx, (cwd) => openWorkspace(cwd)),
-    );
-    poll = async () => judgeState(ring, rt.store.read(), rt.store.readJournal(), rt.store.history(), target);
+    // Locally, --ring must be a ring of ringlock.yaml (when there is one) and the state must be that ring's.
+    const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
+    ws?.ring(ring);
+    const lockPath = ws ? `./${relative(ctx.cwd, ws.lockPath(ring)).split(sep).join('/')}` : undefined;
+    const rt = resolveRuntime(ctx, ws);
+    poll = async () => {
+      const state = rt.store.read();
+      if (state.ring !== undefined && state.ring !== ring)
+        throw new InputError(
+          'wait/ring',
+          `the target's state belongs to ring "${state.ring}", not "${ring}"`,
+          {
+            expected: `the target of ring ${ring} (--target), or --ring ${state.ring}`,
+          },
+        );
+      const at = state.lockCommit;
+      const runs =
+        'commit' in target && at && lockPath
+          ? (await sameLockAfter(ctx.cwd, target.commit, at, lockPath)) ||
+            (await sameLockAfter(ctx.cwd, at, target.commit, lockPath))
+          : undefined;
+      return judgeState(ring, state, rt.store.readJournal(), rt.store.history(), target, runs);
+    };
   }
 
   const what = 'commit' in target ? target.commit : `${target.module} ${target.version}`;
@@ -95,6 +120,46 @@ export async function run(ctx: CommandContext): Promise<number> {
       `${paint(ctx.io, 'yellow', 'timed out')} after ${Math.round(elapsedMs / 1000)}s waiting for ${what} in ring ${ring} (${source}): ${verdict.detail}\n`,
     );
   return code;
+}
+
+const sameLockCache = new Map<string, boolean | undefined>();
+
+/**
+ * From the git checkout wait runs in (the CI workspace), if it has both commits: whether `commit` is `applied` or an
+ * ancestor of it with the same lock file (its blob). undefined when the checkout cannot tell (no repository, a commit
+ * it does not have).
+ */
+export async function sameLockAfter(
+  cwd: string,
+  commit: string,
+  applied: string,
+  lockPath: string,
+): Promise<boolean | undefined> {
+  // What /status said goes to git only as a commit id (never as something git could read as an option).
+  if (!/^[0-9a-fA-F]{4,64}$/.test(applied)) return undefined;
+  const key = `${commit} ${applied} ${lockPath}`;
+  if (sameLockCache.has(key)) return sameLockCache.get(key);
+  let answer: boolean | undefined;
+  const opts = { cwd, timeoutMs: 10_000 };
+  try {
+    const [want, have] = await Promise.all(
+      [commit, applied].map((c) => git(['rev-parse', '--verify', '-q', `${c}^{commit}`], opts)),
+    );
+    try {
+      await git(['merge-base', '--is-ancestor', want!.trim(), have!.trim()], opts);
+      const [a, b] = await Promise.all(
+        [want!, have!].map((c) => git(['rev-parse', '-q', '--verify', `${c.trim()}:${lockPath}`], opts)),
+      );
+      answer = a!.trim() === b!.trim();
+    } catch (e) {
+      if (!(e instanceof GitCommandError) || e.exitCode !== 1) throw e;
+      answer = false;
+    }
+  } catch {
+    answer = undefined;
+  }
+  sameLockCache.set(key, answer);
+  return answer;
 }
 
 /** --commit SHA or --module M@V, exactly one. */
