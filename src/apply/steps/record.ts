@@ -90,7 +90,7 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   // failure have come after a switch, the link goes back to what the state records.
   if (store.readJournal()?.phase === 'switching') {
     try {
-      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched);
+      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched, ctx.path);
     } catch {
       // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
     }
