@@ -74,6 +74,28 @@ it('an AutoCom module is locked with its folder as path and deployed at target/O
   expect(v2.stdout).toContain('deployed at orders, the lock deploys it at Orders');
 });
 
+it('a module deployed at its lowercase name before its lock said path moves to target/Orders, the old link removed', async (t) => {
+  const p = await autocomPlatform(t);
+  const withPath = p.readLock();
+  const lock = lockJson(p);
+  delete lock.modules.orders!.path;
+  p.writeLock(`${JSON.stringify(lock, null, 2)}\n`);
+  const first = await p.apply();
+  expect(first.code, show(first)).toBe(0);
+  expect(p.link('orders')).toMatch(/^\.ringlock\/store\/orders\/1\.0\.0-/);
+  p.writeLock(withPath);
+  const plan = await p.cli(['plan', '--ring', 'canary', '--json']);
+  expect(plan.stdout).toContain('the lock deploys it at Orders, it is deployed at orders');
+  const r = await p.apply();
+  expect(r.code, show(r)).toBe(0);
+  expect(readdirSync(p.target).filter((n) => !n.startsWith('.'))).toEqual(['Orders', 'catalog']);
+  expect(p.link('Orders')).toMatch(/^\.ringlock\/store\/orders\/1\.0\.0-/);
+  expect(p.state().modules.orders!.path).toBe('Orders');
+  const again = await p.cli(['plan', '--ring', 'canary', '--json']);
+  expect(again.code, show(again)).toBe(0);
+  expect(again.stdout).not.toContain('deploys it at');
+});
+
 it('copy mode copies the module to target/Orders and upgrades it there', async (t) => {
   const p = await autocomPlatform(t, '  mode: copy');
   const r = await p.apply();
