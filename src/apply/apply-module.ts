@@ -32,6 +32,7 @@ export async function applyModule(
     if (a.kind === 'remove') return moduleResult(ctx, await removeModule(ctx));
     if (a.kind === 'disable') return moduleResult(ctx, await disableModule(ctx));
     const entry = lockEntry(lock, a.module)!;
+    ctx.path = entry.path;
     const refused = claimPath(ctx);
     if (refused) return moduleResult(ctx, 'blocked', refused);
     const staged = await takePrepared(ctx, entry, prepared);

@@ -10,12 +10,19 @@ import type { DeployTarget } from '../targets/types.js';
 export function detectConflicts(
   target: DeployTarget,
   state: DeployedState,
-  wanted: Iterable<string>,
+  /** The modules the lock names, with where each is deployed when not at its name (the entry's `path`). */
+  wanted: Readonly<Record<string, { path?: string }>>,
 ): Map<string, string> {
   const out = new Map<string, string>();
-  const names = new Set([...wanted, ...Object.keys(state.modules)]);
+  const names = new Set([...Object.keys(wanted), ...Object.keys(state.modules)]);
   for (const name of [...names].sort()) {
-    const found = target.inspect(name, Object.hasOwn(state.modules, name));
+    const recorded = Object.hasOwn(state.modules, name);
+    const path = Object.hasOwn(wanted, name)
+      ? wanted[name]!.path
+      : recorded
+        ? state.modules[name]!.path
+        : undefined;
+    const found = target.inspect(name, recorded, path);
     if (found.kind === 'unmanaged') out.set(name, found.what);
   }
   return out;

@@ -35,6 +35,8 @@ export class ArgvRunner implements HookRunner {
   constructor(
     readonly name: string,
     private readonly argv: readonly string[],
+    /** Where it runs (the operator's `cwd`, e.g. the app root holding artisan); default: the module's store tree. */
+    private readonly cwd?: string,
   ) {}
 
   describe(): string {
@@ -43,7 +45,7 @@ export class ArgvRunner implements HookRunner {
 
   run(inv: HookInvocation): Promise<HookRunResult> {
     return runModuleCommand(substitute(this.argv, inv.values), {
-      cwd: inv.cwd,
+      cwd: this.cwd ?? inv.cwd,
       env: inv.env,
       timeoutMs: inv.timeoutMs,
       stdin: inv.stdin,
@@ -68,9 +70,16 @@ export function substitute(argv: readonly string[], values: Record<string, strin
  */
 export type RunnerFactory = (name: string, spec: unknown) => HookRunner | undefined;
 
+const isArgv = (v: unknown): v is string[] => Array.isArray(v) && v.every((a) => typeof a === 'string');
+
 export const RUNNER_FACTORIES: readonly RunnerFactory[] = [
-  (name, spec) =>
-    Array.isArray(spec) && spec.every((a) => typeof a === 'string') ? new ArgvRunner(name, spec) : undefined,
+  (name, spec) => (isArgv(spec) ? new ArgvRunner(name, spec) : undefined),
+  (name, spec) => {
+    if (spec === null || typeof spec !== 'object' || !('argv' in spec) || !isArgv(spec.argv))
+      return undefined;
+    const cwd = 'cwd' in spec && typeof spec.cwd === 'string' ? spec.cwd : undefined;
+    return new ArgvRunner(name, spec.argv, cwd);
+  },
 ];
 
 /** The operator's runners, by name. */

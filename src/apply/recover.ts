@@ -42,11 +42,11 @@ export function recover(
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
-      target.activate(j.module, j.record.op === 'disable' ? undefined : j.to, true);
+      target.activate(j.module, j.record.op === 'disable' ? undefined : j.to, true, j.path);
     } else {
       // The state still names the old version: put the disk back to it. Before the switch nothing was changed there,
       // and whatever is at the path now is left alone.
-      if (j.phase === 'switching') target.activate(j.module, recorded, true);
+      if (j.phase === 'switching') target.activate(j.module, recorded, true, j.path);
       const what =
         j.phase === 'installing' ? `${kept ?? 'no version'} stays` : `restored ${kept ?? 'no version'}`;
       record = {

@@ -98,6 +98,8 @@ export async function judgeSources(
     sources.set(name, {
       name,
       relDir: posix.normalize(posix.join(cfg.modulesDir, scope.folderOf(name))),
+      // A PascalCase folder (Modules/Orders) is where the module deploys: the lock entry's path.
+      ...(scope.folderOf(name) !== name ? { path: scope.folderOf(name) } : {}),
       manifest: hm.manifest,
       dependencies: moduleDependencies(hm.manifest, cfg.manifests.platformDependencies),
       ...(lockData(hm.manifest, cfg) ?? {}),

@@ -74,7 +74,14 @@ export async function runImperative(
               },
             );
           }
-          entry = { version: back.version, sha256: back.sha256, integrity: back.integrity };
+          // It goes back where it is deployed (an AutoCom module stays at its folder's case, `Orders`).
+          const at = state.modules[module]?.path;
+          entry = {
+            version: back.version,
+            sha256: back.sha256,
+            integrity: back.integrity,
+            ...(at !== undefined ? { path: at } : {}),
+          };
         } else {
           const pin = findPin(locks, module, to!);
           if (!pin) {

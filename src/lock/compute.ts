@@ -6,6 +6,8 @@ import type { LockEntry, ModuleManifest, RingLock, RingPolicy } from '../model/t
 export interface SourceState {
   name: string;
   relDir: string;
+  /** The folder's path under the modules dir when it is not the module name: where the module is deployed. */
+  path?: string;
   manifest: ModuleManifest;
   digest: string;
   fileCount: number;
@@ -42,6 +44,7 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
     version: s.manifest.version,
     sha256: s.digest,
     source: s.relDir,
+    ...(s.path !== undefined ? { path: s.path } : {}),
     file_count: s.fileCount,
     size_bytes: s.sizeBytes,
   };

@@ -45,6 +45,18 @@ export function lockDiagnostics(doc: SourceDoc, expectedRing?: string): Diagnost
       );
     }
     folded.set(name.toLowerCase(), name);
+    // The deploy path is the name in its folder's case: it can neither leave the target nor take another module's path.
+    if (entry.path !== undefined && entry.path.toLowerCase() !== name) {
+      out.push(
+        diagAt(
+          doc,
+          `/modules/${esc}/path`,
+          'lock/module-path',
+          `/modules/${name}/path: "${entry.path}" is not the module name "${name}" in other letter case`,
+          `"${name}" in the case of its folder (e.g. ${name.replace(/(^|\/)([a-z])/g, (_, a: string, b: string) => a + b.toUpperCase())}), or no path`,
+        ),
+      );
+    }
     if (entry.compatibility?.platform !== undefined) {
       out.push(
         ...checkRanges(doc, `/modules/${esc}/compatibility`, { platform: entry.compatibility.platform }),

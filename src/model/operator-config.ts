@@ -20,8 +20,21 @@ export interface OperatorConfig {
 
 /** The operator's hook runners: name → argv with placeholders, and the runner of a reference that names none. */
 export interface HookRunnerConfig {
-  runners?: Record<string, string[]>;
+  runners?: Record<string, HookRunnerSpec>;
   defaultRunner?: string;
+}
+
+/**
+ * A runner: its argv, or its argv and the directory it runs in (`cwd`, absolute: AutoCom's `php artisan` needs the
+ * app root); without one it runs in the module's store tree.
+ */
+export type HookRunnerSpec = string[] | { argv: string[]; cwd?: string };
+
+/** The argv of a runner in either form, and the pointer of its argv in the operator config. */
+export function runnerArgv(name: string, spec: HookRunnerSpec): { argv: string[]; pointer: string } {
+  return Array.isArray(spec)
+    ? { argv: spec, pointer: `/hooks/runners/${name}` }
+    : { argv: spec.argv, pointer: `/hooks/runners/${name}/argv` };
 }
 
 /** What a runner's argv element may be replaced by, when it is exactly `{name}` (never part of a longer element). */
@@ -68,9 +81,10 @@ export function operatorDiagnostics(doc: SourceDoc): Diagnostic[] {
 function runnerDiagnostics(doc: SourceDoc, hooks: HookRunnerConfig | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   const known = new Set<string>(HOOK_PLACEHOLDERS);
-  for (const [name, argv] of Object.entries(hooks?.runners ?? {})) {
+  for (const [name, spec] of Object.entries(hooks?.runners ?? {})) {
+    const { argv, pointer } = runnerArgv(name, spec);
     argv.forEach((arg, i) => {
-      const ptr = `/hooks/runners/${name}/${i}`;
+      const ptr = `${pointer}/${i}`;
       const whole = /^\{([A-Za-z]+)\}$/.exec(arg);
       if (whole && !known.has(whole[1]!))
         out.push(

@@ -59,6 +59,12 @@ export interface LockEntry {
   integrity?: string;
   artifact?: string;
   source?: string;
+  /**
+   * Where the module is deployed, relative to the target, when that is not its name: the module folder's path under
+   * the modules dir in its own case (AutoCom's `Modules/Orders` → `Orders`, which PSR-4 autoloading needs). It differs
+   * from the name only in letter case.
+   */
+  path?: string;
   /** Where the module came from before ringlock, as an imported lock named it (AutoCom's `source`); never fetched. */
   origin?: string;
   file_count?: number;

@@ -26,6 +26,8 @@ export interface SourceModule extends ManifestDoc {
   dir: string;
   /** Path of the module's directory relative to the workspace root, with '/' separators (its real case). */
   relDir: string;
+  /** The folder's path under the modules dir when it is not the module name (`Orders` for the module "orders"). */
+  path?: string;
   /** The manifest's file name in the directory (module.json, module.manifest.json). */
   manifestFile: string;
   /** Its dependencies on modules (the platform's own, modules.platformDependencies, left out). */
@@ -235,6 +237,7 @@ export class Workspace {
         name: id,
         dir,
         relDir: this.display(dir),
+        ...(relName !== id ? { path: relName } : {}),
         manifestFile: fileName,
         dependencies: moduleDependencies(m.manifest, platformDependencies),
         ...(lockManifest && Object.keys(data).length > 0 ? { lockData: data } : {}),

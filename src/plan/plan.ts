@@ -195,6 +195,10 @@ function classify(e: LockEntry, d: DeployedModule | undefined, drift: string | u
     } else if (drift !== undefined) {
       kind = 'reinstall';
       reason = drift;
+    } else if ((d.path ?? d.name) !== (e.path ?? d.name)) {
+      // A module locked at its folder's case (`Orders`) moves there from the store: no download.
+      kind = 'reinstall';
+      reason = `the lock deploys it at ${e.path ?? d.name}, it is deployed at ${d.path ?? d.name}`;
     } else kind = 'noop';
   } else if (drift !== undefined) notes.push(`${drift} (the ${kind} replaces the tree)`);
   if (kind !== 'noop' && d.origin === 'imperative') {

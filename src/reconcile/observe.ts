@@ -18,7 +18,7 @@ export async function observeAndPlan(
   const drift = await deps.target.observeDrift(deployed, quick);
   hooks.onDriftChecked?.(drift, quick);
   const platform = typeof options.platform === 'function' ? options.platform() : options.platform;
-  const conflicts = detectConflicts(deps.target, deployed, Object.keys(lock.modules));
+  const conflicts = detectConflicts(deps.target, deployed, lock.modules);
   const plan = planPure({
     lock,
     deployed,

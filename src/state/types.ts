@@ -22,6 +22,8 @@ export interface InstalledVersion {
 
 export interface DeployedModule {
   name: string;
+  /** Where it is deployed when not at its name (the lock entry's `path`, e.g. `Orders`), relative to the target. */
+  path?: string;
   /** The active version. */
   active: InstalledVersion;
   /** The version active before it, kept in the store for instant rollback. */
@@ -160,6 +162,8 @@ export interface JournalEntry {
   from?: string;
   /** Store dir being switched in; undefined for a removal. */
   to?: string;
+  /** Where the module is deployed when not at its name (the lock entry's `path`). */
+  path?: string;
   /** The history record to append once the operation has succeeded. */
   record: HistoryRecord;
   /** Set once the new version failed its health check: recovery must not lose the quarantine. */

@@ -17,9 +17,9 @@ export async function filesystemDrift(
   for (const m of Object.values(state.modules)) {
     // A disabled module has no link on purpose; its tree waits in the store.
     if (m.status === 'disabled') continue;
-    const shown = target.modulePath(m.name);
+    const shown = target.modulePath(m.name, m.path);
     if (target.mode === 'symlink') {
-      const linked = target.activeStoreDir(m.name);
+      const linked = target.activeStoreDir(m.name, m.path);
       if (linked === undefined) {
         drift.set(m.name, existsSync(shown) ? 'not a link to the store' : 'missing from the target');
         continue;

@@ -44,9 +44,20 @@ export class FilesystemTarget implements DeployTarget {
     this.stateDir = join(this.root, STATE_DIRNAME);
   }
 
-  /** Where the module is visible to the platform: `<root>/<module>` (scoped names nest: `<root>/@acme/analytics`). */
-  modulePath(module: string): string {
-    return join(this.root, ...module.split('/'));
+  /**
+   * Where the module is visible to the platform: `<root>/<module>` (scoped names nest: `<root>/@acme/analytics`), or
+   * `<root>/<path>` when the lock gives its folder's case (`Orders`). A path is only ever the name in other letter
+   * case, so it cannot leave the target or take another module's place.
+   */
+  modulePath(module: string, path?: string): string {
+    if (
+      path !== undefined &&
+      (path.toLowerCase() !== module || path.split('/').some((p) => p === '' || p === '.' || p === '..'))
+    )
+      throw new InputError('target/module-path', `${path}: not a deploy path of module ${module}`, {
+        expected: `"${module}" in other letter case`,
+      });
+    return join(this.root, ...(path ?? module).split('/'));
   }
 
   /** Store dir of a version, relative to the root: `.ringlock/store/<module>/<version>-<first 8 hex of the content hash>`. */
@@ -153,8 +164,8 @@ export class FilesystemTarget implements DeployTarget {
   }
 
   /** The store dir the module's link points at (symlink mode), or undefined. */
-  activeStoreDir(module: string): string | undefined {
-    const p = this.modulePath(module);
+  activeStoreDir(module: string, path?: string): string | undefined {
+    const p = this.modulePath(module, path);
     try {
       if (!lstatSync(p).isSymbolicLink()) return undefined;
     } catch {
@@ -171,9 +182,9 @@ export class FilesystemTarget implements DeployTarget {
    * module. Anything else — a directory or file someone made, a link out of the store, a link the state does not
    * record, a symlinked `@scope` parent — is unmanaged: never replaced or deleted.
    */
-  inspect(module: string, recorded: boolean): PathOwnership {
-    const p = this.modulePath(module);
-    const shown = module;
+  inspect(module: string, recorded: boolean, path?: string): PathOwnership {
+    const p = this.modulePath(module, path);
+    const shown = path ?? module;
     const parent = dirname(p);
     if (parent !== this.root) {
       const k = kindOf(parent);
@@ -220,8 +231,8 @@ export class FilesystemTarget implements DeployTarget {
    * Moves what is at the module's path to `rel` (from adoptedPathFor) by one rename: it is either still in place or
    * whole in the backup, whenever the process stops. Its directories are real ones inside the state dir.
    */
-  adopt(module: string, rel: string): void {
-    const path = this.modulePath(module);
+  adopt(module: string, rel: string, at?: string): void {
+    const path = this.modulePath(module, at);
     // A `@scope` that is a symlink (or a file) is what was planted: that entry itself moves aside, never what it
     // points to (renaming a path through the link would carry content from outside the target into the backup).
     const parent = dirname(path);
@@ -246,10 +257,10 @@ export class FilesystemTarget implements DeployTarget {
    * first install it is false, and anything that appeared at the path meanwhile is refused. Anything unmanaged is
    * refused (switching in) or left where it is (removing).
    */
-  activate(module: string, rel: string | undefined, owned: boolean): void {
-    const link = this.modulePath(module);
+  activate(module: string, rel: string | undefined, owned: boolean, path?: string): void {
+    const link = this.modulePath(module, path);
     const parent = dirname(link);
-    const found = this.inspect(module, owned);
+    const found = this.inspect(module, owned, path);
     if (found.kind === 'unmanaged') {
       if (rel === undefined) return;
       throw new OperationFailed(

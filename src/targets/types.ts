@@ -49,17 +49,20 @@ export interface DeployTarget {
    * version). `quick`: presence and activation only, no content hashing.
    */
   observeDrift(state: DeployedState, quick: boolean): Promise<Map<string, string>>;
-  /** Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed. */
-  inspect(module: string, recorded: boolean): PathOwnership;
+  /**
+   * Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed.
+   * `path` (here and below): where the module is deployed when not at its name, the lock entry's `path` (`Orders`).
+   */
+  inspect(module: string, recorded: boolean, path?: string): PathOwnership;
   /** A free path (relative to the target) for adopt(). */
   adoptedPathFor(module: string, at: Date): string;
   /** Moves what is at the module's path to `rel` in one step (`--adopt`). */
-  adopt(module: string, rel: string): void;
+  adopt(module: string, rel: string, path?: string): void;
   /**
    * Makes `rel` the active version of `module`, or removes the module when `rel` is undefined. `owned`: the path is
    * ringlock's; when false, anything that appeared at the path is refused.
    */
-  activate(module: string, rel: string | undefined, owned: boolean): void;
+  activate(module: string, rel: string | undefined, owned: boolean, path?: string): void;
 
   /**
    * Deletes what earlier operations moved aside or left half-made (trash, staging, temp links). Never throws: returns

@@ -32,21 +32,40 @@ export async function observeDeployed(dir: string, display: string) {
     if (n.startsWith('@')) for (const s of list(join(dir, n))) names.push(`${n}/${s}`);
     else names.push(n);
   }
-  const trees: { name: string; root: string; display: string; m: ManifestDoc }[] = [];
-  for (const name of names) {
-    const modDir = join(dir, ...name.split('/'));
+  const trees: { name: string; path?: string; root: string; display: string; m: ManifestDoc }[] = [];
+  const folded = new Map<string, string>();
+  for (const folder of names) {
+    // A module deployed at its folder's case (`Orders`, the lock entry's path) is the module "orders".
+    const name = folder.toLowerCase();
+    const path = folder !== name ? folder : undefined;
+    const modDir = join(dir, ...folder.split('/'));
+    const other = folded.get(name);
+    if (other !== undefined) {
+      unreadable.set(
+        name,
+        `${display}/${other} and ${display}/${folder} are the same module in other letter case`,
+      );
+      continue;
+    }
+    folded.set(name, folder);
     const file = manifestFileIn(modDir);
     if (file === undefined) {
-      unreadable.set(name, `no ${MANIFEST_FILES.join(' or ')} in ${display}/${name}`);
+      unreadable.set(name, `no ${MANIFEST_FILES.join(' or ')} in ${display}/${folder}`);
       continue;
     }
     try {
-      const m = readManifest(join(modDir, file), `${display}/${name}/${file}`);
-      if (moduleIdOf(m.manifest) !== name) {
-        unreadable.set(name, `${display}/${name}/${file} names module "${m.manifest.name}"`);
+      const m = readManifest(join(modDir, file), `${display}/${folder}/${file}`);
+      if (moduleIdOf(m.manifest) !== name && m.manifest.name.toLowerCase() !== name) {
+        unreadable.set(name, `${display}/${folder}/${file} names module "${m.manifest.name}"`);
         continue;
       }
-      trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, m });
+      trees.push({
+        name,
+        ...(path ? { path } : {}),
+        root: realpathSync(modDir),
+        display: `${display}/${folder}`,
+        m,
+      });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       const d = e.diagnostics()[0]!;
@@ -61,6 +80,7 @@ export async function observeDeployed(dir: string, display: string) {
     else
       observed.set(t.name, {
         name: t.name,
+        ...(t.path !== undefined ? { path: t.path } : {}),
         manifest: t.m.manifest,
         digest: h.digest,
         fileCount: h.fileCount,

@@ -18,6 +18,7 @@ export async function hashSources(
     out.set(m.name, {
       name: m.name,
       relDir: m.relDir,
+      ...(m.path !== undefined ? { path: m.path } : {}),
       manifest: m.manifest,
       digest: h.digest,
       fileCount: h.fileCount,

@@ -20,6 +20,8 @@ export interface Finding {
 /** What a tree holds for one module (source or deployed). */
 export interface ObservedModule {
   name: string;
+  /** Deployed trees: the folder it is deployed at, when that is not its name (`Orders`). */
+  path?: string;
   manifest: ModuleManifest;
   /** Its dependencies on modules (the platform's own left out); default: the manifest's. */
   dependencies?: Record<string, string>;
@@ -238,6 +240,18 @@ export function verifyDeployed(input: VerifyInput): Finding[] {
         rule: 'verify/missing',
         locked: entry.version,
         message: 'not deployed',
+      });
+      continue;
+    }
+    // The platform loads it by its folder (PSR-4 needs `Orders`): deployed under another case, it is not found.
+    if ((o.path ?? name) !== (entry.path ?? name)) {
+      out.push({
+        module: name,
+        status: 'failed',
+        rule: 'verify/path',
+        locked: entry.version,
+        actual: o.manifest.version,
+        message: `deployed at ${o.path ?? name}, the lock deploys it at ${entry.path ?? name}`,
       });
       continue;
     }

@@ -11,7 +11,7 @@ import { type ModuleContext, now } from './context.js';
 export function claimPath(ctx: ModuleContext): OperationFailed | undefined {
   const { action: a, deps, opts, current } = ctx;
   // The plan said so already; this also covers callers that plan without looking (and paths taken over since).
-  const found = deps.target.inspect(a.module, current !== undefined);
+  const found = deps.target.inspect(a.module, current !== undefined, ctx.path);
   if (found.kind !== 'unmanaged') return undefined;
   if (!opts.adopt) {
     return new OperationFailed(
@@ -19,7 +19,7 @@ export function claimPath(ctx: ModuleContext): OperationFailed | undefined {
       `${unmanagedReason(found.what)}; ${current ? `keeps ${current.active.version}` : 'stays uninstalled'}`,
     );
   }
-  adoptPath(a.module, deps, opts);
+  adoptPath(a.module, deps, opts, ctx.path);
   return undefined;
 }
 
@@ -27,7 +27,7 @@ export function claimPath(ctx: ModuleContext): OperationFailed | undefined {
  * Moves what ringlock did not create at the module's path into a dated backup (`--adopt`), as its own journaled
  * operation: a crash leaves it either in place or whole in the backup, with its history record.
  */
-function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions): void {
+function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions, path?: string): void {
   const { target, store } = deps;
   const at = now();
   const record: HistoryRecord = {
@@ -43,8 +43,14 @@ function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions): void 
     finishedAt: at,
     outcome: 'succeeded',
   };
-  store.writeJournal({ id: record.id, phase: 'switching', module, record });
-  target.adopt(module, record.backup!);
+  store.writeJournal({
+    id: record.id,
+    phase: 'switching',
+    module,
+    ...(path !== undefined ? { path } : {}),
+    record,
+  });
+  target.adopt(module, record.backup!, path);
   store.append(record);
   store.clearJournal();
 }

@@ -19,6 +19,8 @@ export interface ModuleContext {
   /** The operation's history record; fields are added as the steps learn them (what was installed from where). */
   readonly base: HistoryRecord;
   readonly startedAt: string;
+  /** Where the module is (to be) deployed when not at its name: the lock entry's `path`, else the state's. */
+  path?: string;
   /** The module's path is ringlock's once the state records it or this operation has switched it in itself. */
   switched: boolean;
   /** The operation's history record is written: from here on nothing may record it again or change its outcome. */
@@ -56,6 +58,7 @@ export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOp
     current,
     base,
     startedAt,
+    ...(current?.path !== undefined ? { path: current.path } : {}),
     switched: false,
     recorded: false,
     warnings: [],

@@ -20,9 +20,10 @@ export async function disableModule(ctx: ModuleContext): Promise<Outcome> {
     module: a.module,
     from: current.active.storeDir,
     to: undefined,
+    ...(ctx.path !== undefined ? { path: ctx.path } : {}),
     record,
   });
-  target.activate(a.module, undefined, true);
+  target.activate(a.module, undefined, true, ctx.path);
   const next: DeployedState = { ...state, modules: { ...state.modules } };
   next.modules[a.module] = { ...current, status: 'disabled', since: record.finishedAt };
   delete next.modules[a.module]!.lastError;

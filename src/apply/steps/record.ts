@@ -57,6 +57,19 @@ function tidyAfterSuccess(ctx: ModuleContext, rel: string, previous: string | un
   } catch (e) {
     ctx.warnings.push(`could not discard ${current?.active.storeDir} (${errText(e)})`);
   }
+  // Moved to the path the lock gives (`orders` → `Orders`): the old link goes. Where both names are one entry (a
+  // case-insensitive file system), removing the old one took the new one: it is switched in again.
+  const old = current?.path;
+  if (current && current.status !== 'disabled' && (old ?? a.module) !== (ctx.path ?? a.module)) {
+    try {
+      if (target.inspect(a.module, true, old).kind === 'managed')
+        target.activate(a.module, undefined, true, old);
+      if (target.inspect(a.module, true, ctx.path).kind === 'absent')
+        target.activate(a.module, rel, true, ctx.path);
+    } catch (e) {
+      ctx.warnings.push(`could not remove ${a.module}'s old link at ${old ?? a.module} (${errText(e)})`);
+    }
+  }
   try {
     const pruned = target.prune(a.module, opts.keepVersions, [rel, current?.active.storeDir, previous]);
     ctx.warnings.push(...pruned.warnings);
@@ -90,7 +103,7 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   // failure have come after a switch, the link goes back to what the state records.
   if (store.readJournal()?.phase === 'switching') {
     try {
-      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched);
+      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched, ctx.path);
     } catch {
       // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
     }

@@ -24,9 +24,10 @@ export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
     module: a.module,
     from: current.active.storeDir,
     to: undefined,
+    ...(ctx.path !== undefined ? { path: ctx.path } : {}),
     record,
   });
-  target.activate(a.module, undefined, true);
+  target.activate(a.module, undefined, true, ctx.path);
   // Its store trees stay for the retention age (target.retainRemoved), then a later pass prunes them.
   store.write(markUnlinked(next, a.module, 'removed', record.finishedAt));
   store.append(record);

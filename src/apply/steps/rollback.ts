@@ -28,7 +28,7 @@ export function switchBack(
     : undefined;
   const j = store.readJournal();
   if (j && q) store.writeJournal({ ...j, quarantine: q });
-  target.activate(a.module, current?.active.storeDir, true);
+  target.activate(a.module, current?.active.storeDir, true, ctx.path);
   crashPoint('after-auto-rollback');
   const next: DeployedState = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
   if (current)

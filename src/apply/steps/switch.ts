@@ -29,6 +29,7 @@ export function switchIn(ctx: ModuleContext, entry: LockEntry, staged: Staged): 
   };
   const next = withModule(state, {
     name: a.module,
+    ...(entry.path !== undefined ? { path: entry.path } : {}),
     active: installed,
     // A reinstall (same version) keeps the version before it as the one to roll back to.
     previous: current && current.active.version !== entry.version ? current.active : current?.previous,
@@ -45,12 +46,13 @@ export function switchIn(ctx: ModuleContext, entry: LockEntry, staged: Staged): 
     module: a.module,
     from: current?.active.storeDir,
     to: rel,
+    ...(entry.path !== undefined ? { path: entry.path } : {}),
     record,
   });
   crashPoint('after-journal');
   deps.onEvent?.({ type: 'step', module: a.module, step: 'switch' });
   // A first install owns no path yet: whatever appeared there since the check above is refused, not replaced.
-  target.activate(a.module, rel, current !== undefined);
+  target.activate(a.module, rel, current !== undefined, entry.path);
   ctx.switched = true;
   crashPoint('after-switch');
   return { rel, installed, next, record };

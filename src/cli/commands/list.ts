@@ -52,7 +52,8 @@ export async function run(ctx: CommandContext): Promise<number> {
     const status = (s: string) =>
       paint(io, s === 'active' ? 'green' : s === 'installing' || s === 'pending' ? 'yellow' : 'red', s);
     const rows = modules.map((m) => [
-      m.name,
+      // Deployed at its folder's case (the lock entry's path): the platform finds it there.
+      m.path !== undefined ? `${m.name} (at ${m.path})` : m.name,
       m.active.version,
       status(m.status),
       shortHash(m.active.sha256),
