@@ -18,6 +18,9 @@ interface Result {
   hooks?: Array<{ hook: string; tenant?: string; outcome: string; error?: string }>;
 }
 
+const historyOf = (r: { stdout: string }) =>
+  (JSON.parse(r.stdout) as { records: Array<Record<string, unknown>> }).records;
+
 const results = (stdout: string) => (JSON.parse(stdout) as { results: Result[] }).results;
 
 function setEnabled(lock: string, module: string, enabled: boolean | undefined): string {
@@ -50,6 +53,19 @@ describe.concurrent('per-tenant hooks', () => {
       { hook: 'onEnable', tenant: 'beta', outcome: 'succeeded' },
     ]);
     expect(p.state().tenants).toEqual(['acme', 'beta']);
+    // The history record carries every hook the operation ran, afterSwitch and onEnable (per tenant) too.
+    expect(historyOf(await p.ok(['history', 'orders', '--json', '--target', p.target]))).toMatchObject([
+      {
+        op: 'install',
+        outcome: 'succeeded',
+        hooks: [
+          { hook: 'onInstall', exit: 0 },
+          { hook: 'afterSwitch', exit: 0 },
+          { hook: 'onEnable', tenant: 'acme', exit: 1 },
+          { hook: 'onEnable', tenant: 'beta', exit: 0 },
+        ],
+      },
+    ]);
   });
 
   it('a tenant assigned to the ring gets onEnable, one leaving it gets onDisable; the set is kept in the state', async (t) => {

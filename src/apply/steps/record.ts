@@ -15,7 +15,9 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   const { action: a, deps } = ctx;
   const { store } = deps;
   const { rel, next } = sw;
-  const record = withChangelog(ctx, sw.record, rel);
+  // The hooks as they stand now: afterSwitch and onEnable ran after the switch copied the record.
+  const hooks = ctx.base.hooks;
+  const record = withChangelog(ctx, { ...sw.record, ...(hooks ? { hooks: [...hooks] } : {}) }, rel);
   record.finishedAt = now();
   // Linked again: a retention record of the module (removed earlier) no longer applies.
   store.write(
