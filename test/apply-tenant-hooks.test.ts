@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ok, setup, writeTenants } from './fixtures-hooks.js';
+import { lifecycle, ok, setup, writeTenants } from './fixtures-hooks.js';
 import { show } from './fixtures-platform.js';
 
 const TENANTS = { acme: 'canary', beta: 'canary', gamma: 'stable' };
@@ -146,6 +146,32 @@ describe.concurrent('disable and enable', () => {
     expect(read('onEnable-orders-1.0.0-beta.argv')).toBeDefined();
     expect(read('afterSwitch-orders-1.0.0.argv')).toBeDefined();
     expect(read('onInstall-orders-1.0.0.argv')).toBeUndefined();
+  });
+
+  it('a failed enable leaves the module disabled with no link, also when it comes back at a new version', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    ok(await apply());
+    const storeDir = p.state().modules.orders!.active.storeDir;
+    const enabledLock = p.readLock();
+    p.writeLock(setEnabled(enabledLock, 'orders', false));
+    ok(await apply());
+    const unlinked = p.state().unlinked;
+    expect(unlinked).toBeDefined();
+    // Enabling fails its afterSwitch: the tree that failed does not stay live.
+    p.writeLock(enabledLock);
+    const failed = await apply(['--json'], { RL_PHP_FAIL: 'afterSwitch:orders' });
+    expect(failed.code, show(failed)).toBe(3);
+    expect(results(failed.stdout)[0]).toMatchObject({ action: 'enable', outcome: 'rolled_back' });
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { storeDir } });
+    expect(p.state().unlinked).toEqual(unlinked);
+    // Coming back at a new version that fails: still disabled at the old one, nothing linked.
+    p.writeModule('orders', { version: '1.1.0', lifecycle: lifecycle('orders') });
+    await p.release(['orders']);
+    const up = await apply(['--json'], { RL_PHP_FAIL: 'afterSwitch:orders' });
+    expect(up.code, show(up)).toBe(3);
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
   });
 
   it('disable and enable in copy mode: the directory goes and comes back from the store', async (t) => {

@@ -7,7 +7,7 @@ import { type ChangelogSection, changelogExcerpt } from '../../model/changelog.j
 import { clearUnlinked } from '../../state/retention.js';
 import type { HistoryRecord, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
-import { type ModuleContext, now } from './context.js';
+import { linkedDir, type ModuleContext, now } from './context.js';
 import type { Switched } from './switch.js';
 
 /** Records a switched-in, healthy version: state, then history, then the journal is cleared; then the store is pruned. */
@@ -92,7 +92,8 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   // failure have come after a switch, the link goes back to what the state records.
   if (store.readJournal()?.phase === 'switching') {
     try {
-      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched);
+      // A failed enable of a disabled module: back to no link, not to the tree that failed.
+      target.activate(a.module, linkedDir(current), current !== undefined || ctx.switched);
     } catch {
       // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
     }
@@ -102,7 +103,8 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   if (s.modules[a.module]) {
     s.modules[a.module] = {
       ...s.modules[a.module]!,
-      status: 'failed',
+      // A disabled module that failed to come back stays disabled (its retention record too).
+      status: s.modules[a.module]!.status === 'disabled' ? 'disabled' : 'failed',
       lastError: err.message,
       ...(a.to !== undefined ? { failedVersion: a.to } : {}),
     };
