@@ -190,6 +190,25 @@ describe.concurrent('disable and enable', () => {
     expect(p.state().modules.orders?.status).toBe('active');
   });
 
+  it('an enable killed after the switch is recovered, not recorded as succeeded: the module stays disabled, unlinked', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    ok(await apply());
+    const enabledLock = p.readLock();
+    const disabledLock = setEnabled(enabledLock, 'orders', false);
+    p.writeLock(disabledLock);
+    ok(await apply());
+    p.writeLock(enabledLock);
+    const crashed = await apply([], { RINGLOCK_CRASH_AT: 'after-switch' });
+    expect(crashed.signal, show(crashed)).toBe('SIGKILL');
+    // The lock says disabled again: recovery alone decides what the disk runs.
+    p.writeLock(disabledLock);
+    ok(await apply());
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders?.status).toBe('disabled');
+    expect(p.history().filter((h) => h.op === 'enable')).toEqual([]);
+    expect(p.history().at(-1)).toMatchObject({ op: 'recover', outcome: 'recovered' });
+  });
+
   it('a disable killed after its state was written is completed by the next run: no link, one history record', async (t) => {
     const { p, apply } = await setup(t, true, TENANTS);
     ok(await apply());
