@@ -168,8 +168,10 @@ describe.concurrent('disable and enable', () => {
     // Coming back at a new version that fails: still disabled at the old one, nothing linked.
     p.writeModule('orders', { version: '1.1.0', lifecycle: lifecycle('orders') });
     await p.release(['orders']);
+    p.writeLock(setEnabled(p.readLock(), 'orders', undefined));
     const up = await apply(['--json'], { RL_PHP_FAIL: 'afterSwitch:orders' });
     expect(up.code, show(up)).toBe(3);
+    expect(results(up.stdout)[0]).toMatchObject({ action: 'upgrade', to: '1.1.0', outcome: 'rolled_back' });
     expect(p.link('orders')).toBeUndefined();
     expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
   });
