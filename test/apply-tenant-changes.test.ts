@@ -1,5 +1,6 @@
 // A tenant change of the ring (rings/tenants.yaml) through the real CLI: its hook runs are in history (op `tenants`),
-// and its hooks are checked for a runner before anything runs (refused: nothing changed, the set not recorded).
+// its hooks are checked for a runner before anything runs (refused: nothing changed, the set not recorded), and a
+// module disabled in the same run gets onDisable for the tenants it was enabled for, not the newly assigned ones.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -75,5 +76,18 @@ describe.concurrent('tenant changes', () => {
     expect(r.stderr).toContain('lifecycle.onEnable of orders 1.1.0');
     expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
     expect(p.link('orders')).toBeUndefined();
+  });
+
+  it('a disable in the same run runs onDisable for the tenants that were enabled, not the newly assigned', async (t) => {
+    const { p, apply, read } = await setup(t, true, TENANTS);
+    ok(await apply());
+    writeTenants(p, { acme: 'canary', beta: 'stable', gamma: 'canary' });
+    p.writeLock(setEnabled(p.readLock(), 'orders', false));
+    ok(await apply());
+    expect(read('onDisable-orders-1.0.0-acme.argv')).toBeDefined();
+    expect(read('onDisable-orders-1.0.0-beta.argv')).toBeDefined();
+    expect(read('onDisable-orders-1.0.0-gamma.argv')).toBeUndefined();
+    expect(read('onEnable-orders-1.0.0-gamma.argv')).toBeUndefined();
+    expect(p.state().tenants).toEqual(['acme', 'gamma']);
   });
 });

@@ -4,7 +4,7 @@
 import { markUnlinked } from '../../state/retention.js';
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
 import { type ModuleContext, now } from './context.js';
-import { platformHook, storedTree, tenantHooks } from './run-hooks.js';
+import { enabledTenants, platformHook, storedTree, tenantHooks } from './run-hooks.js';
 
 export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   const { action: a, deps, state, current, base } = ctx;
@@ -12,7 +12,7 @@ export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   if (!current) return 'skipped';
   const tree = storedTree(ctx, current.active.storeDir, current.active.version);
   if (tree) {
-    if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree);
+    if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree, enabledTenants(ctx));
     await platformHook(ctx, 'onRemove', tree, current.active.version);
   }
   const next: DeployedState = { ...state, modules: { ...state.modules } };
