@@ -106,9 +106,9 @@ export function resolveHook(
   let reference: string;
   let named: string | undefined;
   if (typeof spec === 'string') {
-    if (!PHP_CLASS.test(spec)) return { kind: 'command', command: spec };
+    if (!PHP_CLASS.test(spec)) return command(spec, config);
     reference = spec;
-  } else if (Array.isArray(spec)) return { kind: 'command', command: spec };
+  } else if (Array.isArray(spec)) return command(spec, config);
   else {
     reference = spec.ref;
     named = spec.runner;
@@ -128,5 +128,16 @@ export function resolveHook(
     reference,
     why,
     fix: `define hooks.runners.${example} in the operator config (--operator-config), e.g. ${example}: ["php", "artisan", "module:hook", "{hook}", "--context", "{contextFile}"]${name === undefined ? ', and hooks.defaultRunner' : ''}`,
+  };
+}
+
+/** A command hook: run as it is, unless the operator refuses commands (every hook then goes through a runner). */
+function command(spec: Command, config: HookRunnerConfig | undefined): ResolvedHook {
+  if (config?.commands !== 'refuse') return { kind: 'command', command: spec };
+  return {
+    kind: 'unresolved',
+    reference: typeof spec === 'string' ? spec : spec.join(' '),
+    why: 'it is a command and the operator config refuses command hooks (hooks.commands: refuse)',
+    fix: 'give the hook as a reference to one of the runners of the operator config (a PHP class name, or {"ref": …, "runner": …} in module.json), or set hooks.commands: allow in the operator config',
   };
 }

@@ -22,6 +22,8 @@ export interface OperatorConfig {
 export interface HookRunnerConfig {
   runners?: Record<string, string[]>;
   defaultRunner?: string;
+  /** `refuse`: a hook given as a command (shell string, argv) is refused like one without a runner. Default allow. */
+  commands?: 'allow' | 'refuse';
 }
 
 /** What a runner's argv element may be replaced by, when it is exactly `{name}` (never part of a longer element). */
