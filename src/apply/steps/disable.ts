@@ -12,6 +12,14 @@ export async function disableModule(ctx: ModuleContext): Promise<Outcome> {
   const { target, store } = deps;
   if (!current || current.status === 'disabled') return 'skipped';
   const tree = storedTree(ctx, current.active.storeDir, current.active.version);
+  // Journaled before its hooks: a kill while one runs leaves the hook's process group for recovery to stop.
+  store.writeJournal({
+    id: base.id,
+    phase: 'installing',
+    module: a.module,
+    from: current.active.storeDir,
+    record: { ...base, op: 'disable', to: current.active.version },
+  });
   if (tree) await tenantHooks(ctx, 'onDisable', tree, enabledTenants(ctx));
   const record: HistoryRecord = { ...base, op: 'disable', to: current.active.version, finishedAt: now() };
   store.writeJournal({

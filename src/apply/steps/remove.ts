@@ -11,6 +11,14 @@ export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   const { target, store } = deps;
   if (!current) return 'skipped';
   const tree = storedTree(ctx, current.active.storeDir, current.active.version);
+  // Journaled before its hooks: a kill while one runs leaves the hook's process group for recovery to stop.
+  store.writeJournal({
+    id: base.id,
+    phase: 'installing',
+    module: a.module,
+    from: current.active.storeDir,
+    record: { ...base, op: 'remove', to: undefined },
+  });
   if (tree) {
     if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree, enabledTenants(ctx));
     await platformHook(ctx, 'onRemove', tree, current.active.version);
