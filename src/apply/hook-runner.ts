@@ -25,8 +25,8 @@ export type HookRunResult = ModuleCommandResult;
 /** Runs hook references; implementations: ArgvRunner (local process), later Kubernetes exec and job runners. */
 export interface HookRunner {
   readonly name: string;
-  /** What is run, for messages (e.g. `php artisan module:hook`). */
-  describe(): string;
+  /** What is run, for messages: the template with the invocation's placeholders substituted when given. */
+  describe(values?: Record<string, string>): string;
   run(inv: HookInvocation): Promise<HookRunResult>;
 }
 
@@ -37,8 +37,8 @@ export class ArgvRunner implements HookRunner {
     private readonly argv: readonly string[],
   ) {}
 
-  describe(): string {
-    return this.argv.filter((a) => !/^\{[A-Za-z]+\}$/.test(a)).join(' ');
+  describe(values: Record<string, string> = {}): string {
+    return substitute(this.argv, values).join(' ');
   }
 
   run(inv: HookInvocation): Promise<HookRunResult> {
@@ -112,6 +112,14 @@ export function resolveHook(
   else {
     reference = spec.ref;
     named = spec.runner;
+    // As {hook} it would be an option of the runner's program (`php artisan module:hook --force`), not a reference.
+    if (reference.startsWith('-'))
+      return {
+        kind: 'unresolved',
+        reference,
+        why: "a reference must not start with '-' (the runner's program would read it as an option)",
+        fix: 'name the hook by what the runner runs (a class, a script name), without a leading -',
+      };
   }
   const php = PHP_CLASS.test(reference) ? 'php' : undefined;
   const name = named ?? config?.defaultRunner ?? php;
