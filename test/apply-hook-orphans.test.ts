@@ -1,5 +1,5 @@
-// A removal's onRemove and a disable's onDisable run under a journal: an apply killed with kill -9 while one runs leaves
-// an orphaned hook group that the next run's recovery stops (killOrphanHook) before it does anything else.
+// A removal's onRemove, a disable's onDisable and an install's per-tenant onEnable run under a journal: an apply killed
+// with kill -9 while one runs leaves an orphaned hook group that the next run's recovery stops (killOrphanHook).
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -62,4 +62,31 @@ describe.concurrent('orphaned hooks of a removal or a disable', () => {
       }
     });
   }
+
+  it("install: an onEnable left running by kill -9 is stopped by the next run's recovery, which then installs", async (t) => {
+    const p = await buildPlatform(scratch(t, 'orphan-enable'), {
+      orders: { version: '1.0.0', lifecycle: { onEnable: SLOW_ONCE } },
+    });
+    writeTenants(p, { acme: RING });
+    const env = { RL_HOOK_OUT: p.out };
+    const run = startCli(['apply', '--ring', RING, '--yes'], { cwd: p.repo, env });
+    await waitFor('the slow hook to start', () => existsSync(join(p.out, 'hook.pid')));
+    const hookPid = Number(readFileSync(join(p.out, 'hook.pid'), 'utf8'));
+    run.child.kill('SIGKILL');
+    await run.done;
+    try {
+      expect(processAlive(hookPid), 'kill -9 cannot take the hook down: it is an orphan now').toBe(true);
+      const again = await p.apply([], { env });
+      expect(again.code, show(again)).toBe(0);
+      await waitFor('the orphaned hook to be gone', () => !processAlive(hookPid), 2000);
+      expect(p.history().some((h) => h.op === 'recover' && h.module === 'orders')).toBe(true);
+      expect(p.state().modules.orders?.status).toBe('active');
+    } finally {
+      try {
+        process.kill(-hookPid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  });
 });
