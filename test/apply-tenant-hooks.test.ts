@@ -211,6 +211,21 @@ describe.concurrent('disable and enable', () => {
     expect(p.history().at(-1)).toMatchObject({ op: 'recover', outcome: 'recovered' });
   });
 
+  it('an install killed after its state was written gets its history record with every hook from recovery', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    const crashed = await apply([], { RINGLOCK_CRASH_AT: 'after-state' });
+    expect(crashed.signal, show(crashed)).toBe('SIGKILL');
+    ok(await apply());
+    const installs = p.history().filter((h) => h.op === 'install');
+    expect(installs).toHaveLength(1);
+    expect(installs[0]!.hooks?.map((h) => `${h.hook}${h.tenant ? `:${h.tenant}` : ''}`)).toEqual([
+      'onInstall',
+      'afterSwitch',
+      'onEnable:acme',
+      'onEnable:beta',
+    ]);
+  });
+
   it('a disable killed after its state was written is completed by the next run: no link, one history record', async (t) => {
     const { p, apply } = await setup(t, true, TENANTS);
     ok(await apply());

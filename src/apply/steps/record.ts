@@ -19,6 +19,9 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   const hooks = ctx.base.hooks;
   const record = withChangelog(ctx, { ...sw.record, ...(hooks ? { hooks: [...hooks] } : {}) }, rel);
   record.finishedAt = now();
+  // The journal's copy of the record gets the hooks too: recovery appends it when a kill comes after the state write.
+  const j = store.readJournal();
+  if (j?.id === record.id) store.writeJournal({ ...j, record });
   // Linked again: a retention record of the module (removed earlier) no longer applies.
   store.write(
     clearUnlinked(
