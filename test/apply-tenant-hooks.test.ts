@@ -174,6 +174,15 @@ describe.concurrent('disable and enable', () => {
     expect(results(up.stdout)[0]).toMatchObject({ action: 'upgrade', to: '1.1.0', outcome: 'rolled_back' });
     expect(p.link('orders')).toBeUndefined();
     expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
+    // A failure before the switch (the registry is gone) leaves it disabled too, not `failed`.
+    p.writeModule('orders', { version: '1.2.0', lifecycle: lifecycle('orders') });
+    await p.release(['orders']);
+    p.writeLock(setEnabled(p.readLock(), 'orders', undefined));
+    p.dropRegistry();
+    const gone = await apply(['--json']);
+    expect(gone.code, show(gone)).toBe(3);
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
   });
 
   it('disable and enable in copy mode: the directory goes and comes back from the store', async (t) => {
