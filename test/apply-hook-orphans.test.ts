@@ -15,6 +15,15 @@ async function waitFor(what: string, cond: () => boolean, ms = 10_000): Promise<
   }
 }
 
+/** The hook's process group is in the journal (written right after the spawn, racing the hook's own pid file). */
+function journalNamesHook(stateDir: string): boolean {
+  try {
+    return JSON.parse(readFileSync(join(stateDir, 'journal.json'), 'utf8')).hookPgid !== undefined;
+  } catch {
+    return false;
+  }
+}
+
 /** Sleeps the first time (recording its pid), exits 0 after. */
 const SLOW_ONCE = `[ -e "$RL_HOOK_OUT/once" ] && exit 0; touch "$RL_HOOK_OUT/once"; echo $$ > "$RL_HOOK_OUT/hook.pid"; exec sleep 301`;
 
@@ -43,6 +52,7 @@ describe.concurrent('orphaned hooks of a removal or a disable', () => {
       } else p.writeLock(setEnabled(p.readLock(), 'orders', false));
       const run = startCli(args, { cwd: p.repo, env });
       await waitFor('the slow hook to start', () => existsSync(join(p.out, 'hook.pid')));
+      await waitFor('the journal to name the hook', () => journalNamesHook(p.stateDir()));
       const hookPid = Number(readFileSync(join(p.out, 'hook.pid'), 'utf8'));
       run.child.kill('SIGKILL');
       await run.done;
@@ -71,6 +81,7 @@ describe.concurrent('orphaned hooks of a removal or a disable', () => {
     const env = { RL_HOOK_OUT: p.out };
     const run = startCli(['apply', '--ring', RING, '--yes'], { cwd: p.repo, env });
     await waitFor('the slow hook to start', () => existsSync(join(p.out, 'hook.pid')));
+    await waitFor('the journal to name the hook', () => journalNamesHook(p.stateDir()));
     const hookPid = Number(readFileSync(join(p.out, 'hook.pid'), 'utf8'));
     run.child.kill('SIGKILL');
     await run.done;
