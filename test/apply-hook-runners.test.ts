@@ -1,11 +1,11 @@
 // Hook runners through the real CLI: AutoCom's lifecycle hooks name PHP classes, run through the operator's `php`
 // runner — here a fake `php` first on PATH that records its argv and the context file. afterSwitch, onRemove and the
 // newer version's onDowngrade; a reference without a runner is refused with nothing changed.
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lifecycle, ok, setup } from './fixtures-hooks.js';
-import { show } from './fixtures-platform.js';
+import { buildPlatform, HOOKS, scratch, show } from './fixtures-platform.js';
 
 describe.concurrent('hook runners', () => {
   it("maps a PHP class to the operator's php runner: placeholders as whole argv elements, the context as a 0600 file", async (t) => {
@@ -131,5 +131,34 @@ describe.concurrent('hook runners', () => {
     expect(p.link('orders')).toBeUndefined();
     expect(p.history()).toEqual([]);
     expect(readdirSync(p.out)).toEqual([]);
+  });
+
+  it('hooks.commands: refuse refuses a command hook before anything changes; references still run', async (t) => {
+    const root = scratch(t, 'hook-commands');
+    const p = await buildPlatform(root, { orders: { version: '1.0.0', lifecycle: HOOKS } });
+    const op = join(root, 'operator.yaml');
+    writeFileSync(op, 'apiVersion: ringlock/v1\nkind: OperatorConfig\nhooks:\n  commands: refuse\n');
+    const r = await p.apply(['--operator-config', op]);
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('lifecycle.onInstall of orders 1.0.0 (sh ./hook.sh)');
+    expect(r.stderr).toContain('hooks.commands');
+    expect(p.state().modules).toEqual({});
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.history()).toEqual([]);
+
+    // The AutoCom fixture's hooks are references: they run through the runner with commands refused.
+    const s = await setup(t);
+    appendFileSync(join(s.p.root, 'operator.yaml'), '  commands: refuse\n');
+    ok(await s.apply());
+    expect(s.read('onInstall-orders-1.0.0.argv')).toBeDefined();
+  });
+
+  it('hooks.commands takes allow or refuse only (exit 2, naming the field)', async (t) => {
+    const { p, apply } = await setup(t);
+    appendFileSync(join(p.root, 'operator.yaml'), '  commands: never\n');
+    const r = await apply();
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('/hooks/commands');
+    expect(p.state().modules).toEqual({});
   });
 });

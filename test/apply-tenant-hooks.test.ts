@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ok, setup, writeTenants } from './fixtures-hooks.js';
+import { lifecycle, ok, setup, writeTenants } from './fixtures-hooks.js';
 import { show } from './fixtures-platform.js';
 
 const TENANTS = { acme: 'canary', beta: 'canary', gamma: 'stable' };
@@ -17,6 +17,9 @@ interface Result {
   tenants?: { assigned: string[]; left: string[] };
   hooks?: Array<{ hook: string; tenant?: string; outcome: string; error?: string }>;
 }
+
+const historyOf = (r: { stdout: string }) =>
+  (JSON.parse(r.stdout) as { records: Array<Record<string, unknown>> }).records;
 
 const results = (stdout: string) => (JSON.parse(stdout) as { results: Result[] }).results;
 
@@ -50,6 +53,19 @@ describe.concurrent('per-tenant hooks', () => {
       { hook: 'onEnable', tenant: 'beta', outcome: 'succeeded' },
     ]);
     expect(p.state().tenants).toEqual(['acme', 'beta']);
+    // The history record carries every hook the operation ran, afterSwitch and onEnable (per tenant) too.
+    expect(historyOf(await p.ok(['history', 'orders', '--json', '--target', p.target]))).toMatchObject([
+      {
+        op: 'install',
+        outcome: 'succeeded',
+        hooks: [
+          { hook: 'onInstall', exit: 0 },
+          { hook: 'afterSwitch', exit: 0 },
+          { hook: 'onEnable', tenant: 'acme', exit: 1 },
+          { hook: 'onEnable', tenant: 'beta', exit: 0 },
+        ],
+      },
+    ]);
   });
 
   it('a tenant assigned to the ring gets onEnable, one leaving it gets onDisable; the set is kept in the state', async (t) => {
@@ -132,6 +148,43 @@ describe.concurrent('disable and enable', () => {
     expect(read('onInstall-orders-1.0.0.argv')).toBeUndefined();
   });
 
+  it('a failed enable leaves the module disabled with no link, also when it comes back at a new version', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    ok(await apply());
+    const storeDir = p.state().modules.orders!.active.storeDir;
+    const enabledLock = p.readLock();
+    p.writeLock(setEnabled(enabledLock, 'orders', false));
+    ok(await apply());
+    const unlinked = p.state().unlinked;
+    expect(unlinked).toBeDefined();
+    // Enabling fails its afterSwitch: the tree that failed does not stay live.
+    p.writeLock(enabledLock);
+    const failed = await apply(['--json'], { RL_PHP_FAIL: 'afterSwitch:orders' });
+    expect(failed.code, show(failed)).toBe(3);
+    expect(results(failed.stdout)[0]).toMatchObject({ action: 'enable', outcome: 'rolled_back' });
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { storeDir } });
+    expect(p.state().unlinked).toEqual(unlinked);
+    // Coming back at a new version that fails: still disabled at the old one, nothing linked.
+    p.writeModule('orders', { version: '1.1.0', lifecycle: lifecycle('orders') });
+    await p.release(['orders']);
+    p.writeLock(setEnabled(p.readLock(), 'orders', undefined));
+    const up = await apply(['--json'], { RL_PHP_FAIL: 'afterSwitch:orders' });
+    expect(up.code, show(up)).toBe(3);
+    expect(results(up.stdout)[0]).toMatchObject({ action: 'upgrade', to: '1.1.0', outcome: 'rolled_back' });
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
+    // A failure before the switch (the registry is gone) leaves it disabled too, not `failed`.
+    p.writeModule('orders', { version: '1.2.0', lifecycle: lifecycle('orders') });
+    await p.release(['orders']);
+    p.writeLock(setEnabled(p.readLock(), 'orders', undefined));
+    p.dropRegistry();
+    const gone = await apply(['--json']);
+    expect(gone.code, show(gone)).toBe(3);
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders).toMatchObject({ status: 'disabled', active: { version: '1.0.0' } });
+  });
+
   it('disable and enable in copy mode: the directory goes and comes back from the store', async (t) => {
     const { p, apply } = await setup(t, true, TENANTS, '  mode: copy');
     ok(await apply());
@@ -146,6 +199,40 @@ describe.concurrent('disable and enable', () => {
     ok(await apply());
     expect(existsSync(join(p.target, 'orders', 'module.json'))).toBe(true);
     expect(p.state().modules.orders?.status).toBe('active');
+  });
+
+  it('an enable killed after the switch is recovered, not recorded as succeeded: the module stays disabled, unlinked', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    ok(await apply());
+    const enabledLock = p.readLock();
+    const disabledLock = setEnabled(enabledLock, 'orders', false);
+    p.writeLock(disabledLock);
+    ok(await apply());
+    p.writeLock(enabledLock);
+    const crashed = await apply([], { RINGLOCK_CRASH_AT: 'after-switch' });
+    expect(crashed.signal, show(crashed)).toBe('SIGKILL');
+    // The lock says disabled again: recovery alone decides what the disk runs.
+    p.writeLock(disabledLock);
+    ok(await apply());
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders?.status).toBe('disabled');
+    expect(p.history().filter((h) => h.op === 'enable')).toEqual([]);
+    expect(p.history().at(-1)).toMatchObject({ op: 'recover', outcome: 'recovered' });
+  });
+
+  it('an install killed after its state was written gets its history record with every hook from recovery', async (t) => {
+    const { p, apply } = await setup(t, true, TENANTS);
+    const crashed = await apply([], { RINGLOCK_CRASH_AT: 'after-state' });
+    expect(crashed.signal, show(crashed)).toBe('SIGKILL');
+    ok(await apply());
+    const installs = p.history().filter((h) => h.op === 'install');
+    expect(installs).toHaveLength(1);
+    expect(installs[0]!.hooks?.map((h) => `${h.hook}${h.tenant ? `:${h.tenant}` : ''}`)).toEqual([
+      'onInstall',
+      'afterSwitch',
+      'onEnable:acme',
+      'onEnable:beta',
+    ]);
   });
 
   it('a disable killed after its state was written is completed by the next run: no link, one history record', async (t) => {

@@ -1,8 +1,12 @@
 // The pure parts of the module lifecycle: planning disable/enable and tenant changes, resolving a hook to its runner,
 // and the operator config's runners (placeholders whole argv elements, a default that exists).
 import { createHash } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { resolveHook, runnersFrom, substitute } from '../src/apply/hook-runner.js';
+import { runHook } from '../src/apply/hooks.js';
 import { InputError } from '../src/errors.js';
 import { entryFromSource } from '../src/lock/compute.js';
 import { parseOperatorConfig } from '../src/model/operator-config.js';
@@ -10,8 +14,17 @@ import type { LockEntry, RingLock } from '../src/model/types.js';
 import { summaryLine } from '../src/plan/format.js';
 import { plan } from '../src/plan/plan.js';
 import { ownEnabled } from '../src/promote/promote.js';
+import { readManifestInDir } from '../src/source/manifest-file.js';
 import type { DeployedModule, DeployedState } from '../src/state/types.js';
 
+const manifestWithRef = (ref: string) => ({
+  name: 'orders',
+  version: '1.0.0',
+  compatibility: { platform: '^2.0.0' },
+  lifecycle: { onInstall: { ref, runner: 'php' } },
+});
+const manifestWith = (lifecycle: Record<string, unknown>) =>
+  ({ name: 'orders', version: '1.0.0', compatibility: { platform: '^2.0.0' }, lifecycle }) as never;
 const hash = (s: string) => `sha256:${createHash('sha256').update(s).digest('hex')}`;
 const entry = (v: string, extra: Partial<LockEntry> = {}): LockEntry => ({
   version: v,
@@ -189,6 +202,65 @@ describe('hook runners', () => {
     const none = resolveHook('Modules\\A\\B', new Map(), undefined);
     expect(none).toMatchObject({ kind: 'unresolved', fix: expect.stringContaining('hooks.runners.php') });
     expect(resolveHook({ ref: 'x' }, runners, config)).toMatchObject({ kind: 'unresolved' });
+  });
+
+  it("a {ref} starting with '-' is refused: it would be an option of the runner's program", () => {
+    expect(resolveHook({ ref: '--force', runner: 'sh' }, runners, config)).toMatchObject({
+      kind: 'unresolved',
+      why: expect.stringContaining("must not start with '-'"),
+    });
+  });
+
+  it("a manifest whose {ref} starts with '-' is refused when read, naming the field", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-ref-'));
+    try {
+      writeFileSync(join(dir, 'module.json'), JSON.stringify(manifestWithRef('--force')));
+      expect(() => readManifestInDir(dir, 'orders')).toThrow(/lifecycle\/onInstall/);
+      writeFileSync(join(dir, 'module.json'), JSON.stringify(manifestWithRef('migrate')));
+      expect(readManifestInDir(dir, 'orders').manifest.lifecycle?.onInstall).toEqual({
+        ref: 'migrate',
+        runner: 'php',
+      });
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a runner describes itself as it runs: the template with the placeholders substituted', () => {
+    const php = runners.get('php')!;
+    expect(php.describe({ hook: 'Modules\\Orders\\OnInstall', contextFile: '/tmp/c.json' })).toBe(
+      'php artisan module:hook Modules\\Orders\\OnInstall --context /tmp/c.json',
+    );
+  });
+
+  it('a hook that cannot run or start is recorded (with its tenant) before the error is thrown', async () => {
+    const seen: unknown[] = [];
+    const base = {
+      module: 'orders',
+      operation: 'install',
+      fromVersion: null,
+      toVersion: '1.0.0',
+      tenant: 'acme',
+      onResult: (r: unknown) => seen.push(r),
+    };
+    await expect(
+      runHook(
+        'onEnable',
+        { ...base, sourcePath: '/', manifest: manifestWith({ onEnable: 'Modules\\A\\OnEnable' }) },
+        { timeoutMs: 5000 },
+      ),
+    ).rejects.toMatchObject({ code: 'hook/no-runner' });
+    await expect(
+      runHook(
+        'onEnable',
+        { ...base, sourcePath: '/nonexistent/dir', manifest: manifestWith({ onEnable: ['true'] }) },
+        { timeoutMs: 5000 },
+      ),
+    ).rejects.toMatchObject({ code: 'hook/failed' });
+    expect(seen).toMatchObject([
+      { hook: 'onEnable', tenant: 'acme', exit: null },
+      { hook: 'onEnable', tenant: 'acme', exit: null },
+    ]);
   });
 
   it('placeholders are replaced as whole elements only, values never split or interpreted', () => {

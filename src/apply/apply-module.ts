@@ -1,5 +1,5 @@
 // One module's operation, step by step: claim the path → take the prepared tree (journaled) → hook → switch →
-// afterSwitch → health → record → per-tenant onEnable (a removal and a disable are steps/remove.ts, steps/disable.ts). Any failure is recorded and the target left on what the state
+// afterSwitch → health → per-tenant onEnable → record (a removal and a disable are steps/remove.ts, steps/disable.ts). Any failure is recorded and the target left on what the state
 // records (steps/record.ts).
 import { InputError } from '../errors.js';
 import { lockEntry } from '../model/lock.js';
@@ -44,10 +44,10 @@ export async function applyModule(
       (await afterSwitch(ctx, tree, switched.installed)) ??
       (await checkHealth(ctx, entry, staged, switched.installed));
     if (undone) return moduleResult(ctx, undone);
-    const outcome = recordSuccess(ctx, switched);
-    // A first install, or a module switched back on, is enabled for every tenant of the ring.
+    // A first install, or a module switched back on, is enabled for every tenant of the ring — before the record
+    // (a failed tenant hook cannot fail the operation), so the record carries its runs and a kill leaves a journal.
     if (a.kind === 'install' || ctx.current?.status === 'disabled') await tenantHooks(ctx, 'onEnable', tree);
-    return moduleResult(ctx, outcome);
+    return moduleResult(ctx, recordSuccess(ctx, switched));
   } catch (e) {
     // Recorded as succeeded already: one record, one outcome.
     if (ctx.recorded) return moduleResult(ctx, afterRecorded(ctx, e));

@@ -84,8 +84,11 @@ async function runPlan(
       const rel = await prepared.get(a.module)!.catch(() => undefined);
       if (rel !== undefined) ready.set(a.module, rel);
     }
-    const removals = plan.actions.filter((a) => a.kind === 'remove' || a.kind === 'disable');
-    checkHookRunners([...work, ...removals], ready, deps, opts);
+    // Removals and disables run hooks from their active trees; with a tenant change, so does every unchanged module.
+    const others = plan.actions.filter(
+      (a) => a.kind === 'remove' || a.kind === 'disable' || (plan.tenants !== undefined && a.kind === 'noop'),
+    );
+    checkHookRunners([...work, ...others], ready, deps, opts, plan.tenants);
   };
   const gate = () => {
     gated ??= checkAll();
@@ -103,6 +106,8 @@ async function runPlan(
       gate,
     );
     if (!plan.tenants || deps.supersede?.signal.aborted) return results;
+    // A run with nothing but a tenant change checks its hooks here (refused: nothing changed, the set not recorded).
+    await gate();
     // One result per module: a tenant change's hooks go on the module's (unchanged) result.
     const byTenant = new Map(
       (await applyTenantChange(plan.tenants, results, deps, opts)).map((r) => [r.module, r]),

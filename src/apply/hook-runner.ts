@@ -25,8 +25,8 @@ export type HookRunResult = ModuleCommandResult;
 /** Runs hook references; implementations: ArgvRunner (local process), later Kubernetes exec and job runners. */
 export interface HookRunner {
   readonly name: string;
-  /** What is run, for messages (e.g. `php artisan module:hook`). */
-  describe(): string;
+  /** What is run, for messages: the template with the invocation's placeholders substituted when given. */
+  describe(values?: Record<string, string>): string;
   run(inv: HookInvocation): Promise<HookRunResult>;
 }
 
@@ -39,8 +39,8 @@ export class ArgvRunner implements HookRunner {
     private readonly cwd?: string,
   ) {}
 
-  describe(): string {
-    return this.argv.filter((a) => !/^\{[A-Za-z]+\}$/.test(a)).join(' ');
+  describe(values: Record<string, string> = {}): string {
+    return substitute(this.argv, values).join(' ');
   }
 
   run(inv: HookInvocation): Promise<HookRunResult> {
@@ -115,12 +115,20 @@ export function resolveHook(
   let reference: string;
   let named: string | undefined;
   if (typeof spec === 'string') {
-    if (!PHP_CLASS.test(spec)) return { kind: 'command', command: spec };
+    if (!PHP_CLASS.test(spec)) return command(spec, config);
     reference = spec;
-  } else if (Array.isArray(spec)) return { kind: 'command', command: spec };
+  } else if (Array.isArray(spec)) return command(spec, config);
   else {
     reference = spec.ref;
     named = spec.runner;
+    // As {hook} it would be an option of the runner's program (`php artisan module:hook --force`), not a reference.
+    if (reference.startsWith('-'))
+      return {
+        kind: 'unresolved',
+        reference,
+        why: "a reference must not start with '-' (the runner's program would read it as an option)",
+        fix: 'name the hook by what the runner runs (a class, a script name), without a leading -',
+      };
   }
   const php = PHP_CLASS.test(reference) ? 'php' : undefined;
   const name = named ?? config?.defaultRunner ?? php;
@@ -137,5 +145,16 @@ export function resolveHook(
     reference,
     why,
     fix: `define hooks.runners.${example} in the operator config (--operator-config), e.g. ${example}: ["php", "artisan", "module:hook", "{hook}", "--context", "{contextFile}"]${name === undefined ? ', and hooks.defaultRunner' : ''}`,
+  };
+}
+
+/** A command hook: run as it is, unless the operator refuses commands (every hook then goes through a runner). */
+function command(spec: Command, config: HookRunnerConfig | undefined): ResolvedHook {
+  if (config?.commands !== 'refuse') return { kind: 'command', command: spec };
+  return {
+    kind: 'unresolved',
+    reference: typeof spec === 'string' ? spec : spec.join(' '),
+    why: 'it is a command and the operator config refuses command hooks (hooks.commands: refuse)',
+    fix: 'give the hook as a reference to one of the runners of the operator config (a PHP class name, or {"ref": …, "runner": …} in module.json), or set hooks.commands: allow in the operator config',
   };
 }

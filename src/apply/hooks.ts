@@ -92,6 +92,14 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
   if (spec === undefined) return { ran: false, durationMs: 0, output: '' };
   const resolved = resolveHook(spec, runnersFrom(opts.runners), opts.runners);
   if (resolved.kind === 'unresolved') {
+    // Recorded like a hook that could not start: the audit record says which hook stopped the operation.
+    ctx.onResult?.({
+      hook,
+      ...(ctx.tenant !== undefined ? { tenant: ctx.tenant } : {}),
+      exit: null,
+      durationMs: 0,
+      output: `${resolved.why}; ${resolved.fix}`.slice(-TAIL),
+    });
     throw new OperationFailed(
       'hook/no-runner',
       `${describeHook(hook, ctx, resolved.reference)} cannot run: ${resolved.why}`,
@@ -118,9 +126,22 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
     },
     opts.moduleEnv,
   );
+  const values = {
+    hook: resolved.kind === 'reference' ? resolved.reference : '',
+    contextFile: ctxFile.file,
+    hookPoint: hook,
+    module: ctx.module,
+    fromVersion: ctx.fromVersion ?? '',
+    toVersion: ctx.toVersion,
+    sourcePath: ctx.sourcePath,
+    ring: ctx.ring ?? '',
+    tenant: ctx.tenant ?? '',
+    operationId: ctx.operationId ?? '',
+  };
+  // A reference's runner as it runs: `php artisan module:hook Modules\…\OnInstall --context /tmp/…/context.json`.
   const detail =
     resolved.kind === 'reference'
-      ? `${resolved.runner.describe()} ${resolved.reference}`
+      ? resolved.runner.describe(values)
       : typeof resolved.command === 'string'
         ? undefined
         : resolved.command[0];
@@ -132,18 +153,7 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
       resolved.kind === 'reference'
         ? await resolved.runner.run({
             reference: resolved.reference,
-            values: {
-              hook: resolved.reference,
-              contextFile: ctxFile.file,
-              hookPoint: hook,
-              module: ctx.module,
-              fromVersion: ctx.fromVersion ?? '',
-              toVersion: ctx.toVersion,
-              sourcePath: ctx.sourcePath,
-              ring: ctx.ring ?? '',
-              tenant: ctx.tenant ?? '',
-              operationId: ctx.operationId ?? '',
-            },
+            values,
             cwd: ctx.sourcePath,
             env,
             stdin,
@@ -162,7 +172,13 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
             user,
           });
   } catch (e) {
-    onResult?.({ hook, exit: null, durationMs: 0, output: (e as Error).message.slice(-TAIL) });
+    onResult?.({
+      hook,
+      ...(ctx.tenant !== undefined ? { tenant: ctx.tenant } : {}),
+      exit: null,
+      durationMs: 0,
+      output: (e as Error).message.slice(-TAIL),
+    });
     throw new OperationFailed('hook/failed', `${what} could not start: ${(e as Error).message}`, {
       cause: e,
     });

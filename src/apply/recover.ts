@@ -25,8 +25,17 @@ export function recover(
       state.quarantine.push(j.quarantine);
       store.write(state);
     }
-    const recorded = state.modules[j.module]?.active.storeDir;
-    const kept = state.modules[j.module]?.active.version;
+    const m = state.modules[j.module];
+    const recorded = m?.active.storeDir;
+    const kept = m?.active.version;
+    // Whether the state records the operation as done. An enable brings back the stored tree the state already names:
+    // only the status says it completed (a disabled module whose enable was cut short stays disabled).
+    const done =
+      j.record.op === 'disable'
+        ? m?.status === 'disabled'
+        : j.record.op === 'enable'
+          ? recorded === j.to && m?.status !== 'disabled'
+          : recorded === j.to;
     if (j.record.op === 'adopt') {
       // One rename: either it happened (the backup exists; make sure the history says so) or nothing changed.
       if (
@@ -35,10 +44,7 @@ export function recover(
         !store.history().some((h) => h.id === j.record.id)
       )
         store.append(j.record);
-    } else if (
-      j.phase === 'switching' &&
-      (recorded === j.to || (j.record.op === 'disable' && state.modules[j.module]?.status === 'disabled'))
-    ) {
+    } else if (j.phase === 'switching' && done) {
       // The state was written (for a removal: the module is gone from it): the operation completed; make sure its
       // audit record is there too and the disk matches.
       if (!store.history().some((h) => h.id === j.record.id)) store.append(j.record);
@@ -46,7 +52,9 @@ export function recover(
     } else {
       // The state still names the old version: put the disk back to it. Before the switch nothing was changed there,
       // and whatever is at the path now is left alone.
-      if (j.phase === 'switching') target.activate(j.module, recorded, true, j.path);
+      // A disabled module goes back to no link, not to its stored tree.
+      if (j.phase === 'switching')
+        target.activate(j.module, m?.status === 'disabled' ? undefined : recorded, true, j.path);
       const what =
         j.phase === 'installing' ? `${kept ?? 'no version'} stays` : `restored ${kept ?? 'no version'}`;
       record = {

@@ -22,6 +22,8 @@ export interface OperatorConfig {
 export interface HookRunnerConfig {
   runners?: Record<string, HookRunnerSpec>;
   defaultRunner?: string;
+  /** `refuse`: a hook given as a command (shell string, argv) is refused like one without a runner. Default allow. */
+  commands?: 'allow' | 'refuse';
 }
 
 /**

@@ -129,7 +129,9 @@ export interface HistoryRecord {
     | 'enable'
     | 'retry'
     | 'recover'
-    | 'adopt';
+    | 'adopt'
+    /** The ring's tenants changed: the per-tenant hooks run on a module that is on, nothing switched. */
+    | 'tenants';
   from?: string;
   to?: string;
   integrity?: string;

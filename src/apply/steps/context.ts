@@ -31,6 +31,11 @@ export interface ModuleContext {
   readonly hooks: HookReport[];
 }
 
+/** What the module's path links to as the state records it: nothing for a disabled module (its tree stays stored). */
+export function linkedDir(m: DeployedModule | undefined): string | undefined {
+  return m?.status === 'disabled' ? undefined : m?.active.storeDir;
+}
+
 /** Reads the state and opens the history record of one module's operation. */
 export function startModule(action: PlanAction, deps: EngineDeps, opts: EngineOptions): ModuleContext {
   const startedAt = now();

@@ -5,14 +5,22 @@ import { markUnlinked } from '../../state/retention.js';
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
 import { type ModuleContext, now } from './context.js';
-import { storedTree, tenantHooks } from './run-hooks.js';
+import { enabledTenants, storedTree, tenantHooks } from './run-hooks.js';
 
 export async function disableModule(ctx: ModuleContext): Promise<Outcome> {
   const { action: a, deps, state, current, base } = ctx;
   const { target, store } = deps;
   if (!current || current.status === 'disabled') return 'skipped';
   const tree = storedTree(ctx, current.active.storeDir, current.active.version);
-  if (tree) await tenantHooks(ctx, 'onDisable', tree);
+  // Journaled before its hooks: a kill while one runs leaves the hook's process group for recovery to stop.
+  store.writeJournal({
+    id: base.id,
+    phase: 'installing',
+    module: a.module,
+    from: current.active.storeDir,
+    record: { ...base, op: 'disable', to: current.active.version },
+  });
+  if (tree) await tenantHooks(ctx, 'onDisable', tree, enabledTenants(ctx));
   const record: HistoryRecord = { ...base, op: 'disable', to: current.active.version, finishedAt: now() };
   store.writeJournal({
     id: record.id,

@@ -7,7 +7,7 @@ import { type ChangelogSection, changelogExcerpt } from '../../model/changelog.j
 import { clearUnlinked } from '../../state/retention.js';
 import type { HistoryRecord, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
-import { type ModuleContext, now } from './context.js';
+import { linkedDir, type ModuleContext, now } from './context.js';
 import type { Switched } from './switch.js';
 
 /** Records a switched-in, healthy version: state, then history, then the journal is cleared; then the store is pruned. */
@@ -15,8 +15,13 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   const { action: a, deps } = ctx;
   const { store } = deps;
   const { rel, next } = sw;
-  const record = withChangelog(ctx, sw.record, rel);
+  // The hooks as they stand now: afterSwitch and onEnable ran after the switch copied the record.
+  const hooks = ctx.base.hooks;
+  const record = withChangelog(ctx, { ...sw.record, ...(hooks ? { hooks: [...hooks] } : {}) }, rel);
   record.finishedAt = now();
+  // The journal's copy of the record gets the hooks too: recovery appends it when a kill comes after the state write.
+  const j = store.readJournal();
+  if (j?.id === record.id) store.writeJournal({ ...j, record });
   // Linked again: a retention record of the module (removed earlier) no longer applies.
   store.write(
     clearUnlinked(
@@ -103,7 +108,8 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   // failure have come after a switch, the link goes back to what the state records.
   if (store.readJournal()?.phase === 'switching') {
     try {
-      target.activate(a.module, current?.active.storeDir, current !== undefined || ctx.switched, ctx.path);
+      // A failed enable of a disabled module: back to no link, not to the tree that failed.
+      target.activate(a.module, linkedDir(current), current !== undefined || ctx.switched, ctx.path);
     } catch {
       // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
     }
@@ -113,7 +119,8 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   if (s.modules[a.module]) {
     s.modules[a.module] = {
       ...s.modules[a.module]!,
-      status: 'failed',
+      // A disabled module that failed to come back stays disabled (its retention record too).
+      status: s.modules[a.module]!.status === 'disabled' ? 'disabled' : 'failed',
       lastError: err.message,
       ...(a.to !== undefined ? { failedVersion: a.to } : {}),
     };

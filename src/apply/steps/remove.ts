@@ -4,15 +4,23 @@
 import { markUnlinked } from '../../state/retention.js';
 import type { DeployedState, HistoryRecord, Outcome } from '../../state/types.js';
 import { type ModuleContext, now } from './context.js';
-import { platformHook, storedTree, tenantHooks } from './run-hooks.js';
+import { enabledTenants, platformHook, storedTree, tenantHooks } from './run-hooks.js';
 
 export async function removeModule(ctx: ModuleContext): Promise<Outcome> {
   const { action: a, deps, state, current, base } = ctx;
   const { target, store } = deps;
   if (!current) return 'skipped';
   const tree = storedTree(ctx, current.active.storeDir, current.active.version);
+  // Journaled before its hooks: a kill while one runs leaves the hook's process group for recovery to stop.
+  store.writeJournal({
+    id: base.id,
+    phase: 'installing',
+    module: a.module,
+    from: current.active.storeDir,
+    record: { ...base, op: 'remove', to: undefined },
+  });
   if (tree) {
-    if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree);
+    if (current.status !== 'disabled') await tenantHooks(ctx, 'onDisable', tree, enabledTenants(ctx));
     await platformHook(ctx, 'onRemove', tree, current.active.version);
   }
   const next: DeployedState = { ...state, modules: { ...state.modules } };

@@ -1,7 +1,7 @@
 // Switching back after a failed (or superseded) health check: the version active before is put back and recorded.
 import type { DeployedState, InstalledVersion, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
-import { type ModuleContext, now } from './context.js';
+import { linkedDir, type ModuleContext, now } from './context.js';
 
 /**
  * Puts the version active before back (a failed first install is removed). `quarantine`: the new version failed its
@@ -28,13 +28,14 @@ export function switchBack(
     : undefined;
   const j = store.readJournal();
   if (j && q) store.writeJournal({ ...j, quarantine: q });
-  target.activate(a.module, current?.active.storeDir, true, ctx.path);
+  // A failed enable goes back to what it was: disabled, no link (not the tree that just failed).
+  target.activate(a.module, linkedDir(current), true, ctx.path);
   crashPoint('after-auto-rollback');
   const next: DeployedState = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
   if (current)
     next.modules[a.module] = {
       ...current,
-      status: q ? 'rolled_back' : current.status,
+      status: q && current.status !== 'disabled' ? 'rolled_back' : current.status,
       ...(q ? { lastError: reason, failedVersion: failed.version } : {}),
     };
   else delete next.modules[a.module];
@@ -43,7 +44,11 @@ export function switchBack(
     next.quarantine.push(q);
   }
   store.write(next);
-  const back = current ? `rolled back to ${current.active.version}` : 'removed';
+  const back = !current
+    ? 'removed'
+    : current.status === 'disabled'
+      ? `left disabled at ${current.active.version}`
+      : `rolled back to ${current.active.version}`;
   store.append({
     ...base,
     finishedAt: now(),

@@ -82,6 +82,14 @@ export async function tenantHooks(
 }
 
 /**
+ * The tenants a module going off (disabled or removed) was enabled for: the ring's tenants as the state recorded them
+ * when last applied, not tenants assigned in this run (they never got onEnable).
+ */
+export function enabledTenants(ctx: ModuleContext): readonly string[] {
+  return ctx.state.tenants ?? ctx.opts.tenants ?? [];
+}
+
+/**
  * The hook before the switch: the new version's onInstall or onUpgrade from its own tree; for a downgrade, the NEWER
  * version's onDowngrade from its tree (it knows what it changed) — the one active now.
  */

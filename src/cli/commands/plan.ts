@@ -44,6 +44,11 @@ export async function run(ctx: CommandContext): Promise<number> {
           return cur && manifest ? { version: cur.version, manifest } : undefined;
         },
         { skipHooks: false, tenants, hookRunners: rt.hookRunners },
+        {
+          previousTenants: observed.deployed.tenants ?? tenants,
+          tenantChange: p.tenants,
+          disabled: (m) => observed.deployed.modules[m]?.status === 'disabled',
+        },
       ),
     );
   }
