@@ -288,7 +288,8 @@ function dependencyFindings(observed: ReadonlyMap<string, ObservedModule>): Find
   const mods = [...observed.values()].map((o) => ({
     name: o.name,
     version: o.manifest.version,
-    dependencies: o.manifest.dependencies ?? {},
+    // The platform's own dependencies (modules.platformDependencies) are left out, as the plan leaves them out.
+    dependencies: o.dependencies ?? o.manifest.dependencies ?? {},
   }));
   return evaluateCompat(mods, '0.0.0', undefined, 'deployed')
     .filter((r) => r.status === 'blocked')
