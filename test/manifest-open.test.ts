@@ -1,7 +1,7 @@
 // Open manifests, strict where it matters: the fields ringlock interprets are validated, the platform's own are kept
 // (and carried in the lock with modules.lockManifest), strict mode refuses them, the 64 KB cap, the permissions
 // policy, and the warnings for module folders without a manifest.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSchema } from '../src/model/schema.js';
@@ -298,6 +298,22 @@ describe("the platform's own data in the lock (modules.lockManifest: true)", () 
     const c = cli(['lock', '--check'], { cwd: dir });
     expect(c.code).toBe(1);
     expect(c.stdout).toContain('~ @acme/crm 1.2.0 (manifest changed)');
+  });
+
+  it('verify --dir passes a deployment of the locked trees, and names a deployed manifest whose data differs', () => {
+    const dir = testdir({ 'ringlock.yaml': withModules('  lockManifest: true\n'), ...septemcoreTree() });
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    const target = testdir();
+    cpSync(join(dir, 'modules'), target, { recursive: true });
+    const ok = cli(['verify', '--dir', target], { cwd: dir });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('2 ok, 0 failed');
+    // The lock's copy edited by hand (the tree unchanged): the deployed module's data no longer matches it.
+    const lock = join(dir, 'rings/canary.lock.json');
+    writeFileSync(lock, readFileSync(lock, 'utf8').replace('"route": "/crm"', '"route": "/customers"'));
+    const v = cli(['verify', '--dir', target], { cwd: dir });
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain("the platform's manifest data (manifest) differs from the module's manifest");
   });
 
   it('check finds a lock whose manifest data no longer matches the source (RL004), naming the fields', () => {

@@ -3,12 +3,26 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { hashTreesSettled } from '../hash/tree-hash.js';
-import { MANIFEST_FILES, type ManifestDoc, moduleIdOf } from '../model/manifest.js';
+import {
+  MANIFEST_FILES,
+  type ManifestDoc,
+  moduleDependencies,
+  moduleIdOf,
+  platformData,
+} from '../model/manifest.js';
 import { manifestFileIn, readManifest } from '../source/manifest-file.js';
 import type { ObservedModule } from './verify.js';
 
+/** What the workspace's config says about reading manifests (ringlock.yaml's `modules`). */
+export interface ObserveOptions {
+  /** modules.platformDependencies: dependencies that are the platform's, not modules (left out). */
+  platformDependencies?: readonly string[];
+  /** modules.lockManifest: the platform's own fields are compared with the lock entry's `manifest`. */
+  lockManifest?: boolean;
+}
+
 /** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */
-export async function observeDeployed(dir: string, display: string) {
+export async function observeDeployed(dir: string, display: string, opts: ObserveOptions = {}) {
   const observed = new Map<string, ObservedModule>();
   const unreadable = new Map<string, string>();
   const list = (abs: string): string[] => {
@@ -58,14 +72,21 @@ export async function observeDeployed(dir: string, display: string) {
   trees.forEach((t, i) => {
     const h = hashes[i]!;
     if (h instanceof InputError) unreadable.set(t.name, `${h.file ?? t.display}: ${h.message}`);
-    else
+    else {
+      const data = platformData(t.m.manifest);
       observed.set(t.name, {
         name: t.name,
         manifest: t.m.manifest,
+        ...(opts.platformDependencies
+          ? { dependencies: moduleDependencies(t.m.manifest, opts.platformDependencies) }
+          : {}),
+        // As lock writes the entry: the platform's data only with modules.lockManifest, and only when there is some.
+        ...(opts.lockManifest && Object.keys(data).length > 0 ? { lockData: data } : {}),
         digest: h.digest,
         fileCount: h.fileCount,
         sizeBytes: h.sizeBytes,
       });
+    }
   });
   return { observed, unreadable };
 }

@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, InputError } from '../../errors.js';
 import { lockEntry } from '../../model/lock.js';
-import { moduleDependencies } from '../../model/manifest.js';
 import type { Workspace } from '../../model/workspace.js';
 import { observeDeployed } from '../../verify/observe.js';
 import { type Finding, type ObservedModule, verifyDeployed, verifySource } from '../../verify/verify.js';
@@ -36,9 +35,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (dirOpt !== undefined) {
     const dir = resolve(ctx.cwd, dirOpt);
     against = dirOpt;
-    const { observed, unreadable } = await observeDeployed(dir, dirOpt);
-    const { platformDependencies } = ws.cfg.manifests;
-    for (const o of observed.values()) o.dependencies = moduleDependencies(o.manifest, platformDependencies);
+    const { platformDependencies, lockManifest } = ws.cfg.manifests;
+    const { observed, unreadable } = await observeDeployed(dir, dirOpt, {
+      platformDependencies,
+      lockManifest,
+    });
     findings = verifyDeployed({ ring, lock, observed, unreadable });
   } else {
     const sources = ws.modules();
