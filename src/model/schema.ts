@@ -65,7 +65,7 @@ function toDiagnostic(kind: SchemaKind, e: AjvError, doc: SourceDoc): Diagnostic
       pointer = `${base}/${escapePointer(prop)}`;
       target = 'key';
       message = `unknown property "${prop}"`;
-      expected = `one of: ${allowedProperties(kind, e.schemaPath).join(', ') || '(none)'}`;
+      expected = `one of: ${allowedProperties(kind, base, doc.value).join(', ') || '(none)'}`;
       break;
     }
     case 'type':
@@ -134,13 +134,100 @@ const SCHEMAS: Record<SchemaKind, unknown> = {
   operator: operatorSchema,
 };
 
-function allowedProperties(kind: SchemaKind, schemaPath: string): string[] {
-  const parts = parsePointer(schemaPath.replace(/^#/, '').replace(/\/additionalProperties$/, ''));
-  let node: unknown = SCHEMAS[kind];
-  if (schemaPath.includes('defs.schema.json')) return [];
-  for (const p of parts) node = (node as Record<string, unknown> | undefined)?.[p];
-  const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? Object.keys(props).filter((k) => k !== '$schema') : [];
+/**
+ * The properties the object at `instancePath` may have. ajv's schemaPath cannot say: a standalone validator gives it
+ * relative to the $ref'd schema that failed (`#/additionalProperties` for a lock entry), so the schema node is found by
+ * walking the instance path from the document's schema instead, through properties, additionalProperties, items and
+ * $refs, and choosing among anyOf/oneOf/if-then-else the branches whose type fits the value.
+ */
+function allowedProperties(kind: SchemaKind, instancePath: string, root: unknown): string[] {
+  let here: SchemaAt[] = [{ node: SCHEMAS[kind], file: SCHEMAS[kind] }];
+  let value = root;
+  for (const seg of parsePointer(instancePath)) {
+    const next: SchemaAt[] = [];
+    for (const at of here.flatMap((h) => branches(h, value))) {
+      const n = at.node as SchemaNode;
+      const props = n.properties;
+      if (!Array.isArray(value) && props && Object.hasOwn(props, seg))
+        next.push({ node: props[seg], file: at.file });
+      else if (Array.isArray(value) && isSchema(n.items)) next.push({ node: n.items, file: at.file });
+      else if (!Array.isArray(value) && isSchema(n.additionalProperties))
+        next.push({ node: n.additionalProperties, file: at.file });
+    }
+    here = next;
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[seg] : undefined;
+  }
+  const keys = new Set<string>();
+  for (const at of here.flatMap((h) => branches(h, value))) {
+    const n = at.node as SchemaNode;
+    if (n.additionalProperties === false && n.properties)
+      for (const k of Object.keys(n.properties)) keys.add(k);
+  }
+  keys.delete('$schema');
+  return [...keys];
+}
+
+interface SchemaAt {
+  node: unknown;
+  /** The schema file the node is in: its local $refs (`#/$defs/…`) resolve against it. */
+  file: unknown;
+}
+interface SchemaNode {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, unknown>;
+  additionalProperties?: unknown;
+  items?: unknown;
+  anyOf?: unknown[];
+  oneOf?: unknown[];
+  allOf?: unknown[];
+  then?: unknown;
+  else?: unknown;
+}
+
+const isSchema = (v: unknown): v is object => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A node with its $ref followed (defs.schema.json or the same file). */
+function deref(at: SchemaAt): SchemaAt {
+  let { node, file } = at;
+  for (let i = 0; i < 16 && isSchema(node) && typeof (node as SchemaNode).$ref === 'string'; i++) {
+    const ref = (node as SchemaNode).$ref!;
+    const hash = ref.indexOf('#');
+    if (hash > 0 && !ref.slice(0, hash).endsWith('defs.schema.json')) return { node: undefined, file };
+    if (hash > 0) file = defs;
+    node = file;
+    for (const p of parsePointer(ref.slice(hash + 1)))
+      node = (node as Record<string, unknown> | undefined)?.[p];
+  }
+  return { node, file };
+}
+
+/** The node and the subschemas of its anyOf/oneOf/allOf/then/else that could describe `value` (by their type). */
+function branches(at: SchemaAt, value: unknown, depth = 0): SchemaAt[] {
+  const d = deref(at);
+  if (!isSchema(d.node) || !fitsType(d.node as SchemaNode, value)) return [];
+  const n = d.node as SchemaNode;
+  const out = [d];
+  if (depth > 8) return out;
+  for (const sub of [...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? []), n.then, n.else])
+    if (isSchema(sub)) out.push(...branches({ node: sub, file: d.file }, value, depth + 1));
+  return out;
+}
+
+function fitsType(n: SchemaNode, value: unknown): boolean {
+  if (n.type === undefined || value === undefined) return true;
+  const actual =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : typeof value === 'number'
+          ? Number.isInteger(value)
+            ? 'integer'
+            : 'number'
+          : typeof value;
+  const types = Array.isArray(n.type) ? n.type : [n.type];
+  return types.includes(actual) || (actual === 'integer' && types.includes('number'));
 }
 
 function valueAt(root: unknown, pointer: string): unknown {
