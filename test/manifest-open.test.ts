@@ -366,3 +366,37 @@ describe("the platform's own data in the lock (modules.lockManifest: true)", () 
     expect(plain.stdout).not.toContain('category');
   });
 });
+
+describe("hints name the module's own manifest file", () => {
+  it('lock and verify say module.manifest.json for a SeptemCore module, not module.json', () => {
+    const dir = testdir({ 'ringlock.yaml': SEPTEMCORE_CONFIG, ...septemcoreTree() });
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    expect(cli(['lock', '--ring', 'stable', '--module', '@acme/crm'], { cwd: dir }).code).toBe(0);
+    // canary's pin published (it has an integrity), then the source edited without a version bump.
+    const canary = join(dir, 'rings/canary.lock.json');
+    const lock = JSON.parse(readFileSync(canary, 'utf8'));
+    lock.modules['@acme/crm'].integrity = `sha256-${'A'.repeat(43)}=`;
+    writeFileSync(canary, `${JSON.stringify(lock, null, 2)}\n`);
+    writeFileSync(join(dir, 'modules/@acme/crm/remoteEntry.js'), 'export const CrmApp = () => 1;\n');
+    const w = lockJson(dir);
+    expect(w.code).toBe(0);
+    expect(w.out.warnings.find((x: { code: string }) => x.code === 'lock/unbumped-edit').fix).toBe(
+      'bump "version" in modules/@acme/crm/module.manifest.json, then run "ringlock lock" and "ringlock publish @acme/crm"',
+    );
+    const s = lockJson(dir, '--ring', 'stable');
+    expect(s.code).toBe(1);
+    expect(s.out.error.diagnostics[0].expected).toBe(
+      'a new "version" in modules/@acme/crm/module.manifest.json, or an explicit re-pin with --module @acme/crm',
+    );
+    // A lock entry whose copies differ from the manifest: verify names the manifest file.
+    const now = JSON.parse(readFileSync(canary, 'utf8'));
+    now.modules['@acme/reports'].dependencies = { '@acme/crm': '^2.0.0' };
+    now.modules['@acme/reports'].compatibility = { platform: '^2.0.0' };
+    writeFileSync(canary, `${JSON.stringify(now, null, 2)}\n`);
+    const v = cli(['verify', '--json'], { cwd: dir });
+    const f = JSON.parse(v.stdout).findings.find((x: { module: string }) => x.module === '@acme/reports');
+    expect(f.message).toBe(
+      'platform constraint "^2.0.0" locked, null in module.manifest.json; dependencies differ from module.manifest.json',
+    );
+  });
+});

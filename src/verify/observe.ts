@@ -46,7 +46,7 @@ export async function observeDeployed(dir: string, display: string, opts: Observ
     if (n.startsWith('@')) for (const s of list(join(dir, n))) names.push(`${n}/${s}`);
     else names.push(n);
   }
-  const trees: { name: string; root: string; display: string; m: ManifestDoc }[] = [];
+  const trees: { name: string; root: string; display: string; file: string; m: ManifestDoc }[] = [];
   for (const name of names) {
     const modDir = join(dir, ...name.split('/'));
     const file = manifestFileIn(modDir);
@@ -60,7 +60,7 @@ export async function observeDeployed(dir: string, display: string, opts: Observ
         unreadable.set(name, `${display}/${name}/${file} names module "${m.manifest.name}"`);
         continue;
       }
-      trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, m });
+      trees.push({ name, root: realpathSync(modDir), display: `${display}/${name}`, file, m });
     } catch (e) {
       if (!(e instanceof InputError)) throw e;
       const d = e.diagnostics()[0]!;
@@ -77,6 +77,7 @@ export async function observeDeployed(dir: string, display: string, opts: Observ
       observed.set(t.name, {
         name: t.name,
         manifest: t.m.manifest,
+        manifestFile: t.file,
         ...(opts.platformDependencies
           ? { dependencies: moduleDependencies(t.m.manifest, opts.platformDependencies) }
           : {}),

@@ -55,6 +55,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       observed.set(m.name, {
         name: m.name,
         manifest: m.manifest,
+        manifestFile: m.manifestFile,
         dependencies: m.dependencies,
         ...(m.lockData ? { lockData: m.lockData } : {}),
         digest: s?.digest ?? '',
