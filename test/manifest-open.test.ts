@@ -400,3 +400,50 @@ describe("hints name the module's own manifest file", () => {
     );
   });
 });
+
+describe('modules.manifestFile decides which file a folder with both is read by, everywhere the config is known', () => {
+  it('lock, publish and verify --dir read module.manifest.json first when the config lists it first', () => {
+    const dir = testdir({
+      'ringlock.yaml': withModules('  manifestFile: [module.manifest.json, module.json]\n'),
+      ...septemcoreTree(),
+      // A stale module.json beside the manifest the config names first: it is ignored (with a warning).
+      'modules/@acme/crm/module.json': JSON.stringify({ name: '@acme/crm', version: '0.1.0' }),
+    });
+    const l = cli(['lock'], { cwd: dir });
+    expect(l.code, l.stderr).toBe(0);
+    expect(l.stderr).toContain('module.json is ignored');
+    expect(
+      JSON.parse(readFileSync(join(dir, 'rings/canary.lock.json'), 'utf8')).modules['@acme/crm'].version,
+    ).toBe('1.2.0');
+    const p = cli(['publish', '--ring', 'canary', '--all', '--json'], { cwd: dir });
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(p.stdout))).toContain('crm-1.2.0.tgz');
+    const target = testdir();
+    cpSync(join(dir, 'modules'), target, { recursive: true });
+    const v = cli(['verify', '--dir', target], { cwd: dir });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('2 ok, 0 failed');
+  });
+
+  it('import finds an older release in git history by its module.manifest.json', () => {
+    const dir = testdir({
+      'ringlock.yaml': SEPTEMCORE_CONFIG,
+      ...septemcoreTree({ ...SEPTEMCORE_CRM, version: '1.1.0' }),
+    });
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-qm', 'crm 1.1.0']);
+    writeTree(dir, septemcoreTree());
+    git(dir, ['commit', '-qam', 'crm 1.2.0']);
+    writeTree(dir, {
+      'stable.lock.json': `${JSON.stringify({
+        platform: '2.0.0',
+        modules: { '@acme/crm': { version: '1.1.0', sha256: `sha256:${'a'.repeat(64)}` } },
+      })}\n`,
+    });
+    const r = cli(['import', 'autocom', 'stable.lock.json'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('older releases, hashed from git history: @acme/crm 1.1.0 in stable');
+    expect(cli(['verify', '--ring', 'stable'], { cwd: dir }).code).toBe(0);
+  });
+});

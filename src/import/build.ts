@@ -38,7 +38,7 @@ export interface BuildInput {
   /** ringlock.yaml's platform version. */
   platformVersion: string;
   /** Every module source of the workspace: name → its version and folder. */
-  workspace: ReadonlyMap<string, { version: string; relDir: string }>;
+  workspace: ReadonlyMap<string, { version: string; relDir: string; manifestFile?: string }>;
   /** The hashed sources (at least those the import pins). */
   states: ReadonlyMap<string, SourceState>;
   /** Older versions read from git history, keyed `name@version` (for rings that do not track the sources). */
@@ -117,7 +117,7 @@ export function buildRingLock(input: BuildInput): BuiltRing {
                 : `${m.pointer}/version: the lock pins ${m.name} ${m.version}, the source ${src.relDir} holds ${src.version}, and no commit in git history has ${src.relDir} at ${m.version} to hash`,
               ring.tracksSource
                 ? `--ring <a ring that does not track the sources> for this lock, or --partial to leave ${m.name} out`
-                : `a commit of ${src.relDir}/module.json with version ${m.version} (in HEAD's history), or --partial to leave ${m.name} out`,
+                : `a commit of ${src.relDir}/${src.manifestFile ?? 'module.json'} with version ${m.version} (in HEAD's history), or --partial to leave ${m.name} out`,
             )
           : diagAt(
               doc,

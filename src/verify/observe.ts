@@ -15,6 +15,8 @@ import type { ObservedModule } from './verify.js';
 
 /** What the workspace's config says about reading manifests (ringlock.yaml's `modules`). */
 export interface ObserveOptions {
+  /** modules.manifestFile: the manifest file names in the order they are looked for (default: module.json first). */
+  files?: readonly string[];
   /** modules.platformDependencies: dependencies that are the platform's, not modules (left out). */
   platformDependencies?: readonly string[];
   /** modules.lockManifest: the platform's own fields are compared with the lock entry's `manifest`. */
@@ -49,9 +51,10 @@ export async function observeDeployed(dir: string, display: string, opts: Observ
   const trees: { name: string; root: string; display: string; file: string; m: ManifestDoc }[] = [];
   for (const name of names) {
     const modDir = join(dir, ...name.split('/'));
-    const file = manifestFileIn(modDir);
+    const files = opts.files ?? MANIFEST_FILES;
+    const file = manifestFileIn(modDir, files);
     if (file === undefined) {
-      unreadable.set(name, `no ${MANIFEST_FILES.join(' or ')} in ${display}/${name}`);
+      unreadable.set(name, `no ${files.join(' or ')} in ${display}/${name}`);
       continue;
     }
     try {

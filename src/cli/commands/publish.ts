@@ -59,7 +59,10 @@ export async function run(ctx: CommandContext): Promise<number> {
     for (const n of names) {
       const e = lockEntry(lock, n)!;
       const s = sources.get(n)!;
-      const r = await packModule(s.dir, join(out, n.replace('/', '__')), { display: s.relDir });
+      const r = await packModule(s.dir, join(out, n.replace('/', '__')), {
+        display: s.relDir,
+        manifestFiles: ws.cfg.manifests.files,
+      });
       if (r.manifest.sha256 !== e.sha256) {
         throw new CheckFailed(
           'lock/stale',

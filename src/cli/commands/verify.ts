@@ -35,8 +35,9 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (dirOpt !== undefined) {
     const dir = resolve(ctx.cwd, dirOpt);
     against = dirOpt;
-    const { platformDependencies, lockManifest } = ws.cfg.manifests;
+    const { files, platformDependencies, lockManifest } = ws.cfg.manifests;
     const { observed, unreadable } = await observeDeployed(dir, dirOpt, {
+      files,
       platformDependencies,
       lockManifest,
     });
