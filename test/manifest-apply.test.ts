@@ -44,3 +44,19 @@ it('applies a module.manifest.json module: the hook gets the full manifest, the 
   const v = await p.cli(['verify', '--dir', p.target]);
   expect(v.code, show(v)).toBe(0);
 });
+
+it('warns (health/unresolved) when a health path cannot be probed for want of a base URL; apply still succeeds', async (t) => {
+  const p = await buildPlatform(scratch(t), {}, { unreleased: true });
+  writeTree(join(p.repo, 'modules/@acme/crm'), {
+    'module.manifest.json': `${JSON.stringify({ ...SEPTEMCORE_CRM, healthCheck: '/api/crm/health' }, null, 2)}\n`,
+    'remoteEntry.js': 'export const CrmApp = () => null;\n',
+  });
+  await p.release();
+  const r = await p.apply(['--json'], { env: { RINGLOCK_HEALTH_URL: '' } });
+  expect(r.code, show(r)).toBe(0);
+  const result = JSON.parse(r.stdout).results.find((x: { module: string }) => x.module === '@acme/crm');
+  expect(result.outcome).toBe('succeeded');
+  expect(result.warnings).toEqual([
+    'its healthCheck "/api/crm/health" is not probed: no health base URL is set (--health-url, RINGLOCK_HEALTH_URL or health.baseUrl); no health check runs [health/unresolved]',
+  ]);
+});

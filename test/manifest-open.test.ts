@@ -96,6 +96,18 @@ describe('strict mode (modules.manifest: strict)', () => {
     expect(pointers).not.toContain('/lifecycle/onInstall');
   });
 
+  it("refuses a health path starting with '//', which would send the probe to another host", () => {
+    for (const healthCheck of ['//evil.example/health', { http: { path: '//evil.example/health' } }]) {
+      const doc = parseJsonSource(
+        'module.json',
+        JSON.stringify({ name: 'crm', version: '1.0.0', healthCheck }),
+      );
+      const d = validateSchema('module', doc);
+      expect(d.map((x) => x.rule)).toContain('schema/pattern');
+      expect(d.find((x) => x.rule === 'schema/pattern')!.expected).toContain("not '//'");
+    }
+  });
+
   it('the schema accepts a healthCheck URL, a path, an object; and lifecycle hooks as PHP classes or commands', () => {
     for (const healthCheck of [
       '/health',

@@ -49,13 +49,14 @@ function toDiagnostic(kind: SchemaKind, e: AjvError, doc: SourceDoc): Diagnostic
   let pointer = base;
   let target: 'value' | 'key' = 'value';
   let message: string;
-  let expected = describe(kind, e.schemaPath);
+  let expected = describeAt(kind, base, doc.value, e.keyword) ?? describe(kind, e.schemaPath);
   const value = valueAt(doc.value, base);
   switch (e.keyword) {
     case 'required': {
       const prop = String(e.params.missingProperty);
       message = `missing required property "${prop}"`;
       expected =
+        describeAt(kind, `${base}/${escapePointer(prop)}`, doc.value) ??
         describe(kind, `${e.schemaPath.replace(/\/required$/, '')}/properties/${prop}/x`) ??
         `a "${prop}" property`;
       break;
@@ -141,6 +142,37 @@ const SCHEMAS: Record<SchemaKind, unknown> = {
  * $refs, and choosing among anyOf/oneOf/if-then-else the branches whose type fits the value.
  */
 function allowedProperties(kind: SchemaKind, instancePath: string, root: unknown): string[] {
+  const keys = new Set<string>();
+  for (const at of schemasAt(kind, instancePath, root)) {
+    const n = at.node as SchemaNode;
+    if (n.additionalProperties === false && n.properties)
+      for (const k of Object.keys(n.properties)) keys.add(k);
+  }
+  keys.delete('$schema');
+  return [...keys];
+}
+
+/**
+ * The description of the schema describing the value at `instancePath` (preferring one that holds the failing
+ * keyword), found by the instance path as allowedProperties finds its object: ajv's schemaPath is relative to a $ref'd
+ * schema and cannot say which.
+ */
+function describeAt(
+  kind: SchemaKind,
+  instancePath: string,
+  root: unknown,
+  keyword?: string,
+): string | undefined {
+  const found = schemasAt(kind, instancePath, root).filter(
+    (at) => typeof (at.node as { description?: unknown }).description === 'string',
+  );
+  const best =
+    found.find((at) => keyword !== undefined && Object.hasOwn(at.node as object, keyword)) ?? found[0];
+  return best && (best.node as { description: string }).description;
+}
+
+/** The schemas (each $ref followed, with the branches that fit the value) that describe the value at `instancePath`. */
+function schemasAt(kind: SchemaKind, instancePath: string, root: unknown): SchemaAt[] {
   let here: SchemaAt[] = [{ node: SCHEMAS[kind], file: SCHEMAS[kind] }];
   let value = root;
   for (const seg of parsePointer(instancePath)) {
@@ -157,14 +189,9 @@ function allowedProperties(kind: SchemaKind, instancePath: string, root: unknown
     here = next;
     value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[seg] : undefined;
   }
-  const keys = new Set<string>();
-  for (const at of here.flatMap((h) => branches(h, value))) {
-    const n = at.node as SchemaNode;
-    if (n.additionalProperties === false && n.properties)
-      for (const k of Object.keys(n.properties)) keys.add(k);
-  }
-  keys.delete('$schema');
-  return [...keys];
+  // A value of the wrong type (the type error being described) fits no branch: then every branch describes it.
+  const typed = here.flatMap((h) => branches(h, value));
+  return typed.length > 0 ? typed : here.flatMap((h) => branches(h, undefined));
 }
 
 interface SchemaAt {
