@@ -271,3 +271,56 @@ describe('ringlock import: existing locks', () => {
     });
   });
 });
+
+describe('ringlock import: pins the imported ring would block', () => {
+  it('warns (exit 0, written) about a pin whose dependency the ring lacks, in the summary and in --json', () => {
+    const dir = platformRepo({
+      orders: { version: '1.5.0', extra: { dependencies: { payments: '^2.0.0' } } },
+      payments: { version: '2.1.0' },
+    });
+    writeFileSync(join(dir, 'manifest.lock.json'), autocomLock({ orders: entry('1.5.0', 'orders') }));
+    const r = cli(['import', 'autocom', 'manifest.lock.json', '--cwd', dir]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain(
+      'warning: ring canary: orders 1.5.0 is blocked: orders needs payments ^2.0.0 → payments is not in the ring; apply will not install it as imported [import/blocked]',
+    );
+    expect(readLock(dir, 'canary').modules.orders?.version).toBe('1.5.0');
+    const j = JSON.parse(
+      cli(['import', 'autocom', 'manifest.lock.json', '--dry-run', '--json', '--cwd', dir]).stdout,
+    );
+    expect(j.rings[0].warnings).toEqual([
+      {
+        code: 'import/blocked',
+        module: 'orders',
+        version: '1.5.0',
+        status: 'blocked',
+        message: 'orders 1.5.0 is blocked: orders needs payments ^2.0.0 → payments is not in the ring',
+      },
+    ]);
+    // With payments pinned too, nothing is blocked.
+    writeFileSync(
+      join(dir, 'manifest.lock.json'),
+      autocomLock({ orders: entry('1.5.0', 'orders'), payments: entry('2.1.0', 'payments') }),
+    );
+    const ok = JSON.parse(
+      cli(['import', 'autocom', 'manifest.lock.json', '--dry-run', '--json', '--force', '--cwd', dir]).stdout,
+    );
+    expect(ok.rings[0].warnings).toEqual([]);
+  });
+
+  it('warns about a dependency pinned out of range', () => {
+    const dir = platformRepo({
+      orders: { version: '1.5.0', extra: { dependencies: { payments: '^2.0.0' } } },
+      payments: { version: '1.9.0' },
+    });
+    writeFileSync(
+      join(dir, 'manifest.lock.json'),
+      autocomLock({ orders: entry('1.5.0', 'orders'), payments: entry('1.9.0', 'payments') }),
+    );
+    const r = cli(['import', 'autocom', 'manifest.lock.json', '--cwd', dir]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      'orders 1.5.0 is blocked: orders needs payments ^2.0.0 → the ring has payments 1.9.0',
+    );
+  });
+});

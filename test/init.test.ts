@@ -284,6 +284,38 @@ describe('ringlock init', () => {
     expect(files(dir)).toEqual(before);
   });
 
+  it('warns about a module folder without a manifest as lock does; a folder of lock files is no module and no warning', () => {
+    const lockFile = JSON.stringify({ platform: '2.0.0', modules: {} });
+    const dir = testdir({
+      VERSION: '2.0.0\n',
+      'Modules/Orders/module.json': JSON.stringify({ name: 'Orders', alias: 'orders', version: '1.0.0' }),
+      'Modules/Shipping/src/ShippingServiceProvider.php': '<?php\n',
+      // AutoCom's per-ring locks live in the modules folder.
+      'Modules/manifests/canary.lock.json': lockFile,
+      'Modules/manifests/stable.lock.json': lockFile,
+    });
+    const r = cli(['init'], { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /Modules\/Shipping: module folder without module\.json or module\.manifest\.json: not a module, skipped \[module\/no-manifest\]/,
+    );
+    expect(r.stderr).not.toContain('Modules/manifests');
+    // lock and verify say the same, and nothing about the lock folder.
+    for (const args of [['lock', '--check'], ['verify']]) {
+      const x = cli(args, { cwd: dir });
+      expect(x.code, x.stderr).toBe(0);
+      expect(x.stderr).toContain('Modules/Shipping: module folder without module.json');
+      expect(x.stderr).not.toContain('Modules/manifests');
+    }
+    const j = JSON.parse(cli(['init', '--json', '--dry-run', '--skip-existing'], { cwd: dir }).stdout);
+    expect(j.warnings).toEqual([
+      expect.objectContaining({ code: 'module/no-manifest', file: 'Modules/Shipping' }),
+    ]);
+    // A folder holding a lock file and anything else is still a module folder without a manifest.
+    writeFileSync(join(dir, 'Modules/manifests/README.md'), 'locks\n');
+    expect(cli(['verify'], { cwd: dir }).stderr).toContain('Modules/manifests: module folder without');
+  });
+
   it('no modules found: a clear error, exit 2, nothing written', () => {
     const none = testdir({ VERSION: '2.0.0\n', 'README.md': '# app\n' });
     const r = cli(['init'], { cwd: none });

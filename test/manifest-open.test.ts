@@ -1,7 +1,7 @@
 // Open manifests, strict where it matters: the fields ringlock interprets are validated, the platform's own are kept
 // (and carried in the lock with modules.lockManifest), strict mode refuses them, the 64 KB cap, the permissions
 // policy, and the warnings for module folders without a manifest.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { validateSchema } from '../src/model/schema.js';
@@ -94,6 +94,18 @@ describe('strict mode (modules.manifest: strict)', () => {
     expect(pointers).toContain('/lifecycle/onFoo');
     expect(pointers).not.toContain('/lifecycle/afterSwitch');
     expect(pointers).not.toContain('/lifecycle/onInstall');
+  });
+
+  it("refuses a health path starting with '//', which would send the probe to another host", () => {
+    for (const healthCheck of ['//evil.example/health', { http: { path: '//evil.example/health' } }]) {
+      const doc = parseJsonSource(
+        'module.json',
+        JSON.stringify({ name: 'crm', version: '1.0.0', healthCheck }),
+      );
+      const d = validateSchema('module', doc);
+      expect(d.map((x) => x.rule)).toContain('schema/pattern');
+      expect(d.find((x) => x.rule === 'schema/pattern')!.expected).toContain("not '//'");
+    }
   });
 
   it('the schema accepts a healthCheck URL, a path, an object; and lifecycle hooks as PHP classes or commands', () => {
@@ -300,6 +312,22 @@ describe("the platform's own data in the lock (modules.lockManifest: true)", () 
     expect(c.stdout).toContain('~ @acme/crm 1.2.0 (manifest changed)');
   });
 
+  it('verify --dir passes a deployment of the locked trees, and names a deployed manifest whose data differs', () => {
+    const dir = testdir({ 'ringlock.yaml': withModules('  lockManifest: true\n'), ...septemcoreTree() });
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    const target = testdir();
+    cpSync(join(dir, 'modules'), target, { recursive: true });
+    const ok = cli(['verify', '--dir', target], { cwd: dir });
+    expect(ok.code, ok.stdout + ok.stderr).toBe(0);
+    expect(ok.stdout).toContain('2 ok, 0 failed');
+    // The lock's copy edited by hand (the tree unchanged): the deployed module's data no longer matches it.
+    const lock = join(dir, 'rings/canary.lock.json');
+    writeFileSync(lock, readFileSync(lock, 'utf8').replace('"route": "/crm"', '"route": "/customers"'));
+    const v = cli(['verify', '--dir', target], { cwd: dir });
+    expect(v.code).toBe(1);
+    expect(v.stdout).toContain("the platform's manifest data (manifest) differs from the module's manifest");
+  });
+
   it('check finds a lock whose manifest data no longer matches the source (RL004), naming the fields', () => {
     const dir = testdir({ 'ringlock.yaml': withModules('  lockManifest: true\n'), ...septemcoreTree() });
     expect(cli(['lock'], { cwd: dir }).code).toBe(0);
@@ -348,5 +376,86 @@ describe("the platform's own data in the lock (modules.lockManifest: true)", () 
     expect(show.stdout).toMatch(/^ {2}category +crm$/m);
     const plain = cli(['ring', 'show', 'canary', '--modules'], { cwd: dir });
     expect(plain.stdout).not.toContain('category');
+  });
+});
+
+describe("hints name the module's own manifest file", () => {
+  it('lock and verify say module.manifest.json for a SeptemCore module, not module.json', () => {
+    const dir = testdir({ 'ringlock.yaml': SEPTEMCORE_CONFIG, ...septemcoreTree() });
+    expect(cli(['lock'], { cwd: dir }).code).toBe(0);
+    expect(cli(['lock', '--ring', 'stable', '--module', '@acme/crm'], { cwd: dir }).code).toBe(0);
+    // canary's pin published (it has an integrity), then the source edited without a version bump.
+    const canary = join(dir, 'rings/canary.lock.json');
+    const lock = JSON.parse(readFileSync(canary, 'utf8'));
+    lock.modules['@acme/crm'].integrity = `sha256-${'A'.repeat(43)}=`;
+    writeFileSync(canary, `${JSON.stringify(lock, null, 2)}\n`);
+    writeFileSync(join(dir, 'modules/@acme/crm/remoteEntry.js'), 'export const CrmApp = () => 1;\n');
+    const w = lockJson(dir);
+    expect(w.code).toBe(0);
+    expect(w.out.warnings.find((x: { code: string }) => x.code === 'lock/unbumped-edit').fix).toBe(
+      'bump "version" in modules/@acme/crm/module.manifest.json, then run "ringlock lock" and "ringlock publish @acme/crm"',
+    );
+    const s = lockJson(dir, '--ring', 'stable');
+    expect(s.code).toBe(1);
+    expect(s.out.error.diagnostics[0].expected).toBe(
+      'a new "version" in modules/@acme/crm/module.manifest.json, or an explicit re-pin with --module @acme/crm',
+    );
+    // A lock entry whose copies differ from the manifest: verify names the manifest file.
+    const now = JSON.parse(readFileSync(canary, 'utf8'));
+    now.modules['@acme/reports'].dependencies = { '@acme/crm': '^2.0.0' };
+    now.modules['@acme/reports'].compatibility = { platform: '^2.0.0' };
+    writeFileSync(canary, `${JSON.stringify(now, null, 2)}\n`);
+    const v = cli(['verify', '--json'], { cwd: dir });
+    const f = JSON.parse(v.stdout).findings.find((x: { module: string }) => x.module === '@acme/reports');
+    expect(f.message).toBe(
+      'platform constraint "^2.0.0" locked, null in module.manifest.json; dependencies differ from module.manifest.json',
+    );
+  });
+});
+
+describe('modules.manifestFile decides which file a folder with both is read by, everywhere the config is known', () => {
+  it('lock, publish and verify --dir read module.manifest.json first when the config lists it first', () => {
+    const dir = testdir({
+      'ringlock.yaml': withModules('  manifestFile: [module.manifest.json, module.json]\n'),
+      ...septemcoreTree(),
+      // A stale module.json beside the manifest the config names first: it is ignored (with a warning).
+      'modules/@acme/crm/module.json': JSON.stringify({ name: '@acme/crm', version: '0.1.0' }),
+    });
+    const l = cli(['lock'], { cwd: dir });
+    expect(l.code, l.stderr).toBe(0);
+    expect(l.stderr).toContain('module.json is ignored');
+    expect(
+      JSON.parse(readFileSync(join(dir, 'rings/canary.lock.json'), 'utf8')).modules['@acme/crm'].version,
+    ).toBe('1.2.0');
+    const p = cli(['publish', '--ring', 'canary', '--all', '--json'], { cwd: dir });
+    expect(p.code, p.stdout + p.stderr).toBe(0);
+    expect(JSON.stringify(JSON.parse(p.stdout))).toContain('crm-1.2.0.tgz');
+    const target = testdir();
+    cpSync(join(dir, 'modules'), target, { recursive: true });
+    const v = cli(['verify', '--dir', target], { cwd: dir });
+    expect(v.code, v.stdout + v.stderr).toBe(0);
+    expect(v.stdout).toContain('2 ok, 0 failed');
+  });
+
+  it('import finds an older release in git history by its module.manifest.json', () => {
+    const dir = testdir({
+      'ringlock.yaml': SEPTEMCORE_CONFIG,
+      ...septemcoreTree({ ...SEPTEMCORE_CRM, version: '1.1.0' }),
+    });
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-qm', 'crm 1.1.0']);
+    writeTree(dir, septemcoreTree());
+    git(dir, ['commit', '-qam', 'crm 1.2.0']);
+    writeTree(dir, {
+      'stable.lock.json': `${JSON.stringify({
+        platform: '2.0.0',
+        modules: { '@acme/crm': { version: '1.1.0', sha256: `sha256:${'a'.repeat(64)}` } },
+      })}\n`,
+    });
+    const r = cli(['import', 'autocom', 'stable.lock.json'], { cwd: dir });
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain('older releases, hashed from git history: @acme/crm 1.1.0 in stable');
+    expect(cli(['verify', '--ring', 'stable'], { cwd: dir }).code).toBe(0);
   });
 });

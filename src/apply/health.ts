@@ -44,7 +44,8 @@ export function healthSpecFor(
   const intervalMs = hc?.interval ? parseMs(hc.interval) : defaults.intervalMs;
   if (hc?.command) return { command: hc.command, timeoutMs, intervalMs };
   if (hc?.http?.url) return { url: hc.http.url, expectStatus: hc.http.expectStatus, timeoutMs, intervalMs };
-  if (hc?.http?.path && defaults.baseUrl) {
+  // '//host/x' would resolve to another host: the schema refuses it, and it is never resolved here either.
+  if (hc?.http?.path && defaults.baseUrl && !hc.http.path.startsWith('//')) {
     return {
       url: new URL(hc.http.path, defaults.baseUrl).toString(),
       expectStatus: hc.http.expectStatus,
@@ -56,6 +57,22 @@ export function healthSpecFor(
   if (defaults.command) return { command: defaults.command, timeoutMs, intervalMs };
   if (defaults.url) return { url: defaults.url, timeoutMs, intervalMs };
   return undefined;
+}
+
+/**
+ * Why the module's own health check cannot run here, when it cannot: a path (SeptemCore's string healthCheck, or
+ * `http.path`) with no health base URL set. A warning on the module's result, code health/unresolved; not a failure.
+ */
+export function unresolvedHealthWarning(
+  manifest: ModuleManifest,
+  defaults: { baseUrl?: string; url?: string; command?: string | string[] },
+): string | undefined {
+  const hc = healthCheckOf(manifest);
+  const path = hc?.http?.path;
+  if (path === undefined || hc?.command || hc?.http?.url || defaults.baseUrl) return undefined;
+  const instead =
+    defaults.command || defaults.url ? 'the platform-wide health check runs instead' : 'no health check runs';
+  return `its healthCheck ${JSON.stringify(path)} is not probed: no health base URL is set (--health-url, RINGLOCK_HEALTH_URL or health.baseUrl); ${instead} [health/unresolved]`;
 }
 
 function probeUrl(url: string, expect: number | undefined, deadlineMs: number): Promise<string | undefined> {

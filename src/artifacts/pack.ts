@@ -50,6 +50,8 @@ export interface ArtifactManifest {
 export interface PackOptions {
   /** The module directory as shown in messages (default: `dir`). */
   display?: string;
+  /** modules.manifestFile, when the config is known: the manifest names in the order they are looked for. */
+  manifestFiles?: readonly string[];
 }
 
 export interface PackResult {
@@ -77,7 +79,7 @@ export function manifestJson(m: ArtifactManifest): string {
 
 export async function packModule(dir: string, outDir: string, opts: PackOptions = {}): Promise<PackResult> {
   const display = (opts.display ?? dir).replace(/\/+$/, '') || '.';
-  const { manifest: read } = readManifestInDir(dir, display);
+  const { manifest: read } = readManifestInDir(dir, display, { files: opts.manifestFiles });
   // The artifact is named by the module's name in locks (AutoCom's Orders is "orders").
   const mod = { ...read, name: moduleIdOf(read) };
   const walked = walkTree(dir, display);

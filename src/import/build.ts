@@ -1,5 +1,6 @@
 // One ring's lock from an imported foreign lock and the module sources: a pure function over plain data. Versions
 // are the foreign lock's; the content hashes are ringlock's, recomputed from the sources, with the difference reported.
+import { evaluateCompat } from '../compat/compat.js';
 import type { Diagnostic } from '../errors.js';
 import { entryFromSource, type SourceState } from '../lock/compute.js';
 import { diagAt, isPrerelease } from '../model/semantics.js';
@@ -32,13 +33,22 @@ export interface ModuleReport {
   sizeBytes?: { imported?: number; ringlock?: number };
 }
 
+/** A warning about the imported ring (exit 0): `import/blocked` names a pin the plan would not apply, with the chain. */
+export interface ImportWarning {
+  code: 'import/blocked';
+  module: string;
+  version: string;
+  status: 'blocked' | 'incompatible';
+  message: string;
+}
+
 export interface BuildInput {
   imported: ImportedLock;
   ring: RingPolicy;
   /** ringlock.yaml's platform version. */
   platformVersion: string;
   /** Every module source of the workspace: name → its version and folder. */
-  workspace: ReadonlyMap<string, { version: string; relDir: string }>;
+  workspace: ReadonlyMap<string, { version: string; relDir: string; manifestFile?: string }>;
   /** The hashed sources (at least those the import pins). */
   states: ReadonlyMap<string, SourceState>;
   /** Older versions read from git history, keyed `name@version` (for rings that do not track the sources). */
@@ -63,6 +73,11 @@ export interface BuiltRing {
    * source holds, so until their artifact is recorded some other way apply cannot install them.
    */
   olderReleases: { module: string; version: string; commit: string }[];
+  /**
+   * Pins the ring cannot apply as imported, as the plan would judge them: blocked (a dependency missing from the ring
+   * or out of range) or incompatible with its platform. Warnings: the lock is still written.
+   */
+  blocked: ImportWarning[];
   /** Errors: nothing is written when any input has one. */
   diagnostics: Diagnostic[];
 }
@@ -117,7 +132,7 @@ export function buildRingLock(input: BuildInput): BuiltRing {
                 : `${m.pointer}/version: the lock pins ${m.name} ${m.version}, the source ${src.relDir} holds ${src.version}, and no commit in git history has ${src.relDir} at ${m.version} to hash`,
               ring.tracksSource
                 ? `--ring <a ring that does not track the sources> for this lock, or --partial to leave ${m.name} out`
-                : `a commit of ${src.relDir}/module.json with version ${m.version} (in HEAD's history), or --partial to leave ${m.name} out`,
+                : `a commit of ${src.relDir}/${src.manifestFile ?? 'module.json'} with version ${m.version} (in HEAD's history), or --partial to leave ${m.name} out`,
             )
           : diagAt(
               doc,
@@ -190,6 +205,30 @@ export function buildRingLock(input: BuildInput): BuiltRing {
     olderReleases: bare.flatMap((m) =>
       m.commit ? [{ module: m.module, version: m.version, commit: m.commit }] : [],
     ),
+    blocked: blockedPins(lock),
     diagnostics,
   };
+}
+
+/** The pins of `lock` that the plan would block, evaluated as it evaluates a ring (compat over the lock's entries). */
+function blockedPins(lock: RingLock): ImportWarning[] {
+  const mods = Object.entries(lock.modules).map(([name, e]) => ({
+    name,
+    version: e.version,
+    platform: e.compatibility?.platform,
+    dependencies: e.dependencies,
+  }));
+  return evaluateCompat(mods, lock.platform)
+    .filter((r) => r.status === 'blocked' || r.status === 'incompatible')
+    .sort((a, b) => (a.name < b.name ? -1 : 1))
+    .map((r) => ({
+      code: 'import/blocked',
+      module: r.name,
+      version: r.version,
+      status: r.status as 'blocked' | 'incompatible',
+      message:
+        r.status === 'blocked' && r.chain
+          ? `${r.name} ${r.version} is blocked: ${r.chain.join(' → ')}`
+          : (r.reason ?? `${r.name} ${r.version} is ${r.status}`),
+    }));
 }

@@ -1,10 +1,10 @@
 // An older version's content hash from git history: a ring that does not track the sources pins releases the working
-// tree no longer holds. The newest commit whose module.json names that version is the release's content; its tree is
-// hashed from git exactly as its checkout would be (src/git/tree-hash.ts).
+// tree no longer holds. The newest commit whose manifest (the first of modules.manifestFile there) names that version is
+// the release's content; its tree is hashed from git exactly as its checkout would be (src/git/tree-hash.ts).
 import { BlobReader, git } from '../git/cli.js';
 import { hashGitTrees, listTrees } from '../git/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
-import { MANIFEST_FILE } from '../model/manifest.js';
+import { MANIFEST_FILES } from '../model/manifest.js';
 import { parseJsonLoose } from '../model/source.js';
 import type { ModuleManifest } from '../model/types.js';
 
@@ -25,6 +25,8 @@ export interface HistoricSource {
 export async function sourcesAtVersions(
   root: string,
   wants: readonly HistoricWant[],
+  /** modules.manifestFile: the manifest names in the order they are looked for. */
+  files: readonly string[] = MANIFEST_FILES,
 ): Promise<Map<string, HistoricSource>> {
   const out = new Map<string, HistoricSource>();
   if (wants.length === 0) return out;
@@ -41,15 +43,18 @@ export async function sourcesAtVersions(
     for (const w of wants) {
       if (out.has(`${w.name}@${w.version}`)) continue;
       const dir = `${prefix}${w.relDir}`;
-      const file = `${dir}/${MANIFEST_FILE}`;
+      const paths = files.map((f) => `${dir}/${f}`);
       let log: string;
       try {
-        log = await git(['log', '--format=%H', 'HEAD', '--', file], { cwd: top });
+        log = await git(['log', '--format=%H', 'HEAD', '--', ...paths], { cwd: top });
       } catch {
         continue; // no commits yet
       }
       for (const commit of log.split('\n').filter((l) => l !== '')) {
-        const manifest = parseJsonLoose<ModuleManifest>(await reader.read(`${commit}:${file}`));
+        // As the workspace reads a folder: the first of the configured names present at that commit.
+        let text: string | undefined;
+        for (const p of paths) if (text === undefined) text = await reader.read(`${commit}:${p}`);
+        const manifest = parseJsonLoose<ModuleManifest>(text);
         if (manifest?.version !== w.version) continue;
         const entries = await listTrees(top, commit, [dir]);
         const hash = (await hashGitTrees(reader, entries, [dir])).get(dir);

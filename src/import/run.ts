@@ -93,7 +93,10 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
 
   const sources = ws.modules();
   const workspace = new Map(
-    [...sources].map(([n, m]) => [n, { version: m.manifest.version, relDir: m.relDir }]),
+    [...sources].map(([n, m]) => [
+      n,
+      { version: m.manifest.version, relDir: m.relDir, manifestFile: m.manifestFile },
+    ]),
   );
   // Hash each source once, and only those some lock pins at the version they hold.
   const wanted = new Set(
@@ -119,6 +122,7 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
               : [];
           }),
     ),
+    ws.cfg.manifests.files,
   );
 
   const out: PlannedRing[] = [];

@@ -3,7 +3,7 @@
 // The locks go through the same readers and `computeLock` as `ringlock lock`, over the config about to be written.
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { InputError } from '../errors.js';
+import { type Diagnostic, InputError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import { computeLock } from '../lock/compute.js';
 import { CONFIG_FILES, readConfig } from '../model/config.js';
@@ -50,6 +50,8 @@ export interface InitPlan {
   modules: { name: string; version: string }[];
   trackingRing: string;
   files: PlannedFile[];
+  /** What reading the modules warned about: folders without a manifest (module/no-manifest), a second manifest. */
+  warnings: readonly Diagnostic[];
 }
 
 const CONFIG_FILE = 'ringlock.yaml';
@@ -134,6 +136,7 @@ export async function planInit(opts: InitOptions): Promise<InitPlan> {
     modules: [...states.values()].map((s) => ({ name: s.name, version: s.manifest.version })),
     trackingRing: tracking.name,
     files,
+    warnings: ws.warnings,
   };
 }
 

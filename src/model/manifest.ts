@@ -156,6 +156,18 @@ export function atFirstLine(e: unknown): unknown {
   });
 }
 
+/**
+ * A folder of lock files, not a module (AutoCom keeps its per-ring locks in Modules/manifests/): it holds at least one
+ * `*.lock.json` and nothing but `*.lock.json` files and their `*.lock.schema.json`. Skipped without a warning.
+ */
+export function isLockFolder(entries: readonly { name: string; kind: string }[]): boolean {
+  const shown = entries.filter((e) => !e.name.startsWith('.'));
+  return (
+    shown.some((e) => e.name.endsWith('.lock.json')) &&
+    shown.every((e) => e.kind === 'file' && /\.lock(?:\.schema)?\.json$/.test(e.name))
+  );
+}
+
 /** The module's name in locks and state: `alias` when given (AutoCom), else `name` lowercased (`Orders` → `orders`). */
 export function moduleIdOf(m: Pick<ModuleManifest, 'name' | 'alias'>): string {
   return m.alias ?? m.name.toLowerCase();

@@ -49,13 +49,14 @@ function toDiagnostic(kind: SchemaKind, e: AjvError, doc: SourceDoc): Diagnostic
   let pointer = base;
   let target: 'value' | 'key' = 'value';
   let message: string;
-  let expected = describe(kind, e.schemaPath);
+  let expected = describeAt(kind, base, doc.value, e.keyword) ?? describe(kind, e.schemaPath);
   const value = valueAt(doc.value, base);
   switch (e.keyword) {
     case 'required': {
       const prop = String(e.params.missingProperty);
       message = `missing required property "${prop}"`;
       expected =
+        describeAt(kind, `${base}/${escapePointer(prop)}`, doc.value) ??
         describe(kind, `${e.schemaPath.replace(/\/required$/, '')}/properties/${prop}/x`) ??
         `a "${prop}" property`;
       break;
@@ -65,7 +66,7 @@ function toDiagnostic(kind: SchemaKind, e: AjvError, doc: SourceDoc): Diagnostic
       pointer = `${base}/${escapePointer(prop)}`;
       target = 'key';
       message = `unknown property "${prop}"`;
-      expected = `one of: ${allowedProperties(kind, e.schemaPath).join(', ') || '(none)'}`;
+      expected = `one of: ${allowedProperties(kind, base, doc.value).join(', ') || '(none)'}`;
       break;
     }
     case 'type':
@@ -134,13 +135,126 @@ const SCHEMAS: Record<SchemaKind, unknown> = {
   operator: operatorSchema,
 };
 
-function allowedProperties(kind: SchemaKind, schemaPath: string): string[] {
-  const parts = parsePointer(schemaPath.replace(/^#/, '').replace(/\/additionalProperties$/, ''));
-  let node: unknown = SCHEMAS[kind];
-  if (schemaPath.includes('defs.schema.json')) return [];
-  for (const p of parts) node = (node as Record<string, unknown> | undefined)?.[p];
-  const props = (node as { properties?: Record<string, unknown> } | undefined)?.properties;
-  return props ? Object.keys(props).filter((k) => k !== '$schema') : [];
+/**
+ * The properties the object at `instancePath` may have. ajv's schemaPath cannot say: a standalone validator gives it
+ * relative to the $ref'd schema that failed (`#/additionalProperties` for a lock entry), so the schema node is found by
+ * walking the instance path from the document's schema instead, through properties, additionalProperties, items and
+ * $refs, and choosing among anyOf/oneOf/if-then-else the branches whose type fits the value.
+ */
+function allowedProperties(kind: SchemaKind, instancePath: string, root: unknown): string[] {
+  const keys = new Set<string>();
+  for (const at of schemasAt(kind, instancePath, root)) {
+    const n = at.node as SchemaNode;
+    if (n.additionalProperties === false && n.properties)
+      for (const k of Object.keys(n.properties)) keys.add(k);
+  }
+  keys.delete('$schema');
+  return [...keys];
+}
+
+/**
+ * The description of the schema describing the value at `instancePath` (preferring one that holds the failing
+ * keyword), found by the instance path as allowedProperties finds its object: ajv's schemaPath is relative to a $ref'd
+ * schema and cannot say which.
+ */
+function describeAt(
+  kind: SchemaKind,
+  instancePath: string,
+  root: unknown,
+  keyword?: string,
+): string | undefined {
+  const found = schemasAt(kind, instancePath, root).filter(
+    (at) => typeof (at.node as { description?: unknown }).description === 'string',
+  );
+  const best =
+    found.find((at) => keyword !== undefined && Object.hasOwn(at.node as object, keyword)) ?? found[0];
+  return best && (best.node as { description: string }).description;
+}
+
+/** The schemas (each $ref followed, with the branches that fit the value) that describe the value at `instancePath`. */
+function schemasAt(kind: SchemaKind, instancePath: string, root: unknown): SchemaAt[] {
+  let here: SchemaAt[] = [{ node: SCHEMAS[kind], file: SCHEMAS[kind] }];
+  let value = root;
+  for (const seg of parsePointer(instancePath)) {
+    const next: SchemaAt[] = [];
+    for (const at of here.flatMap((h) => branches(h, value))) {
+      const n = at.node as SchemaNode;
+      const props = n.properties;
+      if (!Array.isArray(value) && props && Object.hasOwn(props, seg))
+        next.push({ node: props[seg], file: at.file });
+      else if (Array.isArray(value) && isSchema(n.items)) next.push({ node: n.items, file: at.file });
+      else if (!Array.isArray(value) && isSchema(n.additionalProperties))
+        next.push({ node: n.additionalProperties, file: at.file });
+    }
+    here = next;
+    value = value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[seg] : undefined;
+  }
+  // A value of the wrong type (the type error being described) fits no branch: then every branch describes it.
+  const typed = here.flatMap((h) => branches(h, value));
+  return typed.length > 0 ? typed : here.flatMap((h) => branches(h, undefined));
+}
+
+interface SchemaAt {
+  node: unknown;
+  /** The schema file the node is in: its local $refs (`#/$defs/…`) resolve against it. */
+  file: unknown;
+}
+interface SchemaNode {
+  $ref?: string;
+  type?: string | string[];
+  properties?: Record<string, unknown>;
+  additionalProperties?: unknown;
+  items?: unknown;
+  anyOf?: unknown[];
+  oneOf?: unknown[];
+  allOf?: unknown[];
+  then?: unknown;
+  else?: unknown;
+}
+
+const isSchema = (v: unknown): v is object => v !== null && typeof v === 'object' && !Array.isArray(v);
+
+/** A node with its $ref followed (defs.schema.json or the same file). */
+function deref(at: SchemaAt): SchemaAt {
+  let { node, file } = at;
+  for (let i = 0; i < 16 && isSchema(node) && typeof (node as SchemaNode).$ref === 'string'; i++) {
+    const ref = (node as SchemaNode).$ref!;
+    const hash = ref.indexOf('#');
+    if (hash > 0 && !ref.slice(0, hash).endsWith('defs.schema.json')) return { node: undefined, file };
+    if (hash > 0) file = defs;
+    node = file;
+    for (const p of parsePointer(ref.slice(hash + 1)))
+      node = (node as Record<string, unknown> | undefined)?.[p];
+  }
+  return { node, file };
+}
+
+/** The node and the subschemas of its anyOf/oneOf/allOf/then/else that could describe `value` (by their type). */
+function branches(at: SchemaAt, value: unknown, depth = 0): SchemaAt[] {
+  const d = deref(at);
+  if (!isSchema(d.node) || !fitsType(d.node as SchemaNode, value)) return [];
+  const n = d.node as SchemaNode;
+  const out = [d];
+  if (depth > 8) return out;
+  for (const sub of [...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? []), n.then, n.else])
+    if (isSchema(sub)) out.push(...branches({ node: sub, file: d.file }, value, depth + 1));
+  return out;
+}
+
+function fitsType(n: SchemaNode, value: unknown): boolean {
+  if (n.type === undefined || value === undefined) return true;
+  const actual =
+    value === null
+      ? 'null'
+      : Array.isArray(value)
+        ? 'array'
+        : typeof value === 'number'
+          ? Number.isInteger(value)
+            ? 'integer'
+            : 'number'
+          : typeof value;
+  const types = Array.isArray(n.type) ? n.type : [n.type];
+  return types.includes(actual) || (actual === 'integer' && types.includes('number'));
 }
 
 function valueAt(root: unknown, pointer: string): unknown {

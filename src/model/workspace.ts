@@ -8,6 +8,7 @@ import { findCycle } from './graph.js';
 import { type LockDoc, readLock } from './lock.js';
 import {
   atFirstLine,
+  isLockFolder,
   MANIFEST_FILES,
   type ManifestDoc,
   moduleDependencies,
@@ -178,9 +179,11 @@ export class Workspace {
     for (const relName of candidates) {
       const dir = join(base, ...relName.split('/'));
       // Any kind of entry: a FIFO or a folder where the manifest should be is read, and refused, as such.
-      const fileNames = new Set((readNow(this.source, list(this.display(dir))) ?? []).map((e) => e.name));
+      const entries = readNow(this.source, list(this.display(dir))) ?? [];
+      const fileNames = new Set(entries.map((e) => e.name));
       const present = files.filter((f) => fileNames.has(f));
       if (present.length === 0) {
+        if (isLockFolder(entries)) continue;
         warnings.push(noManifestWarning(this.display(dir), files, [...fileNames]));
         continue;
       }

@@ -23,8 +23,10 @@ export function readManifest(absFile: string, display: string, opts: ManifestOpt
 }
 
 /**
- * The manifest file of a module tree: the first of `files` (default module.json, then module.manifest.json) that
- * exists in `absDir`; undefined when none does.
+ * The manifest file of a module tree: the first of `files` that exists in `absDir`; undefined when none does. Pass
+ * the config's `modules.manifestFile` where it is known (lock, verify --dir, publish, import), so a folder holding both
+ * files is read the same way by each; a target has no config and reads the default order (module.json, then
+ * module.manifest.json).
  */
 export function manifestFileIn(
   absDir: string,
@@ -33,8 +35,16 @@ export function manifestFileIn(
   return files.find((f) => existsSync(join(absDir, f)));
 }
 
-/** Reads the manifest of the module tree at `absDir` (`display` names the tree); module.json when there is none. */
-export function readManifestInDir(absDir: string, display: string, opts: ManifestOptions = {}): ManifestDoc {
-  const file = manifestFileIn(absDir) ?? MANIFEST_FILES[0];
+/**
+ * Reads the manifest of the module tree at `absDir` (`display` names the tree): the first of `opts.files` (default
+ * order without it) found there; the first name when there is none (its not-found error).
+ */
+export function readManifestInDir(
+  absDir: string,
+  display: string,
+  opts: ManifestOptions & { files?: readonly string[] } = {},
+): ManifestDoc {
+  const files = opts.files ?? MANIFEST_FILES;
+  const file = manifestFileIn(absDir, files) ?? files[0] ?? MANIFEST_FILES[0];
   return readManifest(join(absDir, file), `${display}/${file}`, opts);
 }

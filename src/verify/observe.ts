@@ -3,12 +3,28 @@ import { readdirSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { hashTreesSettled } from '../hash/tree-hash.js';
-import { MANIFEST_FILES, type ManifestDoc, moduleIdOf } from '../model/manifest.js';
+import {
+  MANIFEST_FILES,
+  type ManifestDoc,
+  moduleDependencies,
+  moduleIdOf,
+  platformData,
+} from '../model/manifest.js';
 import { manifestFileIn, readManifest } from '../source/manifest-file.js';
 import type { ObservedModule } from './verify.js';
 
+/** What the workspace's config says about reading manifests (ringlock.yaml's `modules`). */
+export interface ObserveOptions {
+  /** modules.manifestFile: the manifest file names in the order they are looked for (default: module.json first). */
+  files?: readonly string[];
+  /** modules.platformDependencies: dependencies that are the platform's, not modules (left out). */
+  platformDependencies?: readonly string[];
+  /** modules.lockManifest: the platform's own fields are compared with the lock entry's `manifest`. */
+  lockManifest?: boolean;
+}
+
 /** Reads every module deployed under `dir` (`dir/<name>` or `dir/@scope/<name>`, directories or links to them). */
-export async function observeDeployed(dir: string, display: string) {
+export async function observeDeployed(dir: string, display: string, opts: ObserveOptions = {}) {
   const observed = new Map<string, ObservedModule>();
   const unreadable = new Map<string, string>();
   const list = (abs: string): string[] => {
@@ -32,7 +48,14 @@ export async function observeDeployed(dir: string, display: string) {
     if (n.startsWith('@')) for (const s of list(join(dir, n))) names.push(`${n}/${s}`);
     else names.push(n);
   }
-  const trees: { name: string; path?: string; root: string; display: string; m: ManifestDoc }[] = [];
+  const trees: {
+    name: string;
+    path?: string;
+    root: string;
+    display: string;
+    file: string;
+    m: ManifestDoc;
+  }[] = [];
   const folded = new Map<string, string>();
   for (const folder of names) {
     // A module deployed at its folder's case (`Orders`, the lock entry's path) is the module "orders".
@@ -48,9 +71,10 @@ export async function observeDeployed(dir: string, display: string) {
       continue;
     }
     folded.set(name, folder);
-    const file = manifestFileIn(modDir);
+    const files = opts.files ?? MANIFEST_FILES;
+    const file = manifestFileIn(modDir, files);
     if (file === undefined) {
-      unreadable.set(name, `no ${MANIFEST_FILES.join(' or ')} in ${display}/${folder}`);
+      unreadable.set(name, `no ${files.join(' or ')} in ${display}/${folder}`);
       continue;
     }
     try {
@@ -64,6 +88,7 @@ export async function observeDeployed(dir: string, display: string) {
         ...(path ? { path } : {}),
         root: realpathSync(modDir),
         display: `${display}/${folder}`,
+        file,
         m,
       });
     } catch (e) {
@@ -77,15 +102,23 @@ export async function observeDeployed(dir: string, display: string) {
   trees.forEach((t, i) => {
     const h = hashes[i]!;
     if (h instanceof InputError) unreadable.set(t.name, `${h.file ?? t.display}: ${h.message}`);
-    else
+    else {
+      const data = platformData(t.m.manifest);
       observed.set(t.name, {
         name: t.name,
         ...(t.path !== undefined ? { path: t.path } : {}),
         manifest: t.m.manifest,
+        manifestFile: t.file,
+        ...(opts.platformDependencies
+          ? { dependencies: moduleDependencies(t.m.manifest, opts.platformDependencies) }
+          : {}),
+        // As lock writes the entry: the platform's data only with modules.lockManifest, and only when there is some.
+        ...(opts.lockManifest && Object.keys(data).length > 0 ? { lockData: data } : {}),
         digest: h.digest,
         fileCount: h.fileCount,
         sizeBytes: h.sizeBytes,
       });
+    }
   });
   return { observed, unreadable };
 }

@@ -23,6 +23,8 @@ export interface ObservedModule {
   /** Deployed trees: the folder it is deployed at, when that is not its name (`Orders`). */
   path?: string;
   manifest: ModuleManifest;
+  /** The manifest's file name (module.json, module.manifest.json), for messages. */
+  manifestFile?: string;
   /** Its dependencies on modules (the platform's own left out); default: the manifest's. */
   dependencies?: Record<string, string>;
   /** The platform's own manifest fields the lock carries with modules.lockManifest. */
@@ -60,12 +62,13 @@ function contentFinding(name: string, entry: LockEntry, o: ObservedModule): Find
 
 function metadataFinding(name: string, entry: LockEntry, o: ObservedModule): Finding | undefined {
   const diffs: string[] = [];
+  const file = o.manifestFile ?? 'the manifest';
   if (
     entry.compatibility !== undefined &&
     entry.compatibility.platform !== o.manifest.compatibility?.platform
   ) {
     diffs.push(
-      `platform constraint ${JSON.stringify(entry.compatibility.platform)} locked, ${JSON.stringify(o.manifest.compatibility?.platform ?? null)} in module.json`,
+      `platform constraint ${JSON.stringify(entry.compatibility.platform)} locked, ${JSON.stringify(o.manifest.compatibility?.platform ?? null)} in ${file}`,
     );
   }
   if (
@@ -73,7 +76,7 @@ function metadataFinding(name: string, entry: LockEntry, o: ObservedModule): Fin
     JSON.stringify(sortKeys(entry.dependencies)) !==
       JSON.stringify(sortKeys(o.dependencies ?? o.manifest.dependencies ?? {}))
   ) {
-    diffs.push('dependencies differ from module.json');
+    diffs.push(`dependencies differ from ${file}`);
   }
   // The platform's data is compared as written (key order too) when either side has it.
   if (
@@ -302,7 +305,8 @@ function dependencyFindings(observed: ReadonlyMap<string, ObservedModule>): Find
   const mods = [...observed.values()].map((o) => ({
     name: o.name,
     version: o.manifest.version,
-    dependencies: o.manifest.dependencies ?? {},
+    // The platform's own dependencies (modules.platformDependencies) are left out, as the plan leaves them out.
+    dependencies: o.dependencies ?? o.manifest.dependencies ?? {},
   }));
   return evaluateCompat(mods, '0.0.0', undefined, 'deployed')
     .filter((r) => r.status === 'blocked')

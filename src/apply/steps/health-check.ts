@@ -5,7 +5,7 @@ import type { LockEntry } from '../../model/types.js';
 import type { InstalledVersion, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
 import type { Supersede } from '../engine-types.js';
-import { healthSpecFor, waitHealthy } from '../health.js';
+import { healthSpecFor, unresolvedHealthWarning, waitHealthy } from '../health.js';
 import type { ModuleContext } from './context.js';
 import type { Staged } from './install.js';
 import { switchBack } from './rollback.js';
@@ -36,6 +36,8 @@ export async function checkHealth(
   installed: InstalledVersion,
 ): Promise<Outcome | undefined> {
   const { action: a, deps, opts } = ctx;
+  const unresolved = unresolvedHealthWarning(staged.manifest, opts.health);
+  if (unresolved) ctx.warnings.push(unresolved);
   const spec = healthSpecFor(staged.manifest, opts.health, parseDuration);
   if (!spec) return undefined;
   deps.onEvent?.({ type: 'step', module: a.module, step: 'health' });

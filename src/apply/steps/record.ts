@@ -4,6 +4,7 @@ import { closeSync, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import { join } from 'node:path';
 import { OperationFailed, RinglockError } from '../../errors.js';
 import { type ChangelogSection, changelogExcerpt } from '../../model/changelog.js';
+import { readManifestInDir } from '../../source/manifest-file.js';
 import { clearUnlinked } from '../../state/retention.js';
 import type { HistoryRecord, Outcome } from '../../state/types.js';
 import { crashPoint } from '../crash.js';
@@ -158,10 +159,10 @@ function withChangelog(ctx: ModuleContext, record: HistoryRecord, rel: string | 
   }
 }
 
-/** The manifest's `changelog` file name when it names a plain one, else CHANGELOG.md. */
+/** The manifest's `changelog` file name when it names a plain one, else CHANGELOG.md (module.manifest.json too). */
 function changelogName(tree: string): string {
   try {
-    const m = JSON.parse(readSmall(join(tree, 'module.json')) ?? '{}') as { changelog?: unknown };
+    const m: { changelog?: unknown } = readManifestInDir(tree, tree).manifest;
     if (
       typeof m.changelog === 'string' &&
       /^[\w.-]+(\/[\w.-]+)*$/.test(m.changelog) &&

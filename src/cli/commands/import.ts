@@ -53,6 +53,7 @@ export async function run(ctx: CommandContext): Promise<number> {
           notes: r.notes,
           needPublish: r.needPublish,
           olderReleases: r.olderReleases,
+          warnings: r.blocked,
         })),
       }),
     );
@@ -81,6 +82,11 @@ export async function run(ctx: CommandContext): Promise<number> {
         io.out(`    ${n.pointer} ${clip(JSON.stringify(n.value))}: ${n.reason}\n`);
     }
     for (const n of r.notes) io.out(`  note: ${n}\n`);
+    // Written all the same (the lock records what the platform ran), but the plan will not apply these pins as they are.
+    for (const w of r.blocked)
+      io.out(
+        `  ${paint(io, 'yellow', 'warning')}: ring ${r.ring}: ${w.message}; apply will not install it as imported [${w.code}]\n`,
+      );
   }
   if (plan.rings.some((r) => r.modules.some((m) => m.status === 'differs')))
     io.out(

@@ -7,7 +7,7 @@ import { type InitOptions, type InitPlan, planInit, writeInit } from '../../init
 import { ACTION_PLACEHOLDER, IMAGE_PLACEHOLDER } from '../../init/shipped.js';
 import { lockSchemaRef } from '../../model/schema-url.js';
 import { stringOpt } from '../common.js';
-import { type Io, json, paint } from '../output.js';
+import { formatDiagnostic, type Io, json, paint } from '../output.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -47,11 +47,19 @@ export async function run(ctx: CommandContext): Promise<number> {
         trackingRing: plan.trackingRing,
         modules: plan.modules,
         files: plan.files.map((f) => ({ path: f.path, what: f.what, status: status(f.path, f.exists) })),
+        // As lock and verify list them: folders without a manifest, a second manifest beside the first.
+        warnings: plan.warnings.map((d) => ({
+          code: d.rule,
+          ...(d.file ? { file: d.file } : {}),
+          message: d.message,
+          ...(d.expected ? { fix: d.expected } : {}),
+        })),
       }),
     );
     return ExitCode.Ok;
   }
   const io = ctx.io;
+  for (const d of plan.warnings) io.err(formatDiagnostic(d, io));
   io.out(
     `${plan.name}: platform ${plan.platform.version} (from ${plan.platform.from}), ${plan.modules.length} module(s) in ${plan.modulesDir}/\n`,
   );

@@ -5,6 +5,7 @@ import { writeFileAtomic } from '../../fsutil/atomic-write.js';
 import { computeLock, type LockChange } from '../../lock/compute.js';
 import { lockEntry, serializeLock } from '../../model/lock.js';
 import { lockSchemaRef } from '../../model/schema-url.js';
+import type { SourceModule } from '../../model/workspace.js';
 import {
   assertPrereleaseAllowed,
   hashSources,
@@ -68,7 +69,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       `${list}: the source changed without a version bump; ring "${ring.name}" pins that version as a release`,
       {
         file: ws.display(ws.lockPath(ring.name)),
-        expected: `a new version in module.json, or an explicit re-pin with ${unbumped.map((n) => `--module ${n}`).join(' ')}`,
+        expected: `a new "version" in ${unbumped.map((n) => manifestPath(sources.get(n))).join(', ')}, or an explicit re-pin with ${unbumped.map((n) => `--module ${n}`).join(' ')}`,
       },
     );
   }
@@ -90,7 +91,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       message:
         `${n} ${s.manifest.version}: the content changed without a version bump, so ring "${ring.name}" ${check ? 'would pin' : 'now pins'} it ` +
         `with no artifact or integrity (apply cannot install it, and ${s.manifest.version} is already published: releases are immutable)`,
-      fix: `bump "version" in ${s.relDir}/module.json, then run "ringlock lock" and "ringlock publish ${n}"`,
+      fix: `bump "version" in ${manifestPath(sources.get(n))}, then run "ringlock lock" and "ringlock publish ${n}"`,
     };
   });
   if (ctx.json) {
@@ -141,4 +142,9 @@ export function describeChange(c: LockChange): string {
         ? `~ ${c.module} ${c.to} (${c.fields.join(', ')} changed)`
         : `~ ${c.module} ${c.from} → ${c.to} (${c.fields.join(', ')})`;
   }
+}
+
+/** Where a module's version is bumped: its manifest (module.json or module.manifest.json), root-relative. */
+function manifestPath(m: SourceModule | undefined): string {
+  return m ? `${m.relDir}/${m.manifestFile}` : 'its manifest';
 }

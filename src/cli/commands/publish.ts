@@ -92,6 +92,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         : sources.get(n)!.dir;
       const r = await packModule(dir, join(out, n.replace('/', '__')), {
         display: commit ? `${relDir} at ${commit.slice(0, 12)}` : relDir,
+        manifestFiles: ws.cfg.manifests.files,
       });
       if (r.manifest.sha256 !== e.sha256) {
         throw new CheckFailed(

@@ -2,7 +2,6 @@
 import { resolve } from 'node:path';
 import { ExitCode, InputError } from '../../errors.js';
 import { lockEntry } from '../../model/lock.js';
-import { moduleDependencies } from '../../model/manifest.js';
 import type { Workspace } from '../../model/workspace.js';
 import { observeDeployed } from '../../verify/observe.js';
 import { type Finding, type ObservedModule, verifyDeployed, verifySource } from '../../verify/verify.js';
@@ -36,9 +35,12 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (dirOpt !== undefined) {
     const dir = resolve(ctx.cwd, dirOpt);
     against = dirOpt;
-    const { observed, unreadable } = await observeDeployed(dir, dirOpt);
-    const { platformDependencies } = ws.cfg.manifests;
-    for (const o of observed.values()) o.dependencies = moduleDependencies(o.manifest, platformDependencies);
+    const { files, platformDependencies, lockManifest } = ws.cfg.manifests;
+    const { observed, unreadable } = await observeDeployed(dir, dirOpt, {
+      files,
+      platformDependencies,
+      lockManifest,
+    });
     findings = verifyDeployed({ ring, lock, observed, unreadable });
   } else {
     const sources = ws.modules();
@@ -54,6 +56,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       observed.set(m.name, {
         name: m.name,
         manifest: m.manifest,
+        manifestFile: m.manifestFile,
         dependencies: m.dependencies,
         ...(m.lockData ? { lockData: m.lockData } : {}),
         digest: s?.digest ?? '',
