@@ -24,7 +24,7 @@ describe('unknown property hints', () => {
     });
     expect(d).toHaveLength(1);
     expect(d[0]!.pointer).toBe('/modules/orders/released_at');
-    expect(d[0]!.expected).toMatch(/^one of: version, sha256, integrity, artifact, source, origin, /);
+    expect(d[0]!.expected).toMatch(/^one of: version, sha256, integrity, artifact, source, path, origin, /);
     expect(d[0]!.expected).toContain('file_count');
     expect(d[0]!.expected).not.toContain('lockfileVersion');
   });
