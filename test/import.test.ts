@@ -219,6 +219,29 @@ describe('ringlock import: a ring that pins older releases', () => {
     expect(t.code).toBe(2);
     expect(t.stderr).toContain('and ring "canary" tracks the sources: its lock pins what they hold');
   });
+  it('an older release of a PascalCase module keeps its deploy path, and its platform dependencies stay out', () => {
+    const dir = platformRepo({ catalog: { version: '1.2.0' } });
+    const orders = (v: string) =>
+      `${JSON.stringify({ name: 'orders', alias: 'orders', version: v, dependencies: { '@platform/sdk': '^3.0.0' } }, null, 2)}\n`;
+    writeTree(dir, { 'modules/Orders/module.json': orders('0.9.0'), 'modules/Orders/src/a.php': '<?php\n' });
+    git(dir, ['init', '-q', '-b', 'main']);
+    git(dir, ['add', '-A']);
+    git(dir, ['commit', '-qm', 'orders 0.9.0']);
+    writeTree(dir, { 'modules/Orders/module.json': orders('1.0.0') });
+    git(dir, ['commit', '-qam', 'orders 1.0.0']);
+    writeTree(dir, {
+      'modules/manifests/stable.lock.json': autocomLock({
+        orders: entry('0.9.0', 'orders'),
+        catalog: entry('1.2.0', 'catalog'),
+      }),
+    });
+    const r = cli(['import', 'autocom', 'modules/manifests/stable.lock.json', '--cwd', dir]);
+    expect(r.code, r.stderr).toBe(0);
+    const pinned = readLock(dir, 'stable').modules.orders!;
+    expect(pinned).toMatchObject({ version: '0.9.0', source: 'modules/Orders', path: 'Orders' });
+    expect(pinned.dependencies).toEqual({});
+    expect(cli(['lock', '--check', '--ring', 'stable', '--cwd', dir]).code).toBe(0);
+  });
 });
 
 describe('ringlock import: existing locks', () => {

@@ -4,7 +4,7 @@
 import { BlobReader, git } from '../git/cli.js';
 import { hashGitTrees, listTrees } from '../git/tree-hash.js';
 import type { SourceState } from '../lock/compute.js';
-import { MANIFEST_FILES } from '../model/manifest.js';
+import { MANIFEST_FILES, moduleDependencies, platformData } from '../model/manifest.js';
 import { parseJsonLoose } from '../model/source.js';
 import type { ModuleManifest } from '../model/types.js';
 
@@ -13,6 +13,11 @@ export interface HistoricWant {
   /** The module's folder, relative to the workspace root. */
   relDir: string;
   version: string;
+  /** Its folder's path under the modules dir when that is not its name (Modules/Orders): where it is deployed. */
+  path?: string;
+  /** How the workspace reads manifests (modules.platformDependencies, modules.lockManifest): the same for old ones. */
+  platformDependencies?: readonly string[];
+  lockManifest?: boolean;
 }
 
 /** The state of a module at a version its source no longer holds, and the commit it was read from. */
@@ -58,18 +63,26 @@ export async function sourcesAtVersions(
         if (manifest?.version !== w.version) continue;
         const entries = await listTrees(top, commit, [dir]);
         const hash = (await hashGitTrees(reader, entries, [dir])).get(dir);
-        if (hash && !(hash instanceof Error))
+        if (hash && !(hash instanceof Error)) {
+          // Entries as the workspace gives them for a current source: the deploy path, the dependencies on modules
+          // only, the platform's own fields when the lock carries them.
+          const full = { ...manifest, name: w.name, version: w.version } as ModuleManifest;
+          const data = platformData(full);
           out.set(`${w.name}@${w.version}`, {
             commit,
             state: {
               name: w.name,
               relDir: w.relDir,
-              manifest: { ...manifest, name: w.name, version: w.version } as ModuleManifest,
+              ...(w.path !== undefined ? { path: w.path } : {}),
+              manifest: full,
               digest: hash.digest,
               fileCount: hash.fileCount,
               sizeBytes: hash.sizeBytes,
+              dependencies: moduleDependencies(full, w.platformDependencies ?? []),
+              ...(w.lockManifest && Object.keys(data).length > 0 ? { lockData: data } : {}),
             },
           });
+        }
         break;
       }
     }

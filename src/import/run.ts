@@ -95,7 +95,12 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
   const workspace = new Map(
     [...sources].map(([n, m]) => [
       n,
-      { version: m.manifest.version, relDir: m.relDir, manifestFile: m.manifestFile },
+      {
+        version: m.manifest.version,
+        relDir: m.relDir,
+        manifestFile: m.manifestFile,
+        ...(m.path !== undefined ? { path: m.path } : {}),
+      },
     ]),
   );
   // Hash each source once, and only those some lock pins at the version they hold.
@@ -118,7 +123,16 @@ export async function planImport(ws: Workspace, opts: ImportOptions): Promise<Im
         : p.modules.flatMap((m) => {
             const src = workspace.get(m.name);
             return src && src.version !== m.version
-              ? [{ name: m.name, relDir: src.relDir, version: m.version }]
+              ? [
+                  {
+                    name: m.name,
+                    relDir: src.relDir,
+                    version: m.version,
+                    ...(src.path !== undefined ? { path: src.path } : {}),
+                    platformDependencies: ws.cfg.manifests.platformDependencies,
+                    lockManifest: ws.cfg.manifests.lockManifest,
+                  },
+                ]
               : [];
           }),
     ),
