@@ -199,8 +199,9 @@ describe('plan: blocked', () => {
       to: '1.0.0',
       reason: 'old 1.0.0 is incompatible with platform 2.0.0 (needs ^1.8.0); stays uninstalled',
       chain: ['old 1.0.0 is incompatible with platform 2.0.0 (needs ^1.8.0)'],
+      code: 'incompatible',
     });
-    expect(a.mid).toMatchObject({ kind: 'blocked', from: '0.9.0', to: '1.0.0' });
+    expect(a.mid).toMatchObject({ kind: 'blocked', from: '0.9.0', to: '1.0.0', code: 'dependency' });
     expect(a.mid!.reason).toMatch(/; keeps 0\.9\.0$/);
     expect(a.top!.chain).toEqual([
       'top needs mid ^1.0.0',

@@ -105,7 +105,8 @@ export function moduleViews(
       state.blocked && Object.hasOwn(state.blocked, a.module) ? state.blocked[a.module] : undefined;
     // Blocked is `blocked` (the ring's health and ringlock_modules count it so), not `pending` nor the `active` of a
     // version the lock no longer asks for: nothing will bring what the lock asks. A failure is still shown as such.
-    const blocked = a.kind === 'blocked' && (!d || d.status === 'active');
+    // A disabled module the lock switches back on but cannot bring is blocked too (it will not come back by itself).
+    const blocked = a.kind === 'blocked' && (!d || d.status === 'active' || d.status === 'disabled');
     rows.set(a.module, {
       name: a.module,
       desired: a.unmanaged ? undefined : a.to,

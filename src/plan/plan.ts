@@ -112,7 +112,7 @@ export function plan(input: PlanInput): Plan {
         action({
           module: name,
           kind: 'blocked',
-          code: unmanaged ? 'unmanaged-path' : undefined,
+          code: unmanaged ? 'unmanaged-path' : r.status === 'incompatible' ? 'incompatible' : 'dependency',
           from,
           to: e.version,
           integrity: e.integrity,
@@ -280,6 +280,7 @@ function unnamed(
           module: name,
           kind: 'blocked',
           from: v,
+          code: 'needed',
           reason: `not in the lock, but ${by.join(', ')} ${by.length === 1 ? 'stays' : 'stay'} deployed and ${by.length === 1 ? 'needs' : 'need'} it; keeps ${v}`,
           chain: [why],
           unmanaged: true,

@@ -24,8 +24,12 @@ export interface PlanAction {
   sha256?: string;
   /** Why: for blocked, reinstall, and anything not obvious. */
   reason?: string;
-  /** Machine-readable cause of a block: `unmanaged-path` (something ringlock did not create is at the module's path). */
-  code?: 'unmanaged-path';
+  /**
+   * Machine-readable cause of a block: `unmanaged-path` (something ringlock did not create is at the module's path),
+   * `incompatible` (the platform does not satisfy the module), `dependency` (a dependency is missing, out of range or
+   * blocked itself: the chain says which), `needed` (not in the lock, but a module that stays needs it).
+   */
+  code?: 'unmanaged-path' | 'incompatible' | 'dependency' | 'needed';
   /** For blocked modules: each link from this module down to the root cause. */
   chain?: string[];
   /** Remarks that change nothing (dependencies unknown, the last operation failed, drift an upgrade repairs). */
