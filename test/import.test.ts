@@ -193,7 +193,7 @@ describe('ringlock import: a ring that pins older releases', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`differs (at ${oldCommit.slice(0, 12)})`);
     expect(r.stdout).toContain(
-      `older releases, hashed from git history: orders 0.9.0 in stable (commit ${oldCommit.slice(0, 12)})`,
+      `older releases, hashed from git history: orders 0.9.0 in stable (commit ${oldCommit.slice(0, 12)}); publish each by name, packed from that commit: ringlock publish --ring stable orders`,
     );
     expect(r.stdout).toContain(
       'next: the imported pins carry no artifact integrity, so apply cannot install them yet: ringlock publish --ring stable',

@@ -69,8 +69,8 @@ export interface BuiltRing {
   /** Pins without an artifact integrity whose source holds their version: `ringlock publish --ring R` records them. */
   needPublish: string[];
   /**
-   * Pins without an integrity older than their source, hashed from git history: `ringlock publish` packs only what the
-   * source holds, so until their artifact is recorded some other way apply cannot install them.
+   * Pins without an integrity older than their source, hashed from git history: `ringlock publish --ring R M` packs
+   * each from the commit that held it.
    */
   olderReleases: { module: string; version: string; commit: string }[];
   /**

@@ -28,7 +28,7 @@ platform:
 ${version}
 
 modules:
-  dir: ${str(c.modulesDir)} # one folder per module, each with a module.json (name, version)
+  dir: ${str(c.modulesDir)} # one folder per module, each with a module.json or module.manifest.json (name, version)
 
 locks:
   dir: ${str(c.locksDir)} # one <ring>.lock.json per ring: what each ring runs, reviewed in pull requests

@@ -96,7 +96,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const older = plan.rings.flatMap((r) => r.olderReleases.map((o) => ({ ...o, ring: r.ring })));
   if (older.length > 0)
     io.out(
-      `older releases, hashed from git history: ${older.map((o) => `${o.module} ${o.version} in ${o.ring} (commit ${o.commit.slice(0, 12)})`).join(', ')}; "ringlock publish" packs only what the source holds, so apply cannot install these until their artifact and integrity are recorded\n`,
+      `older releases, hashed from git history: ${older.map((o) => `${o.module} ${o.version} in ${o.ring} (commit ${o.commit.slice(0, 12)})`).join(', ')}; publish each by name, packed from that commit: ${older.map((o) => `ringlock publish --ring ${o.ring} ${o.module}`).join('; ')}\n`,
     );
   if (dryRun) io.out('dry run: nothing written\n');
   else if (publish.length > 0)
