@@ -268,13 +268,18 @@ describe('module folders without a manifest', () => {
     git(dir, ['commit', '-q', '-m', 'base']);
     writeFileSync(join(dir, 'modules/@acme/crm/remoteEntry.js'), 'changed\n');
     git(dir, ['add', '-A']);
-    writeTree(dir, { 'modules/@acme/widgets/widget.manifest.json': '{}\n' });
+    writeTree(dir, {
+      'modules/@acme/widgets/widget.manifest.json': '{}\n',
+      // AutoCom keeps its per-ring locks in the modules folder: a lock folder, no warning.
+      'modules/manifests/canary.lock.json': '{}\n',
+    });
     git(dir, ['add', '-A']);
     git(dir, ['commit', '-q', '-m', 'a folder without a manifest']);
     const c = cli(['check', '--base', 'main~1', '--head', 'HEAD', '--json'], { cwd: dir });
     const w = (JSON.parse(c.stdout).findings as Diag[]).find((f) => f.file === 'modules/@acme/widgets');
     expect(w).toMatchObject({ rule: 'RL001', severity: 'warning' });
     expect(w!.message).toContain('module folder without module.json or module.manifest.json');
+    expect((JSON.parse(c.stdout).findings as Diag[]).filter((f) => f.file === 'modules/manifests')).toEqual([]);
   });
 });
 

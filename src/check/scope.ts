@@ -3,6 +3,7 @@
 // src/check/sources.ts do.
 import { posix } from 'node:path';
 import type { LoadedConfig } from '../model/config.js';
+import { isLockFolder } from '../model/manifest.js';
 import type { RingLock, RingPolicy } from '../model/types.js';
 import { RULE } from '../rules/promotion.js';
 import type { CheckContext } from './context.js';
@@ -212,7 +213,13 @@ export async function readScope(
       headManifests.set(name, h);
       if (h.doc) ctx.docs.set(h.file, h.doc);
       ctx.findings.push(...h.findings);
-      if (touched.has(name) && !h.exists && (await ctx.atHead.isTree(dirOf(name))))
+      if (
+        touched.has(name) &&
+        !h.exists &&
+        (await ctx.atHead.isTree(dirOf(name))) &&
+        // A folder of locks (AutoCom's Modules/manifests/) is not a module folder, and not worth a warning.
+        !isLockFolder((await ctx.atHead.list(dirOf(name))) ?? [])
+      )
         ctx.findings.push({
           rule: RULE.schema,
           severity: 'warning',
