@@ -279,7 +279,9 @@ describe('module folders without a manifest', () => {
     const w = (JSON.parse(c.stdout).findings as Diag[]).find((f) => f.file === 'modules/@acme/widgets');
     expect(w).toMatchObject({ rule: 'RL001', severity: 'warning' });
     expect(w!.message).toContain('module folder without module.json or module.manifest.json');
-    expect((JSON.parse(c.stdout).findings as Diag[]).filter((f) => f.file === 'modules/manifests')).toEqual([]);
+    expect((JSON.parse(c.stdout).findings as Diag[]).filter((f) => f.file === 'modules/manifests')).toEqual(
+      [],
+    );
   });
 });
 
