@@ -101,9 +101,11 @@ describe('blocked modules through the daemon', () => {
         version: '1.0.0',
         reason: row.blocked,
         chain: ['reports needs base ^2.0.0', 'the ring has base 1.0.0'],
+        code: 'dependency',
         since: row.blockedSince,
       },
     ]);
+    expect(row.blockedCode).toBe('dependency');
     const human = await p.ok(['list', '--target', p.target]);
     expect(human.stdout).toContain('Blocked');
     expect(human.stdout).toContain('reports: reports needs base ^2.0.0 → the ring has base 1.0.0');

@@ -130,7 +130,8 @@ describe('plan with unmanaged paths (pure)', () => {
       'unmanaged path: alpha is a directory ringlock did not create (--adopt moves it to .ringlock/adopted/, or remove it); stays uninstalled',
     );
     expect(by.beta!.kind).toBe('blocked');
-    expect(by.beta!.code).toBeUndefined();
+    // Its dependents are blocked by the chain, not by a path of their own.
+    expect(by.beta!.code).toBe('dependency');
     expect(by.gamma!.kind).toBe('install');
   });
 
