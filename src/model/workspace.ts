@@ -3,7 +3,7 @@
 import { isAbsolute, join, relative, sep } from 'node:path';
 import { type Diagnostic, InputError } from '../errors.js';
 import type { LoadedConfig } from './config.js';
-import { type FileSource, list, readNow, readText } from './file-source.js';
+import { type FileSource, list, readNow } from './file-source.js';
 import { findCycle } from './graph.js';
 import { type LockDoc, readLock } from './lock.js';
 import {
@@ -16,10 +16,10 @@ import {
   readManifestIn,
   throwIfErrors,
 } from './manifest.js';
-import { validateSchema } from './schema.js';
 import { diagAt } from './semantics.js';
-import { parseSource, toPointer } from './source.js';
-import type { RingPolicy, TenantsFile } from './types.js';
+import { toPointer } from './source.js';
+import { readTenants } from './tenants.js';
+import type { RingPolicy } from './types.js';
 
 export interface SourceModule extends ManifestDoc {
   name: string;
@@ -271,43 +271,11 @@ export class Workspace {
   /** tenant → ring; every ring named must exist. Empty when the file does not exist. */
   tenants(): Record<string, string> {
     if (this.tenantCache) return this.tenantCache;
-    const abs = this.abs(this.cfg.tenantsFile);
-    const text = readNow(
+    // Only the default path may be absent; a file named in ringlock.yaml must exist (model/tenants.ts).
+    this.tenantCache = readNow(
       this.source,
-      readText(this.display(abs), { what: 'tenants file', maxBytes: 4 * 1024 * 1024 }),
+      readTenants(this.display(this.abs(this.cfg.tenantsFile)), this.cfg),
     );
-    if (text === undefined) {
-      // Only the default path may be absent; a file named in ringlock.yaml must exist.
-      if (this.cfg.config.locks?.tenants !== undefined) {
-        throw new InputError('config/tenants', `tenants file ${this.display(abs)} not found`, {
-          file: this.cfg.file,
-          ...this.cfg.doc.locate('/locks/tenants'),
-          expected: 'locks.tenants to name an existing file (or leave it out)',
-        });
-      }
-      this.tenantCache = {};
-      return this.tenantCache;
-    }
-    const doc = parseSource(this.display(abs), text);
-    const diags = validateSchema('tenants', doc);
-    if (diags.length === 0) {
-      const known = new Set(this.rings.map((r) => r.name));
-      for (const [tenant, ring] of Object.entries((doc.value as TenantsFile).tenants)) {
-        if (!known.has(ring)) {
-          diags.push(
-            diagAt(
-              doc,
-              `/tenants/${tenant}`,
-              'tenants/unknown-ring',
-              `tenant "${tenant}" is assigned to unknown ring "${ring}"`,
-              `one of: ${[...known].join(', ')}`,
-            ),
-          );
-        }
-      }
-    }
-    throwIfErrors(diags);
-    this.tenantCache = (doc.value as TenantsFile).tenants;
     return this.tenantCache;
   }
 }
