@@ -69,4 +69,28 @@ describe('publish of an older release', () => {
     expect(r.stderr).toContain('no commit of its manifest has 0.9.0');
     expect(repo.read('rings/stable.lock.json')).toBe(before);
   });
+
+  it("packs from history only under the modules dir, whatever the lock's source says (exit 2 otherwise)", () => {
+    const { repo } = movedOn();
+    // b's folder is gone from the working tree; its pin names a folder outside the modules dir whose history has a
+    // manifest at that version (without the guard, it would be packed and fail only on the hash: exit 1).
+    repo.write({ 'elsewhere/module.json': '{"name": "b", "version": "1.0.0"}\n' });
+    repo.commit('a folder outside the modules dir');
+    repo.remove('modules/b');
+    repo.editLock('stable', (l) => {
+      l.modules.b!.source = 'elsewhere';
+    });
+    const before = repo.read('rings/stable.lock.json');
+    const r = cli(['publish', 'b', '--ring', 'stable', '--cwd', repo.dir]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('b: ring "stable" pins 1.0.0, the source has no module');
+    expect(repo.read('rings/stable.lock.json')).toBe(before);
+    // With its own folder as the source, the removed module is packed from the commit that last held it.
+    repo.editLock('stable', (l) => {
+      l.modules.b!.source = 'modules/b';
+    });
+    const ok = cli(['publish', 'b', '--ring', 'stable', '--json', '--cwd', repo.dir]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(JSON.parse(ok.stdout).published[0].fromCommit).toMatch(/^[0-9a-f]{40}$/);
+  });
 });

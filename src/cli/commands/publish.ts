@@ -41,7 +41,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     : ctx.positionals;
   // A named pin the source no longer holds (an older release, e.g. imported into a later ring): packed from the newest
   // commit whose manifest has that version, and only if that tree hashes to what the lock pins.
-  const older = new Map<string, string>();
+  const older = new Map<string, { commit: string; relDir: string }>();
   for (const n of names) {
     const e = lockEntry(lock, n);
     if (!e)
@@ -50,7 +50,9 @@ export async function run(ctx: CommandContext): Promise<number> {
       });
     const s = sources.get(n);
     if (s && s.manifest.version === e.version) continue;
-    const relDir = s?.relDir ?? e.source;
+    // A lock's `source` is the repository's word: only a folder under the modules dir is packed from history.
+    const fromLock = e.source !== undefined && isUnder(e.source, ws.cfg.modulesDir) ? e.source : undefined;
+    const relDir = s?.relDir ?? fromLock;
     const found =
       relDir === undefined
         ? undefined
@@ -67,7 +69,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         },
       );
     }
-    older.set(n, found.commit);
+    older.set(n, { commit: found.commit, relDir: found.state.relDir });
   }
   const out = mkdtempSync(join(tmpdir(), 'ringlock-publish-'));
   const published: {
@@ -80,8 +82,8 @@ export async function run(ctx: CommandContext): Promise<number> {
   try {
     for (const n of names) {
       const e = lockEntry(lock, n)!;
-      const commit = older.get(n);
-      const relDir = sources.get(n)?.relDir ?? e.source!;
+      const commit = older.get(n)?.commit;
+      const relDir = older.get(n)?.relDir ?? sources.get(n)!.relDir;
       const dir = commit
         ? await exportTree(
             await repoTop(ws.root),
@@ -160,4 +162,12 @@ async function repoTop(root: string): Promise<string> {
 async function repoPath(root: string, relDir: string): Promise<string> {
   const prefix = (await git(['rev-parse', '--show-prefix'], { cwd: root })).trim();
   return `${prefix}${relDir}`;
+}
+
+/** Whether `rel` (a path relative to the workspace root) names a folder under `dir`, with no `..` or absolute part. */
+function isUnder(rel: string, dir: string): boolean {
+  return (
+    rel.startsWith(`${dir.replace(/\/+$/, '')}/`) &&
+    rel.split('/').every((p) => p !== '' && p !== '.' && p !== '..')
+  );
 }
