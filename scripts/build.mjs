@@ -59,6 +59,7 @@ await build({
   entryPoints: {
     cli: join(root, 'src/cli/main.ts'),
     'extract-worker': join(root, 'src/apply/extract-worker.ts'),
+    'pg-worker': join(root, 'src/state/postgres/worker.ts'),
   },
   outdir: join(root, 'dist'),
   bundle: true,

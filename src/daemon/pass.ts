@@ -241,13 +241,16 @@ export class DaemonPass {
 /** The store, noting the id of each history record appended through it (module → its latest record's id). */
 function recordingStore(store: StateStore, ids: Map<string, string>): StateStore {
   return {
+    kind: store.kind,
+    describe: () => store.describe(),
+    transaction: (fn) => store.transaction(fn),
     read: () => store.read(),
     write: (s) => store.write(s),
     append: (r) => {
       store.append(r);
       ids.set(r.module, r.id);
     },
-    history: () => store.history(),
+    history: (filter) => store.history(filter),
     readJournal: () => store.readJournal(),
     writeJournal: (e, durable) => store.writeJournal(e, durable),
     clearJournal: () => store.clearJournal(),

@@ -4,6 +4,8 @@ import { userInfo } from 'node:os';
 import { InputError } from '../errors.js';
 import { parseDuration } from '../model/duration.js';
 import { FileStateStore } from '../state/file-store.js';
+import { pgOptionsFromEnv } from '../state/postgres/options.js';
+import { PostgresStateStore } from '../state/postgres/store.js';
 import { DEFAULT_RETAIN_MS } from '../state/retention.js';
 import { FilesystemTarget } from '../targets/filesystem.js';
 import type { TargetMode } from '../targets/types.js';
@@ -27,7 +29,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     targetFlag !== undefined ? rel(targetFlag, input.cwd) : rel(t.path ?? '.ringlock/target', base);
   const target = new FilesystemTarget(targetDir, t.mode ?? 'symlink');
   const stateFlag = pick(input, 'state', 'RINGLOCK_STATE');
-  const s = (cfg?.state ?? {}) as { path?: string };
+  const s = (cfg?.state ?? {}) as { type?: 'file' | 'postgres'; path?: string };
   const stateDir =
     stateFlag !== undefined ? rel(stateFlag, input.cwd) : s.path ? rel(s.path, base) : target.stateDir;
   const h = (cfg?.health ?? {}) as {
@@ -52,7 +54,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
   const policy = operatorPolicy(input);
   return {
     target,
-    store: new FileStateStore(stateDir),
+    store: stateStore(input, s.type, stateDir, cfg?.rings),
     stateDir,
     health: {
       baseUrl: healthUrl,
@@ -69,6 +71,32 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     moduleEnv: policy.moduleEnv,
     hookRunners: policy.hooks,
   };
+}
+
+/**
+ * The file store (default), or PostgreSQL when RINGLOCK_STATE_TYPE (the operator's) or ringlock.yaml's `state.type`
+ * says so; its URL and settings come from the environment only (state/postgres/options.ts). Keyed by ring: --ring,
+ * else RING_NAME, else the config's only ring.
+ */
+function stateStore(
+  input: RuntimeInput,
+  configured: 'file' | 'postgres' | undefined,
+  stateDir: string,
+  rings: readonly { name: string }[] | undefined,
+) {
+  const env = input.env.RINGLOCK_STATE_TYPE;
+  if (env !== undefined && env !== '' && env !== 'file' && env !== 'postgres')
+    throw new InputError('cli/env', `RINGLOCK_STATE_TYPE=${env.slice(0, 40)}: not a state store type`, {
+      expected: 'file or postgres',
+    });
+  const type = env || configured || 'file';
+  if (type === 'file') return new FileStateStore(stateDir);
+  const flag = input.options.ring;
+  const ring =
+    (typeof flag === 'string' ? flag : undefined) ??
+    (input.env.RING_NAME || undefined) ??
+    (rings?.length === 1 ? rings[0]!.name : undefined);
+  return new PostgresStateStore(pgOptionsFromEnv(input.env, ring));
 }
 
 /** The workspace when there is a ringlock.yaml; a caller that acts on a target can run without one when --target is given. */

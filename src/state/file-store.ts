@@ -17,6 +17,7 @@ import {
 import { join } from 'node:path';
 import { InputError, isErrnoException } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
+import { copyState, freezeEntries } from './frozen.js';
 import { clearSuspension, readSuspension, writeSuspension } from './suspension.js';
 import {
   type DeployedState,
@@ -38,20 +39,8 @@ function identity(file: string): string | undefined {
   return st && `${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
 }
 
-/** Module entries and quarantine records are values, shared between reads: freezing makes an in-place edit throw. */
-function freezeEntries(state: DeployedState): void {
-  for (const m of Object.values(state.modules)) deepFreeze(m);
-  for (const q of state.quarantine) deepFreeze(q);
-  for (const b of Object.values(state.blocked ?? {})) deepFreeze(b);
-}
-
-function deepFreeze(v: unknown): void {
-  if (v === null || typeof v !== 'object' || Object.isFrozen(v)) return;
-  Object.freeze(v);
-  for (const x of Object.values(v)) deepFreeze(x);
-}
-
 export class FileStateStore implements StateStore {
+  readonly kind = 'file';
   readonly dir: string;
   /**
    * The state last read or written, with the identity of the file it matches. An apply reads and rewrites the whole
@@ -62,6 +51,15 @@ export class FileStateStore implements StateStore {
 
   constructor(dir: string) {
     this.dir = dir;
+  }
+
+  describe(): string {
+    return `file ${this.dir}`;
+  }
+
+  /** Each write is atomic on its own; the journal makes a sequence of them recoverable after a crash. */
+  transaction<T>(fn: () => T): T {
+    return fn();
   }
 
   private path(name: string): string {
@@ -78,10 +76,7 @@ export class FileStateStore implements StateStore {
       return emptyState();
     }
     if (this.last?.id !== id) this.last = { id, state: this.parse(file) };
-    const s = this.last.state;
-    const copy = { ...s, modules: { ...s.modules }, quarantine: [...s.quarantine] };
-    if (s.blocked) copy.blocked = { ...s.blocked };
-    return copy;
+    return copyState(this.last.state);
   }
 
   /** The state and the history are ringlock's own files: a symlink planted in place of one is never read or written through. */
@@ -132,7 +127,7 @@ export class FileStateStore implements StateStore {
     writeFileAtomic(file, `${JSON.stringify(state)}\n`);
     const id = identity(file);
     if (id === undefined) return;
-    const kept = { ...state, modules: { ...state.modules }, quarantine: [...state.quarantine] };
+    const kept = copyState(state);
     freezeEntries(kept);
     this.last = { id, state: kept };
   }
@@ -155,14 +150,15 @@ export class FileStateStore implements StateStore {
   }
 
   /** Every complete record; a torn last line (a crash mid-append) is ignored. */
-  history(): HistoryRecord[] {
+  history(filter?: { module?: string }): HistoryRecord[] {
     const file = this.path('history.jsonl');
     if (!existsSync(file)) return [];
     const out: HistoryRecord[] = [];
     for (const line of readFileSync(file, 'utf8').split('\n')) {
       if (line.trim() === '') continue;
       try {
-        out.push(JSON.parse(line) as HistoryRecord);
+        const r = JSON.parse(line) as HistoryRecord;
+        if (filter?.module === undefined || r.module === filter.module) out.push(r);
       } catch {
         // A torn write: skipped, never fatal.
       }

@@ -185,21 +185,31 @@ export interface Suspension {
 /** Held by the one process that may change the target and its state; release() is idempotent. */
 export interface WriterLease {
   release(): void;
+  /** Calls `h` if the lease is taken from this holder while held (a shared store's lease expired): stop writing. */
+  onLost?(h: (reason: string) => void): void;
 }
 
 /**
  * The state store seam: the deployed state (quarantine included), the audit history, the journal of the operation in
- * flight and the writer lease. FileStateStore (file-store.ts) is today's implementation.
+ * flight and the writer lease. FileStateStore (file-store.ts, the default) and PostgresStateStore (postgres/store.ts).
  */
 export interface StateStore {
+  readonly kind: 'file' | 'postgres';
+  /** Where the state lives, for logs and status (never a password). */
+  describe(): string;
+  /**
+   * Runs `fn`, whose writes (state, history, journal) are stored together: in one transaction (PostgreSQL), or in the
+   * order made (files: each write is atomic and the journal makes the sequence recoverable).
+   */
+  transaction<T>(fn: () => T): T;
   /** A copy the caller may change at the top level (modules, quarantine); the entries themselves are frozen. */
   read(): DeployedState;
   /** Replaces the deployed state atomically. */
   write(state: DeployedState): void;
   /** Appends one audit record, durably. */
   append(record: HistoryRecord): void;
-  /** Every complete record, oldest first. */
-  history(): HistoryRecord[];
+  /** Every complete record, oldest first (one module's when given). */
+  history(filter?: { module?: string }): HistoryRecord[];
   readJournal(): JournalEntry | undefined;
   /** `durable: false` may skip flushing: for an intent whose loss changes nothing on the target (before any switch). */
   writeJournal(entry: JournalEntry, durable?: boolean): void;
@@ -213,4 +223,6 @@ export interface StateStore {
   suspend(s: Suspension): void;
   /** Lifts a suspension; whether there was one. */
   resume(): boolean;
+  /** Lets go of connections (a shared store); the file store holds none. */
+  close?(): Promise<void>;
 }

@@ -34,6 +34,7 @@ CREATE TABLE ${s}.rings (
   tenants jsonb,
   blocked jsonb,
   unlinked jsonb,
+  extra jsonb,
   suspension jsonb,
   token bigint NOT NULL DEFAULT 0,
   updated_at timestamptz NOT NULL DEFAULT now()
@@ -61,6 +62,7 @@ CREATE TABLE ${s}.quarantine (
   content_hash text,
   reason text NOT NULL,
   at timestamptz NOT NULL,
+  entry jsonb NOT NULL,
   PRIMARY KEY (ring, position)
 );
 CREATE TABLE ${s}.journal (

@@ -1,0 +1,220 @@
+// One writer per ring among replicas: a lease row with a fencing token, held through a dedicated connection.
+// A contender takes the lease when it is free, expired, or its holder's connection is gone from pg_stat_activity (a
+// killed process's connection closes at once, so a standby takes over within a poll; a paused or partitioned holder
+// keeps its connection, and is replaced once its lease expires). Each takeover adds one to the token; every state
+// write checks it (ops.ts), so a former leader's writes are refused.
+import pg from 'pg';
+import { quoteIdent } from './migrations.js';
+import type { PgStoreOptions } from './options.js';
+
+export interface Held {
+  holder: string;
+  token: number;
+}
+
+/** The lease is held by someone else and the wait ran out. */
+export class LeaseHeld extends Error {
+  constructor(
+    message: string,
+    readonly holder: string,
+  ) {
+    super(message);
+  }
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export class LeaseKeeper {
+  held?: Held;
+  /** The lease this process held until it was lost: its writes are still sent, to be refused by the fence. */
+  formerly?: Held;
+  private client?: pg.Client;
+  private timer?: NodeJS.Timeout;
+  /** When the last renewal succeeded (monotonic ms): past the TTL without one, the lease counts as lost. */
+  private renewedAt = 0;
+  private lostReason?: string;
+  onLost?: (reason: string) => void;
+  private readonly s: string;
+
+  constructor(
+    private readonly o: PgStoreOptions,
+    private readonly channel: string,
+  ) {
+    this.s = quoteIdent(o.schema);
+  }
+
+  private async conn(): Promise<pg.Client> {
+    if (this.client) return this.client;
+    const c = new pg.Client({
+      connectionString: this.o.url,
+      connectionTimeoutMillis: this.o.connectTimeoutMs,
+      application_name: `${this.o.applicationName}:lease`.slice(0, 63),
+      statement_timeout: this.o.statementTimeoutMs,
+      keepAlive: true,
+    });
+    c.on('error', () => {
+      if (this.client === c) this.client = undefined;
+    });
+    c.on('end', () => {
+      if (this.client === c) this.client = undefined;
+    });
+    await c.connect();
+    this.client = c;
+    return c;
+  }
+
+  /** Takes the lease for `holder`, waiting up to `timeoutMs` (Infinity: a standby waits until it leads). */
+  async acquire(holder: string, timeoutMs: number): Promise<Held> {
+    if (this.held) throw new Error(`this process already holds the lease of ring "${this.o.ring}"`);
+    const deadline = performance.now() + timeoutMs;
+    this.lostReason = undefined;
+    this.formerly = undefined;
+    for (;;) {
+      let current: { holder: string | null; expires: string } | undefined;
+      try {
+        const r = await this.tryTake(holder);
+        if ('token' in r) {
+          this.held = { holder, token: r.token };
+          this.renewedAt = performance.now();
+          this.timer = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseTtlMs / 3)));
+          return this.held;
+        }
+        current = r;
+      } catch (e) {
+        // The database is unreachable or restarting: a standby keeps waiting; a bounded wait ends with the error.
+        if (performance.now() + this.o.pollMs > deadline) throw e;
+      }
+      if (performance.now() + this.o.pollMs > deadline)
+        throw new LeaseHeld(
+          `ring "${this.o.ring}" is being changed by ${current?.holder ?? 'another writer'} (lease until ${current?.expires ?? '?'})`,
+          current?.holder ?? 'another writer',
+        );
+      await sleep(this.o.pollMs);
+    }
+  }
+
+  private async tryTake(
+    holder: string,
+  ): Promise<{ token: number } | { holder: string | null; expires: string }> {
+    const c = await this.conn();
+    await c.query(`INSERT INTO ${this.s}.leases (ring) VALUES ($1) ON CONFLICT (ring) DO NOTHING`, [
+      this.o.ring,
+    ]);
+    await c.query('BEGIN');
+    try {
+      const r = await c.query<{ holder: string | null; expires: Date; takeable: boolean }>(
+        `SELECT holder, expires_at AS expires,
+                (holder IS NULL OR expires_at < now()
+                 OR (holder_pid IS NOT NULL AND NOT EXISTS (
+                       SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.holder_pid
+                          AND (a.backend_start IS NULL OR a.backend_start = l.holder_backend_start)))) AS takeable
+           FROM ${this.s}.leases l WHERE ring = $1 FOR UPDATE`,
+        [this.o.ring],
+      );
+      const row = r.rows[0]!;
+      if (!row.takeable) {
+        await c.query('ROLLBACK');
+        return { holder: row.holder, expires: new Date(row.expires).toISOString() };
+      }
+      const t = await c.query<{ token: string }>(
+        `UPDATE ${this.s}.leases SET token = token + 1, holder = $2, holder_pid = pg_backend_pid(),
+                holder_backend_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()),
+                acquired_at = now(), renewed_at = now(), expires_at = now() + $3 * interval '1 millisecond'
+          WHERE ring = $1 RETURNING token`,
+        [this.o.ring, holder, this.o.leaseTtlMs],
+      );
+      const token = Number(t.rows[0]!.token);
+      await c.query('SELECT pg_notify($1, $2)', [
+        this.channel,
+        JSON.stringify({
+          v: 1,
+          ring: this.o.ring,
+          kind: 'lease',
+          holder,
+          token,
+          previous: row.holder,
+          at: new Date().toISOString(),
+        }),
+      ]);
+      await c.query('COMMIT');
+      return { token };
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    }
+  }
+
+  private async renew(): Promise<void> {
+    const h = this.held;
+    if (!h) return;
+    try {
+      const c = await this.conn();
+      const r = await c.query(
+        `UPDATE ${this.s}.leases SET renewed_at = now(), expires_at = now() + $4 * interval '1 millisecond',
+                holder_pid = pg_backend_pid(),
+                holder_backend_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
+          WHERE ring = $1 AND token = $2 AND holder = $3`,
+        [this.o.ring, h.token, h.holder, this.o.leaseTtlMs],
+      );
+      if (this.held !== h) return;
+      if (r.rowCount === 0) this.markLost(`another replica took the lease of ring "${this.o.ring}"`);
+      else this.renewedAt = performance.now();
+    } catch (e) {
+      if (this.held === h && performance.now() - this.renewedAt > this.o.leaseTtlMs)
+        this.markLost(
+          `the lease of ring "${this.o.ring}" could not be renewed for its TTL (${(e as Error).message})`,
+        );
+    }
+  }
+
+  /** Stops renewing and tells the holder (once). */
+  markLost(reason: string): void {
+    if (!this.held || this.lostReason) return;
+    this.lostReason = reason;
+    this.stopTimer();
+    this.formerly = this.held;
+    this.held = undefined;
+    this.onLost?.(reason);
+  }
+
+  async release(): Promise<void> {
+    const h = this.held;
+    this.held = undefined;
+    this.formerly = undefined;
+    this.stopTimer();
+    if (!h) return;
+    try {
+      const c = await this.conn();
+      await c.query(
+        `UPDATE ${this.s}.leases SET holder = NULL, holder_pid = NULL, holder_backend_start = NULL,
+                expires_at = '-infinity' WHERE ring = $1 AND token = $2 AND holder = $3`,
+        [this.o.ring, h.token, h.holder],
+      );
+      await c.query('SELECT pg_notify($1, $2)', [
+        this.channel,
+        JSON.stringify({
+          v: 1,
+          ring: this.o.ring,
+          kind: 'lease',
+          holder: null,
+          token: h.token,
+          at: new Date(),
+        }),
+      ]);
+    } catch {
+      // Unreachable: the lease expires by itself, and the connection's end frees it for a contender at once.
+    }
+  }
+
+  private stopTimer(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  async close(): Promise<void> {
+    await this.release();
+    const c = this.client;
+    this.client = undefined;
+    await c?.end().catch(() => undefined);
+  }
+}

@@ -1,0 +1,288 @@
+// What the PostgreSQL store does, asynchronously, on the worker thread that owns the connections (bridge.ts calls it
+// from the main thread). One ring's deployed state, journal, quarantine, suspension and append-only history; every
+// state-writing transaction is fenced by the writer's lease token and announces itself on the change feed.
+import pg from 'pg';
+import type {
+  DeployedModule,
+  DeployedState,
+  HistoryRecord,
+  JournalEntry,
+  QuarantineEntry,
+  Suspension,
+} from '../types.js';
+import { LeaseKeeper } from './lease.js';
+import { applyMigrations } from './migrate.js';
+import { changeChannel, quoteIdent } from './migrations.js';
+import type { PgStoreOptions } from './options.js';
+import { fromRows, type Known, type RingRow, writeStateRows } from './rows.js';
+
+/** What one transaction writes: any of the state, history records and the journal (null clears it). */
+export interface PgBatch {
+  state?: DeployedState;
+  records?: HistoryRecord[];
+  journal?: JournalEntry | null;
+  /** False: the journal's intent may be lost on a crash of the database (synchronous_commit off for this one). */
+  durable?: boolean;
+}
+
+/** A write refused because the lease (token) is not the writer's any more. */
+export class LeaseLost extends Error {
+  readonly code = 'state/lease-lost';
+}
+
+export class PgState {
+  readonly pool: pg.Pool;
+  private readonly s: string;
+  private readonly channel: string;
+  readonly lease: LeaseKeeper;
+  /** The state as last read or written by this writer, by module (JSON), to write only what changed. */
+  private known?: Known;
+
+  constructor(readonly o: PgStoreOptions) {
+    this.pool = new pg.Pool({
+      connectionString: o.url,
+      max: o.poolMax,
+      connectionTimeoutMillis: o.connectTimeoutMs,
+      idleTimeoutMillis: 30_000,
+      application_name: o.applicationName,
+      statement_timeout: o.statementTimeoutMs,
+    });
+    // An idle client's error (the server restarted): the pool drops it; the next query reconnects.
+    this.pool.on('error', () => undefined);
+    this.s = quoteIdent(o.schema);
+    this.channel = changeChannel(o.schema);
+    this.lease = new LeaseKeeper(o, this.channel);
+  }
+
+  async init(): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      if (this.o.migrate) await applyMigrations(c, this.o.schema);
+      else {
+        const { schemaVersion } = await import('./migrate.js');
+        const v = await schemaVersion(c, this.o.schema);
+        if (v === 0) throw new Error(`schema "${this.o.schema}" has no ringlock tables`);
+      }
+    } finally {
+      c.release();
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.lease.close();
+    await this.pool.end().catch(() => undefined);
+  }
+
+  async read(): Promise<DeployedState> {
+    const r = await this.pool.query<{
+      ring: RingRow | null;
+      modules: Record<string, DeployedModule>;
+      q: unknown[];
+    }>(
+      `SELECT (SELECT row_to_json(r) FROM ${this.s}.rings r WHERE ring = $1) AS ring,
+              (SELECT coalesce(json_object_agg(module, entry ORDER BY module), '{}') FROM ${this.s}.deployed_modules WHERE ring = $1) AS modules,
+              (SELECT coalesce(json_agg(entry ORDER BY position), '[]') FROM ${this.s}.quarantine WHERE ring = $1) AS q`,
+      [this.o.ring],
+    );
+    const row = r.rows[0]!;
+    return fromRows(row.ring, row.modules, row.q as QuarantineEntry[]);
+  }
+
+  /** One transaction: lease check, state (what changed), history, journal; then the change feed. */
+  async commit(b: PgBatch, writer: { holder: string; token: number } | undefined): Promise<void> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      if (b.durable === false) await c.query('SET LOCAL synchronous_commit = off');
+      const token = await this.fence(c, writer);
+      const changed: string[] = [];
+      if (b.state) {
+        const w = await writeStateRows(c, this.s, this.o.ring, this.known, b.state, token);
+        this.known = w.known;
+        changed.push(...w.changed);
+      }
+      for (const rec of b.records ?? []) await this.insertRecord(c, rec, token);
+      if (b.journal === null) await c.query(`DELETE FROM ${this.s}.journal WHERE ring = $1`, [this.o.ring]);
+      else if (b.journal)
+        await c.query(
+          `INSERT INTO ${this.s}.journal (ring, id, phase, module, entry, token, written_at) VALUES ($1,$2,$3,$4,$5,$6,now())
+           ON CONFLICT (ring) DO UPDATE SET id = EXCLUDED.id, phase = EXCLUDED.phase, module = EXCLUDED.module,
+             entry = EXCLUDED.entry, token = EXCLUDED.token, written_at = now()`,
+          [this.o.ring, b.journal.id, b.journal.phase, b.journal.module, JSON.stringify(b.journal), token],
+        );
+      const last = b.records?.at(-1);
+      const kind = last ? 'history' : b.state ? 'state' : 'journal';
+      await this.notify(c, {
+        kind,
+        token,
+        modules: changed,
+        ...(last
+          ? { record: { id: last.id, module: last.module, op: last.op, to: last.to, outcome: last.outcome } }
+          : {}),
+        ...(b.journal ? { journal: { phase: b.journal.phase, module: b.journal.module } } : {}),
+      });
+      await c.query('COMMIT');
+    } catch (e) {
+      this.known = undefined;
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** The writer's token, checked against the lease row (locked until commit, so a takeover waits for this write). */
+  private async fence(
+    c: pg.PoolClient,
+    writer: { holder: string; token: number } | undefined,
+  ): Promise<number> {
+    if (!writer)
+      throw new LeaseLost(`ring "${this.o.ring}": state is written only by the holder of the writer lease`);
+    const r = await c.query<{ token: string; holder: string | null }>(
+      `SELECT token, holder FROM ${this.s}.leases WHERE ring = $1 FOR UPDATE`,
+      [this.o.ring],
+    );
+    const row = r.rows[0];
+    if (!row || Number(row.token) !== writer.token || row.holder !== writer.holder) {
+      this.lease.markLost(
+        `lease of ring "${this.o.ring}" is now held by ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'}), not by ${writer.holder} (token ${writer.token})`,
+      );
+      throw new LeaseLost(
+        `ring "${this.o.ring}": this writer (${writer.holder}, token ${writer.token}) lost its lease to ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'}); its write was refused`,
+      );
+    }
+    return writer.token;
+  }
+
+  private async insertRecord(c: pg.PoolClient, r: HistoryRecord, token: number | null): Promise<boolean> {
+    const res = await c.query(
+      `INSERT INTO ${this.s}.history (id, ring, module, op, from_version, to_version, content_hash, integrity, actor,
+         lock_commit, reason, outcome, error, started_at, finished_at, token, record)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT (id) DO NOTHING`,
+      [
+        r.id,
+        this.o.ring,
+        r.module,
+        r.op,
+        r.from ?? null,
+        r.to ?? null,
+        r.sha256 ?? null,
+        r.integrity ?? null,
+        r.actor,
+        r.lockCommit ?? null,
+        r.reason ?? null,
+        r.outcome,
+        r.error ?? null,
+        r.startedAt,
+        r.finishedAt,
+        token,
+        JSON.stringify(r),
+      ],
+    );
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  /** History records of this ring, oldest first (one module's when given). */
+  async history(module?: string): Promise<HistoryRecord[]> {
+    const r = await this.pool.query<{ record: HistoryRecord }>(
+      module === undefined
+        ? `SELECT record FROM ${this.s}.history WHERE ring = $1 ORDER BY seq`
+        : `SELECT record FROM ${this.s}.history WHERE ring = $1 AND module = $2 ORDER BY seq`,
+      module === undefined ? [this.o.ring] : [this.o.ring, module],
+    );
+    return r.rows.map((x) => x.record);
+  }
+
+  async readJournal(): Promise<JournalEntry | undefined> {
+    const r = await this.pool.query<{ entry: JournalEntry }>(
+      `SELECT entry FROM ${this.s}.journal WHERE ring = $1`,
+      [this.o.ring],
+    );
+    return r.rows[0]?.entry;
+  }
+
+  async suspension(): Promise<Suspension | undefined> {
+    const r = await this.pool.query<{ suspension: Suspension | null }>(
+      `SELECT suspension FROM ${this.s}.rings WHERE ring = $1`,
+      [this.o.ring],
+    );
+    return r.rows[0]?.suspension ?? undefined;
+  }
+
+  /** An operator's decision, not the writer's: no lease needed. */
+  async suspend(s: Suspension | null): Promise<boolean> {
+    const c = await this.pool.connect();
+    try {
+      await c.query('BEGIN');
+      const before = await c.query<{ suspension: unknown }>(
+        `SELECT suspension FROM ${this.s}.rings WHERE ring = $1 FOR UPDATE`,
+        [this.o.ring],
+      );
+      const was = before.rows[0]?.suspension != null;
+      await c.query(
+        `INSERT INTO ${this.s}.rings (ring, suspension, updated_at) VALUES ($1, $2, now())
+         ON CONFLICT (ring) DO UPDATE SET suspension = EXCLUDED.suspension, updated_at = now()`,
+        [this.o.ring, s === null ? null : JSON.stringify(s)],
+      );
+      await this.notify(c, { kind: 'suspension', suspended: s !== null });
+      await c.query('COMMIT');
+      return was;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Records migrated from another store: each once (by id), in the given order; returns how many were new. */
+  async importRecords(records: HistoryRecord[]): Promise<number> {
+    const c = await this.pool.connect();
+    let n = 0;
+    try {
+      await c.query('BEGIN');
+      for (const r of records) if (await this.insertRecord(c, r, null)) n++;
+      await this.notify(c, { kind: 'history', imported: n });
+      await c.query('COMMIT');
+      return n;
+    } catch (e) {
+      await c.query('ROLLBACK').catch(() => undefined);
+      throw e;
+    } finally {
+      c.release();
+    }
+  }
+
+  /** Tells the leader (whichever replica holds the lease) that a verified push arrived. */
+  async wake(commit?: string): Promise<void> {
+    await this.pool.query('SELECT pg_notify($1, $2)', [
+      this.channel,
+      JSON.stringify({
+        v: 1,
+        ring: this.o.ring,
+        kind: 'wake',
+        ...(commit ? { commit } : {}),
+        at: new Date(),
+      }),
+    ]);
+  }
+
+  private async notify(c: pg.PoolClient, payload: Record<string, unknown>): Promise<void> {
+    const body: Record<string, unknown> = {
+      v: 1,
+      ring: this.o.ring,
+      ...payload,
+      at: new Date().toISOString(),
+    };
+    let text = JSON.stringify(body);
+    if (text.length > 7900 && Array.isArray(body.modules)) {
+      const all = body.modules as string[];
+      let keep = all.length;
+      while (keep > 0 && text.length > 7900) {
+        keep = Math.floor(keep / 2);
+        text = JSON.stringify({ ...body, modules: all.slice(0, keep), more: all.length - keep });
+      }
+    }
+    await c.query('SELECT pg_notify($1, $2)', [this.channel, text]);
+  }
+}

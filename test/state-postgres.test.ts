@@ -1,0 +1,192 @@
+// The PostgreSQL state store against a real server: what the file store keeps, kept in tables other tools read; one
+// writer per ring by lease with a fencing token; append-only history; forward-only migrations; the change feed.
+import pg from 'pg';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { applyMigrations, schemaVersion } from '../src/state/postgres/migrate.js';
+import { MIGRATIONS, quoteIdent, SCHEMA_VERSION } from '../src/state/postgres/migrations.js';
+import { pgOptionsFromEnv } from '../src/state/postgres/options.js';
+import { PostgresStateStore } from '../src/state/postgres/store.js';
+import type { DeployedModule, DeployedState, HistoryRecord } from '../src/state/types.js';
+import { uniqueSchema } from './support/postgres.js';
+
+const url = inject('pgUrl');
+const stores: PostgresStateStore[] = [];
+afterAll(async () => {
+  for (const s of stores) await s.close();
+});
+
+function store(schema: string, ring = 'canary', env: Record<string, string> = {}): PostgresStateStore {
+  const s = new PostgresStateStore(
+    pgOptionsFromEnv(
+      { RINGLOCK_DATABASE_URL: url, RINGLOCK_STATE_SCHEMA: schema, RINGLOCK_LEASE_TTL: '3s', ...env },
+      ring,
+    ),
+  );
+  stores.push(s);
+  return s;
+}
+
+function mod(name: string, version: string): DeployedModule {
+  return {
+    name,
+    active: { version, sha256: `sha256:${'a'.repeat(64)}`, storeDir: `.ringlock/store/${name}/${version}` },
+    status: 'active',
+    since: '2026-01-01T00:00:00.000Z',
+    origin: 'lock',
+  };
+}
+
+function state(...mods: DeployedModule[]): DeployedState {
+  return {
+    stateVersion: 1,
+    ring: 'canary',
+    modules: Object.fromEntries(mods.map((m) => [m.name, m])),
+    quarantine: [],
+  };
+}
+
+function rec(module: string, to: string, id = `${module}-${to}-${Math.random()}`): HistoryRecord {
+  const at = new Date().toISOString();
+  return {
+    id,
+    module,
+    op: 'install',
+    to,
+    sha256: `sha256:${'b'.repeat(64)}`,
+    actor: 'test',
+    startedAt: at,
+    finishedAt: at,
+    outcome: 'succeeded',
+  };
+}
+
+async function sql<T extends pg.QueryResultRow>(text: string, params: unknown[] = []): Promise<T[]> {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    return (await c.query<T>(text, params)).rows;
+  } finally {
+    await c.end();
+  }
+}
+
+describe('PostgresStateStore', () => {
+  it('keeps state, history and journal like the file store, and module_versions shows the active version', async () => {
+    const schema = uniqueSchema();
+    const s = store(schema);
+    const w = await s.acquireWriter('test-a', 5_000);
+    expect(s.read()).toEqual({ stateVersion: 1, modules: {}, quarantine: [] });
+    s.transaction(() => {
+      s.write(state(mod('orders', '1.0.0')));
+      s.append(rec('orders', '1.0.0'));
+      s.clearJournal();
+    });
+    s.write({
+      ...state(mod('orders', '1.1.0'), mod('billing', '2.0.0')),
+      lockCommit: 'abc',
+      tenants: ['t1'],
+    });
+    s.append(rec('orders', '1.1.0'));
+    w.release();
+    const fresh = store(schema);
+    const back = fresh.read();
+    expect(back.lockCommit).toBe('abc');
+    expect(back.tenants).toEqual(['t1']);
+    expect(back.ring).toBe('canary');
+    expect(Object.keys(back.modules).sort()).toEqual(['billing', 'orders']);
+    expect(back.modules.orders?.active.version).toBe('1.1.0');
+    expect(fresh.history().map((r) => r.to)).toEqual(['1.0.0', '1.1.0']);
+    expect(fresh.history({ module: 'billing' })).toEqual([]);
+    const mv = await sql<{ module: string; version: string; is_active: boolean; content_hash: string }>(
+      `SELECT module, version, is_active, content_hash FROM ${quoteIdent(schema)}.module_versions ORDER BY id`,
+    );
+    expect(mv).toEqual([
+      { module: 'orders', version: '1.0.0', is_active: false, content_hash: `sha256:${'b'.repeat(64)}` },
+      { module: 'orders', version: '1.1.0', is_active: true, content_hash: `sha256:${'b'.repeat(64)}` },
+    ]);
+  });
+
+  it('refuses a write without the lease, and a former leader’s write after a takeover (fencing token)', async () => {
+    const schema = uniqueSchema();
+    const a = store(schema);
+    const b = store(schema);
+    expect(() => a.write(state())).toThrow(/writer lease/);
+    const wa = await a.acquireWriter('a', 5_000);
+    const lost: string[] = [];
+    wa.onLost?.((r) => lost.push(r));
+    await expect(b.acquireWriter('b', 1_500)).rejects.toThrow(/being changed by a/);
+    // a's lease is forced to expire (as if a was paused past its TTL): b takes over with the next token.
+    await sql(`UPDATE ${quoteIdent(schema)}.leases SET expires_at = now() - interval '1 second'`);
+    const wb = await b.acquireWriter('b', 5_000);
+    b.write(state(mod('orders', '2.0.0')));
+    expect(() => a.write(state(mod('orders', '1.0.0')))).toThrow(/lost its lease to b/);
+    expect(() => a.append(rec('orders', '1.0.0'))).toThrow(/lost its lease/);
+    // The worker tells the holder asynchronously.
+    await expect.poll(() => lost.length).toBe(1);
+    expect(lost[0]).toMatch(/now held by b/);
+    expect(b.read().modules.orders?.active.version).toBe('2.0.0');
+    wb.release();
+  });
+
+  it('keeps history append-only: UPDATE, DELETE and TRUNCATE are refused even for the owner', async () => {
+    const schema = uniqueSchema();
+    const s = store(schema);
+    const w = await s.acquireWriter('a', 5_000);
+    s.append(rec('orders', '1.0.0'));
+    w.release();
+    const q = quoteIdent(schema);
+    await expect(sql(`UPDATE ${q}.history SET outcome = 'failed'`)).rejects.toThrow(/append-only: UPDATE/);
+    await expect(sql(`DELETE FROM ${q}.history`)).rejects.toThrow(/append-only: DELETE/);
+    await expect(sql(`TRUNCATE ${q}.history`)).rejects.toThrow(/append-only: TRUNCATE/);
+  });
+
+  it('migrates an empty database and one at the previous version, and refuses a newer schema', async () => {
+    const schema = uniqueSchema();
+    const c = new pg.Client(url);
+    await c.connect();
+    try {
+      expect(await schemaVersion(c, schema)).toBe(0);
+      expect((await applyMigrations(c, schema, SCHEMA_VERSION - 1)).applied).toEqual(
+        MIGRATIONS.slice(0, -1).map((m) => m.version),
+      );
+      expect(await schemaVersion(c, schema)).toBe(SCHEMA_VERSION - 1);
+      // The store brings it up to date on its first use.
+      const s = store(schema);
+      expect(s.read().modules).toEqual({});
+      expect(await schemaVersion(c, schema)).toBe(SCHEMA_VERSION);
+      await c.query(
+        `INSERT INTO ${quoteIdent(schema)}.schema_migrations (version, name) VALUES ($1, 'future')`,
+        [SCHEMA_VERSION + 1],
+      );
+      expect(() => store(schema).read()).toThrow(/newer than this ringlock knows/);
+    } finally {
+      await c.end();
+    }
+  });
+
+  it('announces every change on the <schema>_changes channel', async () => {
+    const schema = uniqueSchema();
+    const s = store(schema);
+    s.open();
+    const c = new pg.Client(url);
+    await c.connect();
+    const got: Record<string, unknown>[] = [];
+    c.on('notification', (n) => got.push(JSON.parse(n.payload ?? '{}')));
+    await c.query(`LISTEN ${schema}_changes`);
+    const w = await s.acquireWriter('a', 5_000);
+    s.transaction(() => {
+      s.write(state(mod('orders', '1.0.0')));
+      s.append(rec('orders', '1.0.0', 'r1'));
+    });
+    w.release();
+    await new Promise((r) => setTimeout(r, 300));
+    await c.end();
+    expect(got.map((g) => g.kind)).toEqual(['lease', 'history', 'lease']);
+    expect(got[1]).toMatchObject({
+      v: 1,
+      ring: 'canary',
+      modules: ['orders'],
+      record: { id: 'r1', module: 'orders', op: 'install', to: '1.0.0', outcome: 'succeeded' },
+    });
+  });
+});
