@@ -135,6 +135,8 @@ export class ArtifactCache {
     const parts = key.split('/').slice(0, -1);
     if (this.root !== undefined) {
       const under = relative(this.root, this.dir).split(sep).filter(Boolean);
+      // The state dir itself: made here when no file store made it (the state lives in a database).
+      mkdirSync(this.root, { recursive: true });
       const chain = realDirChain(this.root, [...under, ...parts], true);
       if (!chain.ok) {
         throw new OperationFailed('cache/path', `the download cache: ${chain.at} is ${chain.what}`, {

@@ -51,7 +51,6 @@ export class PgBridge {
     });
     // The worker must not keep a finished CLI alive; a pending asynchronous call does (its port is ref'd meanwhile).
     this.worker.unref();
-    this.async.unref();
     this.worker.on('error', (e) => this.fail(e));
     this.worker.on('exit', (code) => this.fail(new Error(`the PostgreSQL store worker exited (${code})`)));
     this.async.on('message', (m: Reply) => {
@@ -66,6 +65,8 @@ export class PgBridge {
       if (m.ok) p.resolve(m.value);
       else p.reject(this.error(m.error!));
     });
+    // After the listener (which refs the port): only a pending asynchronous call keeps the process alive.
+    this.async.unref();
   }
 
   private fail(e: Error): void {
