@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { MIGRATIONS, quoteIdent } from '../src/state/postgres/migrations.js';
+import { applyMigrations } from '../src/state/postgres/migrate.js';
+import { quoteIdent } from '../src/state/postgres/migrations.js';
 import { REPO_ROOT } from './helpers.js';
 import { uniqueSchema } from './support/postgres.js';
 
@@ -42,12 +43,7 @@ describe('examples/kubernetes/README.md: the runtime role of the PostgreSQL stor
     await admin.query(`GRANT CREATE ON DATABASE ${database} TO ${owner}`);
     // The owner applies the migrations (as migrate.ts does) and then runs the README's grants.
     await admin.query(`SET ROLE ${owner}`);
-    const s = quoteIdent(schema);
-    await admin.query(`CREATE SCHEMA ${s}`);
-    await admin.query(
-      `CREATE TABLE ${s}.schema_migrations (version integer PRIMARY KEY, name text NOT NULL)`,
-    );
-    for (const m of MIGRATIONS) await admin.query(m.sql(s));
+    await applyMigrations(admin, schema);
     for (const g of readmeGrants(schema, database, role)) await admin.query(g);
     await admin.query('RESET ROLE');
     url.username = role;
@@ -75,7 +71,7 @@ describe('examples/kubernetes/README.md: the runtime role of the PostgreSQL stor
        VALUES ('stable', 'orders', '1.0.0', 'sha256:00', 'active', 'lock', now(), '{}', 2)`,
     );
     await rt.query(
-      `INSERT INTO ${s}.quarantine (ring, position, module, version, reason, at) VALUES ('stable', 0, 'orders', '0.9.0', 'x', now())`,
+      `INSERT INTO ${s}.quarantine (ring, position, module, version, reason, at, entry) VALUES ('stable', 0, 'orders', '0.9.0', 'x', now(), '{}')`,
     );
     await rt.query(`DELETE FROM ${s}.quarantine WHERE ring = 'stable'`);
     await rt.query(
