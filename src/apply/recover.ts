@@ -70,7 +70,11 @@ export function recover(
         outcome: 'recovered',
         error: `interrupted during ${j.record.op}${j.phase === 'installing' ? ' before the switch' : ''} (the process stopped); ${what}`,
       };
-      store.append(record);
+      const r = record;
+      store.transaction(() => {
+        store.append(r);
+        store.clearJournal();
+      });
     }
     store.clearJournal();
   }

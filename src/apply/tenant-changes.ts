@@ -45,12 +45,14 @@ export async function applyTenantChange(
     });
     if (change.assigned.length > 0) await tenantHooks(ctx, 'onEnable', tree, change.assigned);
     if (change.left.length > 0) await tenantHooks(ctx, 'onDisable', tree, change.left);
-    deps.store.append({
-      ...record,
-      finishedAt: now(),
-      ...(ctx.base.hooks ? { hooks: [...ctx.base.hooks] } : {}),
+    deps.store.transaction(() => {
+      deps.store.append({
+        ...record,
+        finishedAt: now(),
+        ...(ctx.base.hooks ? { hooks: [...ctx.base.hooks] } : {}),
+      });
+      deps.store.clearJournal();
     });
-    deps.store.clearJournal();
     if (ctx.hooks.length > 0)
       out.push({ ...moduleResult(ctx, 'noop'), tenants: { assigned: change.assigned, left: change.left } });
   }

@@ -51,6 +51,8 @@ function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions, path?:
     record,
   });
   target.adopt(module, record.backup!, path);
-  store.append(record);
-  store.clearJournal();
+  store.transaction(() => {
+    store.append(record);
+    store.clearJournal();
+  });
 }

@@ -21,23 +21,27 @@ export function recordSuccess(ctx: ModuleContext, sw: Switched): Outcome {
   const record = withChangelog(ctx, { ...sw.record, ...(hooks ? { hooks: [...hooks] } : {}) }, rel);
   record.finishedAt = now();
   // The journal's copy of the record gets the hooks too: recovery appends it when a kill comes after the state write.
-  const j = store.readJournal();
-  if (j?.id === record.id) store.writeJournal({ ...j, record });
-  // Linked again: a retention record of the module (removed earlier) no longer applies.
-  store.write(
-    clearUnlinked(
-      {
-        ...next,
-        modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
-      },
-      a.module,
-    ),
-  );
-  crashPoint('after-state');
-  store.append(record);
+  // State, history and the journal together: one transaction in a database; in files, in this order (the journal makes
+  // a crash between them recoverable).
+  store.transaction(() => {
+    const j = store.readJournal();
+    if (j?.id === record.id) store.writeJournal({ ...j, record });
+    // Linked again: a retention record of the module (removed earlier) no longer applies.
+    store.write(
+      clearUnlinked(
+        {
+          ...next,
+          modules: { ...next.modules, [a.module]: { ...next.modules[a.module]!, since: record.finishedAt } },
+        },
+        a.module,
+      ),
+    );
+    crashPoint('after-state');
+    store.append(record);
+    crashPoint('after-history');
+    store.clearJournal();
+  });
   ctx.recorded = true;
-  crashPoint('after-history');
-  store.clearJournal();
   // The operation is recorded: nothing after this line may change its outcome (or record it a second time).
   tidyAfterSuccess(ctx, rel, next.modules[a.module]?.previous?.storeDir);
   return 'succeeded';
@@ -115,23 +119,25 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
       // Someone else's tree took the path meanwhile: it is left alone (the next plan shows the module blocked).
     }
   }
-  store.clearJournal();
-  const s = store.read();
-  if (s.modules[a.module]) {
-    s.modules[a.module] = {
-      ...s.modules[a.module]!,
-      // A disabled module that failed to come back stays disabled (its retention record too).
-      status: s.modules[a.module]!.status === 'disabled' ? 'disabled' : 'failed',
-      lastError: err.message,
-      ...(a.to !== undefined ? { failedVersion: a.to } : {}),
-    };
-    store.write(s);
-  }
-  store.append({
-    ...withChangelog(ctx, base, base.source),
-    finishedAt: now(),
-    outcome: 'failed',
-    error: `${err.code}: ${err.message}`,
+  store.transaction(() => {
+    store.clearJournal();
+    const s = store.read();
+    if (s.modules[a.module]) {
+      s.modules[a.module] = {
+        ...s.modules[a.module]!,
+        // A disabled module that failed to come back stays disabled (its retention record too).
+        status: s.modules[a.module]!.status === 'disabled' ? 'disabled' : 'failed',
+        lastError: err.message,
+        ...(a.to !== undefined ? { failedVersion: a.to } : {}),
+      };
+      store.write(s);
+    }
+    store.append({
+      ...withChangelog(ctx, base, base.source),
+      finishedAt: now(),
+      outcome: 'failed',
+      error: `${err.code}: ${err.message}`,
+    });
   });
   return err;
 }

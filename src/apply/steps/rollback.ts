@@ -43,18 +43,20 @@ export function switchBack(
     next.quarantine = next.quarantine.filter((x) => !(x.module === a.module && x.version === failed.version));
     next.quarantine.push(q);
   }
-  store.write(next);
   const back = !current
     ? 'removed'
     : current.status === 'disabled'
       ? `left disabled at ${current.active.version}`
       : `rolled back to ${current.active.version}`;
-  store.append({
-    ...base,
-    finishedAt: now(),
-    outcome: q ? 'rolled_back' : 'superseded',
-    error: `${reason}; ${back}${q ? '; quarantined' : ''}`,
+  store.transaction(() => {
+    store.write(next);
+    store.append({
+      ...base,
+      finishedAt: now(),
+      outcome: q ? 'rolled_back' : 'superseded',
+      error: `${reason}; ${back}${q ? '; quarantined' : ''}`,
+    });
+    store.clearJournal();
   });
-  store.clearJournal();
   return q ? 'rolled_back' : 'superseded';
 }

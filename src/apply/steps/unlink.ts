@@ -24,10 +24,12 @@ export function unlinkAndRecord(
     record,
   });
   target.activate(a.module, undefined, true, ctx.path);
-  store.write(markUnlinked(next, a.module, reason, record.finishedAt));
-  crashPoint('after-state');
-  store.append(record);
+  store.transaction(() => {
+    store.write(markUnlinked(next, a.module, reason, record.finishedAt));
+    crashPoint('after-state');
+    store.append(record);
+    store.clearJournal();
+  });
   ctx.recorded = true;
-  store.clearJournal();
   return 'succeeded';
 }

@@ -20,19 +20,21 @@ export async function run(ctx: CommandContext): Promise<number> {
     const cleared = state.quarantine.filter((q) => q.module === module);
     if (cleared.length > 0) {
       state.quarantine = state.quarantine.filter((q) => q.module !== module);
-      rt.store.write(state);
       const at = new Date().toISOString();
-      rt.store.append({
-        id: randomUUID(),
-        ring: state.ring,
-        module,
-        op: 'retry',
-        to: cleared.map((q) => q.version).join(', '),
-        actor: rt.actor,
-        startedAt: at,
-        finishedAt: at,
-        outcome: 'succeeded',
-        ...(reason !== undefined ? { reason } : {}),
+      rt.store.transaction(() => {
+        rt.store.write(state);
+        rt.store.append({
+          id: randomUUID(),
+          ring: state.ring,
+          module,
+          op: 'retry',
+          to: cleared.map((q) => q.version).join(', '),
+          actor: rt.actor,
+          startedAt: at,
+          finishedAt: at,
+          outcome: 'succeeded',
+          ...(reason !== undefined ? { reason } : {}),
+        });
       });
     }
     if (ctx.json) ctx.io.out(json({ ok: true, module, cleared }));
