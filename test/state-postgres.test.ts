@@ -128,6 +128,23 @@ describe('PostgresStateStore', () => {
     wb.release();
   });
 
+  it('writes what it means after another writer changed the ring between two of its leases', async () => {
+    const schema = uniqueSchema();
+    const a = store(schema);
+    const b = store(schema);
+    let w = await a.acquireWriter('a', 5_000);
+    a.write(state(mod('orders', '1.0.0')));
+    w.release();
+    w = await b.acquireWriter('b', 5_000);
+    b.write(state(mod('orders', '2.0.0')));
+    w.release();
+    // a writes orders 1.0.0 again: the same row it wrote before, which b has changed since.
+    w = await a.acquireWriter('a', 5_000);
+    a.write(state(mod('orders', '1.0.0')));
+    w.release();
+    expect(store(schema).read().modules.orders?.active.version).toBe('1.0.0');
+  });
+
   it('keeps history append-only: UPDATE, DELETE and TRUNCATE are refused even for the owner', async () => {
     const schema = uniqueSchema();
     const s = store(schema);

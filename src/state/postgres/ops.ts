@@ -54,6 +54,11 @@ export class PgState {
     this.lease = new LeaseKeeper(o, this.channel);
   }
 
+  /** Forgets what this writer last stored: another writer may have changed the ring since (a new lease). */
+  forget(): void {
+    this.known = undefined;
+  }
+
   async init(): Promise<void> {
     const c = await this.pool.connect();
     try {

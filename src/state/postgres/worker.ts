@@ -78,8 +78,11 @@ async function run(op: string, args: unknown[]): Promise<unknown> {
       return state.importRecords(args[0] as Parameters<PgState['importRecords']>[0]);
     case 'wake':
       return state.wake(args[0] as string | undefined);
-    case 'acquire':
-      return state.lease.acquire(args[0] as string, args[1] as number);
+    case 'acquire': {
+      const held = await state.lease.acquire(args[0] as string, args[1] as number);
+      state.forget();
+      return held;
+    }
     case 'release':
       return state.lease.release();
     case 'close':
