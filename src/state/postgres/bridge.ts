@@ -14,6 +14,7 @@ interface Reply {
   value?: unknown;
   error?: WireError;
   lost?: string;
+  role?: 'writer' | 'leader';
 }
 
 /** The built worker: beside the CLI's chunks (dist/), or dist/ seen from the sources (tests import src/). */
@@ -38,7 +39,7 @@ export class PgBridge {
     { resolve: (v: unknown) => void; reject: (e: unknown) => void }
   >();
   private dead?: Error;
-  onLost?: (reason: string) => void;
+  onLost?: (reason: string, role: 'writer' | 'leader') => void;
 
   constructor(private readonly o: PgStoreOptions) {
     const s = new MessageChannel();
@@ -55,7 +56,7 @@ export class PgBridge {
     this.worker.on('exit', (code) => this.fail(new Error(`the PostgreSQL store worker exited (${code})`)));
     this.async.on('message', (m: Reply) => {
       if (m.lost !== undefined) {
-        this.onLost?.(m.lost);
+        this.onLost?.(m.lost, m.role ?? 'writer');
         return;
       }
       const p = this.pending.get(m.id);

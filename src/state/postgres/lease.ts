@@ -36,11 +36,18 @@ export class LeaseKeeper {
   onLost?: (reason: string) => void;
   private readonly s: string;
 
+  /** The lease's row: the ring (its writer lease), or `leader/<ring>` (which of a ring's daemons leads). */
+  readonly key: string;
+  private readonly kind: 'lease' | 'leader';
+
   constructor(
     private readonly o: PgStoreOptions,
     private readonly channel: string,
+    role: 'writer' | 'leader' = 'writer',
   ) {
     this.s = quoteIdent(o.schema);
+    this.key = role === 'writer' ? o.ring : `leader/${o.ring}`;
+    this.kind = role === 'writer' ? 'lease' : 'leader';
   }
 
   private async conn(): Promise<pg.Client> {
@@ -98,7 +105,7 @@ export class LeaseKeeper {
   ): Promise<{ token: number } | { holder: string | null; expires: string }> {
     const c = await this.conn();
     await c.query(`INSERT INTO ${this.s}.leases (ring) VALUES ($1) ON CONFLICT (ring) DO NOTHING`, [
-      this.o.ring,
+      this.key,
     ]);
     await c.query('BEGIN');
     try {
@@ -109,7 +116,7 @@ export class LeaseKeeper {
                        SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.holder_pid
                           AND (a.backend_start IS NULL OR a.backend_start = l.holder_backend_start)))) AS takeable
            FROM ${this.s}.leases l WHERE ring = $1 FOR UPDATE`,
-        [this.o.ring],
+        [this.key],
       );
       const row = r.rows[0]!;
       if (!row.takeable) {
@@ -121,7 +128,7 @@ export class LeaseKeeper {
                 holder_backend_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()),
                 acquired_at = now(), renewed_at = now(), expires_at = now() + $3 * interval '1 millisecond'
           WHERE ring = $1 RETURNING token`,
-        [this.o.ring, holder, this.o.leaseTtlMs],
+        [this.key, holder, this.o.leaseTtlMs],
       );
       const token = Number(t.rows[0]!.token);
       await c.query('SELECT pg_notify($1, $2)', [
@@ -129,7 +136,7 @@ export class LeaseKeeper {
         JSON.stringify({
           v: 1,
           ring: this.o.ring,
-          kind: 'lease',
+          kind: this.kind,
           holder,
           token,
           previous: row.holder,
@@ -153,11 +160,15 @@ export class LeaseKeeper {
         `UPDATE ${this.s}.leases SET renewed_at = now(), expires_at = now() + $4 * interval '1 millisecond',
                 holder_pid = pg_backend_pid(),
                 holder_backend_start = (SELECT backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid())
-          WHERE ring = $1 AND token = $2 AND holder = $3`,
-        [this.o.ring, h.token, h.holder, this.o.leaseTtlMs],
+          WHERE ring = $1 AND token = $2 AND holder = $3 AND expires_at > now()`,
+        [this.key, h.token, h.holder, this.o.leaseTtlMs],
       );
       if (this.held !== h) return;
-      if (r.rowCount === 0) this.markLost(`another replica took the lease of ring "${this.o.ring}"`);
+      // Expired (this process was paused past its TTL) or taken: either way another may be leading now.
+      if (r.rowCount === 0)
+        this.markLost(
+          `the ${this.kind === 'leader' ? 'leadership' : 'writer lease'} of ring "${this.o.ring}" expired or was taken over`,
+        );
       else this.renewedAt = performance.now();
     } catch (e) {
       if (this.held === h && performance.now() - this.renewedAt > this.o.leaseTtlMs)
@@ -188,14 +199,14 @@ export class LeaseKeeper {
       await c.query(
         `UPDATE ${this.s}.leases SET holder = NULL, holder_pid = NULL, holder_backend_start = NULL,
                 expires_at = '-infinity' WHERE ring = $1 AND token = $2 AND holder = $3`,
-        [this.o.ring, h.token, h.holder],
+        [this.key, h.token, h.holder],
       );
       await c.query('SELECT pg_notify($1, $2)', [
         this.channel,
         JSON.stringify({
           v: 1,
           ring: this.o.ring,
-          kind: 'lease',
+          kind: this.kind,
           holder: null,
           token: h.token,
           at: new Date(),

@@ -35,6 +35,8 @@ export class PgState {
   private readonly s: string;
   private readonly channel: string;
   readonly lease: LeaseKeeper;
+  /** Which of the ring's daemons leads (follows git and applies); the others wait as standbys. */
+  readonly leadership: LeaseKeeper;
   /** The state as last read or written by this writer, by module (JSON), to write only what changed. */
   private known?: Known;
 
@@ -52,6 +54,7 @@ export class PgState {
     this.s = quoteIdent(o.schema);
     this.channel = changeChannel(o.schema);
     this.lease = new LeaseKeeper(o, this.channel);
+    this.leadership = new LeaseKeeper(o, this.channel, 'leader');
   }
 
   /** Forgets what this writer last stored: another writer may have changed the ring since (a new lease). */
@@ -75,6 +78,7 @@ export class PgState {
 
   async close(): Promise<void> {
     await this.lease.close();
+    await this.leadership.close();
     await this.pool.end().catch(() => undefined);
   }
 
@@ -143,17 +147,20 @@ export class PgState {
   ): Promise<number> {
     if (!writer)
       throw new LeaseLost(`ring "${this.o.ring}": state is written only by the holder of the writer lease`);
-    const r = await c.query<{ token: string; holder: string | null }>(
-      `SELECT token, holder FROM ${this.s}.leases WHERE ring = $1 FOR UPDATE`,
+    const r = await c.query<{ token: string; holder: string | null; live: boolean }>(
+      `SELECT token, holder, expires_at > now() AS live FROM ${this.s}.leases WHERE ring = $1 FOR UPDATE`,
       [this.o.ring],
     );
     const row = r.rows[0];
-    if (!row || Number(row.token) !== writer.token || row.holder !== writer.holder) {
-      this.lease.markLost(
-        `lease of ring "${this.o.ring}" is now held by ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'}), not by ${writer.holder} (token ${writer.token})`,
-      );
+    // An expired lease is lost even if nobody took it yet: a contender may be taking it right now.
+    if (!row || Number(row.token) !== writer.token || row.holder !== writer.holder || !row.live) {
+      const mine = row && Number(row.token) === writer.token && row.holder === writer.holder;
+      const why = mine
+        ? 'its lease expired (the process was paused or cut off past the TTL)'
+        : `it lost its lease to ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'})`;
+      this.lease.markLost(`ring "${this.o.ring}": ${why}`);
       throw new LeaseLost(
-        `ring "${this.o.ring}": this writer (${writer.holder}, token ${writer.token}) lost its lease to ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'}); its write was refused`,
+        `ring "${this.o.ring}": this writer (${writer.holder}, token ${writer.token}) may not write: ${why}; its write was refused`,
       );
     }
     return writer.token;

@@ -24,6 +24,7 @@ export class PostgresStateStore implements StateStore {
   private batch?: PgBatch;
   private leased = false;
   private readonly lostHandlers = new Set<(reason: string) => void>();
+  private readonly leaderLostHandlers = new Set<(reason: string) => void>();
 
   constructor(readonly options: PgStoreOptions) {}
 
@@ -35,7 +36,11 @@ export class PostgresStateStore implements StateStore {
     if (!this.bridgeOf) {
       assertRing(this.options);
       const b = new PgBridge(this.options);
-      b.onLost = (reason) => {
+      b.onLost = (reason, role) => {
+        if (role === 'leader') {
+          for (const h of this.leaderLostHandlers) h(reason);
+          return;
+        }
         this.leased = false;
         this.cached = undefined;
         for (const h of this.lostHandlers) h(reason);
@@ -151,6 +156,36 @@ export class PostgresStateStore implements StateStore {
           this.bridge.call('release');
         } catch {
           // The database is gone: the lease expires by itself, and the closed connection frees it at once.
+        }
+      },
+      onLost: (h) => {
+        handlers.push(h);
+      },
+    };
+  }
+
+  /**
+   * Waits until this process leads the ring (`timeoutMs`: Infinity for a standby). The leader follows git and applies,
+   * taking the writer lease for each pass like any writer; leading is a lease of its own (`leader/<ring>`), so a
+   * manual `ringlock retry` or `apply` still gets its turn between passes.
+   */
+  async acquireLeadership(holder: string, timeoutMs: number): Promise<WriterLease> {
+    await this.bridge.callAsync('lead', holder, timeoutMs);
+    let released = false;
+    const handlers: ((reason: string) => void)[] = [];
+    const onLost = (reason: string) => {
+      for (const h of handlers) h(reason);
+    };
+    this.leaderLostHandlers.add(onLost);
+    return {
+      release: () => {
+        if (released) return;
+        released = true;
+        this.leaderLostHandlers.delete(onLost);
+        try {
+          this.bridge.call('unlead');
+        } catch {
+          // The database is gone: the leadership expires by itself.
         }
       },
       onLost: (h) => {

@@ -85,6 +85,10 @@ async function run(op: string, args: unknown[]): Promise<unknown> {
     }
     case 'release':
       return state.lease.release();
+    case 'lead':
+      return state.leadership.acquire(args[0] as string, args[1] as number);
+    case 'unlead':
+      return state.leadership.release();
     case 'close':
       return state.close();
     default:
@@ -104,7 +108,8 @@ data.async.on('message', (req: Request) => {
     (e) => reply(data.async, { id: req.id, ok: false, error: wire(e) }, false),
   );
 });
-state.lease.onLost = (reason) => data.async.postMessage({ id: -1, lost: reason });
+state.lease.onLost = (reason) => data.async.postMessage({ id: -1, lost: reason, role: 'writer' });
+state.leadership.onLost = (reason) => data.async.postMessage({ id: -1, lost: reason, role: 'leader' });
 
 function reply(port: MessagePort, msg: unknown, wake: boolean): void {
   port.postMessage(msg);
