@@ -64,8 +64,10 @@ function note(c: ViewCell): string {
 export function formatFleet(io: Io, view: FleetView, full: boolean): string {
   let s = '';
   if (view.rings.length === 0) return 'no rings in the store yet\n';
+  const deployed = new Map<string, number>();
+  for (const c of view.cells) if (c.version !== null) deployed.set(c.ring, (deployed.get(c.ring) ?? 0) + 1);
   const ringRows = view.rings.map((r) => {
-    const count = view.cells.filter((c) => c.ring === r.ring && c.version !== null).length;
+    const count = deployed.get(r.ring) ?? 0;
     const notes: string[] = [];
     if (r.suspension)
       notes.push(

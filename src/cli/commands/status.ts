@@ -8,7 +8,7 @@ import { missingTables, type Queryable, readFleet, readTimeline } from '../../st
 import { checkUrl, connectFleet, endpointOf, passwordOf } from '../../state/postgres/fleet-client.js';
 import { SCHEMA_NAME } from '../../state/postgres/migrations.js';
 import { stringOpt } from '../common.js';
-import { fleetView, type RingLockInfo } from '../fleet-view.js';
+import { attentionCells, fleetView, type RingLockInfo } from '../fleet-view.js';
 import { formatFleet, formatTimeline } from '../format-fleet.js';
 import { json } from '../output.js';
 import type { CommandContext } from '../spec.js';
@@ -135,10 +135,18 @@ export async function run(ctx: CommandContext): Promise<number> {
       return ExitCode.Ok;
     }
     const filter = { ...(ring !== undefined ? { ring } : {}), ...(module !== undefined ? { module } : {}) };
-    const snap = await readFleet(db, schema, filter);
-    const view = fleetView(snap, ws ? locksOf(ws) : undefined, filter);
+    const locks = ws ? locksOf(ws) : undefined;
+    // The terse table details only the cells that need a look: the latest record of the others is not read.
+    const full = ctx.json || ring !== undefined || module !== undefined;
+    const snap = await readFleet(
+      db,
+      schema,
+      filter,
+      full ? {} : { lastOpsFor: (c) => attentionCells(c, locks) },
+    );
+    const view = fleetView(snap, locks, filter);
     if (ctx.json) ctx.io.out(json({ ok: true, database: where, schema, ...view }));
-    else ctx.io.out(formatFleet(ctx.io, view, ring !== undefined || module !== undefined));
+    else ctx.io.out(formatFleet(ctx.io, view, full));
     return ExitCode.Ok;
   } catch (e) {
     throw translate(e, where, schema, secret);

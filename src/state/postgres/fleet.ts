@@ -153,11 +153,20 @@ function where(
   return conds.length > 0 ? `WHERE ${conds.join(' AND ')}` : '';
 }
 
+export interface FleetReadOptions {
+  /**
+   * The cells whose latest history record to read (default: all). Reading it is one index probe per cell, the most
+   * of a big fleet's read: a caller that shows it for some cells only says which.
+   */
+  lastOpsFor?: (cells: FleetCell[]) => FleetCell[];
+}
+
 /** The rings × modules snapshot, filtered to one ring and/or one module. */
 export async function readFleet(
   db: Queryable,
   schema: string,
   filter: FleetFilter = {},
+  opts: FleetReadOptions = {},
 ): Promise<FleetSnapshot> {
   const s = quoteIdent(schema);
   return readOnly(db, async () => {
@@ -264,7 +273,8 @@ export async function readFleet(
     for (const q of quarantine.rows)
       cell(q.ring, q.module).quarantined.push({ version: q.version, reason: q.reason, at: q.at });
     for (const j of journal.rows) cell(j.ring, j.module).inFlight = { phase: j.phase, to: j.to };
-    await attachLastOps(db, s, [...cells.values()]);
+    const all = [...cells.values()];
+    await attachLastOps(db, s, opts.lastOpsFor ? opts.lastOpsFor(all) : all);
     return {
       rings: ringRows.rows.map((r) => ({
         ring: r.ring,
