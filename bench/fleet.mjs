@@ -103,7 +103,9 @@ export function workspace(dir) {
     for (let m = 1; m <= MODULES; m++) {
       const v = `1.${m % 20}.${ri + 1 + (m % 50 === 0 ? 1 : 0)}`;
       // The content hash the seed gives the deployed version (sha256 of "m.r"): only the 1 in 50 differ.
-      const sha256 = `sha256:${createHash('sha256').update(`${m}.${ri + 1}`).digest('hex')}`;
+      const sha256 = `sha256:${createHash('sha256')
+        .update(`${m}.${ri + 1}`)
+        .digest('hex')}`;
       modules[`mod-${String(m).padStart(4, '0')}`] = { version: v, sha256 };
     }
     writeFileSync(
