@@ -36,11 +36,12 @@ function workspaceOf(ctx: CommandContext): Workspace | undefined {
   }
 }
 
-function locksOf(ws: Workspace): RingLockInfo[] {
+/** Every configured ring in order, with its lock's pins: only the shown ring's lock is read when one is asked for. */
+function locksOf(ws: Workspace, only: string | undefined): RingLockInfo[] {
   return ws.rings.map((r) => ({
     name: r.name,
     path: ws.display(ws.lockPath(r.name)),
-    modules: ws.readLock(r.name)?.lock.modules ?? null,
+    modules: only === undefined || only === r.name ? (ws.readLock(r.name)?.lock.modules ?? null) : null,
   }));
 }
 
@@ -135,7 +136,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       return ExitCode.Ok;
     }
     const filter = { ...(ring !== undefined ? { ring } : {}), ...(module !== undefined ? { module } : {}) };
-    const locks = ws ? locksOf(ws) : undefined;
+    const locks = ws ? locksOf(ws, ring) : undefined;
     // The terse table details only the cells that need a look: the latest record of the others is not read.
     const full = ctx.json || ring !== undefined || module !== undefined;
     const snap = await readFleet(
