@@ -89,13 +89,18 @@ export function formatFleet(io: Io, view: FleetView, full: boolean): string {
     ];
   });
   s += table(['RING', 'LOCK COMMIT', 'MODULES', 'WRITER', 'UPDATED', 'NOTE'], ringRows, io);
-  const modules = [...new Set(view.cells.map((c) => c.module))];
-  if (modules.length === 0) return `${s}\nno modules deployed\n`;
-  const byKey = new Map(view.cells.map((c) => [`${c.module}\u0000${c.ring}`, c]));
-  const rows = modules.map((m) => [
-    m,
-    ...view.rings.map((r) => cellText(io, byKey.get(`${m}\u0000${r.ring}`))),
-  ]);
+  if (view.cells.length === 0) return `${s}\nno modules deployed\n`;
+  // The cells come sorted by module, then in the rings' order: one row per run of a module.
+  const col = new Map(view.rings.map((r, i) => [r.ring, i + 1]));
+  const rows: string[][] = [];
+  let row: string[] = [];
+  for (const c of view.cells) {
+    if (row[0] !== c.module) {
+      row = [c.module, ...view.rings.map(() => '-')];
+      rows.push(row);
+    }
+    row[col.get(c.ring)!] = cellText(io, c);
+  }
   s += `\n${table(['MODULE', ...view.rings.map((r) => r.ring.toUpperCase())], rows, io)}`;
   const detail = full ? view.cells : view.cells.filter(needsAttention);
   if (detail.length > 0) {
