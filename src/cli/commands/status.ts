@@ -1,9 +1,10 @@
 // ringlock status: the fleet view over the shared PostgreSQL store: rings × modules, or one module's timeline.
 // The database comes from the environment only (RINGLOCK_DATABASE_URL, RINGLOCK_STATE_SCHEMA); nothing is written.
+import { existsSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { ExitCode, InputError, OperationFailed, RinglockError } from '../../errors.js';
 import type { Workspace } from '../../model/workspace.js';
 import { redact } from '../../redact.js';
-import { openWorkspace } from '../../source/workspace-dir.js';
 import { missingTables, type Queryable, readFleet, readTimeline } from '../../state/postgres/fleet.js';
 import { checkUrl, connectFleet, endpointOf, passwordOf } from '../../state/postgres/fleet-client.js';
 import { SCHEMA_NAME } from '../../state/postgres/migrations.js';
@@ -26,14 +27,25 @@ function positiveInt(ctx: CommandContext, name: string): number | undefined {
   return n;
 }
 
-/** ringlock.yaml's workspace when run inside one; none is fine (the columns are then the store's rings by name). */
-function workspaceOf(ctx: CommandContext): Workspace | undefined {
-  try {
-    return openWorkspace(ctx.cwd);
-  } catch (e) {
-    if (e instanceof InputError && e.code === 'config/not-found') return undefined;
-    throw e;
+/** ringlock.yaml's names, as model/config.ts CONFIG_FILES has them (not imported: see workspaceOf). */
+const CONFIG_NAMES = ['ringlock.yaml', 'ringlock.yml'];
+
+function underWorkspace(cwd: string): boolean {
+  for (let dir = resolve(cwd); ; dir = dirname(dir)) {
+    if (CONFIG_NAMES.some((n) => existsSync(join(dir, n)))) return true;
+    if (dirname(dir) === dir) return false;
   }
+}
+
+/**
+ * ringlock.yaml's workspace when run inside one; none is fine (the columns are then the store's rings by name). The
+ * workspace readers (schemas, YAML) are loaded only when there is one: a fleet view outside a checkout starts faster.
+ */
+async function workspaceOf(ctx: CommandContext): Promise<Workspace | undefined> {
+  // A --cwd that does not exist is the readers' error to report.
+  if (existsSync(ctx.cwd) && !underWorkspace(ctx.cwd)) return undefined;
+  const { openWorkspace } = await import('../../source/workspace-dir.js');
+  return openWorkspace(ctx.cwd);
 }
 
 /** Every configured ring in order, with its lock's pins: only the shown ring's lock is read when one is asked for. */
@@ -90,7 +102,7 @@ export async function run(ctx: CommandContext): Promise<number> {
         expected: 'lower case letters, digits and _, starting with a letter or _ (at most 63), e.g. ringlock',
       },
     );
-  const ws = workspaceOf(ctx);
+  const ws = await workspaceOf(ctx);
   const where = endpointOf(url);
   const secret = passwordOf(url);
   const db = await connectFleet(url);
