@@ -26,7 +26,7 @@ export async function loadSupport() {
       contents: [
         "export { startPostgres } from './test/support/postgres.ts';",
         "export { MIGRATIONS, quoteIdent } from './src/state/postgres/migrations.ts';",
-        "export { readFleet, readTimeline, timelineParams, timelineSql } from './src/state/postgres/fleet.ts';",
+        "export { readTimeline, timelineParams, timelineSql } from './src/state/postgres/fleet-timeline.ts';",
       ].join('\n'),
       resolveDir: ROOT,
       loader: 'ts',

@@ -1,6 +1,6 @@
 // `ringlock status` for a terminal: the rings, the modules × rings matrix (version and marks per cell), the cells'
 // details (since, actor, lock commit, why), and a module's timeline across rings.
-import type { Timeline } from '../state/postgres/fleet.js';
+import type { Timeline } from '../state/postgres/fleet-timeline.js';
 import { type FleetView, needsAttention, type ViewCell } from './fleet-view.js';
 import { type Io, paint, table } from './output.js';
 
