@@ -1,8 +1,9 @@
 // `fleet` bench: the fleet view over a shared PostgreSQL store. Starts its own server (test/support/postgres.ts, bundled
 // with esbuild; durable: fsync on), seeds 10 rings × 1,000 modules and 100,000 history records with generate_series,
 // then times `ringlock status` as a whole process (outside a workspace, and inside one comparing 10 locks of 1,000
-// modules) beside `node -e 0`, and in-process the history query `status --history` runs (one module over 100,000
+// modules) beside `node -e 0`, under this Node and Node 24, and in-process the history query `status --history` runs (one module over 100,000
 // records) beside a `SELECT 1` round trip, with its plan.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -176,30 +177,48 @@ export async function benchFleet(opts = {}) {
         cwd: outside,
       },
     ];
-    const run = (c) => mustPass(c.name, timed(process.execPath, c.args, c.cwd, env));
-    const first = timed(process.execPath, [BIN, 'status'], outside, env);
-    mustPass('ringlock status', first);
-    if (!first.output.includes('mod-1000'))
-      mustPass('ringlock status lists mod-1000', { ...first, status: 9 });
-    for (const c of cmds) run(c); // warm-up, untimed
-    const times = Object.fromEntries(cmds.map((c) => [c.key, []]));
-    for (let i = 0; i < runs; i++) for (const c of cmds) times[c.key].push(run(c));
-    const ms = Object.fromEntries(cmds.map((c) => [c.key, median(times[c.key])]));
-    console.log(`\n## fleet: ringlock status as a process, median of ${runs} interleaved runs`);
-    const goals = {};
-    printTable(
-      ['command', 'median ms', 'vs node -e 0', 'goal', ''],
-      cmds.map((c) => {
-        if (c.goal) goals[c.key] = { maxMs: c.goal, pass: ms[c.key] <= c.goal };
-        return [
-          c.name,
-          fmt(ms[c.key], 1),
-          fmt(ms[c.key] / ms.node, 2),
-          c.goal ? `<= ${c.goal} ms` : '-',
-          c.goal ? (goals[c.key].pass ? 'PASS' : 'MISS') : '',
-        ];
-      }),
-    );
+    // Under this Node and, when scripts/node-runtime.sh can get it, Node 24 (package.json's engines: ^22.12 || >=24;
+    // on Node 20 pg's runtime probe also loads undici, which newer Nodes skip).
+    const runtimes = [{ name: `Node ${process.versions.node}`, bin: process.execPath }];
+    if (!process.versions.node.startsWith('24.')) {
+      const r = spawnSync('bash', [join(ROOT, 'scripts/node-runtime.sh'), '24'], { encoding: 'utf8' });
+      if (r.status === 0) runtimes.push({ name: 'Node 24', bin: r.stdout.trim() });
+      else console.log('note: Node 24 could not be fetched; only this Node');
+    }
+    const byRuntime = {};
+    for (const rt of runtimes) {
+      const run = (c) => mustPass(c.name, timed(rt.bin, c.args, c.cwd, env));
+      const first = timed(rt.bin, [BIN, 'status'], outside, env);
+      mustPass('ringlock status', first);
+      if (!first.output.includes('mod-1000'))
+        mustPass('ringlock status lists mod-1000', { ...first, status: 9 });
+      for (const c of cmds) run(c); // warm-up, untimed
+      const times = Object.fromEntries(cmds.map((c) => [c.key, []]));
+      for (let i = 0; i < runs; i++) for (const c of cmds) times[c.key].push(run(c));
+      const ms = Object.fromEntries(cmds.map((c) => [c.key, median(times[c.key])]));
+      console.log(
+        `\n## fleet: ringlock status as a process under ${rt.name}, median of ${runs} interleaved runs`,
+      );
+      const goals = {};
+      printTable(
+        ['command', 'median ms', 'vs node -e 0', 'goal', ''],
+        cmds.map((c) => {
+          if (c.goal) goals[c.key] = { maxMs: c.goal, pass: ms[c.key] <= c.goal };
+          return [
+            c.name,
+            fmt(ms[c.key], 1),
+            fmt(ms[c.key] / ms.node, 2),
+            c.goal ? `<= ${c.goal} ms` : '-',
+            c.goal ? (goals[c.key].pass ? 'PASS' : 'MISS') : '',
+          ];
+        }),
+      );
+      byRuntime[rt.name] = {
+        ms,
+        ratio: Object.fromEntries(cmds.map((c) => [c.key, ms[c.key] / ms.node])),
+        goals,
+      };
+    }
 
     // (b) the history query in-process: the page query alone, and readTimeline (page, count, next-page probe).
     const q = { module: 'mod-0500', limit: 50 };
@@ -244,9 +263,7 @@ export async function benchFleet(opts = {}) {
       modules: MODULES,
       history: HISTORY,
       runs,
-      ms,
-      ratio: Object.fromEntries(cmds.map((c) => [c.key, ms[c.key] / ms.node])),
-      goals,
+      cli: byRuntime,
       historyQuery: { runs: queries, ms: qms, goal: { maxMs: 10, pass: historyPass }, plan: planText },
     };
   } finally {
