@@ -1,6 +1,8 @@
 // `ringlock status`: the fleet view read from a real PostgreSQL (the run's shared server, one schema per test), seeded
 // with rows in the shapes the PostgreSQL store writes; the CLI runs as a child process, as an operator runs it.
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { MIGRATIONS, quoteIdent } from '../src/state/postgres/migrations.js';
@@ -421,6 +423,14 @@ describe('ringlock status (fleet view)', () => {
     const bad = cli(['status', '--ring', 'prod'], { cwd: ws, env: env(schema) });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('one of: lab, edge, stable, old');
+
+    // A lock that does not parse is an input error naming the file; with --ring only that ring's lock is read.
+    writeFileSync(join(ws, 'rings/stable.lock.json'), '{"lockfileVersion": 1,\n  "ring": ');
+    const broken = cli(['status'], { cwd: ws, env: env(schema) });
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('rings/stable.lock.json');
+    expect(broken.stdout).toBe('');
+    expect(cli(['status', '--ring', 'lab'], { cwd: ws, env: env(schema) }).code).toBe(0);
   });
 
   describe('a read-only role', () => {
