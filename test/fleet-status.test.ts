@@ -290,6 +290,10 @@ describe('ringlock status (fleet view)', () => {
     expect(both.cells).toHaveLength(1);
     expect(both.cells[0]).toMatchObject({ ring: 'canary', module: 'billing', status: 'failed' });
 
+    const unknown = cli(['status', '--module', 'nothing'], { cwd: out, env: env(schema) });
+    expect(unknown.code).toBe(0);
+    expect(unknown.stdout).toMatch(/\nno module nothing in the store\n$/);
+
     const bad = cli(['status', '--ring', 'nope'], { cwd: out, env: env(schema) });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('--ring nope: unknown ring');

@@ -61,7 +61,8 @@ function note(c: ViewCell): string {
   return out.join('; ');
 }
 
-export function formatFleet(io: Io, view: FleetView, full: boolean): string {
+/** `module`: the one module asked for (--module), to say so when nothing has it. */
+export function formatFleet(io: Io, view: FleetView, full: boolean, module?: string): string {
   let s = '';
   if (view.rings.length === 0) return 'no rings in the store yet\n';
   const deployed = new Map<string, number>();
@@ -89,7 +90,10 @@ export function formatFleet(io: Io, view: FleetView, full: boolean): string {
     ];
   });
   s += table(['RING', 'LOCK COMMIT', 'MODULES', 'WRITER', 'UPDATED', 'NOTE'], ringRows, io);
-  if (view.cells.length === 0) return `${s}\nno modules deployed\n`;
+  if (view.cells.length === 0)
+    return module === undefined
+      ? `${s}\nno modules deployed\n`
+      : `${s}\nno module ${module} in the store${view.comparedWithLocks ? " or the rings' locks" : ''}\n`;
   // The cells come sorted by module, then in the rings' order: one row per run of a module.
   const col = new Map(view.rings.map((r, i) => [r.ring, i + 1]));
   const rows: string[][] = [];

@@ -160,7 +160,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     );
     const view = fleetView(snap, locks, filter);
     if (ctx.json) ctx.io.out(json({ ok: true, database: where, schema, ...view }));
-    else ctx.io.out(formatFleet(ctx.io, view, full));
+    else ctx.io.out(formatFleet(ctx.io, view, full, module));
     return ExitCode.Ok;
   } catch (e) {
     throw translate(e, where, schema, secret);
