@@ -1,6 +1,6 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action|fleet] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -8,6 +8,7 @@ import { benchAction } from './action.mjs';
 import { benchApply, emptyTrash, ensureAppliedTarget, ensureApplyRepo } from './apply.mjs';
 import { benchCheck } from './check.mjs';
 import { benchDaemon } from './daemon.mjs';
+import { benchFleet } from './fleet.mjs';
 import {
   BIN,
   fmt,
@@ -28,8 +29,8 @@ const GEN_VERSION = 1; // bump when the generated layout changes: trees are rege
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check', 'action'];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action] [options]   (npm run bench -- verify)
+const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check', 'action', 'fleet'];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action|fleet] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -47,6 +48,9 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promot
              (--quick: 100 modules), beside node -e 0 and git diff --name-only base head
   action     the GitHub Action's cold start: node dist/action/index.js as the runner runs it (INPUT_*, GITHUB_*, an
              event file) on the example's one-module pull request, beside node -e 0, under this Node and Node 24
+  fleet      a PostgreSQL server of its own (fsync on) seeded with 10 rings x 1,000 modules and 100,000 history
+             records: ringlock status as a process (outside and inside a workspace) beside node -e 0, and the
+             history query of status --history in-process beside SELECT 1, with its plan
   (none)     everything
 
 Options:
@@ -288,6 +292,7 @@ async function main() {
     if (hasTool('git')) out.action = benchAction({ quick, runs: values.runs ? runs : undefined });
     else console.log('note: git not found, skipping the action bench');
   }
+  if (has('fleet')) out.fleet = await benchFleet({ quick, runs: values.runs ? runs : undefined });
   if (has('verify', 'startup')) {
     const small = ensureTree('startup', 5, 3, 3);
     mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', small.dir], small.dir));

@@ -42,7 +42,7 @@ export function paint(io: Pick<Io, 'color'>, style: Style, text: string): string
 
 const ANSI = /\u001b\[[0-9;]*m/g;
 export function visibleLength(s: string): number {
-  return s.replace(ANSI, '').length;
+  return s.includes('\u001b') ? s.replace(ANSI, '').length : s.length;
 }
 
 /** A plain aligned table; the last column is not padded. */

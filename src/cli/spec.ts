@@ -24,6 +24,7 @@ import { ringAssignSpec } from './commands/ring-assign.spec.js';
 import { ringListSpec } from './commands/ring-list.spec.js';
 import { ringShowSpec } from './commands/ring-show.spec.js';
 import { rollbackSpec } from './commands/rollback.spec.js';
+import { statusSpec } from './commands/status.spec.js';
 import { suspendSpec } from './commands/suspend.spec.js';
 import { upgradeSpec } from './commands/upgrade.spec.js';
 import { verifySpec } from './commands/verify.spec.js';
@@ -48,6 +49,7 @@ export const COMMANDS: CommandSpec[] = [
   applySpec,
   listSpec,
   historySpec,
+  statusSpec,
   installSpec,
   upgradeSpec,
   rollbackSpec,
