@@ -69,8 +69,10 @@ INSERT INTO ${s}.deployed_modules (ring, module, version, content_hash, status, 
                  CASE WHEN m % 97 = 0 THEN 'failed' ELSE 'active' END AS st,
                  now() - make_interval(mins => m * r) AS since
             FROM generate_series(1, ${RINGS}) r, generate_series(1, ${MODULES}) m) x;
-INSERT INTO ${s}.quarantine (ring, position, module, version, reason, at)
-  SELECT ${ring('r')}, m, ${mod('m')}, '1.' || (m % 20) || '.' || r, 'health check failed: 503', now()
+INSERT INTO ${s}.quarantine (ring, position, module, version, reason, at, entry)
+  SELECT ${ring('r')}, m, ${mod('m')}, '1.' || (m % 20) || '.' || r, 'health check failed: 503', now(),
+         jsonb_build_object('module', ${mod('m')}, 'version', '1.' || (m % 20) || '.' || r,
+           'reason', 'health check failed: 503', 'at', now())
     FROM generate_series(1, ${RINGS}) r, generate_series(1, ${MODULES}) m WHERE m % 97 = 0;
 INSERT INTO ${s}.history (id, ring, module, op, from_version, to_version, content_hash, actor, lock_commit, reason,
                           outcome, started_at, finished_at, token, record)

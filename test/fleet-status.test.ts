@@ -5,8 +5,11 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import type { FleetCell } from '../src/state/postgres/fleet.js';
 import { applyMigrations } from '../src/state/postgres/migrate.js';
 import { quoteIdent } from '../src/state/postgres/migrations.js';
+import { pgOptionsFromEnv } from '../src/state/postgres/options.js';
+import { PostgresStateStore } from '../src/state/postgres/store.js';
 import type { DeployedModule, HistoryRecord } from '../src/state/types.js';
 import { cli, testdir } from './helpers.js';
 import { uniqueSchema } from './support/postgres.js';
@@ -106,8 +109,20 @@ async function seed(
     let pos = 0;
     for (const q of data.quarantine ?? [])
       await c.query(
-        `INSERT INTO ${s}.quarantine (ring, position, module, version, reason, at) VALUES ($1, $2, $3, $4, $5, now())`,
-        [q.ring, pos++, q.module, q.version, q.reason],
+        `INSERT INTO ${s}.quarantine (ring, position, module, version, reason, at, entry) VALUES ($1, $2, $3, $4, $5, now(), $6)`,
+        [
+          q.ring,
+          pos++,
+          q.module,
+          q.version,
+          q.reason,
+          JSON.stringify({
+            module: q.module,
+            version: q.version,
+            reason: q.reason,
+            at: new Date().toISOString(),
+          }),
+        ],
       );
     for (const h of data.history ?? [])
       await c.query(
@@ -210,6 +225,66 @@ async function threeRings(): Promise<string> {
 const env = (schema: string, url = pgUrl) => ({ RINGLOCK_DATABASE_URL: url, RINGLOCK_STATE_SCHEMA: schema });
 
 describe('ringlock status (fleet view)', () => {
+  it('shows what the PostgreSQL store itself wrote for two rings (no hand-made rows)', async () => {
+    const schema = uniqueSchema();
+    const hash = `sha256:${'c'.repeat(64)}`;
+    for (const [ring, version] of [
+      ['canary', '1.5.0'],
+      ['stable', '1.4.2'],
+    ] as const) {
+      const store = new PostgresStateStore(
+        pgOptionsFromEnv({ RINGLOCK_DATABASE_URL: pgUrl, RINGLOCK_STATE_SCHEMA: schema }, ring),
+      );
+      const w = await store.acquireWriter(`daemon:${ring}`, 5_000);
+      const at = '2026-11-04T08:30:00.000Z';
+      store.transaction(() => {
+        store.write({
+          stateVersion: 1,
+          ring,
+          lockCommit: `${ring[0]!.repeat(40)}`,
+          modules: {
+            orders: {
+              name: 'orders',
+              active: { version, sha256: hash, storeDir: `.ringlock/store/orders/${version}-cccccccc` },
+              status: 'active',
+              since: at,
+              origin: 'lock',
+            },
+          },
+          quarantine: [],
+        });
+        store.append({
+          id: `${ring}-1`,
+          ring,
+          module: 'orders',
+          op: 'install',
+          to: version,
+          sha256: hash,
+          actor: `daemon:${ring}`,
+          lockCommit: ring[0]!.repeat(40),
+          startedAt: at,
+          finishedAt: at,
+          outcome: 'succeeded',
+        });
+      });
+      w.release();
+      await store.close();
+    }
+    const r = cli(['status', '--json'], { cwd: testdir(), env: env(schema) });
+    expect(r.code, r.stderr).toBe(0);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.rings.map((x: { ring: string; lockCommit: string }) => [x.ring, x.lockCommit])).toEqual([
+      ['canary', 'c'.repeat(40)],
+      ['stable', 's'.repeat(40)],
+    ]);
+    expect(
+      doc.cells.map((c: FleetCell) => [c.ring, c.module, c.version, c.status, c.contentHash, c.last?.actor]),
+    ).toEqual([
+      ['canary', 'orders', '1.5.0', 'active', hash, 'daemon:canary'],
+      ['stable', 'orders', '1.4.2', 'active', hash, 'daemon:stable'],
+    ]);
+  });
+
   it('prints rings × modules with marks, and --json with every cell', async () => {
     const schema = await threeRings();
     const out = testdir(); // no ringlock.yaml: the columns are the store's rings by name
