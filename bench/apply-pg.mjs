@@ -2,7 +2,7 @@
 // (a server of the bench's own, durable defaults: fsync and synchronous_commit on), interleaved, medians, the ratio
 // PG/file (goal <= 1.1x). Then one profiled PostgreSQL apply: transactions, statements (round trips) and WAL flushes
 // per module, and the server's own time in those statements.
-import { rmSync } from 'node:fs';
+import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
@@ -38,6 +38,55 @@ async function counters(url) {
     // PostgreSQL 18 moved it (pg_stat_io); the column is then left out.
   }
   return { commits: Number(db.commits), syncs };
+}
+
+const TICK_MS = 10; // USER_HZ 100: /proc's CPU times are in ticks of 10 ms
+
+/** utime, stime, cutime, cstime of /proc/<pid>/stat in ms (the fields after the command's closing parenthesis). */
+function procCpu(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return {
+      self: (Number(f[11]) + Number(f[12])) * TICK_MS,
+      children: (Number(f[13]) + Number(f[14])) * TICK_MS,
+      ppid: Number(f[1]),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU ms of this process's finished children (a spawnSync'd CLI and its own children, once reaped). */
+const childrenCpu = () => procCpu(process.pid).children;
+
+/** CPU ms of the whole server: the postmaster, its live processes, and the backends it has reaped. */
+function serverCpu(postmaster) {
+  const top = procCpu(postmaster);
+  let ms = top ? top.self + top.children : 0;
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    const p = procCpu(Number(d));
+    if (p && p.ppid === postmaster) ms += p.self;
+  }
+  return ms;
+}
+
+/** The median time of one `SELECT 1` over an open connection: what each statement costs before the server works. */
+async function roundTrip(url) {
+  const c = new pg.Client(url);
+  await c.connect();
+  try {
+    const ms = [];
+    for (let i = 0; i < 500; i++) {
+      const t0 = performance.now();
+      await c.query('SELECT 1');
+      ms.push(performance.now() - t0);
+    }
+    return median(ms);
+  } finally {
+    await c.end();
+  }
 }
 
 function apply(repo, target, env) {
@@ -92,6 +141,8 @@ export async function benchApplyPg({ modules, rounds }) {
     { key: 'pg', name: 'ringlock apply, PostgreSQL store', env: pgEnv },
   ];
   const times = { file: [], pg: [] };
+  /** CPU ms of each timed apply: the CLI with its children, plus the server's (idle for the file store). */
+  const cpu = { file: [], pg: [] };
   const loadBefore = loadavg()[0];
   try {
     for (let round = 0; round <= rounds; round++) {
@@ -100,8 +151,13 @@ export async function benchApplyPg({ modules, rounds }) {
       for (const m of order) {
         const target = join(dir, `${m.key}-${round}`);
         const env = m.env();
+        const cpu0 = childrenCpu();
+        const srv0 = serverCpu(server.pid);
         const ms = mustPass(m.name, apply(repo, target, env));
-        if (round > 0) times[m.key].push(ms);
+        if (round > 0) {
+          times[m.key].push(ms);
+          cpu[m.key].push(childrenCpu() - cpu0 + (serverCpu(server.pid) - srv0));
+        }
         trash(target);
       }
     }
@@ -121,6 +177,7 @@ export async function benchApplyPg({ modules, rounds }) {
       `SELECT calls::bigint AS calls, total_exec_time AS ms, regexp_replace(query, '\\s+', ' ', 'g') AS query
          FROM pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' ORDER BY calls DESC`,
     );
+    const rtt = await roundTrip(server.url);
     const calls = stmts.reduce((s, r) => s + Number(r.calls), 0);
     const serverMs = stmts.reduce((s, r) => s + r.ms, 0);
     const profile = {
@@ -129,30 +186,41 @@ export async function benchApplyPg({ modules, rounds }) {
       walSyncs: after.syncs == null ? null : after.syncs - before.syncs,
       statements: calls,
       serverMs,
+      roundTripMs: rtt,
       top: stmts.slice(0, 8).map((r) => ({ calls: Number(r.calls), ms: r.ms, query: r.query.slice(0, 110) })),
     };
     const med = { file: median(times.file), pg: median(times.pg) };
     const ratio = med.pg / med.file;
+    const cpuMed = { file: median(cpu.file), pg: median(cpu.pg) };
     console.log(
       `median of ${rounds} interleaved rounds after an untimed warm-up; load average ${fmt(loadBefore, 1)} → ` +
         `${fmt(loadavg()[0], 1)} on ${availableParallelism()} cores (other work on the machine skews it)`,
     );
     printTable(
-      ['store', 'median s', 'min s', 'runs s'],
+      ['store', 'median s', 'min s', 'runs s', 'CPU s (median; with the server)'],
       methods.map((m) => [
         m.name,
         fmt(med[m.key] / 1000, 2),
         fmt(Math.min(...times[m.key]) / 1000, 2),
         times[m.key].map((x) => fmt(x / 1000, 1)).join(' '),
+        fmt(cpuMed[m.key] / 1000, 2),
       ]),
     );
     const pass = ratio <= 1.1;
     console.log(`goal: PostgreSQL store <= 1.1x the file store: ${fmt(ratio, 2)}x ${pass ? 'PASS' : 'MISS'}`);
+    console.log(
+      `CPU (steadier than wall time on a busy machine): ${fmt(cpuMed.pg / cpuMed.file, 2)}x the file store's`,
+    );
     const per = (x) => (x == null ? '-' : fmt(x / modules, 1));
     console.log(
       `profile (one more PostgreSQL apply, ${fmt(ms / 1000, 2)} s): per module ${per(profile.transactions)} transactions, ` +
         `${per(profile.statements)} statements (round trips), ${per(profile.walSyncs)} WAL flushes; the server's own ` +
         `time in them ${fmt(serverMs / 1000, 2)} s (${fmt((100 * serverMs) / ms, 1)}% of the apply)`,
+    );
+    console.log(
+      `a round trip (SELECT 1, median of 500) takes ${fmt(rtt, 2)} ms now: ${calls} statements x that = ` +
+        `${fmt((calls * rtt) / 1000, 2)} s of the apply waiting on the network and the server's scheduling; ` +
+        `PG - file medians: ${fmt((med.pg - med.file) / 1000, 2)} s`,
     );
     printTable(
       ['statement (the most frequent)', 'calls', 'server ms'],
@@ -163,7 +231,9 @@ export async function benchApplyPg({ modules, rounds }) {
       rounds,
       ms: med,
       runsMs: times,
+      cpuMs: cpuMed,
       ratio,
+      cpuRatio: cpuMed.pg / cpuMed.file,
       goal: { max: 1.1, pass },
       profile,
       loadAverage: [loadBefore, loadavg()[0]],

@@ -92,6 +92,7 @@ export async function startPostgres(settings = {}) {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     bin,
+    pid: child.pid,
     destroy: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill('SIGINT');
