@@ -141,6 +141,9 @@ describe('ringlock state migrate', () => {
       'orders',
       'reports',
     ]);
+    const retry = await p.cli(['retry', 'orders', '--ring', 'canary'], { env });
+    expect(retry.code, show(retry)).toBe(0);
+    expect(retry.stdout).toBe('orders is not quarantined\n');
     const guess = await p.cli(['history', '--json'], { env });
     expect(guess.code, show(guess)).toBe(2);
     expect(guess.stdout).toMatch(/which ring is this/);
