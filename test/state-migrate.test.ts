@@ -202,7 +202,7 @@ describe('ringlock state migrate', () => {
     }
   });
 
-  it('refuses without RINGLOCK_DATABASE_URL (exit 2) and an unreachable database (exit 3)', async () => {
+  it("refuses without RINGLOCK_DATABASE_URL, another ring than the state's, a bad --from (exit 2), an unreachable database (exit 3)", async () => {
     const none = await p.cli(['state', 'migrate', '--from', `file:${p.target}`, '--to', 'postgres'], {
       env: { RINGLOCK_DATABASE_URL: undefined },
     });
@@ -214,6 +214,11 @@ describe('ringlock state migrate', () => {
     expect(down.code, show(down)).toBe(3);
     expect(down.stderr).toMatch(/127\.0\.0\.1:1/);
     expect(down.stderr).not.toContain('s3cret');
+    const other = uniqueSchema('mig');
+    const wrong = await migrate(other, ['--ring', 'stable']);
+    expect(wrong.code, show(wrong)).toBe(2);
+    expect(wrong.stderr).toMatch(/belongs to ring "canary"/);
+    expect(await held(other)).toEqual({ history: 0, modules: 0, token: 0 });
     const bad = await p.cli(['state', 'migrate', '--from', p.target, '--to', 'postgres'], {
       env: pgEnv(uniqueSchema('mig')),
     });

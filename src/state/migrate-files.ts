@@ -152,9 +152,13 @@ export async function migrateFileState(input: MigrateInput): Promise<MigrateResu
         expected: '--ring <ring>',
       });
     if (state.ring !== undefined && state.ring !== ring)
-      throw new InputError('cli/ring', `--ring ${ring}: the state in ${stateDir} is ring "${state.ring}"'s`, {
-        expected: `--ring ${state.ring}`,
-      });
+      throw new InputError(
+        'cli/ring',
+        `--ring ${ring}: the state in ${stateDir} belongs to ring "${state.ring}"`,
+        {
+          expected: `--ring ${state.ring}`,
+        },
+      );
     const pg: PgStoreOptions = {
       ...input.pg,
       ring,

@@ -48,14 +48,14 @@ export async function run(ctx: CommandContext): Promise<number> {
     `${r.alreadyMigrated ? 'already migrated' : 'migrated'}: ${r.stateDir} (given as the ${r.given === 'target' ? 'target' : 'state dir'}) → ring ${r.ring} in PostgreSQL\n`,
   );
   io.out(
-    `  history     ${r.records.file} records in the file, ${r.records.database} in the database (${r.records.new} new, ${r.records.already} already there)${r.records.skippedTornLine ? '; a torn last line skipped' : ''}\n`,
+    `  ${'history'.padEnd(16)}${r.records.file} records in the file, ${r.records.database} in the database (${r.records.new} new, ${r.records.already} already there)${r.records.skippedTornLine ? '; a torn last line skipped' : ''}\n`,
   );
   io.out(
-    `  state       ${r.state}: ${r.modules.file} modules in state.json, ${r.modules.database} in deployed_modules; quarantine ${r.quarantine.file}/${r.quarantine.database}\n`,
+    `  ${'state'.padEnd(16)}${r.state}: ${r.modules.file} modules in state.json, ${r.modules.database} in deployed_modules; quarantine ${r.quarantine.file}/${r.quarantine.database}\n`,
   );
-  io.out(`  module_versions  ${r.moduleVersions} rows for the ring\n`);
+  io.out(`  ${'module_versions'.padEnd(16)}${r.moduleVersions} rows for the ring\n`);
   if (r.suspension !== 'none')
-    io.out(`  suspension  ${r.suspension === 'copied' ? 'copied' : 'already there'}\n`);
+    io.out(`  ${'suspension'.padEnd(16)}${r.suspension === 'copied' ? 'copied' : 'already there'}\n`);
   if (!r.alreadyMigrated)
     io.out(`next: run the ring with RINGLOCK_STATE_TYPE=postgres; the file state stays as it was\n`);
   return ExitCode.Ok;
