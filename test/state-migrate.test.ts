@@ -149,6 +149,30 @@ describe('ringlock state migrate', () => {
     expect(guess.stdout).toMatch(/which ring is this/);
   });
 
+  it('skips a torn last history line (a crash mid-append) and copies a suspension', async () => {
+    const schema = uniqueSchema('mig');
+    const target = copy();
+    const lines = p.history().map((r) => JSON.stringify(r));
+    writeFileSync(join(target, '.ringlock', 'history.jsonl'), `${lines.join('\n')}\n{"id": "torn", "mod`);
+    const suspended = {
+      ring: 'canary',
+      reason: 'moving to PostgreSQL',
+      by: 'cli:ops',
+      at: new Date().toISOString(),
+    };
+    writeFileSync(join(target, '.ringlock', 'suspended.json'), JSON.stringify(suspended));
+    const r = await migrate(schema, ['--json'], `file:${target}`);
+    expect(r.code, show(r)).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({
+      records: { file: 4, database: 4, skippedTornLine: true },
+      suspension: 'copied',
+    });
+    const [row] = await sql<{ suspension: unknown }>(
+      `SELECT suspension FROM ${quoteIdent(schema)}.rings WHERE ring = 'canary'`,
+    );
+    expect(row?.suspension).toEqual(suspended);
+  });
+
   it('refuses while the file journal shows an operation in flight; the database gets nothing', async () => {
     const schema = uniqueSchema('mig');
     const target = copy();
