@@ -107,6 +107,19 @@ export function readHistoryFile(stateDir: string): { records: HistoryRecord[]; t
   return { records, tornLast };
 }
 
+/**
+ * Refuses (exit 2) while the file store's journal shows an operation in flight: only the file store recovers it. For
+ * the migration, and for whoever starts a ring on PostgreSQL over a target that ran on files.
+ */
+export function refuseFileInFlight(stateDir: string): void {
+  if (new FileStateStore(stateDir).readJournal())
+    throw new InputError(
+      'state/in-flight',
+      `an operation is in flight in ${join(stateDir, 'journal.json')}: recover first: run ringlock apply with the file store`,
+      { file: join(stateDir, 'journal.json'), expected: 'no journal.json (ringlock apply recovers it)' },
+    );
+}
+
 /** The state as a canonical text: keys sorted, undefined dropped (the database returns JSON in its own key order). */
 function canonical(s: DeployedState): string {
   const sort = (v: unknown): unknown => {
@@ -133,12 +146,7 @@ export async function migrateFileState(input: MigrateInput): Promise<MigrateResu
   let db: PostgresStateStore | undefined;
   let lease: WriterLease | undefined;
   try {
-    if (file.readJournal())
-      throw new InputError(
-        'state/in-flight',
-        `an operation is in flight in ${join(stateDir, 'journal.json')}: recover first: run ringlock apply with the file store`,
-        { file: join(stateDir, 'journal.json'), expected: 'no journal.json (ringlock apply recovers it)' },
-      );
+    refuseFileInFlight(stateDir);
     const state = file.read();
     const { records, tornLast } = readHistoryFile(stateDir);
     const suspension = file.suspension();
