@@ -1,11 +1,12 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action|fleet] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchAction } from './action.mjs';
 import { benchApply, emptyTrash, ensureAppliedTarget, ensureApplyRepo } from './apply.mjs';
+import { benchApplyPg, hasPostgres } from './apply-pg.mjs';
 import { benchCheck } from './check.mjs';
 import { benchDaemon } from './daemon.mjs';
 import { benchFleet } from './fleet.mjs';
@@ -29,13 +30,28 @@ const GEN_VERSION = 1; // bump when the generated layout changes: trees are rege
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check', 'action', 'fleet'];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action|fleet] [options]   (npm run bench -- verify)
+const WHAT = [
+  'all',
+  'verify',
+  'startup',
+  'apply',
+  'apply-pg',
+  'plan',
+  'daemon',
+  'promote',
+  'check',
+  'action',
+  'fleet',
+];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
   apply      200 modules (~1 MB compressed, 50 files each) published to a file registry, applied onto an empty
              target: ringlock apply beside sha512sum -c + tar -xzf (one at a time and xargs -P2) and npm ci
+  apply-pg   the same 200 modules applied onto a fresh target with the file store and with the PostgreSQL store (a
+             server of its own, fsync on), interleaved: the ratio PG/file (goal <= 1.1x), then one profiled apply
+             (transactions, statements and WAL flushes per module)
   plan       plan() in-process over a 1,000-module lock (and one upgrade in 1,000 vs 10 modules), then
              ringlock plan as a whole process on the applied 200-module target
   daemon     ringlock daemon (native and isomorphic git) on a 1,000-module ring over git http-backend: commit →
@@ -54,7 +70,7 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promot
   (none)     everything
 
 Options:
-  --rounds N   interleaved timed rounds per tree (default 5; 2 with --quick); for apply default 3 (2 with --quick)
+  --rounds N   interleaved timed rounds per tree (default 5; 2 with --quick); for apply and apply-pg default 3 (2 with --quick)
   --runs N     runs per command for startup and ringlock plan (default 15; 5 with --quick)
   --modules N  modules for apply and the ringlock plan target (default 200; 10 with --quick)
   --quick      small trees (5 x 40, 50 x 5; apply 10 modules) and fewer plan() runs for a fast smoke run
@@ -275,6 +291,10 @@ async function main() {
       out.plan = { pure: await benchPlanPure(quick ? 10 : 1) };
       out.plan.cli = benchPlanCli(repo, ensureAppliedTarget(repo), runs);
     }
+  }
+  if (has('apply-pg')) {
+    if (hasPostgres()) out.applyPg = await benchApplyPg({ modules, rounds: applyRounds });
+    else console.log('note: PostgreSQL server binaries not found (initdb), skipping the apply-pg bench');
   }
   if (has('daemon')) {
     if (hasTool('git')) out.daemon = await benchDaemon({ quick });

@@ -39,13 +39,17 @@ async function dispatch(argv: string[], io: Io): Promise<number> {
   }
   const found = findCommand(argv);
   if (!found) {
-    if (first === 'ring') {
+    const groups: Record<string, string> = {
+      ring: 'ring list, or ring show <ring>',
+      state: 'state schema [--apply], or state migrate --from file:<dir> --to postgres',
+    };
+    if (Object.hasOwn(groups, first)) {
       const sub = argv[1];
       throw usage(
         sub === undefined || sub.startsWith('-')
-          ? '"ring" needs a subcommand'
-          : `unknown command "ring ${sub}"${didYouMean(argv)}`,
-        'ring list, or ring show <ring>',
+          ? `"${first}" needs a subcommand`
+          : `unknown command "${first} ${sub}"${didYouMean(argv)}`,
+        groups[first],
       );
     }
     throw usage(

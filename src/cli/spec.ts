@@ -24,6 +24,8 @@ import { ringAssignSpec } from './commands/ring-assign.spec.js';
 import { ringListSpec } from './commands/ring-list.spec.js';
 import { ringShowSpec } from './commands/ring-show.spec.js';
 import { rollbackSpec } from './commands/rollback.spec.js';
+import { stateMigrateSpec } from './commands/state-migrate.spec.js';
+import { stateSchemaSpec } from './commands/state-schema.spec.js';
 import { statusSpec } from './commands/status.spec.js';
 import { suspendSpec } from './commands/suspend.spec.js';
 import { upgradeSpec } from './commands/upgrade.spec.js';
@@ -57,6 +59,8 @@ export const COMMANDS: CommandSpec[] = [
   daemonSpec,
   suspendSpec,
   resumeSpec,
+  stateSchemaSpec,
+  stateMigrateSpec,
   waitSpec,
   packSpec,
   publishSpec,

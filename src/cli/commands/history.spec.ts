@@ -1,4 +1,4 @@
-import { RUNTIME } from '../spec-options.js';
+import { RUNTIME, ring } from '../spec-options.js';
 import type { CommandSpec } from '../spec-types.js';
 
 export const historySpec: CommandSpec = {
@@ -10,9 +10,12 @@ export const historySpec: CommandSpec = {
     'last output line). --json has every field. Answers "when did orders 1.4.2 ship, and why?".',
   options: {
     limit: { type: 'string', valueName: 'n', description: 'the last n records (default 50)' },
+    ring: ring(
+      "the ring whose state to read, with the PostgreSQL store (default: RING_NAME, else the config's only ring)",
+    ),
     ...RUNTIME,
   },
   positionals: [{ name: 'module', required: false, description: 'only this module' }],
-  examples: ['ringlock history', 'ringlock history orders --json'],
+  examples: ['ringlock history', 'ringlock history orders --json', 'ringlock history --ring canary'],
   load: () => import('./history.js'),
 };
