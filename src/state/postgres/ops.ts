@@ -1,6 +1,7 @@
 // What the PostgreSQL store does, asynchronously, on the worker thread that owns the connections (bridge.ts calls it
 // from the main thread). One ring's deployed state, journal, quarantine, suspension and append-only history; every
 // state-writing transaction is fenced by the writer's lease token and announces itself on the change feed.
+import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type {
   DeployedModule,
@@ -14,7 +15,16 @@ import { LeaseKeeper } from './lease.js';
 import { applyMigrations } from './migrate.js';
 import { changeChannel, quoteIdent } from './migrations.js';
 import type { PgStoreOptions } from './options.js';
-import { fromRows, type Known, type RingRow, writeStateRows } from './rows.js';
+import {
+  fromRows,
+  HISTORY_COLUMNS,
+  historyValues,
+  type Known,
+  type Lit,
+  loadKnown,
+  type RingRow,
+  stateStatements,
+} from './rows.js';
 
 /** What one transaction writes: any of the state, history records and the journal (null clears it). */
 export interface PgBatch {
@@ -23,6 +33,21 @@ export interface PgBatch {
   journal?: JournalEntry | null;
   /** False: the journal's intent may be lost on a crash of the database (synchronous_commit off for this one). */
   durable?: boolean;
+}
+
+/** The fence's exception text (raised by the DO block when the writer's lease is not current). */
+const FENCED = 'ringlock: the writer lease is not current';
+
+/** Values as SQL literals, escaped by the driver (strings), checked (numbers), or NULL. */
+function literal(c: pg.PoolClient): Lit {
+  return (v) => {
+    if (v === null || v === undefined) return 'NULL';
+    if (typeof v === 'number') {
+      if (!Number.isSafeInteger(v)) throw new Error(`not a whole number: ${v}`);
+      return String(v);
+    }
+    return c.escapeLiteral(v);
+  };
 }
 
 /** A write refused because the lease (token) is not the writer's any more. */
@@ -97,31 +122,53 @@ export class PgState {
     return fromRows(row.ring, row.modules, row.q as QuarantineEntry[]);
   }
 
-  /** One transaction: lease check, state (what changed), history, journal; then the change feed. */
+  /**
+   * One transaction in one round trip: the lease check (a DO block that raises when the writer's token is not the
+   * lease's, locking the lease row until commit), the state rows that changed, the history records, the journal and
+   * the change feed's NOTIFY, sent as one batch of statements with the values as escaped literals.
+   */
   async commit(b: PgBatch, writer: { holder: string; token: number } | undefined): Promise<void> {
+    if (!writer)
+      throw new LeaseLost(`ring "${this.o.ring}": state is written only by the holder of the writer lease`);
     const c = await this.pool.connect();
     try {
-      await c.query('BEGIN');
-      if (b.durable === false) await c.query('SET LOCAL synchronous_commit = off');
-      const token = await this.fence(c, writer);
+      const lit = literal(c);
+      const { token } = writer;
+      const ring = lit(this.o.ring);
+      const known = b.state ? (this.known ?? (await loadKnown(c, this.s, this.o.ring))) : undefined;
+      const tag = `$rl${randomBytes(6).toString('hex')}$`;
+      const stmts = ['BEGIN'];
+      if (b.durable === false) stmts.push('SET LOCAL synchronous_commit = off');
+      stmts.push(
+        `DO ${tag} BEGIN PERFORM 1 FROM ${this.s}.leases WHERE ring = ${ring} AND token = ${lit(token)} AND holder = ${lit(writer.holder)} AND expires_at > now() FOR UPDATE; IF NOT FOUND THEN RAISE EXCEPTION '${FENCED}'; END IF; END ${tag}`,
+      );
       const changed: string[] = [];
-      if (b.state) {
-        const w = await writeStateRows(c, this.s, this.o.ring, this.known, b.state, token);
-        this.known = w.known;
+      let after: Known | undefined;
+      if (b.state && known) {
+        const w = stateStatements(lit, this.s, this.o.ring, known, b.state, token);
+        stmts.push(...w.stmts);
         changed.push(...w.changed);
+        after = w.known;
       }
-      for (const rec of b.records ?? []) await this.insertRecord(c, rec, token);
-      if (b.journal === null) await c.query(`DELETE FROM ${this.s}.journal WHERE ring = $1`, [this.o.ring]);
-      else if (b.journal)
-        await c.query(
-          `INSERT INTO ${this.s}.journal (ring, id, phase, module, entry, token, written_at) VALUES ($1,$2,$3,$4,$5,$6,now())
+      if (b.records && b.records.length > 0)
+        stmts.push(
+          `INSERT INTO ${this.s}.history (${HISTORY_COLUMNS}) VALUES ${b.records
+            .map((r) => `(${historyValues(r, this.o.ring, token).map(lit).join(',')})`)
+            .join(',')} ON CONFLICT (id) DO NOTHING`,
+        );
+      if (b.journal === null) stmts.push(`DELETE FROM ${this.s}.journal WHERE ring = ${ring}`);
+      else if (b.journal) {
+        const j = b.journal;
+        stmts.push(
+          `INSERT INTO ${this.s}.journal (ring, id, phase, module, entry, token, written_at)
+           VALUES (${[this.o.ring, j.id, j.phase, j.module, JSON.stringify(j), token].map(lit).join(',')}, now())
            ON CONFLICT (ring) DO UPDATE SET id = EXCLUDED.id, phase = EXCLUDED.phase, module = EXCLUDED.module,
              entry = EXCLUDED.entry, token = EXCLUDED.token, written_at = now()`,
-          [this.o.ring, b.journal.id, b.journal.phase, b.journal.module, JSON.stringify(b.journal), token],
         );
+      }
       const last = b.records?.at(-1);
       const kind = last ? 'history' : b.state ? 'state' : 'journal';
-      await this.notify(c, {
+      const payload = this.payload({
         kind,
         token,
         modules: changed,
@@ -130,66 +177,46 @@ export class PgState {
           : {}),
         ...(b.journal ? { journal: { phase: b.journal.phase, module: b.journal.module } } : {}),
       });
-      await c.query('COMMIT');
+      stmts.push(`SELECT pg_notify(${lit(this.channel)}, ${lit(payload)})`, 'COMMIT');
+      try {
+        await c.query(stmts.join(';\n'));
+      } catch (e) {
+        await c.query('ROLLBACK').catch(() => undefined);
+        if ((e as Error).message === FENCED) await this.refuse(c, writer);
+        throw e;
+      }
+      if (after) this.known = after;
     } catch (e) {
       this.known = undefined;
-      await c.query('ROLLBACK').catch(() => undefined);
       throw e;
     } finally {
       c.release();
     }
   }
 
-  /** The writer's token, checked against the lease row (locked until commit, so a takeover waits for this write). */
-  private async fence(
-    c: pg.PoolClient,
-    writer: { holder: string; token: number } | undefined,
-  ): Promise<number> {
-    if (!writer)
-      throw new LeaseLost(`ring "${this.o.ring}": state is written only by the holder of the writer lease`);
+  /** The fence refused this writer: says why (taken over, or expired), marks the lease lost, and throws. */
+  private async refuse(c: pg.PoolClient, writer: { holder: string; token: number }): Promise<never> {
     const r = await c.query<{ token: string; holder: string | null; live: boolean }>(
-      `SELECT token, holder, expires_at > now() AS live FROM ${this.s}.leases WHERE ring = $1 FOR UPDATE`,
+      `SELECT token, holder, expires_at > now() AS live FROM ${this.s}.leases WHERE ring = $1`,
       [this.o.ring],
     );
     const row = r.rows[0];
-    // An expired lease is lost even if nobody took it yet: a contender may be taking it right now.
-    if (!row || Number(row.token) !== writer.token || row.holder !== writer.holder || !row.live) {
-      const mine = row && Number(row.token) === writer.token && row.holder === writer.holder;
-      const why = mine
-        ? 'its lease expired (the process was paused or cut off past the TTL)'
-        : `it lost its lease to ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'})`;
-      this.lease.markLost(`ring "${this.o.ring}": ${why}`);
-      throw new LeaseLost(
-        `ring "${this.o.ring}": this writer (${writer.holder}, token ${writer.token}) may not write: ${why}; its write was refused`,
-      );
-    }
-    return writer.token;
+    const mine = row && Number(row.token) === writer.token && row.holder === writer.holder;
+    const why = mine
+      ? 'its lease expired (the process was paused or cut off past the TTL)'
+      : `it lost its lease to ${row?.holder ?? 'nobody'} (token ${row?.token ?? '-'})`;
+    this.lease.markLost(`ring "${this.o.ring}": ${why}`);
+    throw new LeaseLost(
+      `ring "${this.o.ring}": this writer (${writer.holder}, token ${writer.token}) may not write: ${why}; its write was refused`,
+    );
   }
 
   private async insertRecord(c: pg.PoolClient, r: HistoryRecord, token: number | null): Promise<boolean> {
+    const v = historyValues(r, this.o.ring, token).map((x) => x ?? null);
     const res = await c.query(
-      `INSERT INTO ${this.s}.history (id, ring, module, op, from_version, to_version, content_hash, integrity, actor,
-         lock_commit, reason, outcome, error, started_at, finished_at, token, record)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17) ON CONFLICT (id) DO NOTHING`,
-      [
-        r.id,
-        this.o.ring,
-        r.module,
-        r.op,
-        r.from ?? null,
-        r.to ?? null,
-        r.sha256 ?? null,
-        r.integrity ?? null,
-        r.actor,
-        r.lockCommit ?? null,
-        r.reason ?? null,
-        r.outcome,
-        r.error ?? null,
-        r.startedAt,
-        r.finishedAt,
-        token,
-        JSON.stringify(r),
-      ],
+      `INSERT INTO ${this.s}.history (${HISTORY_COLUMNS})
+       VALUES (${v.map((_, i) => `$${i + 1}`).join(',')}) ON CONFLICT (id) DO NOTHING`,
+      v,
     );
     return (res.rowCount ?? 0) > 0;
   }
@@ -279,7 +306,8 @@ export class PgState {
     ]);
   }
 
-  private async notify(c: pg.PoolClient, payload: Record<string, unknown>): Promise<void> {
+  /** The change feed's payload: at most 8,000 bytes (a long module list is cut, `more` says by how many). */
+  private payload(payload: Record<string, unknown>): string {
     const body: Record<string, unknown> = {
       v: 1,
       ring: this.o.ring,
@@ -295,6 +323,10 @@ export class PgState {
         text = JSON.stringify({ ...body, modules: all.slice(0, keep), more: all.length - keep });
       }
     }
-    await c.query('SELECT pg_notify($1, $2)', [this.channel, text]);
+    return text;
+  }
+
+  private async notify(c: pg.PoolClient, payload: Record<string, unknown>): Promise<void> {
+    await c.query('SELECT pg_notify($1, $2)', [this.channel, this.payload(payload)]);
   }
 }

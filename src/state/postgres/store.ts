@@ -22,6 +22,8 @@ export class PostgresStateStore implements StateStore {
   /** The state this process holds the lease for and last wrote or read: only the lease holder writes it. */
   private cached?: DeployedState;
   private batch?: PgBatch;
+  /** The journal as this lease holder last read or wrote it (only the holder writes it): null when there is none. */
+  private journal?: JournalEntry | null;
   private leased = false;
   private readonly lostHandlers = new Set<(reason: string) => void>();
   private readonly leaderLostHandlers = new Set<(reason: string) => void>();
@@ -43,6 +45,7 @@ export class PostgresStateStore implements StateStore {
         }
         this.leased = false;
         this.cached = undefined;
+        this.journal = undefined;
         for (const h of this.lostHandlers) h(reason);
       };
       this.bridgeOf = b;
@@ -74,10 +77,16 @@ export class PostgresStateStore implements StateStore {
       }
       return;
     }
+    this.send(b);
+  }
+
+  private send(b: PgBatch): void {
     try {
       this.bridge.call('commit', b);
+      if (this.leased && b.journal !== undefined) this.journal = b.journal;
     } catch (e) {
       this.cached = undefined;
+      this.journal = undefined;
       throw e;
     }
   }
@@ -103,7 +112,10 @@ export class PostgresStateStore implements StateStore {
 
   readJournal(): JournalEntry | undefined {
     if (this.batch && this.batch.journal !== undefined) return this.batch.journal ?? undefined;
-    return this.bridge.call<JournalEntry | undefined>('readJournal');
+    if (this.leased && this.journal !== undefined) return this.journal ?? undefined;
+    const j = this.bridge.call<JournalEntry | undefined>('readJournal');
+    if (this.leased) this.journal = j ?? null;
+    return j;
   }
 
   writeJournal(entry: JournalEntry, durable = true): void {
@@ -123,11 +135,12 @@ export class PostgresStateStore implements StateStore {
       const v = fn();
       b = this.batch;
       this.batch = undefined;
-      if (b.state || b.records || b.journal !== undefined) this.bridge.call('commit', b);
+      if (b.state || b.records || b.journal !== undefined) this.send(b);
       return v;
     } catch (e) {
       this.batch = undefined;
       this.cached = undefined;
+      this.journal = undefined;
       throw e;
     }
   }
@@ -139,6 +152,7 @@ export class PostgresStateStore implements StateStore {
     await this.bridge.callAsync('acquire', holder, timeoutMs);
     this.leased = true;
     this.cached = undefined;
+    this.journal = undefined;
     let released = false;
     const handlers: ((reason: string) => void)[] = [];
     const onLost = (reason: string) => {
@@ -152,6 +166,7 @@ export class PostgresStateStore implements StateStore {
         this.lostHandlers.delete(onLost);
         this.leased = false;
         this.cached = undefined;
+        this.journal = undefined;
         try {
           this.bridge.call('release');
         } catch {
