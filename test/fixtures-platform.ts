@@ -305,6 +305,12 @@ export class Platform {
     return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as JournalEntry) : undefined;
   }
 
+  /** Whether a writer holds the target: the lock file, or the ring's lease row has a holder. */
+  async writerHeld(target = this.target): Promise<boolean> {
+    if (this.pg) return Boolean((await this.pg.lease(target))?.holder);
+    return existsSync(join(this.stateDir(target), 'lock'));
+  }
+
   /** Where `<target>/<module>` links, relative to the target (undefined: no link). */
   link(module: string, target = this.target): string | undefined {
     const p = join(target, module);

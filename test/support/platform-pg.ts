@@ -145,6 +145,26 @@ export class PgTargets {
     });
   }
 
+  /** The ring's lease row in `target`'s schema (undefined: none yet). */
+  async lease(target: string): Promise<{ holder: string | null; token: number } | undefined> {
+    const schema = this.known(target);
+    if (!schema) return undefined;
+    return withAdmin(this.adminUrl, async (c) => {
+      const r = await c.query<{ holder: string | null; token: string }>(
+        `SELECT holder, token FROM ${quoteIdent(schema)}.leases WHERE ring = $1`,
+        [RING],
+      );
+      const row = r.rows[0];
+      return row ? { holder: row.holder, token: Number(row.token) } : undefined;
+    });
+  }
+
+  /** Runs `sql` as the superuser with `$S` replaced by `target`'s schema (made first if need be). */
+  async sql(target: string, sql: string, params: unknown[] = []): Promise<void> {
+    const s = quoteIdent(await this.schemaFor(target));
+    await withAdmin(this.adminUrl, (c) => c.query(sql.replaceAll('$S', s), params));
+  }
+
   /** Rows of the ring's journal in `target`'s schema (0 when it has none). */
   async journalRows(target: string): Promise<number> {
     const schema = this.known(target);
