@@ -141,6 +141,11 @@ export class PgTargets {
       for (const t of ['rings', 'deployed_modules', 'quarantine', 'journal'])
         await c.query(`INSERT INTO ${b}.${t} SELECT * FROM ${a}.${t}`);
       await c.query(`INSERT INTO ${b}.history OVERRIDING SYSTEM VALUE SELECT * FROM ${a}.history`);
+      // The copied rows keep their seq: the identity goes on after them.
+      await c.query(
+        `SELECT setval(pg_get_serial_sequence($1, 'seq'), (SELECT coalesce(max(seq), 0) + 1 FROM ${b}.history), false)`,
+        [`${b}.history`],
+      );
       await c.query('COMMIT');
     });
   }
