@@ -21,12 +21,40 @@ const RING = 'canary';
 /** Tables the runtime role writes (the history only appends). */
 const WRITTEN = ['leases', 'rings', 'deployed_modules', 'quarantine', 'journal'];
 
-/** The read stores of this test file, closed after it (each holds a worker thread and a connection). */
-const open = new Set<PostgresStateStore>();
+/**
+ * The read stores of this test file, most recently used last; each holds a worker thread and a connection, so only a
+ * few stay open (a crash suite reads some forty targets). Closing one cannot cut a read short: reads are synchronous.
+ */
+const open = new Map<string, PostgresStateStore>();
+const KEEP_OPEN = 6;
 afterAll(async () => {
-  await Promise.all([...open].map((s) => s.close()));
+  await Promise.all([...open.values()].map((s) => s.close()));
   open.clear();
 });
+
+function readStore(adminUrl: string, schema: string): PostgresStateStore {
+  let s = open.get(schema);
+  if (s) open.delete(schema);
+  else
+    s = new PostgresStateStore(
+      pgOptionsFromEnv(
+        {
+          RINGLOCK_DATABASE_URL: adminUrl,
+          RINGLOCK_STATE_SCHEMA: schema,
+          RINGLOCK_DATABASE_POOL_MAX: '1',
+          RINGLOCK_STATE_MIGRATE: 'false',
+        },
+        RING,
+      ),
+    );
+  open.set(schema, s);
+  for (const [k, old] of open) {
+    if (open.size <= KEEP_OPEN) break;
+    open.delete(k);
+    void old.close();
+  }
+  return s;
+}
 
 async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
   const c = new pg.Client({ connectionString: url });
@@ -42,7 +70,6 @@ async function withAdmin<T>(url: string, fn: (c: pg.Client) => Promise<T>): Prom
 export class PgTargets {
   private readonly schemas = new Map<string, string>();
   private readonly making = new Map<string, Promise<string>>();
-  private readonly stores = new Map<string, PostgresStateStore>();
 
   private constructor(
     readonly adminUrl: string,
@@ -108,24 +135,7 @@ export class PgTargets {
   /** A store reading `target`'s schema (as the superuser; synchronous like every store), or none yet. */
   store(target: string): PostgresStateStore | undefined {
     const schema = this.known(target);
-    if (!schema) return undefined;
-    let s = this.stores.get(schema);
-    if (!s) {
-      s = new PostgresStateStore(
-        pgOptionsFromEnv(
-          {
-            RINGLOCK_DATABASE_URL: this.adminUrl,
-            RINGLOCK_STATE_SCHEMA: schema,
-            RINGLOCK_DATABASE_POOL_MAX: '1',
-            RINGLOCK_STATE_MIGRATE: 'false',
-          },
-          RING,
-        ),
-      );
-      this.stores.set(schema, s);
-      open.add(s);
-    }
-    return s;
+    return schema ? readStore(this.adminUrl, schema) : undefined;
   }
 
   /** Copies `from`'s rows into a new schema for `to` (a copied target keeps its state); the lease is left free. */
