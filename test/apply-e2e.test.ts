@@ -21,6 +21,8 @@ import {
   type Platform,
   RING,
   type Run,
+  STORES,
+  type StoreKind,
   scratch,
   show,
 } from './fixtures-platform.js';
@@ -75,16 +77,20 @@ function snapshot(dir: string): Record<string, string> {
 
 type Ctx = { onTestFinished(fn: () => void): void };
 
-const platform = (t: Ctx) =>
-  buildPlatform(scratch(t), {
-    base: { version: '1.0.0' },
-    orders: { version: '1.0.0', dependencies: { base: '^1.0.0' } },
-    reports: { version: '1.0.0', dependencies: { orders: '^1.0.0' } },
-  });
+const platform = (t: Ctx, store: StoreKind) =>
+  buildPlatform(
+    scratch(t),
+    {
+      base: { version: '1.0.0' },
+      orders: { version: '1.0.0', dependencies: { base: '^1.0.0' } },
+      reports: { version: '1.0.0', dependencies: { orders: '^1.0.0' } },
+    },
+    { store },
+  );
 
-describe.concurrent('apply end to end', () => {
+describe.concurrent.each(STORES)('apply end to end (%s store)', (store) => {
   it('installs every module behind links into the store, verifiable, listed and audited', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     const r = await p.apply(['--json']);
     expect(r.code, show(r)).toBe(0);
     const out = parse<ApplyJson>(r);
@@ -125,7 +131,7 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('a second apply is all noop and fetches nothing (registry and cache deleted)', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     p.dropRegistry();
     const r = await p.apply(['--json']);
@@ -136,7 +142,7 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('upgrades a bumped module keeping the previous version, then rolls back from the store when the lock moves back', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     const v1Lock = p.readLock();
     const v1Dir = storeDirOf(p, 'orders');
@@ -195,7 +201,7 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('detects an edited file in the active store dir as drift and repairs it', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     const file = join(p.target, storeDirOf(p, 'orders'), 'src/index.php');
     writeFileSync(file, '<?php // tampered\n');
@@ -223,7 +229,7 @@ describe.concurrent('apply end to end', () => {
   // A drift repair extracts the good copy beside the damaged tree (`<v>-<hash8>.<id>`): a later rollback to that
   // version must find the intact copy in the store rather than download again.
   it('after a drift repair, rolling back to the repaired version needs no download', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     const v1Lock = p.readLock();
     writeFileSync(join(p.target, storeDirOf(p, 'orders'), 'src/index.php'), '<?php // tampered\n');
@@ -245,7 +251,7 @@ describe.concurrent('apply end to end', () => {
 
   // Drift that is only a link switched by hand is repaired from the intact store dir, with no download.
   it('repairs a link switched by hand from the store, without the registry', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     const v1Dir = storeDirOf(p, 'orders');
     p.writeModule('orders', { version: '1.1.0', dependencies: { base: '^1.0.0' } });
@@ -269,7 +275,7 @@ describe.concurrent('apply end to end', () => {
     const p = await buildPlatform(
       scratch(t),
       { base: { version: '1.0.0' } },
-      { targetConfig: '  keepVersions: 2' },
+      { targetConfig: '  keepVersions: 2', store },
     );
     expect((await p.apply()).code).toBe(0);
     const dirs = [storeDirOf(p, 'base')];
@@ -287,7 +293,7 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('keeps a module the lock no longer names unless --prune, which removes it', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     p.removeModule('reports');
     await p.ok(['lock']);
@@ -317,7 +323,7 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('--dry-run prints the plan and changes nothing', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     expect((await p.apply()).code).toBe(0);
     p.writeModule('base', { version: '1.0.1' });
     await p.release(['base']);
@@ -334,7 +340,7 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('refuses to apply without --yes when there is no terminal (exit 2), touching nothing', async (t) => {
-    const p = await platform(t);
+    const p = await platform(t, store);
     const r = await p.cli(['apply', '--ring', RING]);
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toMatch(/--yes/);
@@ -342,11 +348,15 @@ describe.concurrent('apply end to end', () => {
   });
 
   it('blocks an incompatible module and its dependents, installing the rest', async (t) => {
-    const p = await buildPlatform(scratch(t), {
-      base: { version: '1.0.0' },
-      future: { version: '1.0.0', platform: '^3.0.0' },
-      addon: { version: '1.0.0', dependencies: { future: '^1.0.0' } },
-    });
+    const p = await buildPlatform(
+      scratch(t),
+      {
+        base: { version: '1.0.0' },
+        future: { version: '1.0.0', platform: '^3.0.0' },
+        addon: { version: '1.0.0', dependencies: { future: '^1.0.0' } },
+      },
+      { store },
+    );
     const r = await p.apply(['--json']);
     expect(r.code, show(r)).toBe(1);
     const out = parse<ApplyJson>(r);
@@ -364,12 +374,16 @@ describe.concurrent('apply end to end', () => {
   });
 });
 
-describe.concurrent('imperative commands', () => {
+describe.concurrent.each(STORES)('imperative commands (%s store)', (store) => {
   it('install / upgrade / rollback / retry, recorded with their actor; plan then shows the divergence', async (t) => {
-    const p = await buildPlatform(scratch(t), {
-      base: { version: '1.0.0' },
-      orders: { version: '1.0.0', dependencies: { base: '^1.0.0' } },
-    });
+    const p = await buildPlatform(
+      scratch(t),
+      {
+        base: { version: '1.0.0' },
+        orders: { version: '1.0.0', dependencies: { base: '^1.0.0' } },
+      },
+      { store },
+    );
     // The stable ring keeps pinning 1.0.0 while canary moves on: install can take a pin from any ring's lock.
     writeFileSync(
       join(p.repo, 'rings/stable.lock.json'),

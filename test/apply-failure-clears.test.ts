@@ -1,12 +1,12 @@
 // A module's failure is about the version that failed: once the lock pins the deployed version again, or another
 // version than the one that failed, `apply` records the module active again (the daemon does the same each run).
 import { describe, expect, it } from 'vitest';
-import { buildPlatform, scratch, show } from './fixtures-platform.js';
+import { buildPlatform, STORES, scratch, show } from './fixtures-platform.js';
 
-describe.concurrent('failure state follows the lock', () => {
+describe.concurrent.each(STORES)('failure state follows the lock (%s store)', (store) => {
   for (const next of ['the deployed pin', 'a blocked newer pin'] as const) {
     it(`a failed module is active again when the lock moves to ${next}`, async (t) => {
-      const p = await buildPlatform(scratch(t, 'clears'), { alpha: { version: '1.0.0' } });
+      const p = await buildPlatform(scratch(t, 'clears'), { alpha: { version: '1.0.0' } }, { store });
       expect((await p.apply()).code).toBe(0);
       const deployedLock = p.readLock();
       p.writeModule('alpha', { version: '1.1.0' });

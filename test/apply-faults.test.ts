@@ -16,9 +16,9 @@ import {
   processAlive,
   RING,
   type Run,
+  STORES,
   scratch,
   show,
-  startCli,
   startHealthServer,
 } from './fixtures-platform.js';
 
@@ -59,13 +59,17 @@ const readEnv = (file: string) =>
       .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
   );
 
-describe.concurrent('lifecycle hooks', () => {
+describe.concurrent.each(STORES)('lifecycle hooks (%s store)', (store) => {
   const hooked = (t: Ctx) =>
-    buildPlatform(scratch(t), {
-      base: { version: '1.0.0' },
-      orders: { version: '1.0.0', dependencies: { base: '^1.0.0' }, lifecycle: HOOKS },
-      reports: { version: '1.0.0', dependencies: { orders: '^1.0.0' }, lifecycle: HOOKS },
-    });
+    buildPlatform(
+      scratch(t),
+      {
+        base: { version: '1.0.0' },
+        orders: { version: '1.0.0', dependencies: { base: '^1.0.0' }, lifecycle: HOOKS },
+        reports: { version: '1.0.0', dependencies: { orders: '^1.0.0' }, lifecycle: HOOKS },
+      },
+      { store },
+    );
 
   it('onInstall, onUpgrade and onDowngrade get the context as JSON on stdin and as RINGLOCK_* env', async (t) => {
     const p = await hooked(t);
@@ -191,9 +195,11 @@ describe.concurrent('lifecycle hooks', () => {
   // A hook that starts a background service (which keeps the hook's stdout open) has finished when it exits: the
   // apply must not wait for the pipes to close, i.e. until --hook-timeout, and then fail the module.
   it('a hook that exits 0 leaving a background process is a success, not a timeout', async (t) => {
-    const p = await buildPlatform(scratch(t), {
-      svc: { version: '1.0.0', lifecycle: { onInstall: 'sleep 5 & echo started' } },
-    });
+    const p = await buildPlatform(
+      scratch(t),
+      { svc: { version: '1.0.0', lifecycle: { onInstall: 'sleep 5 & echo started' } } },
+      { store },
+    );
     const started = Date.now();
     const r = await p.apply(['--json', '--hook-timeout', '3s']);
     expect(result(r, 'svc')).toMatchObject({ outcome: 'succeeded' });
@@ -202,7 +208,8 @@ describe.concurrent('lifecycle hooks', () => {
   });
 });
 
-describe.concurrent('health checks', () => {
+// One health server per store: the tests of both stores use the same module names.
+describe.concurrent.each(STORES)('health checks (%s store)', (store) => {
   let server: HealthServer;
   beforeAll(async () => {
     server = await startHealthServer();
@@ -218,7 +225,7 @@ describe.concurrent('health checks', () => {
   });
 
   it('a failing health check rolls back and quarantines; the next apply does not retry it until `ringlock retry`', async (t) => {
-    const p = await buildPlatform(scratch(t), { base: { version: '1.0.0' }, web: web('1.0.0') });
+    const p = await buildPlatform(scratch(t), { base: { version: '1.0.0' }, web: web('1.0.0') }, { store });
     const h = ['--health-url', server.url];
     expect((await p.apply(h)).code).toBe(0);
     expect(server.count(healthPath('web', '1.0.0'))).toBe(1);
@@ -279,10 +286,11 @@ describe.concurrent('health checks', () => {
   });
 
   it('a first install that fails its health check is removed and quarantined', async (t) => {
-    const p = await buildPlatform(scratch(t), {
-      base: { version: '1.0.0' },
-      fresh: web('2.0.0', '1s', 'fresh'),
-    });
+    const p = await buildPlatform(
+      scratch(t),
+      { base: { version: '1.0.0' }, fresh: web('2.0.0', '1s', 'fresh') },
+      { store },
+    );
     server.failing.add(healthPath('fresh', '2.0.0'));
     const r = await p.apply(['--json'], { env: { RINGLOCK_HEALTH_URL: server.url } });
     expect(r.code, show(r)).toBe(3);
@@ -303,7 +311,7 @@ describe.concurrent('health checks', () => {
       version,
       healthCheck: { command, timeout: '1s', interval: '200ms' },
     });
-    const p = await buildPlatform(scratch(t), { job: check('1.0.0', 'test -f src/index.php') });
+    const p = await buildPlatform(scratch(t), { job: check('1.0.0', 'test -f src/index.php') }, { store });
     expect((await p.apply()).code).toBe(0);
     const v1 = p.link('job');
     p.writeModule('job', check('1.1.0', 'exit 1'));
@@ -320,7 +328,7 @@ describe.concurrent('health checks', () => {
   // The check's own timeout bounds an HTTP probe too (not only the 5 s per-request deadline): a module declaring
   // `timeout: 1s` whose endpoint hangs must not stay live for 5 s.
   it('a health endpoint that never answers is given up on within the check timeout, then rolled back', async (t) => {
-    const p = await buildPlatform(scratch(t), { stuck: web('1.0.0', '2s', 'stuck') });
+    const p = await buildPlatform(scratch(t), { stuck: web('1.0.0', '2s', 'stuck') }, { store });
     // The same apply with a health check that answers at once: what the machine adds, however loaded it is.
     const controlStarted = Date.now();
     expect((await p.apply(['--health-url', server.url])).code).toBe(0);
@@ -341,37 +349,40 @@ describe.concurrent('health checks', () => {
   });
 });
 
-describe.concurrent('one writer per target', () => {
+describe.concurrent.each(STORES)('one writer per target (%s store)', (store) => {
   const slow = (t: Ctx) =>
-    buildPlatform(scratch(t), {
-      base: { version: '1.0.0' },
-      orders: { version: '1.0.0', lifecycle: HOOKS },
-    });
+    buildPlatform(
+      scratch(t),
+      { base: { version: '1.0.0' }, orders: { version: '1.0.0', lifecycle: HOOKS } },
+      { store },
+    );
 
   it('a second apply while one runs exits 2 naming the holder; both leave the target consistent', async (t) => {
     const p: Platform = await slow(t);
-    const first = startCli(['apply', '--ring', RING, '--yes'], {
-      cwd: p.repo,
+    const first = p.start(['apply', '--ring', RING, '--yes'], {
       env: { RL_HOOK_OUT: p.out, RL_HOOK_SLOW: 'orders', RL_HOOK_SLEEP: '4' },
     });
     await waitFor('the slow hook to start', () => existsSync(join(p.out, 'orders.hook.pid')));
     const second = await p.apply(['--lock-timeout', '500ms']);
     expect(second.code, show(second)).toBe(2);
+    // The lock file names the holder's pid and host; the lease row names the holder (its pid is the connection's).
     expect(second.stderr).toContain(
-      `locked by "ringlock apply --ring ${RING}" (pid ${first.child.pid} on ${hostname()}`,
+      store === 'file'
+        ? `locked by "ringlock apply --ring ${RING}" (pid ${first.child.pid} on ${hostname()}`
+        : `ring "${RING}" is being changed by ringlock apply --ring ${RING} (lease until`,
     );
     const imperative = await p.cli(['install', 'base@1.0.0', '--yes', '--force', '--lock-timeout', '200ms']);
     expect(imperative.code, show(imperative)).toBe(2);
     const done = await first.done;
     expect(done.code, show(done)).toBe(0);
-    expect(existsSync(join(p.stateDir(), 'lock'))).toBe(false);
+    expect(await p.writerHeld()).toBe(false);
     await expectConsistent(p);
   });
 
   it('concurrent applies wait for each other: every module is installed exactly once', async (t) => {
     const p = await slow(t);
     const runs = await Promise.all(
-      [0, 1, 2, 3].map(() => startCli(['apply', '--ring', RING, '--yes', '--json'], { cwd: p.repo }).done),
+      [0, 1, 2, 3].map(() => p.start(['apply', '--ring', RING, '--yes', '--json']).done),
     );
     for (const r of runs) expect(r.code, show(r)).toBe(0);
     const installs = p.history().filter((h) => h.op === 'install');
@@ -385,8 +396,7 @@ describe.concurrent('one writer per target', () => {
     expect((await p.apply()).code).toBe(0);
     p.writeModule('orders', { version: '1.1.0', lifecycle: HOOKS });
     await p.release(['orders']);
-    const run = startCli(['apply', '--ring', RING, '--yes'], {
-      cwd: p.repo,
+    const run = p.start(['apply', '--ring', RING, '--yes'], {
       env: { RL_HOOK_OUT: p.out, RL_HOOK_SLOW: 'orders', RL_HOOK_SLEEP: '2' },
     });
     try {
@@ -405,8 +415,7 @@ describe.concurrent('one writer per target', () => {
   // (a migration) again while the orphan still runs.
   it('an apply stopped with SIGTERM does not leave its hook running', async (t) => {
     const p = await slow(t);
-    const run = startCli(['apply', '--ring', RING, '--yes'], {
-      cwd: p.repo,
+    const run = p.start(['apply', '--ring', RING, '--yes'], {
       env: { RL_HOOK_OUT: p.out, RL_HOOK_SLOW: 'orders', RL_HOOK_SLEEP: '5' },
     });
     await waitFor('the slow hook to start', () => existsSync(join(p.out, 'orders.hook.pid')));
@@ -416,7 +425,7 @@ describe.concurrent('one writer per target', () => {
     try {
       expect(stopped.code, show(stopped)).toBe(143);
       await waitFor('the hook to be gone', () => !processAlive(hookPid), 2000);
-      expect(existsSync(join(p.stateDir(), 'lock')), 'the writer lock is released').toBe(false);
+      expect(await p.writerHeld(), 'the writer lock is released').toBe(false);
       // The operation cut short is recovered by the next run, which converges.
       const again = await p.apply();
       expect(again.code, show(again)).toBe(0);
@@ -434,8 +443,7 @@ describe.concurrent('one writer per target', () => {
 
   it('a hook orphaned by kill -9 of its apply is stopped by the next run before it does anything', async (t) => {
     const p = await slow(t);
-    const run = startCli(['apply', '--ring', RING, '--yes'], {
-      cwd: p.repo,
+    const run = p.start(['apply', '--ring', RING, '--yes'], {
       env: { RL_HOOK_OUT: p.out, RL_HOOK_SLOW: 'orders', RL_HOOK_SLEEP: '30' },
     });
     await waitFor('the slow hook to start', () => existsSync(join(p.out, 'orders.hook.pid')));
@@ -460,15 +468,19 @@ describe.concurrent('one writer per target', () => {
 
   it("a hook whose group leader exec'd into another environment is still found (by a group member) after kill -9", async (t) => {
     const once = `[ -e "$RL_HOOK_OUT/once" ] && exit 0; touch "$RL_HOOK_OUT/once"`;
-    const p = await buildPlatform(scratch(t, 'orphan-group'), {
-      orders: {
-        version: '1.0.0',
-        lifecycle: {
-          onInstall: `${once}; sleep 301 & echo $! > "$RL_HOOK_OUT/child.pid"; echo $$ > "$RL_HOOK_OUT/leader.pid"; exec env -i sleep 302`,
+    const p = await buildPlatform(
+      scratch(t, 'orphan-group'),
+      {
+        orders: {
+          version: '1.0.0',
+          lifecycle: {
+            onInstall: `${once}; sleep 301 & echo $! > "$RL_HOOK_OUT/child.pid"; echo $$ > "$RL_HOOK_OUT/leader.pid"; exec env -i sleep 302`,
+          },
         },
       },
-    });
-    const run = startCli(['apply', '--ring', RING, '--yes'], { cwd: p.repo, env: { RL_HOOK_OUT: p.out } });
+      { store },
+    );
+    const run = p.start(['apply', '--ring', RING, '--yes'], { env: { RL_HOOK_OUT: p.out } });
     await waitFor('the hook to start its child', () => existsSync(join(p.out, 'leader.pid')));
     const child = Number(readFileSync(join(p.out, 'child.pid'), 'utf8'));
     const leader = Number(readFileSync(join(p.out, 'leader.pid'), 'utf8'));
@@ -491,22 +503,34 @@ describe.concurrent('one writer per target', () => {
 
   it('takes over a lock left by a process that died', async (t) => {
     const p = await slow(t);
-    const dead = spawnSync('true');
-    expect(dead.pid).toBeGreaterThan(0);
-    mkdirSync(p.stateDir(), { recursive: true });
-    writeFileSync(
-      join(p.stateDir(), 'lock'),
-      JSON.stringify({
-        pid: dead.pid,
-        host: hostname(),
-        since: new Date().toISOString(),
-        command: 'ringlock apply',
-      }),
-      { flag: 'w' },
-    );
+    if (store === 'file') {
+      const dead = spawnSync('true');
+      expect(dead.pid).toBeGreaterThan(0);
+      mkdirSync(p.stateDir(), { recursive: true });
+      writeFileSync(
+        join(p.stateDir(), 'lock'),
+        JSON.stringify({
+          pid: dead.pid,
+          host: hostname(),
+          since: new Date().toISOString(),
+          command: 'ringlock apply',
+        }),
+        { flag: 'w' },
+      );
+    } else {
+      // The lease of a holder whose connection is gone (no such backend), far from expiring: the connection's end,
+      // not the TTL, frees it.
+      await p.pg!.sql(
+        p.target,
+        `INSERT INTO $S.leases (ring, token, holder, holder_pid, holder_backend_start, acquired_at, renewed_at, expires_at)
+         VALUES ($1, 7, 'ringlock apply', 2147483646, now(), now(), now(), now() + interval '1 hour')`,
+        [RING],
+      );
+    }
+    expect(await p.writerHeld()).toBe(true);
     const r = await p.apply(['--lock-timeout', '500ms']);
     expect(r.code, show(r)).toBe(0);
-    expect(existsSync(join(p.stateDir(), 'lock'))).toBe(false);
+    expect(await p.writerHeld()).toBe(false);
     await expectConsistent(p);
   });
 });

@@ -20,8 +20,11 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { expect } from 'vitest';
 import type { HistoryRecord } from '../src/state/file-store.js';
-import type { DeployedState } from '../src/state/types.js';
+import type { DeployedState, JournalEntry } from '../src/state/types.js';
 import { BIN, type Tree, writeTree } from './helpers.js';
+import { PgTargets, type StoreKind } from './support/platform-pg.js';
+
+export { STORES, type StoreKind } from './support/platform-pg.js';
 
 export interface Run {
   code: number | null;
@@ -158,7 +161,14 @@ export class Platform {
   /** Scratch space outside the target (hook output, pid files). */
   readonly out: string;
 
-  constructor(root: string, repo = join(root, 'repo')) {
+  constructor(
+    root: string,
+    repo = join(root, 'repo'),
+    /** Where the state lives: files in `<target>/.ringlock`, or a schema per target on the test server. */
+    readonly store: StoreKind = 'file',
+    /** The platform's schemas and restricted role (store postgres). */
+    readonly pg?: PgTargets,
+  ) {
     this.root = root;
     this.repo = repo;
     this.registry = join(root, 'registry');
@@ -166,8 +176,37 @@ export class Platform {
     this.out = join(root, 'out');
   }
 
-  cli(args: string[], opts: Partial<RunOptions> = {}): Promise<Run> {
-    return runCli(args, { cwd: this.repo, ...opts });
+  /** The target a command works on: its `--target`/`--dir`, else the platform's. */
+  private targetOf(args: string[], cwd: string): string {
+    for (let i = 0; i < args.length; i++) {
+      const a = args[i]!;
+      for (const flag of ['--target', '--dir']) {
+        if (a === flag && args[i + 1] !== undefined) return resolve(cwd, args[i + 1]!);
+        if (a.startsWith(`${flag}=`)) return resolve(cwd, a.slice(flag.length + 1));
+      }
+    }
+    return this.target;
+  }
+
+  /** On postgres: the environment naming the target's schema and the restricted role (opts.env wins). */
+  private envFor(schema: string | undefined, opts: Partial<RunOptions>): Partial<RunOptions> {
+    if (!this.pg || schema === undefined) return opts;
+    return { ...opts, env: { ...this.pg.env(schema), ...opts.env } };
+  }
+
+  async cli(args: string[], opts: Partial<RunOptions> = {}): Promise<Run> {
+    const cwd = opts.cwd ?? this.repo;
+    const schema = this.pg ? await this.pg.schemaFor(this.targetOf(args, cwd)) : undefined;
+    return runCli(args, { cwd, ...this.envFor(schema, opts) });
+  }
+
+  /** Starts the CLI without waiting (a target on postgres must have its schema: the platform's own has). */
+  start(args: string[], opts: Partial<RunOptions> = {}): { child: ChildProcess; done: Promise<Run> } {
+    const cwd = opts.cwd ?? this.repo;
+    const target = this.targetOf(args, cwd);
+    const schema = this.pg?.known(target);
+    if (this.pg && !schema) throw new Error(`no schema for ${target} yet: run a command on it first`);
+    return startCli(args, { cwd, ...this.envFor(schema, opts) });
   }
 
   /** Runs and expects exit 0. */
@@ -198,7 +237,7 @@ export class Platform {
    * the config and `lock` as the canary lock: lets tests apply different locks at the same time.
    */
   workspace(name: string, lock: string): Platform {
-    const ws = new Platform(this.root, join(this.root, name));
+    const ws = new Platform(this.root, join(this.root, name), this.store, this.pg);
     writeTree(ws.repo, {
       'ringlock.yaml': readFileSync(join(this.repo, 'ringlock.yaml')),
       VERSION: readFileSync(join(this.repo, 'VERSION')),
@@ -233,8 +272,9 @@ export class Platform {
     return join(target, '.ringlock');
   }
 
-  /** state.json, parsed strictly (a torn or invalid file fails the test). */
+  /** state.json, parsed strictly (a torn or invalid file fails the test); on postgres, read through the store. */
   state(target = this.target): DeployedState {
+    if (this.pg) return this.pg.store(target)?.read() ?? { stateVersion: 1, modules: {}, quarantine: [] };
     const file = join(this.stateDir(target), 'state.json');
     if (!existsSync(file)) return { stateVersion: 1, modules: {}, quarantine: [] };
     return JSON.parse(readFileSync(file, 'utf8')) as DeployedState;
@@ -242,6 +282,8 @@ export class Platform {
 
   /** history.jsonl; strict: every line must parse. Lenient: torn lines are dropped. */
   history(target = this.target, strict = true): HistoryRecord[] {
+    // A table has no torn lines: strict or not, every row is a record.
+    if (this.pg) return this.pg.store(target)?.history() ?? [];
     const file = join(this.stateDir(target), 'history.jsonl');
     if (!existsSync(file)) return [];
     const out: HistoryRecord[] = [];
@@ -254,6 +296,19 @@ export class Platform {
       }
     }
     return out;
+  }
+
+  /** The journal of an operation in flight (journal.json, or the ring's journal row), if any. */
+  journal(target = this.target): JournalEntry | undefined {
+    if (this.pg) return this.pg.store(target)?.readJournal();
+    const file = join(this.stateDir(target), 'journal.json');
+    return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as JournalEntry) : undefined;
+  }
+
+  /** Whether a writer holds the target: the lock file, or the ring's lease row has a holder. */
+  async writerHeld(target = this.target): Promise<boolean> {
+    if (this.pg) return Boolean((await this.pg.lease(target))?.holder);
+    return existsSync(join(this.stateDir(target), 'lock'));
   }
 
   /** Where `<target>/<module>` links, relative to the target (undefined: no link). */
@@ -273,9 +328,10 @@ export class Platform {
     rmSync(join(this.stateDir(target), 'cache'), { recursive: true, force: true });
   }
 
-  /** A copy of `from` (links stay relative, so the copy is a target of its own). */
-  copyTarget(from: string, to: string): void {
+  /** A copy of `from` (links stay relative, so the copy is a target of its own), with its state on postgres. */
+  async copyTarget(from: string, to: string): Promise<void> {
     cpSync(from, to, { recursive: true, verbatimSymlinks: true });
+    await this.pg?.copy(from, to);
   }
 }
 
@@ -284,6 +340,8 @@ export interface BuildOptions {
   targetConfig?: string;
   /** Skip lock + publish. */
   unreleased?: boolean;
+  /** Where the state lives (default file). postgres: a schema on the shared test server, a restricted role. */
+  store?: StoreKind;
 }
 
 /** Builds the platform in `root` (a fresh temp dir: the caller owns its cleanup) and releases every module. */
@@ -292,7 +350,9 @@ export async function buildPlatform(
   modules: Record<string, ModuleSpec>,
   opts: BuildOptions = {},
 ): Promise<Platform> {
-  const p = new Platform(root);
+  const pg = opts.store === 'postgres' ? await PgTargets.create() : undefined;
+  const p = new Platform(root, undefined, opts.store ?? 'file', pg);
+  await pg?.schemaFor(p.target);
   mkdirSync(p.out, { recursive: true });
   writeTree(p.repo, {
     'ringlock.yaml': `apiVersion: ringlock/v1
@@ -421,7 +481,7 @@ export const TEMP_FILE = /^\.[^/]+\.[0-9]+\.[0-9a-f]{12}\.tmp$/;
 export const TEMP_LINK = /^\.[^/]+\.rl-[0-9a-f]{12}$/;
 
 /**
- * The invariants of a target at rest: state.json is valid; every module in it has its link pointing at its recorded
+ * The invariants of a target at rest: the state (state.json, or the target's schema) is valid; every module in it has its link pointing at its recorded
  * store dir, which exists and hashes (`ringlock hash`) to the recorded sha256; no module link exists that the state does
  * not record; no staging, trash, journal or temp link is left; history parses and ids are unique; `ringlock verify
  * --dir` reports the modules ok.
@@ -432,10 +492,7 @@ export async function expectConsistent(
   opts: ConsistencyOptions = {},
 ): Promise<DeployedState> {
   const stateDir = p.stateDir(target);
-  const stateFile = join(stateDir, 'state.json');
-  const state = existsSync(stateFile)
-    ? (JSON.parse(readFileSync(stateFile, 'utf8')) as DeployedState)
-    : { stateVersion: 1 as const, modules: {}, quarantine: [] };
+  const state = p.state(target);
   expect(state.stateVersion).toBe(1);
   const modules = Object.values(state.modules);
   for (const m of modules) {
@@ -448,9 +505,11 @@ export async function expectConsistent(
   const entries = readdirSync(target).filter((n) => n !== '.ringlock');
   const stray = entries.filter((n) => !Object.hasOwn(state.modules, n));
   expect(stray, 'entries in the target the state does not record (links or temp links)').toEqual([]);
-  const known = new Set(['state.json', 'history.jsonl', 'store', 'cache']);
+  // On postgres the state, history and journal are tables: `.ringlock` keeps the store and the cache only.
+  const known = new Set(p.pg ? ['store', 'cache'] : ['state.json', 'history.jsonl', 'store', 'cache']);
   const leftovers = existsSync(stateDir) ? readdirSync(stateDir).filter((n) => !known.has(n)) : [];
   expect(leftovers, 'leftovers in .ringlock (staging, trash, journal, lock, temp files)').toEqual([]);
+  if (p.pg) expect(await p.pg.journalRows(target), 'the ring has no journal row left').toBe(0);
   const history = p.history(target, !opts.lenientHistory);
   const ids = history.map((h) => h.id);
   expect(new Set(ids).size, 'history ids are unique').toBe(ids.length);

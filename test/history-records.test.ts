@@ -1,12 +1,15 @@
 // History records say why and what (issue 14, item 8): the actor's --reason, the module's changelog sections between
 // the versions (read from the newer tree in the store: a rollback gets the sections it undoes), and the lifecycle hooks
 // the operation ran (exit, duration, output tail) — in `history --json` whole, in the human view as lines.
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
+import { quoteIdent } from '../src/state/postgres/migrations.js';
 import {
   buildPlatform,
   HOOKS,
   healthPath,
   type ModuleSpec,
+  STORES,
   scratch,
   show,
   startHealthServer,
@@ -30,9 +33,9 @@ const orders = (minor: number): ModuleSpec => ({
   files: { 'CHANGELOG.md': CHANGELOG(minor) },
 });
 
-describe('history records', () => {
+describe.concurrent.each(STORES)('history records (%s store)', (store) => {
   it('carry the reason, the changelog excerpt between the versions and the hooks run', async (t) => {
-    const p = await buildPlatform(scratch(t, 'history'), { orders: orders(0) });
+    const p = await buildPlatform(scratch(t, 'history'), { orders: orders(0) }, { store });
     const first = await p.apply(['--reason', 'first rollout of orders']);
     expect(first.code, show(first)).toBe(0);
     expect(p.history().at(-1)).toMatchObject({
@@ -84,7 +87,7 @@ describe('history records', () => {
   });
 
   it('record a failed hook with its exit and output tail', async (t) => {
-    const p = await buildPlatform(scratch(t, 'history-fail'), { orders: orders(0) });
+    const p = await buildPlatform(scratch(t, 'history-fail'), { orders: orders(0) }, { store });
     expect((await p.apply()).code).toBe(0);
     p.writeModule('orders', orders(1));
     await p.release(['orders']);
@@ -108,7 +111,7 @@ describe('history records', () => {
       version: '1.0.0',
       healthCheck: { http: { path: healthPath('web', '1.0.0') }, timeout: '1s' },
     };
-    const p = await buildPlatform(scratch(t, 'history-retry'), { web });
+    const p = await buildPlatform(scratch(t, 'history-retry'), { web }, { store });
     health.failing.add(healthPath('web', '1.0.0'));
     expect((await p.apply(['--health-url', health.url])).code).toBe(3);
     expect(p.state().quarantine).toMatchObject([{ module: 'web', version: '1.0.0' }]);
@@ -118,7 +121,7 @@ describe('history records', () => {
   });
 
   it('refuse a --reason that is empty, multi-line or too long: exit 2, nothing applied', async (t) => {
-    const p = await buildPlatform(scratch(t, 'history-bad'), { orders: orders(0) });
+    const p = await buildPlatform(scratch(t, 'history-bad'), { orders: orders(0) }, { store });
     for (const bad of ['', '  ', 'two\nlines', 'x'.repeat(501)]) {
       const r = await p.apply(['--reason', bad]);
       expect(r.code, show(r)).toBe(2);
@@ -133,5 +136,40 @@ describe('history records', () => {
     }
     expect(p.history()).toEqual([]);
     expect(p.link('orders')).toBeUndefined();
+  });
+});
+
+// The postgres variant of every apply suite runs the CLI as a role with the runtime grants only: its history rows can
+// be inserted, never changed — so those suites passing proves ringlock never needs to UPDATE or DELETE history.
+describe('the restricted role the postgres suites run as', () => {
+  it('is refused UPDATE, DELETE and TRUNCATE of history by privilege (before any trigger)', async (t) => {
+    const p = await buildPlatform(scratch(t, 'history-role'), { orders: orders(0) }, { store: 'postgres' });
+    const r = await p.apply();
+    expect(r.code, show(r)).toBe(0);
+    expect(p.history().map((h) => h.op)).toEqual(['install']);
+    const schema = quoteIdent(p.pg!.known(p.target)!);
+    const c = new pg.Client({ connectionString: p.pg!.url });
+    await c.connect();
+    try {
+      // What it may do: read its rows.
+      const rows = await c.query(`SELECT module, op FROM ${schema}.history`);
+      expect(rows.rows).toEqual([{ module: 'orders', op: 'install' }]);
+      for (const sql of [
+        `UPDATE ${schema}.history SET outcome = 'failed'`,
+        `DELETE FROM ${schema}.history`,
+        `TRUNCATE ${schema}.history`,
+      ]) {
+        const e = await c.query(sql).then(
+          () => undefined,
+          (err: { code?: string; message: string }) => err,
+        );
+        expect(e?.code, sql).toBe('42501');
+        // Not the append-only trigger's refusal: the role lacks the privilege itself.
+        expect(e?.message, sql).toMatch(/permission denied for table history/);
+      }
+    } finally {
+      await c.end();
+    }
+    expect(p.history().map((h) => h.op)).toEqual(['install']);
   });
 });

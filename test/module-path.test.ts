@@ -66,7 +66,7 @@ it('an AutoCom module is locked with its folder as path and deployed at target/O
 
   // Deployed under the lowercase name, the platform would not load it: verify --dir says so.
   const moved = join(p.root, 'moved');
-  p.copyTarget(p.target, moved);
+  await p.copyTarget(p.target, moved);
   const { renameSync } = await import('node:fs');
   renameSync(join(moved, 'Orders'), join(moved, 'orders'));
   const v2 = await p.cli(['verify', '--dir', moved, '--ring', 'canary', '--json']);

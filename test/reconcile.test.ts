@@ -1,10 +1,11 @@
-// The shared reconcile pass, in process, on a real filesystem target and file state store, fetching real published
-// artifacts from a file registry: dry-run, the writer lease, confirmation, suspension, noop, select, crash recovery.
+// The shared reconcile pass, in process, on a real filesystem target and each state store (files; a schema on the test
+// PostgreSQL server), fetching real published artifacts from a file registry: dry-run, the writer lease, confirmation,
+// suspension, noop, select, crash recovery.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, lstatSync, readdirSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ArtifactCache } from '../src/artifacts/cache.js';
 import { FileRegistry } from '../src/artifacts/registry/index.js';
 import { InputError } from '../src/errors.js';
@@ -12,11 +13,38 @@ import type { RingLock } from '../src/model/types.js';
 import { reconcile } from '../src/reconcile/reconcile.js';
 import type { PassReport, ReconcileDeps, ReconcileOptions } from '../src/reconcile/types.js';
 import { FileStateStore } from '../src/state/file-store.js';
+import { pgOptionsFromEnv } from '../src/state/postgres/options.js';
+import { PostgresStateStore } from '../src/state/postgres/store.js';
+import type { StateStore } from '../src/state/types.js';
 import { FilesystemTarget } from '../src/targets/filesystem.js';
-import { buildPlatform, type Platform, RING, scratch, show, tempRoot } from './fixtures-platform.js';
+import {
+  buildPlatform,
+  type Platform,
+  RING,
+  STORES,
+  type StoreKind,
+  scratch,
+  show,
+  tempRoot,
+} from './fixtures-platform.js';
 import { REPO_ROOT } from './helpers.js';
+import { uniqueSchema } from './support/postgres.js';
 
-type Ctx = { onTestFinished(fn: () => void): void };
+type Ctx = { onTestFinished(fn: () => void | Promise<void>): void };
+
+/** The environment that puts a store on `schema` of the test server (the CLI's, and the in-process stores'). */
+const pgEnv = (schema: string) => ({
+  RINGLOCK_STATE_TYPE: 'postgres',
+  RINGLOCK_DATABASE_URL: inject('pgUrl'),
+  RINGLOCK_STATE_SCHEMA: schema,
+  RING_NAME: RING,
+});
+
+function pgStore(t: Ctx, schema: string): PostgresStateStore {
+  const s = new PostgresStateStore(pgOptionsFromEnv(pgEnv(schema), RING));
+  t.onTestFinished(() => s.close());
+  return s;
+}
 
 let fixture: Platform;
 let lock: RingLock;
@@ -52,9 +80,10 @@ process.stdin.resume();
   );
 });
 
-function setup(t: Ctx) {
+function setup(t: Ctx, kind: StoreKind) {
   const target = new FilesystemTarget(join(scratch(t, 'reconcile-target'), 'target'));
-  const store = new FileStateStore(target.stateDir);
+  const schema = uniqueSchema();
+  const store: StateStore = kind === 'file' ? new FileStateStore(target.stateDir) : pgStore(t, schema);
   const deps: ReconcileDeps = {
     target,
     store,
@@ -75,15 +104,48 @@ function setup(t: Ctx) {
     hookTimeoutMs: 10_000,
     concurrency: 2,
   };
-  return { target, store, deps, options, desired: { lock } };
+  return { kind, schema, target, store, deps, options, desired: { lock } };
 }
 
-/** Starts another process that takes the store's writer lease and keeps it until `release()`. */
-async function holdWriter(t: Ctx, stateDir: string): Promise<{ release(): Promise<void> }> {
+type Setup = ReturnType<typeof setup>;
+
+/**
+ * Another writer takes the store's lease and keeps it until `release()`: for files another process (a lease held by
+ * this very process would count as stale); for PostgreSQL another store, whose own connection holds the lease.
+ */
+async function holdWriter(t: Ctx, s: Setup): Promise<{ release(): Promise<void> }> {
+  if (s.kind === 'file') return holdFileWriter(t, s.target.stateDir);
+  const other = pgStore(t, s.schema);
+  const lease = await other.acquireWriter('other writer', 0).catch((e: Error) => {
+    throw new Error(`the holder exited (3) without the lease: ${e.message}`);
+  });
+  return {
+    release: async () => {
+      lease.release();
+      await other.close();
+    },
+  };
+}
+
+/** Whether the lease is free again: no lock file, or another store takes (and gives back) the lease at once. */
+async function leaseFree(t: Ctx, s: Setup): Promise<boolean> {
+  if (s.kind === 'file') return !existsSync(join(s.target.stateDir, 'lock'));
+  const probe = await holdWriter(t, s).catch(() => undefined);
+  await probe?.release();
+  return probe !== undefined;
+}
+
+/** The message a refused second writer gets: the lock file's holder, or the lease row's. */
+const lockedBy = (s: Setup, holder: string) =>
+  s.kind === 'file' ? `"${holder}"` : `is being changed by ${holder} (lease until`;
+
+async function holdFileWriter(t: Ctx, stateDir: string): Promise<{ release(): Promise<void> }> {
   const child: ChildProcess = spawn(process.execPath, [holderScript, stateDir], {
     stdio: ['pipe', 'pipe', 'pipe'],
   });
-  t.onTestFinished(() => child.kill('SIGKILL'));
+  t.onTestFinished(() => {
+    child.kill('SIGKILL');
+  });
   let stderr = '';
   child.stderr!.on('data', (d: Buffer) => {
     stderr += d.toString();
@@ -128,17 +190,17 @@ const isLink = (dir: string, m: string) =>
   existsSync(join(dir, m)) && lstatSync(join(dir, m)).isSymbolicLink();
 
 /** The target holds nothing deployed: no module links, an empty state, no history. */
-function expectNothingApplied(s: ReturnType<typeof setup>) {
+function expectNothingApplied(s: Setup) {
   expect(isLink(s.target.root, 'base') || isLink(s.target.root, 'orders')).toBe(false);
   expect(s.store.read().modules).toEqual({});
   expect(s.store.history()).toEqual([]);
 }
 
-describe('reconcile', () => {
+describe.each(STORES)('reconcile (%s store)', (kind) => {
   it('dry-run plans without the writer lease, recovery or any change to the target', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     // Another writer holds the lease for the whole pass: a dry run that asked for it would fail after 150 ms.
-    const holder = await holdWriter(t, s.target.stateDir);
+    const holder = await holdWriter(t, s);
     const before = snapshot(s.target.root);
     const recovered: unknown[] = [];
     const report = await reconcile(
@@ -159,18 +221,18 @@ describe('reconcile', () => {
     expect(recovered).toEqual([]);
     expect(snapshot(s.target.root)).toEqual(before);
     await holder.release();
-    expect(existsSync(join(s.target.stateDir, 'lock'))).toBe(false);
+    expect(await leaseFree(t, s)).toBe(true);
     expectNothingApplied(s);
   });
 
   it('a target another writer holds: outcome "locked" with onLockBusy, InputError target/locked without', async (t) => {
-    const s = setup(t);
-    const holder = await holdWriter(t, s.target.stateDir);
+    const s = setup(t, kind);
+    const holder = await holdWriter(t, s);
     const busy: InputError[] = [];
     const report = await reconcile(s.deps, s.desired, s.options, { onLockBusy: (e) => busy.push(e) });
     expect(report).toEqual({ outcome: 'locked', results: [] });
     expect(busy.map((e) => e.code)).toEqual(['target/locked']);
-    expect(busy[0]!.message).toContain('"other writer"');
+    expect(busy[0]!.message).toContain(lockedBy(s, 'other writer'));
 
     const err = await reconcile(s.deps, s.desired, s.options).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(InputError);
@@ -183,20 +245,22 @@ describe('reconcile', () => {
   });
 
   it('onPassed runs while the lease is still held; a throw there releases it; a busy target never calls it', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     const seen: string[] = [];
     const report = await reconcile(s.deps, s.desired, s.options, {
       onPassed: async (r) => {
         seen.push(r.outcome);
         // Another process cannot take the lease yet: the pass still holds it.
-        await expect(holdWriter(t, s.target.stateDir)).rejects.toThrow(
-          /without the lease: .*target is locked/,
+        await expect(holdWriter(t, s)).rejects.toThrow(
+          s.kind === 'file'
+            ? /without the lease: .*target is locked/
+            : /without the lease: .*is being changed by reconcile test/,
         );
       },
     });
     expect(report.outcome).toBe('succeeded');
     expect(seen).toEqual(['succeeded']);
-    await (await holdWriter(t, s.target.stateDir)).release();
+    await (await holdWriter(t, s)).release();
 
     const boom = await reconcile(s.deps, s.desired, s.options, {
       onPassed: () => {
@@ -204,7 +268,7 @@ describe('reconcile', () => {
       },
     }).catch((e: unknown) => e);
     expect((boom as Error).message).toBe('recording failed');
-    const holder = await holdWriter(t, s.target.stateDir);
+    const holder = await holdWriter(t, s);
 
     const calls: string[] = [];
     const locked = await reconcile(s.deps, s.desired, s.options, {
@@ -219,7 +283,7 @@ describe('reconcile', () => {
   });
 
   it('a declined confirmation applies nothing', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     const asked: string[][] = [];
     const report = await reconcile(s.deps, s.desired, s.options, {
       confirm: async (work) => {
@@ -234,7 +298,7 @@ describe('reconcile', () => {
   });
 
   it('a suspended ring applies nothing; once resumed the same call applies', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     s.store.suspend({ ring: RING, by: 'ops', at: new Date().toISOString(), reason: 'incident' });
     const hooks = { suspended: () => s.store.suspension() !== undefined };
     const held = await reconcile(s.deps, s.desired, s.options, hooks);
@@ -261,7 +325,7 @@ describe('reconcile', () => {
   });
 
   it('a lock equal to what is deployed is a noop that writes nothing', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     expect((await reconcile(s.deps, s.desired, s.options)).outcome).toBe('succeeded');
     const before = snapshot(s.target.root);
     const report = await reconcile(s.deps, s.desired, s.options, {
@@ -277,7 +341,7 @@ describe('reconcile', () => {
   });
 
   it('select can block an action: the rest is applied, the blocked module is not', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     const block = (name: string) => (plan: PassReport['plan']) => ({
       ...plan,
       actions: plan.actions.map((a) =>
@@ -300,9 +364,9 @@ describe('reconcile', () => {
   });
 
   it('recovers what a crashed apply left before observing (never in a dry run)', async (t) => {
-    const s = setup(t);
+    const s = setup(t, kind);
     const crashed = await fixture.apply(['--target', s.target.root], {
-      env: { RINGLOCK_CRASH_AT: 'after-switch' },
+      env: { ...(kind === 'postgres' ? pgEnv(s.schema) : {}), RINGLOCK_CRASH_AT: 'after-switch' },
     });
     expect(crashed.signal, show(crashed)).toBe('SIGKILL');
     const journal = s.store.readJournal();

@@ -4,14 +4,36 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { recordBlocked } from '../src/state/blocked.js';
 import { FileStateStore } from '../src/state/file-store.js';
+import { pgOptionsFromEnv } from '../src/state/postgres/options.js';
+import { PostgresStateStore } from '../src/state/postgres/store.js';
+import type { StateStore } from '../src/state/types.js';
+import { STORES, type StoreKind } from './fixtures-platform.js';
+import { uniqueSchema } from './support/postgres.js';
 
-function store(t: { onTestFinished(fn: () => void): void }): FileStateStore {
-  const dir = mkdtempSync(join(tmpdir(), 'rl-blocked-'));
-  t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
-  return new FileStateStore(dir);
+type Ctx = { onTestFinished(fn: () => void | Promise<void>): void };
+
+/** A store of `kind` this test writes as the writer (the PostgreSQL store writes only under the ring's lease). */
+async function store(t: Ctx, kind: StoreKind): Promise<StateStore> {
+  if (kind === 'file') {
+    const dir = mkdtempSync(join(tmpdir(), 'rl-blocked-'));
+    t.onTestFinished(() => rmSync(dir, { recursive: true, force: true }));
+    return new FileStateStore(dir);
+  }
+  const s = new PostgresStateStore(
+    pgOptionsFromEnv(
+      { RINGLOCK_DATABASE_URL: inject('pgUrl'), RINGLOCK_STATE_SCHEMA: uniqueSchema() },
+      'canary',
+    ),
+  );
+  const lease = await s.acquireWriter('test', 5_000);
+  t.onTestFinished(async () => {
+    lease.release();
+    await s.close();
+  });
+  return s;
 }
 
 const missing = {
@@ -20,9 +42,9 @@ const missing = {
   reason: 'blocked: reports needs base ^2 → the ring has base 1.0.0',
 };
 
-describe('blocked modules in the state', () => {
-  it('are announced once per (module, reason), again after a new reason or an unblock', (t) => {
-    const s = store(t);
+describe.each(STORES)('blocked modules in the state (%s store)', (kind) => {
+  it('are announced once per (module, reason), again after a new reason or an unblock', async (t) => {
+    const s = await store(t, kind);
     const first = recordBlocked(s, [missing], true);
     expect(first).toMatchObject([{ module: 'reports', version: '1.0.0', reason: missing.reason }]);
     const since = s.read().blocked!.reports!.since;
@@ -38,15 +60,15 @@ describe('blocked modules in the state', () => {
     expect(recordBlocked(s, [other], true)).toHaveLength(1);
   });
 
-  it('are recorded without being announced when nobody announces them, and announced later by the daemon', (t) => {
-    const s = store(t);
+  it('are recorded without being announced when nobody announces them, and announced later by the daemon', async (t) => {
+    const s = await store(t, kind);
     expect(recordBlocked(s, [{ ...missing, chain: ['a', 'b'], code: 'unmanaged-path' }], false)).toEqual([]);
     expect(s.read().blocked!.reports).toMatchObject({ chain: ['a', 'b'], code: 'unmanaged-path' });
     expect(s.read().blocked!.reports!.announced).toBeUndefined();
     expect(recordBlocked(s, [{ ...missing, chain: ['a', 'b'], code: 'unmanaged-path' }], true)).toHaveLength(
       1,
     );
-    // The state file keeps the rest of the state as it was.
+    // The store keeps the rest of the state as it was.
     expect(s.read()).toMatchObject({ stateVersion: 1, modules: {}, quarantine: [] });
   });
 });
