@@ -46,12 +46,12 @@ const SWITCHED: ReadonlySet<Point> = new Set(['after-switch', 'after-health']);
 /** The points between the writes of the record step (state, history, journal cleared). */
 const RECORD_POINTS: ReadonlySet<Point> = new Set(['after-state', 'after-history']);
 /**
- * On PostgreSQL the record step is one transaction (store.transaction(), the lead's refactor of src/apply/steps): a
- * crash between its writes stores none of them, so at those points the operation is not completed there — the state
- * still names the old version while the disk runs the new one, and recovery records it once. While the step still
- * commits each write on its own, PostgreSQL behaves as the files do. Set true once record.ts runs in transaction().
+ * On PostgreSQL the record step is one transaction (store.transaction() in src/apply/steps/record.ts): a crash
+ * between its writes stores none of them, so at those points the operation is not completed there — the state still
+ * names the old version while the disk runs the new one, and recovery records it once. (Set false, the assertions are
+ * the files' ones: the test then fails on PostgreSQL, which is how we know the step is one transaction.)
  */
-const RECORD_IN_ONE_TRANSACTION = false;
+const RECORD_IN_ONE_TRANSACTION = true;
 
 interface Scenario {
   name: string;
