@@ -14,6 +14,8 @@ interface Reply {
   value?: unknown;
   error?: WireError;
   lost?: string;
+  /** A wake notification of this ring (the commit, or null). */
+  wake?: string | null;
 }
 
 /** The built worker: beside the CLI's chunks (dist/), or dist/ seen from the sources (tests import src/). */
@@ -39,6 +41,7 @@ export class PgBridge {
   >();
   private dead?: Error;
   onLost?: (reason: string) => void;
+  onWake?: (commit: string | undefined) => void;
 
   constructor(private readonly o: PgStoreOptions) {
     const s = new MessageChannel();
@@ -56,6 +59,10 @@ export class PgBridge {
     this.async.on('message', (m: Reply) => {
       if (m.lost !== undefined) {
         this.onLost?.(m.lost);
+        return;
+      }
+      if (m.wake !== undefined) {
+        this.onWake?.(m.wake ?? undefined);
         return;
       }
       const p = this.pending.get(m.id);
