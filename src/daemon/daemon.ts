@@ -225,6 +225,15 @@ export class Daemon {
     return this.st.ready || this.leadership !== undefined;
   }
 
+  private suspension() {
+    try {
+      return this.follow.runtime.rt.store.suspension();
+    } catch {
+      // A shared store out of reach: /status still answers; the run's error says why.
+      return undefined;
+    }
+  }
+
   status(): DaemonStatus {
     const { rt } = this.follow.runtime;
     let deployed = { stateVersion: 1 as const, modules: {}, quarantine: [] } as ReturnType<
@@ -249,7 +258,7 @@ export class Daemon {
       desiredCommit: this.follow.head,
       invalid: this.follow.invalid,
       deployed,
-      suspended: rt.store.suspension(),
+      suspended: this.suspension(),
       retry: this.books.retryView(),
     });
     if (!this.leadership) return status;
