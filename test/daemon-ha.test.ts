@@ -128,7 +128,10 @@ describe('two daemons on one ring (PostgreSQL store)', () => {
     mkdirSync(r.p.stateDir(), { recursive: true });
     writeFileSync(journal, JSON.stringify({ id: 'x', phase: 'switching', module: 'a' }));
     const e = await startDaemon(r.p, { repo: r.remote.url, env: r.env }).then(
-      () => undefined,
+      async (d) => {
+        await d.stop('SIGKILL');
+        return 'started';
+      },
       (err: Error) => err.message,
     );
     expect(e).toMatch(/exited \(2\) before listening/);
