@@ -1,6 +1,6 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action|takeover] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -23,13 +23,25 @@ import {
 } from './lib.mjs';
 import { benchPlanCli, benchPlanPure } from './plan.mjs';
 import { benchPromote } from './promote.mjs';
+import { benchTakeover } from './takeover.mjs';
 
 const GEN_VERSION = 1; // bump when the generated layout changes: trees are regenerated
 const MIN_SIZE = 1024;
 const MAX_SIZE = 200 * 1024;
 
-const WHAT = ['all', 'verify', 'startup', 'apply', 'plan', 'daemon', 'promote', 'check', 'action'];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action] [options]   (npm run bench -- verify)
+const WHAT = [
+  'all',
+  'verify',
+  'startup',
+  'apply',
+  'plan',
+  'daemon',
+  'promote',
+  'check',
+  'action',
+  'takeover',
+];
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promote|check|action|takeover] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -47,6 +59,9 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|plan|daemon|promot
              (--quick: 100 modules), beside node -e 0 and git diff --name-only base head
   action     the GitHub Action's cold start: node dist/action/index.js as the runner runs it (INPUT_*, GITHUB_*, an
              event file) on the example's one-module pull request, beside node -e 0, under this Node and Node 24
+  takeover   two ringlock daemon replicas on one ring with the PostgreSQL store (a server of its own): kill -9 the
+             leader, time until the standby's /status says leader (default settings; goal <= 5 s, beside the
+             standby's 1 s poll), then the same after SIGTERM (the leader hands its lease back)
   (none)     everything
 
 Options:
@@ -287,6 +302,10 @@ async function main() {
   if (has('action')) {
     if (hasTool('git')) out.action = benchAction({ quick, runs: values.runs ? runs : undefined });
     else console.log('note: git not found, skipping the action bench');
+  }
+  if (has('takeover')) {
+    if (hasTool('git')) out.takeover = await benchTakeover({ quick });
+    else console.log('note: git not found, skipping the takeover bench');
   }
   if (has('verify', 'startup')) {
     const small = ensureTree('startup', 5, 3, 3);
