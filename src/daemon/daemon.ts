@@ -262,6 +262,9 @@ export class Daemon {
       retry: this.books.retryView(),
     });
     if (!this.leadership) return status;
-    return { ...status, ready: this.ready, ...this.leadership.view() };
+    const view = this.leadership.view();
+    // A standby applies nothing itself: what the ring runs is what the leader last recorded.
+    const applied = view.role === 'standby' ? { appliedCommit: deployed.lockCommit } : {};
+    return { ...status, ready: this.ready, ...applied, ...view };
   }
 }
