@@ -2,7 +2,7 @@
 // the other waits as a standby and takes over when the leader dies — killed at each named point of an apply, paused
 // past its lease, or stopped — and the database restarting mid-apply; a webhook that reaches the standby wakes the
 // leader. Real daemons (child processes), a real git smart-HTTP server and a real PostgreSQL.
-import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
 import {
@@ -11,6 +11,7 @@ import {
   healthPath,
   type ModuleSpec,
   type Platform,
+  processAlive,
   scratch,
   startHealthServer,
 } from './fixtures-platform.js';
@@ -23,7 +24,7 @@ import {
   serveRepo,
   startDaemon,
 } from './support/daemon.js';
-import { expectConsistentPg, type PgRing, pgRing, sql, tokens } from './support/pg-state.js';
+import { expectConsistentPg, type PgRing, pgRing, readRing, sql, tokens } from './support/pg-state.js';
 import { startPostgres, uniqueSchema } from './support/postgres.js';
 
 type Ctx = { onTestFinished(fn: () => void | Promise<void>): void };
@@ -217,6 +218,34 @@ describe('two daemons on one ring (PostgreSQL store)', () => {
     const state = await expectConsistentPg(r.p, r.pg);
     expect(versions(state)).toEqual({ a: '1.0.0', b: '2.0.0' });
     expect((await s.status()).role).toBe('leader');
+  });
+
+  it('a leader whose lease is taken while a hook runs exits 3, and its hook does not outlive it', async (t) => {
+    const r = await setup(t, url, { RINGLOCK_LEASE_TTL: '3s' });
+    const first = gitHead(r);
+    // c's hook (c comes with the second commit) sleeps until the test ends, unless something kills it.
+    const a = await daemon(t, r, { RL_HOOK_SLOW: 'c', RL_HOOK_SLEEP: '120' });
+    await a.until('leader applied', leads(first));
+    await bump(r.p, 'c', { version: '1.0.0', lifecycle: HOOKS });
+    const second = r.remote.push('c 1.0.0');
+    expect((await a.webhook(pushEvent(second))).status).toBe(202);
+    const pidFile = join(r.p.out, 'c.hook.pid');
+    await until('the leader runs the install hook', () => existsSync(pidFile));
+    const hook = Number(readFileSync(pidFile, 'utf8').trim());
+    t.onTestFinished(() => {
+      if (processAlive(hook)) process.kill(hook, 'SIGKILL');
+    });
+    await sql(
+      r.pg,
+      (s) =>
+        `UPDATE ${s}.leases SET token = token + 1, holder = 'intruder', holder_pid = NULL, expires_at = now() + interval '1 hour' WHERE ring = 'canary'`,
+    );
+    expect(await a.exited, a.output()).toEqual({ code: 3, signal: null });
+    expect(a.output()).toMatch(/lost the writer lease: another replica took the lease/);
+    expect(processAlive(hook), 'the hook of the lost operation was killed').toBe(false);
+    const { state, journal } = await readRing(r.pg);
+    expect(versions(state)).toEqual({ a: '1.0.0', b: '1.0.0' });
+    expect(journal?.module).toBe('c');
   });
 
   it('the database restarted mid-apply: the apply fails cleanly, the next pass converges', async (t) => {

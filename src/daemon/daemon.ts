@@ -108,6 +108,8 @@ export class Daemon {
     this.schedules = [];
     clearTimeout(this.gitRetry);
     this.pass.control?.poke();
+    // A hook still running belongs to an operation another replica now owns: it must not go on beside the new leader's.
+    killRunningHooks();
     this.onLost?.(reason);
   }
 
