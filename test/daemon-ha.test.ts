@@ -5,6 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, inject, it } from 'vitest';
+import type { DaemonStatus } from '../src/daemon/status.js';
 import {
   buildPlatform,
   HOOKS,
@@ -80,8 +81,12 @@ async function logged(d: DaemonProcess, line: string, timeoutMs = DEADLINE_MS): 
   }
 }
 
-const leads = (commit: string) => (s: { role?: string; appliedCommit?: string }) =>
-  s.role === 'leader' && s.appliedCommit === commit;
+/** This replica leads, and a run of its own applied `commit` (a new leader's state may name it before its first run). */
+const leads = (commit: string) => (s: DaemonStatus) =>
+  s.role === 'leader' &&
+  s.appliedCommit === commit &&
+  s.lastAttempt?.commit === commit &&
+  (s.lastAttempt.outcome === 'succeeded' || s.lastAttempt.outcome === 'noop');
 
 const gitHead = (r: Ring) => r.remote.push('noop');
 

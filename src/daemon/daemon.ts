@@ -93,7 +93,15 @@ export class Daemon {
 
   private lead(): void {
     if (this.stopping) return;
-    if (this.st.phase === 'standby') this.st.phase = 'starting';
+    if (this.st.phase === 'standby') {
+      this.st.phase = 'starting';
+      // What the ring runs now: the last leader's record, until this replica's first run.
+      try {
+        this.st.appliedCommit = this.follow.runtime.rt.store.read().lockCommit;
+      } catch {
+        // The run that follows reports the store's error.
+      }
+    }
     this.reschedule(undefined);
     this.trigger('start');
   }
