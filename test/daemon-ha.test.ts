@@ -171,6 +171,9 @@ describe('two daemons on one ring (PostgreSQL store)', () => {
       await s.until('the standby took over and converged', leads(first));
       const state = await expectConsistentPg(r.p, r.pg);
       expect(versions(state)).toEqual({ a: '1.0.0', b: '1.0.0' });
+      // One operation was interrupted: it is recovered at most once.
+      const { history } = await readRing(r.pg);
+      expect(history.filter((h) => h.op === 'recover').length).toBeLessThanOrEqual(1);
     },
   );
 
@@ -189,10 +192,19 @@ describe('two daemons on one ring (PostgreSQL store)', () => {
       expect(await one.stop()).toEqual({ code: 0, signal: null });
       expect(await two.exited, two.output()).toEqual({ code: null, signal: 'SIGKILL' });
       expect(two.output()).toContain('became leader');
+      // The operation the killed leader left in flight ends in exactly one history record.
+      const { journal } = await readRing(r.pg);
+      expect(journal?.module).toBe('b');
       const three = await daemon(t, r);
       await three.until('the third replica converged', leads(second));
       const state = await expectConsistentPg(r.p, r.pg);
       expect(versions(state)).toEqual({ a: '1.0.0', b: '2.0.0' });
+      const { history } = await readRing(r.pg);
+      // Its own record (written before the kill) or the recovery's, never both, never twice.
+      const ends = history.filter(
+        (h) => h.id === journal?.id || (h.op === 'recover' && h.module === journal?.module),
+      );
+      expect(ends, JSON.stringify({ journal, history }, null, 1)).toHaveLength(1);
     },
   );
 
