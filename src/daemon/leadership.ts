@@ -53,7 +53,10 @@ export class Leadership {
     try {
       lease = await store.acquireWriter(holder, Number.POSITIVE_INFINITY);
     } catch (e) {
-      if (!this.closed) this.o.onLost(`waiting for the writer lease failed: ${(e as Error).message}`);
+      if (this.closed) return;
+      const reason = `waiting for the writer lease failed: ${(e as Error).message}`;
+      logger.error({ err: e, holder }, `${reason}; stopping`);
+      this.o.onLost(reason);
       return;
     }
     if (this.closed) {
