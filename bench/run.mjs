@@ -1,6 +1,6 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet|takeover] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -25,6 +25,7 @@ import {
 } from './lib.mjs';
 import { benchPlanCli, benchPlanPure } from './plan.mjs';
 import { benchPromote } from './promote.mjs';
+import { benchTakeover } from './takeover.mjs';
 
 const GEN_VERSION = 1; // bump when the generated layout changes: trees are regenerated
 const MIN_SIZE = 1024;
@@ -42,8 +43,9 @@ const WHAT = [
   'check',
   'action',
   'fleet',
+  'takeover',
 ];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet] [options]   (npm run bench -- verify)
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet|takeover] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -67,6 +69,9 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daem
   fleet      a PostgreSQL server of its own (fsync on) seeded with 10 rings x 1,000 modules and 100,000 history
              records: ringlock status as a process (outside and inside a workspace) beside node -e 0, and the
              history query of status --history in-process beside SELECT 1, with its plan
+  takeover   two ringlock daemon replicas on one ring with the PostgreSQL store (a server of its own): kill -9 the
+             leader, time until the standby's /status says leader (default settings; goal <= 5 s, beside the
+             standby's 1 s poll), then the same after SIGTERM (the leader hands its lease back)
   (none)     everything
 
 Options:
@@ -313,6 +318,10 @@ async function main() {
     else console.log('note: git not found, skipping the action bench');
   }
   if (has('fleet')) out.fleet = await benchFleet({ quick, runs: values.runs ? runs : undefined });
+  if (has('takeover')) {
+    if (hasTool('git')) out.takeover = await benchTakeover({ quick });
+    else console.log('note: git not found, skipping the takeover bench');
+  }
   if (has('verify', 'startup')) {
     const small = ensureTree('startup', 5, 3, 3);
     mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', small.dir], small.dir));

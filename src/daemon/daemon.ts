@@ -7,6 +7,7 @@ import { killRunningHooks } from '../apply/hooks.js';
 import type { LoadedConfig } from '../model/config.js';
 import { Bookkeeping } from './bookkeeping.js';
 import { ConfigFollower } from './follow.js';
+import { Leadership } from './leadership.js';
 import { DaemonPass } from './pass.js';
 import { every, type Schedule } from './schedule.js';
 import { type DaemonStatus, type RunStatus, statusOf } from './status.js';
@@ -35,6 +36,12 @@ export class Daemon {
   private readonly follow: ConfigFollower;
   private readonly books: Bookkeeping;
   private readonly pass: DaemonPass;
+  /** With a shared state store: this replica's leadership (a standby until it holds the ring's writer lease). */
+  private readonly leadership?: Leadership;
+  private lostReason?: string;
+  private onLost?: (reason: string) => void;
+  /** Resolves with the reason when this replica lost its writer lease: the caller stops and exits 3. */
+  readonly lost: Promise<string>;
 
   constructor(o: DaemonOptions) {
     this.o = o;
@@ -55,14 +62,63 @@ export class Daemon {
         this.pending ??= { trigger: 'superseded', full: false };
       },
       refreshGauge: () => this.refreshModuleGauge(),
+      writer: o.replica ? () => this.leadership!.writer() : undefined,
     });
+    this.lost = new Promise((r) => {
+      this.onLost = r;
+    });
+    if (o.replica) {
+      this.st.phase = 'standby';
+      this.leadership = new Leadership({
+        store: this.follow.runtime.rt.store,
+        holder: o.replica,
+        logger: o.logger,
+        metrics: o.metrics,
+        onLeader: () => this.lead(),
+        onLost: (reason) => this.lose(reason),
+        onWake: (commit) => {
+          o.logger.info({ commit }, 'webhook relayed by a standby');
+          this.trigger('webhook');
+        },
+      });
+    }
     this.st.appliedCommit = this.follow.runtime.rt.store.read().lockCommit;
   }
 
-  /** Starts the schedules and the first run. */
+  /** Starts the schedules and the first run; with a shared store, once this replica holds the ring's writer lease. */
   start(): void {
+    if (this.leadership) void this.leadership.campaign();
+    else this.lead();
+  }
+
+  private lead(): void {
+    if (this.stopping) return;
+    if (this.st.phase === 'standby') {
+      this.st.phase = 'starting';
+      // What the ring runs now: the last leader's record, until this replica's first run.
+      try {
+        this.st.appliedCommit = this.follow.runtime.rt.store.read().lockCommit;
+      } catch {
+        // The run that follows reports the store's error.
+      }
+    }
     this.reschedule(undefined);
     this.trigger('start');
+  }
+
+  /** The writer lease is gone: no new work, the run in progress stops at its next safe point (its writes are refused). */
+  private lose(reason: string): void {
+    if (this.lostReason !== undefined) return;
+    this.lostReason = reason;
+    this.stopping = true;
+    this.st.phase = 'stopping';
+    for (const s of this.schedules) s.stop();
+    this.schedules = [];
+    clearTimeout(this.gitRetry);
+    this.pass.control?.poke();
+    // A hook still running belongs to an operation another replica now owns: it must not go on beside the new leader's.
+    killRunningHooks();
+    this.onLost?.(reason);
   }
 
   /**
@@ -71,6 +127,11 @@ export class Daemon {
    */
   trigger(trigger: string, opts: { full?: boolean } = {}): void {
     if (this.stopping) return;
+    if (this.leadership && this.leadership.role !== 'leader') {
+      // A standby does not reconcile: what asks for a run (a webhook, the API) is handed on to the leader.
+      if (trigger === 'webhook' || trigger === 'api') this.leadership.relay();
+      return;
+    }
     if (opts.full) this.pass.fullDue = true;
     if (this.running) {
       this.pending = { trigger, full: (this.pending?.full ?? false) || (opts.full ?? false) };
@@ -138,6 +199,9 @@ export class Daemon {
     }
     await this.follow.runtime.notifier?.flush(Math.max(500, timeoutMs * 0.1));
     await this.o.source.close();
+    // The operation in flight is finished: the standby may take over at once.
+    this.leadership?.release();
+    await this.follow.runtime.rt.store.close?.();
   }
 
   /** Schedules follow the config of each new commit (flags and env win). */
@@ -166,8 +230,18 @@ export class Daemon {
     this.o.metrics.modules.replace([...counts].map(([state, value]) => ({ labels: { state }, value })));
   }
 
+  /** With a shared store both replicas are ready once connected: a standby is ready to take over. */
   get ready(): boolean {
-    return this.st.ready;
+    return this.st.ready || this.leadership !== undefined;
+  }
+
+  private suspension() {
+    try {
+      return this.follow.runtime.rt.store.suspension();
+    } catch {
+      // A shared store out of reach: /status still answers; the run's error says why.
+      return undefined;
+    }
   }
 
   status(): DaemonStatus {
@@ -180,7 +254,7 @@ export class Daemon {
     } catch {
       // A corrupt state shows up as the run's error.
     }
-    return statusOf({
+    const status = statusOf({
       where: {
         ring: this.o.ring,
         repo: this.o.repo,
@@ -194,8 +268,13 @@ export class Daemon {
       desiredCommit: this.follow.head,
       invalid: this.follow.invalid,
       deployed,
-      suspended: rt.store.suspension(),
+      suspended: this.suspension(),
       retry: this.books.retryView(),
     });
+    if (!this.leadership) return status;
+    const view = this.leadership.view();
+    // A standby applies nothing itself: what the ring runs is what the leader last recorded.
+    const applied = view.role === 'standby' ? { appliedCommit: deployed.lockCommit } : {};
+    return { ...status, ready: this.ready, ...applied, ...view };
   }
 }

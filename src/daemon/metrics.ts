@@ -131,6 +131,18 @@ export function daemonMetrics() {
     webhooks: r.add(new Counter('ringlock_webhooks_total', 'Incoming webhook requests by result.')),
     suspended: r.add(new Gauge('ringlock_suspended', '1 while the ring is suspended.')),
     ready: r.add(new Gauge('ringlock_ready', '1 once the first sync succeeded.')),
+    leader: r.add(
+      new Gauge(
+        'ringlock_leader',
+        "1 while this replica holds its ring's writer lease (shared state store).",
+      ),
+    ),
+    takeovers: r.add(
+      new Counter(
+        'ringlock_lease_takeovers_total',
+        'Times this replica took the writer lease and became leader.',
+      ),
+    ),
   };
 }
 export type DaemonMetrics = ReturnType<typeof daemonMetrics>;

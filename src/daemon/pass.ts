@@ -4,7 +4,7 @@ import type { ModuleResult } from '../apply/engine.js';
 import { InternalError } from '../errors.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { PassReport } from '../reconcile/types.js';
-import type { StateStore, Suspension } from '../state/types.js';
+import type { StateStore, Suspension, WriterLease } from '../state/types.js';
 import type { Bookkeeping } from './bookkeeping.js';
 import type { Desired } from './desired.js';
 import type { ConfigFollower } from './follow.js';
@@ -24,6 +24,8 @@ export interface PassContext {
   superseded(): void;
   /** Refreshes the modules gauge from /status. */
   refreshGauge(): void;
+  /** A leader's passes reuse the writer lease it holds (a shared store); absent: each pass takes the lease. */
+  writer?: () => Promise<WriterLease>;
 }
 
 export class DaemonPass {
@@ -118,7 +120,13 @@ export class DaemonPass {
     let concluded: { outcome: AttemptOutcome; results: ModuleResult[] } | undefined;
     try {
       const report = await reconcile(
-        { ...rt, store: recordingStore(rt.store, operations), registry, cache, actor: 'daemon' },
+        {
+          ...rt,
+          store: recordingStore(rt.store, operations, this.c.writer),
+          registry,
+          cache,
+          actor: 'daemon',
+        },
         desired,
         // The daemon never adopts: what ringlock did not create at a module's path is reported blocked, and left alone.
         {
@@ -239,7 +247,11 @@ export class DaemonPass {
 }
 
 /** The store, noting the id of each history record appended through it (module → its latest record's id). */
-function recordingStore(store: StateStore, ids: Map<string, string>): StateStore {
+function recordingStore(
+  store: StateStore,
+  ids: Map<string, string>,
+  writer?: () => Promise<WriterLease>,
+): StateStore {
   return {
     kind: store.kind,
     describe: () => store.describe(),
@@ -255,7 +267,7 @@ function recordingStore(store: StateStore, ids: Map<string, string>): StateStore
     writeJournal: (e, durable) => store.writeJournal(e, durable),
     clearJournal: () => store.clearJournal(),
     removeStaleTemps: () => store.removeStaleTemps(),
-    acquireWriter: (holder, timeoutMs) => store.acquireWriter(holder, timeoutMs),
+    acquireWriter: (holder, timeoutMs) => (writer ? writer() : store.acquireWriter(holder, timeoutMs)),
     suspension: () => store.suspension(),
     suspend: (s) => store.suspend(s),
     resume: () => store.resume(),

@@ -69,7 +69,13 @@ export interface DaemonStatus {
   path: string;
   lockPath?: string;
   gitDriver: string;
-  phase: 'starting' | 'idle' | 'reconciling' | 'stopping';
+  phase: 'starting' | 'standby' | 'idle' | 'reconciling' | 'stopping';
+  /** With a shared state store: leader (holds the ring's writer lease and reconciles) or standby (waits for it). */
+  role?: 'leader' | 'standby';
+  /** This replica's name as a lease holder (pod hostname:pid). */
+  replica?: string;
+  /** Who holds the writer lease now, and since when. */
+  leader?: { holder: string; token: number; since?: string };
   ready: boolean;
   /** ok · degraded (git, lock or modules failing; see lastError) · suspended */
   health: 'ok' | 'degraded' | 'suspended';

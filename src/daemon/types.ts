@@ -53,4 +53,9 @@ export interface DaemonOptions {
   selfHeal?: boolean;
   /** Cap of the exponential backoff of git fetches and failing modules. */
   maxBackoffMs: number;
+  /**
+   * With a shared state store: this replica's name as a holder of the ring's writer lease. The daemon then waits as a
+   * standby until it holds the lease, and keeps it across passes.
+   */
+  replica?: string;
 }

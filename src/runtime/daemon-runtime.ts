@@ -2,6 +2,7 @@
 // and the ringlock.yaml of each commit whose config differs.
 import type { CommitRuntime } from '../daemon/types.js';
 import type { LoadedConfig } from '../model/config.js';
+import type { StateStore } from '../state/types.js';
 import { commitNotifications, type NotificationDeps } from './notifications.js';
 import { operatorPolicy } from './operator.js';
 import { resolveRegistry } from './registry.js';
@@ -16,9 +17,15 @@ export function daemonRuntimeFor(
   deps: DaemonRuntimeDeps,
 ): (config: LoadedConfig | undefined) => CommitRuntime {
   const policy = operatorPolicy(input);
+  // A shared store is opened once and kept: its connection holds the ring's writer lease across commits.
+  let shared: StateStore | undefined;
   return (config) => {
     const base = config ? { root: input.cwd, cfg: config } : undefined;
     const rt = resolveRuntime(input, base);
+    if (rt.store.kind === 'postgres') {
+      if (shared) rt.store = shared;
+      else shared = rt.store;
+    }
     rt.actor = 'daemon';
     const { registry, cache } = resolveRegistry(input, base, rt);
     return { rt, registry, cache, ...commitNotifications(input, policy, config, deps) };

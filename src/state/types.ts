@@ -225,4 +225,21 @@ export interface StateStore {
   resume(): boolean;
   /** Lets go of connections (a shared store); the file store holds none. */
   close?(): Promise<void>;
+  /** A shared store: connects (and migrates) now rather than at the first use. */
+  open?(): void;
+  /** A shared store: who holds the ring's writer lease now (undefined: nobody). */
+  leaseInfo?(): LeaseInfo | undefined;
+  /** A shared store: wakes the ring's leader, wherever it runs (a webhook that reached a standby). */
+  wake?(commit?: string): void;
+  /** A shared store: calls `h` on each wake() of this ring, from any process. */
+  onWake?(h: (commit: string | undefined) => void): Promise<void>;
+}
+
+/** The holder of a shared store's writer lease. */
+export interface LeaseInfo {
+  holder: string;
+  /** The fencing token: +1 on each takeover. */
+  token: number;
+  /** When this holder took it. */
+  since?: string;
 }

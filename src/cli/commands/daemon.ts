@@ -1,5 +1,7 @@
 // ringlock daemon: watch one ring's lock in git and converge the target on it, with an HTTP surface for probes,
 // status, metrics and webhooks. Every setting has an environment variable, so a Kubernetes manifest needs no args.
+import { existsSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../../daemon/daemon.js';
 import { startHttp } from '../../daemon/http.js';
@@ -46,6 +48,23 @@ function boolEnv(name: string): boolean | undefined {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   throw new InputError('cli/env', `${name}=${v}: not a boolean`, { expected: 'true or false' });
+}
+
+/**
+ * The daemon moves to the shared store only from a settled file state: an operation the file journal says is in flight
+ * is recovered from the files first, or it would be lost.
+ */
+function refuseFileOperationInFlight(stateDir: string): void {
+  const file = join(stateDir, 'journal.json');
+  if (existsSync(file))
+    throw new InputError(
+      'state/file-journal',
+      `${file}: the file state shows an operation in flight; the daemon does not start on PostgreSQL before it is recovered`,
+      {
+        file,
+        expected: 'recover first: run ringlock apply with the file store, or ringlock state migrate',
+      },
+    );
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -110,6 +129,13 @@ export async function run(ctx: CommandContext): Promise<number> {
   const policy = operatorPolicy(ctx);
   const runtimeFor = daemonRuntimeFor(runtimeInput(ctx), { ring, logger, scrub: scrubSecrets });
   const first = runtimeFor(undefined);
+  const store = first.rt.store;
+  // With a shared store, replicas of this ring elect one writer (the lease); this one's name: pod hostname and pid.
+  const replica = store.kind === 'postgres' ? `${hostname()}:${process.pid}` : undefined;
+  if (replica) {
+    refuseFileOperationInFlight(first.rt.stateDir);
+    store.open?.();
+  }
   const cacheDir = pick(ctx, 'cache-dir', 'RINGLOCK_CACHE_DIR') ?? join(first.rt.stateDir, 'git');
   const source = await createGitSource(driver, {
     url: repo,
@@ -135,6 +161,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     fullRehash,
     selfHeal,
     maxBackoffMs,
+    replica,
   });
   const http = await startHttp(
     {
@@ -170,7 +197,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       gitDriver: driver,
       listen: http.address,
       target: first.rt.target.root,
-      state: first.rt.stateDir,
+      state: store.kind === 'file' ? first.rt.stateDir : store.describe(),
+      replica,
       cacheDir,
       operator: policy.sources,
     },
@@ -190,7 +218,19 @@ export async function run(ctx: CommandContext): Promise<number> {
     process.once('SIGTERM', on);
     process.once('SIGINT', on);
     if (runForMs !== undefined) setTimeout(() => resolve('run-for'), runForMs).unref();
+    void daemon.lost.then(() => resolve('lease-lost'));
   });
+  if (signal === 'lease-lost') {
+    // Another replica leads: stop at once (the fence refuses this one's writes), and let Kubernetes restart it.
+    http.drain();
+    await daemon.stop(1_000);
+    await http.close();
+    logger.error(
+      { replica },
+      'stopped: this replica lost the writer lease (exit 3; it starts again as a standby)',
+    );
+    return ExitCode.OperationFailed;
+  }
   logger.info(
     { signal, timeoutMs: shutdownMs },
     'stopping: no new webhooks; finishing the module operation in flight',

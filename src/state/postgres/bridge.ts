@@ -15,6 +15,8 @@ interface Reply {
   error?: WireError;
   lost?: string;
   role?: 'writer' | 'leader';
+  /** A wake notification of this ring (the commit, or null). */
+  wake?: string | null;
 }
 
 /** The built worker: beside the CLI's chunks (dist/), or dist/ seen from the sources (tests import src/). */
@@ -40,6 +42,7 @@ export class PgBridge {
   >();
   private dead?: Error;
   onLost?: (reason: string, role: 'writer' | 'leader') => void;
+  onWake?: (commit: string | undefined) => void;
 
   constructor(private readonly o: PgStoreOptions) {
     const s = new MessageChannel();
@@ -57,6 +60,10 @@ export class PgBridge {
     this.async.on('message', (m: Reply) => {
       if (m.lost !== undefined) {
         this.onLost?.(m.lost, m.role ?? 'writer');
+        return;
+      }
+      if (m.wake !== undefined) {
+        this.onWake?.(m.wake ?? undefined);
         return;
       }
       const p = this.pending.get(m.id);

@@ -8,6 +8,7 @@ import type {
   DeployedState,
   HistoryRecord,
   JournalEntry,
+  LeaseInfo,
   QuarantineEntry,
   Suspension,
 } from '../types.js';
@@ -290,6 +291,26 @@ export class PgState {
     } finally {
       c.release();
     }
+  }
+
+  /** Who holds the ring's writer lease (read only: a standby's /status names its leader); undefined when nobody does. */
+  async leaseInfo(): Promise<LeaseInfo | undefined> {
+    const r = await this.pool.query<{
+      holder: string | null;
+      token: string;
+      since: Date | null;
+      live: boolean;
+    }>(
+      `SELECT holder, token, acquired_at AS since, expires_at >= now() AS live FROM ${this.s}.leases WHERE ring = $1`,
+      [this.o.ring],
+    );
+    const row = r.rows[0];
+    if (!row?.holder || !row.live) return undefined;
+    return {
+      holder: row.holder,
+      token: Number(row.token),
+      ...(row.since instanceof Date ? { since: row.since.toISOString() } : {}),
+    };
   }
 
   /** Tells the leader (whichever replica holds the lease) that a verified push arrived. */

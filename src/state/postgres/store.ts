@@ -8,6 +8,7 @@ import type {
   DeployedState,
   HistoryRecord,
   JournalEntry,
+  LeaseInfo,
   StateStore,
   Suspension,
   WriterLease,
@@ -27,6 +28,7 @@ export class PostgresStateStore implements StateStore {
   private leased = false;
   private readonly lostHandlers = new Set<(reason: string) => void>();
   private readonly leaderLostHandlers = new Set<(reason: string) => void>();
+  private readonly wakeHandlers = new Set<(commit: string | undefined) => void>();
 
   constructor(readonly options: PgStoreOptions) {}
 
@@ -47,6 +49,9 @@ export class PostgresStateStore implements StateStore {
         this.cached = undefined;
         this.journal = undefined;
         for (const h of this.lostHandlers) h(reason);
+      };
+      b.onWake = (commit) => {
+        for (const h of this.wakeHandlers) h(commit);
       };
       this.bridgeOf = b;
     }
@@ -229,6 +234,17 @@ export class PostgresStateStore implements StateStore {
   /** Wakes the ring's leader (a webhook that reached a standby). */
   wake(commit?: string): void {
     this.bridge.call('wake', commit);
+  }
+
+  /** Who holds the ring's writer lease now (the leases row); undefined when nobody does. */
+  leaseInfo(): LeaseInfo | undefined {
+    return this.bridge.call<LeaseInfo | undefined>('leaseInfo') ?? undefined;
+  }
+
+  /** Calls `h` on each wake() of this ring from any process (the leader LISTENs on the change feed from now on). */
+  async onWake(h: (commit: string | undefined) => void): Promise<void> {
+    this.wakeHandlers.add(h);
+    await this.bridge.callAsync('listen');
   }
 
   async close(): Promise<void> {

@@ -4,6 +4,8 @@
 // while the main thread waits or works.
 import { isMainThread, type MessagePort, workerData } from 'node:worker_threads';
 import { LeaseHeld } from './lease.js';
+import { WakeListener } from './listen.js';
+import { changeChannel } from './migrations.js';
 import { PgState } from './ops.js';
 import type { PgStoreOptions } from './options.js';
 
@@ -35,6 +37,10 @@ function serve(data: Data): void {
   const flag = new Int32Array(data.flag);
   const state = new PgState(data.options);
   let ready: Promise<void> | undefined;
+  // The leader's ear on the change feed: wake notifications of its ring go to the main thread (bridge.ts onWake).
+  const listener = new WakeListener(data.options, changeChannel(data.options.schema), (commit) =>
+    data.async.postMessage({ id: -1, wake: commit ?? null }),
+  );
 
   function wire(e: unknown): WireError {
     const err = e as Error & { code?: string };
@@ -81,6 +87,10 @@ function serve(data: Data): void {
         return state.importRecords(args[0] as Parameters<PgState['importRecords']>[0]);
       case 'wake':
         return state.wake(args[0] as string | undefined);
+      case 'leaseInfo':
+        return state.leaseInfo();
+      case 'listen':
+        return listener.start();
       case 'acquire': {
         const held = await state.lease.acquire(args[0] as string, args[1] as number);
         state.forget();
@@ -93,6 +103,7 @@ function serve(data: Data): void {
       case 'unlead':
         return state.leadership.release();
       case 'close':
+        await listener.close();
         return state.close();
       default:
         throw new Error(`unknown operation ${op}`);
