@@ -62,7 +62,7 @@ export class Daemon {
         this.pending ??= { trigger: 'superseded', full: false };
       },
       refreshGauge: () => this.refreshModuleGauge(),
-      writer: o.replica ? () => this.leadership!.writer() : undefined,
+      writer: o.replica ? (holder, timeoutMs) => this.leadership!.writer(holder, timeoutMs) : undefined,
     });
     this.lost = new Promise((r) => {
       this.onLost = r;

@@ -1,5 +1,6 @@
-// One writer among replicas (a shared state store): the daemon waits as a standby for its ring's writer lease, leads
-// while it holds it — every pass reuses the held lease — and hands it back at shutdown. A lost lease is the end of this
+// One writer among replicas (a shared state store): the daemon waits as a standby to lead its ring (a lease of its
+// own, `leader/<ring>`), leads while it holds it — each pass takes the ring's writer lease — and hands it back at
+// shutdown. A lost lease is the end of this
 // process (the caller exits 3; Kubernetes restarts it as a standby): the store's fence refuses its writes anyway.
 import { OperationFailed } from '../errors.js';
 import type { LeaseInfo, StateStore, WriterLease } from '../state/types.js';
@@ -51,10 +52,12 @@ export class Leadership {
     );
     let lease: WriterLease;
     try {
-      lease = await store.acquireWriter(holder, Number.POSITIVE_INFINITY);
+      lease = store.acquireLeadership
+        ? await store.acquireLeadership(holder, Number.POSITIVE_INFINITY)
+        : await store.acquireWriter(holder, Number.POSITIVE_INFINITY);
     } catch (e) {
       if (this.closed) return;
-      const reason = `waiting for the writer lease failed: ${(e as Error).message}`;
+      const reason = `waiting to lead the ring failed: ${(e as Error).message}`;
       logger.error({ err: e, holder }, `${reason}; stopping`);
       this.o.onLost(reason);
       return;
@@ -91,19 +94,29 @@ export class Leadership {
     this.role = 'standby';
     this.lease = undefined;
     this.o.metrics.leader.set(0);
-    this.o.logger.error({ reason, holder: this.o.holder }, `lost the writer lease: ${reason}; stopping`);
+    this.o.logger.error({ reason, holder: this.o.holder }, `lost the lease: ${reason}; stopping`);
     for (const h of this.passHandlers) h(reason);
     this.o.onLost(reason);
   }
 
-  /** A pass's writer lease: the one this replica holds; its release leaves the lease held. */
-  async writer(): Promise<WriterLease> {
+  /**
+   * A pass's writer lease. With a store that leads by a lease of its own (PostgreSQL: `leader/<ring>`), the pass takes
+   * the ring's writer lease like any writer, so a `ringlock retry` or `install` still gets its turn between passes; a
+   * writer lease lost mid-pass ends this replica's leadership too. Otherwise the pass shares the lease this replica
+   * leads by (its release leaves that lease held).
+   */
+  async writer(holder: string, timeoutMs: number): Promise<WriterLease> {
     if (!this.lease || this.role !== 'leader')
-      throw new OperationFailed('state/lease-lost', `${this.o.holder} does not hold the ring's writer lease`);
+      throw new OperationFailed('state/lease-lost', `${this.o.holder} does not lead the ring`);
     const mine = new Set<(reason: string) => void>();
+    const own = this.o.store.acquireLeadership
+      ? await this.o.store.acquireWriter(holder, timeoutMs)
+      : undefined;
+    own?.onLost?.((reason) => this.lost(reason));
     return {
       release: () => {
         for (const h of mine) this.passHandlers.delete(h);
+        own?.release();
       },
       onLost: (h) => {
         mine.add(h);

@@ -25,7 +25,7 @@ export interface PassContext {
   /** Refreshes the modules gauge from /status. */
   refreshGauge(): void;
   /** A leader's passes reuse the writer lease it holds (a shared store); absent: each pass takes the lease. */
-  writer?: () => Promise<WriterLease>;
+  writer?: (holder: string, timeoutMs: number) => Promise<WriterLease>;
 }
 
 export class DaemonPass {
@@ -250,7 +250,7 @@ export class DaemonPass {
 function recordingStore(
   store: StateStore,
   ids: Map<string, string>,
-  writer?: () => Promise<WriterLease>,
+  writer?: (holder: string, timeoutMs: number) => Promise<WriterLease>,
 ): StateStore {
   return {
     kind: store.kind,
@@ -267,7 +267,8 @@ function recordingStore(
     writeJournal: (e, durable) => store.writeJournal(e, durable),
     clearJournal: () => store.clearJournal(),
     removeStaleTemps: () => store.removeStaleTemps(),
-    acquireWriter: (holder, timeoutMs) => (writer ? writer() : store.acquireWriter(holder, timeoutMs)),
+    acquireWriter: (holder, timeoutMs) =>
+      writer ? writer(holder, timeoutMs) : store.acquireWriter(holder, timeoutMs),
     suspension: () => store.suspension(),
     suspend: (s) => store.suspend(s),
     resume: () => store.resume(),

@@ -227,7 +227,12 @@ export interface StateStore {
   close?(): Promise<void>;
   /** A shared store: connects (and migrates) now rather than at the first use. */
   open?(): void;
-  /** A shared store: who holds the ring's writer lease now (undefined: nobody). */
+  /**
+   * A shared store: waits until this process leads the ring (a lease apart from the writer lease; `timeoutMs`
+   * Infinity for a standby).
+   */
+  acquireLeadership?(holder: string, timeoutMs: number): Promise<WriterLease>;
+  /** A shared store: who leads the ring now (undefined: nobody). */
   leaseInfo?(): LeaseInfo | undefined;
   /** A shared store: wakes the ring's leader, wherever it runs (a webhook that reached a standby). */
   wake?(commit?: string): void;

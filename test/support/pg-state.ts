@@ -60,9 +60,14 @@ export async function sql<T extends pg.QueryResultRow>(
 export async function tokens(
   r: PgRing,
 ): Promise<{ lease: number; holder: string | null; ring: number | null; modules: number[] }> {
-  const [lease] = await sql<{ token: string; holder: string | null }>(
+  // The writer lease's token fences every state write; the leader lease names who leads (its holder).
+  const [lease] = await sql<{ token: string }>(
     r,
-    (s) => `SELECT token, holder FROM ${s}.leases WHERE ring = '${RING}'`,
+    (s) => `SELECT token FROM ${s}.leases WHERE ring = '${RING}'`,
+  );
+  const [leader] = await sql<{ holder: string | null }>(
+    r,
+    (s) => `SELECT holder FROM ${s}.leases WHERE ring = 'leader/${RING}'`,
   );
   const [ring] = await sql<{ token: string | null }>(
     r,
@@ -74,7 +79,7 @@ export async function tokens(
   );
   return {
     lease: Number(lease?.token ?? 0),
-    holder: lease?.holder ?? null,
+    holder: leader?.holder ?? null,
     ring: ring?.token == null ? null : Number(ring.token),
     modules: mods.map((m) => Number(m.token)),
   };

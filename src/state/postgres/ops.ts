@@ -293,7 +293,7 @@ export class PgState {
     }
   }
 
-  /** Who holds the ring's writer lease (read only: a standby's /status names its leader); undefined when nobody does. */
+  /** Who leads the ring (read only: a standby's /status names its leader); undefined when nobody does. */
   async leaseInfo(): Promise<LeaseInfo | undefined> {
     const r = await this.pool.query<{
       holder: string | null;
@@ -302,7 +302,7 @@ export class PgState {
       live: boolean;
     }>(
       `SELECT holder, token, acquired_at AS since, expires_at >= now() AS live FROM ${this.s}.leases WHERE ring = $1`,
-      [this.o.ring],
+      [this.leadership.key],
     );
     const row = r.rows[0];
     if (!row?.holder || !row.live) return undefined;
