@@ -7,7 +7,7 @@ import { MIGRATIONS, quoteIdent, SCHEMA_VERSION } from '../src/state/postgres/mi
 import { pgOptionsFromEnv } from '../src/state/postgres/options.js';
 import { PostgresStateStore } from '../src/state/postgres/store.js';
 import type { DeployedModule, DeployedState, HistoryRecord } from '../src/state/types.js';
-import { uniqueSchema } from './support/postgres.js';
+import { startPostgres, uniqueSchema } from './support/postgres.js';
 
 const url = inject('pgUrl');
 const stores: PostgresStateStore[] = [];
@@ -176,6 +176,82 @@ describe('PostgresStateStore', () => {
     // a learns it at its next renewal (a third of the 3 s TTL).
     await expect.poll(() => lost.length, { timeout: 5_000 }).toBe(1);
     lb.release();
+  });
+
+  it('module_versions: the live version stays active beside a failed upgrade; a recovery adds no row', async () => {
+    const schema = uniqueSchema();
+    const s = store(schema);
+    const w = await s.acquireWriter('a', 5_000);
+    s.append(rec('orders', '1.0.0', 'i1'));
+    s.append({ ...rec('orders', '2.0.0', 'u1'), op: 'upgrade', from: '1.0.0', outcome: 'rolled_back' });
+    s.append({ ...rec('orders', '1.0.0', 'r1'), op: 'recover', outcome: 'recovered', sha256: undefined });
+    // The health check of 2.0.0 failed: 1.0.0 is linked again, the module reported rolled_back.
+    s.write(
+      state({
+        ...mod('orders', '1.0.0'),
+        status: 'rolled_back',
+        lastError: 'health',
+        failedVersion: '2.0.0',
+      }),
+    );
+    w.release();
+    const rows = await sql<{ version: string; is_active: boolean; op: string }>(
+      `SELECT version, is_active, op FROM ${quoteIdent(schema)}.module_versions ORDER BY id`,
+    );
+    expect(rows).toEqual([{ version: '1.0.0', is_active: true, op: 'install' }]);
+  });
+
+  it('a holder that lost its lease (taken over) may change nothing more: assertWriter refuses', async () => {
+    const schema = uniqueSchema();
+    const a = store(schema);
+    const w = await a.acquireWriter('a', 5_000);
+    expect(() => a.assertWriter()).not.toThrow();
+    await sql(
+      `UPDATE ${quoteIdent(schema)}.leases SET token = token + 1, holder = 'b' WHERE ring = 'canary'`,
+    );
+    // a learns it at its next renewal (every second with a 3 s TTL).
+    await expect
+      .poll(
+        () => {
+          try {
+            a.assertWriter();
+            return 'still';
+          } catch (e) {
+            return (e as { code?: string }).code;
+          }
+        },
+        { timeout: 5_000 },
+      )
+      .toBe('state/lease-lost');
+    w.release();
+  });
+
+  it('a database restart does not hand a live holder’s lease to a contender', async () => {
+    const server = await startPostgres();
+    try {
+      const env = {
+        RINGLOCK_DATABASE_URL: server.url,
+        RINGLOCK_STATE_SCHEMA: 'ringlock',
+        RINGLOCK_LEASE_TTL: '3s',
+      };
+      const a = new PostgresStateStore(pgOptionsFromEnv(env, 'canary'));
+      const b = new PostgresStateStore(pgOptionsFromEnv(env, 'canary'));
+      stores.push(a, b);
+      const w = await a.acquireWriter('a', 5_000);
+      const contender = b.acquireWriter('b', 6_000).then(
+        () => 'b took it',
+        (e: Error) => e.message,
+      );
+      await new Promise((r) => setTimeout(r, 1_500));
+      await server.stop();
+      await server.start();
+      // Every connection went with the restart, a's too: a reconnects and renews; b waits it out.
+      expect(await contender).toMatch(/being changed by a/);
+      expect(() => a.assertWriter()).not.toThrow();
+      w.release();
+    } finally {
+      await server.destroy();
+    }
   });
 
   it('keeps history append-only: UPDATE, DELETE and TRUNCATE are refused even for the owner', async () => {

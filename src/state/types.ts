@@ -214,6 +214,11 @@ export interface StateStore {
   /** `durable: false` may skip flushing: for an intent whose loss changes nothing on the target (before any switch). */
   writeJournal(entry: JournalEntry, durable?: boolean): void;
   clearJournal(): void;
+  /**
+   * A shared store: throws `state/lease-lost` unless this process still holds the writer lease for sure (called before
+   * every change to the target, which the database's fencing does not cover). The file store's lock cannot be lost.
+   */
+  assertWriter?(): void;
   /** Removes what a killed writer left half-written (call while holding the writer lease). */
   removeStaleTemps(): void;
   /** Takes the one writer lease of this store, waiting up to `timeoutMs`; throws naming the holder when it cannot. */

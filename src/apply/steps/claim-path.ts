@@ -50,6 +50,7 @@ function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions, path?:
     ...(path !== undefined ? { path } : {}),
     record,
   });
+  store.assertWriter?.();
   target.adopt(module, record.backup!, path);
   store.transaction(() => {
     store.append(record);

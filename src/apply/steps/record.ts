@@ -55,6 +55,13 @@ function tidyAfterSuccess(ctx: ModuleContext, rel: string, previous: string | un
   const { action: a, deps, opts, current } = ctx;
   const { target } = deps;
   try {
+    deps.store.assertWriter?.();
+  } catch (e) {
+    // The lease is gone (a shared store): pruning is the next holder's, not this process's.
+    ctx.warnings.push(`old versions not pruned: ${errText(e)}`);
+    return;
+  }
+  try {
     // A reinstall replaced a damaged tree: nothing links to it any more.
     if (
       a.kind === 'reinstall' &&
@@ -109,10 +116,16 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
     e instanceof RinglockError
       ? e
       : new OperationFailed('apply/failed', e instanceof Error ? e.message : String(e), { cause: e });
+  // Another process holds the ring now (a shared store): it owns the target, the journal and the record of this
+  // operation; this one changes nothing more.
+  if (err.code === 'state/lease-lost') return err;
   // Nothing was switched (every failure before the switch lands here): the old version stays active. Should the
   // failure have come after a switch, the link goes back to what the state records.
-  if (store.readJournal()?.phase === 'switching') {
+  const journal = store.readJournal();
+  // Only this operation's own journal: another's (a writer that took over) is not this one to undo.
+  if (journal?.id === base.id && journal.phase === 'switching') {
     try {
+      store.assertWriter?.();
       // A failed enable of a disabled module: back to no link, not to the tree that failed.
       target.activate(a.module, linkedDir(current), current !== undefined || ctx.switched, ctx.path);
     } catch {

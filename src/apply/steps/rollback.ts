@@ -28,6 +28,7 @@ export function switchBack(
     : undefined;
   const j = store.readJournal();
   if (j && q) store.writeJournal({ ...j, quarantine: q });
+  store.assertWriter?.();
   // A failed enable goes back to what it was: disabled, no link (not the tree that just failed).
   target.activate(a.module, linkedDir(current), true, ctx.path);
   crashPoint('after-auto-rollback');

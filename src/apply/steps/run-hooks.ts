@@ -18,6 +18,8 @@ export interface HookTree {
 function context(ctx: ModuleContext, tree: HookTree, toVersion: string, tenant?: string): HookContext {
   const { action: a, deps, opts, current, base } = ctx;
   const { store } = deps;
+  // A hook changes the platform: only while this process surely holds the ring (a shared store's lease).
+  store.assertWriter?.();
   return {
     module: a.module,
     operation: a.kind,

@@ -51,6 +51,7 @@ export function switchIn(ctx: ModuleContext, entry: LockEntry, staged: Staged): 
   });
   crashPoint('after-journal');
   deps.onEvent?.({ type: 'step', module: a.module, step: 'switch' });
+  store.assertWriter?.();
   // A first install owns no path yet: whatever appeared there since the check above is refused, not replaced.
   target.activate(a.module, rel, current !== undefined, entry.path);
   ctx.switched = true;

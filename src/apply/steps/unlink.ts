@@ -23,6 +23,7 @@ export function unlinkAndRecord(
     ...(ctx.path !== undefined ? { path: ctx.path } : {}),
     record,
   });
+  store.assertWriter?.();
   target.activate(a.module, undefined, true, ctx.path);
   store.transaction(() => {
     store.write(markUnlinked(next, a.module, reason, record.finishedAt));

@@ -148,11 +148,15 @@ export async function readFleet(
       expires_at: string | null;
     }>(
       `SELECT k.ring, r.lock_commit, r.suspension, r.blocked, ${iso('r.updated_at')} AS updated_at,
-              l.holder, l.token, CASE WHEN l.expires_at = '-infinity' THEN NULL ELSE ${iso('l.expires_at')} END AS expires_at
-         FROM (SELECT ring FROM ${s}.rings UNION SELECT ring FROM ${s}.leases
+              coalesce(ld.holder, l.holder) AS holder, l.token,
+              CASE WHEN l.expires_at = '-infinity' THEN NULL ELSE ${iso('l.expires_at')} END AS expires_at
+         FROM (SELECT ring FROM ${s}.rings
+               UNION SELECT ring FROM ${s}.leases WHERE ring NOT LIKE 'leader/%'
                UNION SELECT DISTINCT ring FROM ${s}.deployed_modules) k
          LEFT JOIN ${s}.rings r ON r.ring = k.ring
          LEFT JOIN ${s}.leases l ON l.ring = k.ring
+         -- A ring run by daemon replicas: its leader (rows leader/<ring>, while the lease is live) is its writer.
+         LEFT JOIN ${s}.leases ld ON ld.ring = 'leader/' || k.ring AND ld.holder IS NOT NULL AND ld.expires_at > now()
          ${where(filter, 'k.ring', undefined, p1)}
         ORDER BY k.ring`,
       p1,

@@ -32,6 +32,8 @@ export class LeaseKeeper {
   private timer?: NodeJS.Timeout;
   /** When the last renewal succeeded (monotonic ms): past the TTL without one, the lease counts as lost. */
   private renewedAt = 0;
+  private renewing = false;
+  private lastSent = 0;
   private lostReason?: string;
   onLost?: (reason: string) => void;
   private readonly s: string;
@@ -57,14 +59,19 @@ export class LeaseKeeper {
       connectionTimeoutMillis: this.o.connectTimeoutMs,
       application_name: `${this.o.applicationName}:lease`.slice(0, 63),
       statement_timeout: this.o.statementTimeoutMs,
+      // A renewal that hangs (a half-open connection) must end before the lease does.
+      query_timeout: this.renewEveryMs(),
       keepAlive: true,
+      keepAliveInitialDelayMillis: 5_000,
     });
-    c.on('error', () => {
-      if (this.client === c) this.client = undefined;
-    });
-    c.on('end', () => {
-      if (this.client === c) this.client = undefined;
-    });
+    const gone = () => {
+      if (this.client !== c) return;
+      this.client = undefined;
+      // The connection is what tells a contender this holder is alive: register the new one at once.
+      if (this.held) setTimeout(() => void this.renew(), 100).unref();
+    };
+    c.on('error', gone);
+    c.on('end', gone);
     await c.connect();
     this.client = c;
     return c;
@@ -79,11 +86,16 @@ export class LeaseKeeper {
     for (;;) {
       let current: { holder: string | null; expires: string } | undefined;
       try {
+        const sent = performance.now();
         const r = await this.tryTake(holder);
         if ('token' in r) {
           this.held = { holder, token: r.token };
-          this.renewedAt = performance.now();
-          this.timer = setInterval(() => void this.renew(), Math.max(200, Math.floor(this.o.leaseTtlMs / 3)));
+          this.renewedAt = sent;
+          this.lastSent = sent;
+          this.timer = setInterval(
+            () => this.tick(),
+            Math.max(100, Math.min(this.renewEveryMs(), this.marginMs() / 2)),
+          );
           return this.held;
         }
         current = r;
@@ -100,6 +112,25 @@ export class LeaseKeeper {
     }
   }
 
+  /** How often a holder renews: often enough that a contender can tell a dead holder within a few seconds. */
+  private renewEveryMs(): number {
+    return Math.max(200, Math.min(2_000, Math.floor(this.o.leaseTtlMs / 3)));
+  }
+
+  /**
+   * Whether this process may still act as the holder: it holds the lease and its last successful renewal was *sent*
+   * less than the TTL minus a margin ago (the database's expiry is later than that, so no contender can have taken it).
+   */
+  current(): boolean {
+    return (
+      this.held !== undefined && performance.now() < this.renewedAt + this.o.leaseTtlMs - this.marginMs()
+    );
+  }
+
+  private marginMs(): number {
+    return Math.min(2_000, Math.floor(this.o.leaseTtlMs / 4));
+  }
+
   private async tryTake(
     holder: string,
   ): Promise<{ token: number } | { holder: string | null; expires: string }> {
@@ -112,11 +143,16 @@ export class LeaseKeeper {
       const r = await c.query<{ holder: string | null; expires: Date; takeable: boolean }>(
         `SELECT holder, expires_at AS expires,
                 (holder IS NULL OR expires_at < now()
-                 OR (holder_pid IS NOT NULL AND NOT EXISTS (
+                 -- The holder's connection is gone: it died, unless the server restarted since it last renewed
+                 -- (then every connection went) or it renewed too recently to have reconnected yet.
+                 OR (holder_pid IS NOT NULL
+                     AND renewed_at > pg_postmaster_start_time()
+                     AND renewed_at < now() - $2 * interval '1 millisecond'
+                     AND NOT EXISTS (
                        SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.holder_pid
                           AND (a.backend_start IS NULL OR a.backend_start = l.holder_backend_start)))) AS takeable
            FROM ${this.s}.leases l WHERE ring = $1 FOR UPDATE`,
-        [this.key],
+        [this.key, this.renewEveryMs() + 1_000],
       );
       const row = r.rows[0]!;
       if (!row.takeable) {
@@ -151,9 +187,26 @@ export class LeaseKeeper {
     }
   }
 
+  /** Checks the local deadline often (a hung renewal must not hide it), and renews every renewEveryMs. */
+  private tick(): void {
+    if (!this.held) return;
+    if (!this.current() || performance.now() - this.lastSent >= this.renewEveryMs()) void this.renew();
+  }
+
   private async renew(): Promise<void> {
     const h = this.held;
     if (!h) return;
+    // The local deadline, whatever the database answers or fails to: past it, a contender may hold the lease.
+    if (!this.current()) {
+      this.markLost(
+        `the ${this.kind === 'leader' ? 'leadership' : 'writer lease'} of ring "${this.o.ring}" could not be renewed before it expired`,
+      );
+      return;
+    }
+    if (this.renewing) return;
+    this.renewing = true;
+    const sent = performance.now();
+    this.lastSent = sent;
     try {
       const c = await this.conn();
       const r = await c.query(
@@ -169,12 +222,11 @@ export class LeaseKeeper {
         this.markLost(
           `the ${this.kind === 'leader' ? 'leadership' : 'writer lease'} of ring "${this.o.ring}" expired or was taken over`,
         );
-      else this.renewedAt = performance.now();
-    } catch (e) {
-      if (this.held === h && performance.now() - this.renewedAt > this.o.leaseTtlMs)
-        this.markLost(
-          `the lease of ring "${this.o.ring}" could not be renewed for its TTL (${(e as Error).message})`,
-        );
+      else this.renewedAt = sent;
+    } catch {
+      // The next tick tries again; the local deadline (above) decides when it is too late.
+    } finally {
+      this.renewing = false;
     }
   }
 

@@ -11,7 +11,7 @@ export interface Migration {
 }
 
 /** The ops whose record switched a version in: the rows of module_versions. */
-const SWITCH_OPS = `('install','upgrade','rollback','reinstall','enable','adopt','recover')`;
+const SWITCH_OPS = `('install','upgrade','rollback','reinstall','enable','adopt')`;
 
 export const MIGRATIONS: readonly Migration[] = [
   {
@@ -118,10 +118,12 @@ SELECT h.seq AS id,
        h.to_version AS version,
        h.content_hash,
        h.ring,
-       (d.module IS NOT NULL AND d.status = 'active' AND d.version = h.to_version
+       -- Live: the module is linked (not disabled) at this version — also while a failed or rolled-back newer one is
+       -- reported beside it — and this is the latest record that switched that version in.
+       (d.module IS NOT NULL AND d.status <> 'disabled' AND d.version = h.to_version
         AND h.seq = (SELECT max(h2.seq) FROM ${s}.history h2
-                     WHERE h2.ring = h.ring AND h2.module = h.module
-                       AND h2.outcome IN ('succeeded','recovered') AND h2.op IN ${SWITCH_OPS})) AS is_active,
+                     WHERE h2.ring = h.ring AND h2.module = h.module AND h2.to_version = d.version
+                       AND h2.outcome = 'succeeded' AND h2.op IN ${SWITCH_OPS})) AS is_active,
        h.actor,
        h.lock_commit AS commit,
        h.reason,
@@ -129,8 +131,8 @@ SELECT h.seq AS id,
        h.finished_at AS created_at
   FROM ${s}.history h
   LEFT JOIN ${s}.deployed_modules d ON d.ring = h.ring AND d.module = h.module
- WHERE h.outcome IN ('succeeded','recovered') AND h.op IN ${SWITCH_OPS} AND h.to_version IS NOT NULL;
-COMMENT ON VIEW ${s}.module_versions IS 'One row per version a ring switched in (ringlock history); is_active: the version active there now.';
+ WHERE h.outcome = 'succeeded' AND h.op IN ${SWITCH_OPS} AND h.to_version IS NOT NULL;
+COMMENT ON VIEW ${s}.module_versions IS 'One row per version a ring switched in (ringlock history: install, upgrade, rollback, reinstall, enable, adopt that succeeded); is_active: the version linked there now.';
 `,
   },
 ];

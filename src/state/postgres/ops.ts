@@ -13,8 +13,8 @@ import type {
   Suspension,
 } from '../types.js';
 import { LeaseKeeper } from './lease.js';
-import { applyMigrations } from './migrate.js';
-import { changeChannel, quoteIdent } from './migrations.js';
+import { applyMigrations, NewerSchemaError, schemaVersion } from './migrate.js';
+import { changeChannel, quoteIdent, SCHEMA_VERSION } from './migrations.js';
 import type { PgStoreOptions } from './options.js';
 import {
   fromRows,
@@ -38,6 +38,8 @@ export interface PgBatch {
 
 /** The fence's exception text (raised by the DO block when the writer's lease is not current). */
 const FENCED = 'ringlock: the writer lease is not current';
+/** Its SQLSTATE (class RL: ringlock's own). */
+const FENCED_CODE = 'RL001';
 
 /** Values as SQL literals, escaped by the driver (strings), checked (numbers), or NULL. */
 function literal(c: pg.PoolClient): Lit {
@@ -93,9 +95,12 @@ export class PgState {
     try {
       if (this.o.migrate) await applyMigrations(c, this.o.schema);
       else {
-        const { schemaVersion } = await import('./migrate.js');
         const v = await schemaVersion(c, this.o.schema);
-        if (v === 0) throw new Error(`schema "${this.o.schema}" has no ringlock tables`);
+        if (v > SCHEMA_VERSION) throw new NewerSchemaError(this.o.schema, v);
+        if (v < SCHEMA_VERSION)
+          throw new Error(
+            `schema "${this.o.schema}" is at version ${v}, this ringlock needs ${SCHEMA_VERSION} (RINGLOCK_STATE_MIGRATE=false): an owner runs ringlock state schema --apply`,
+          );
       }
     } finally {
       c.release();
@@ -141,7 +146,7 @@ export class PgState {
       const stmts = ['BEGIN'];
       if (b.durable === false) stmts.push('SET LOCAL synchronous_commit = off');
       stmts.push(
-        `DO ${tag} BEGIN PERFORM 1 FROM ${this.s}.leases WHERE ring = ${ring} AND token = ${lit(token)} AND holder = ${lit(writer.holder)} AND expires_at > now() FOR UPDATE; IF NOT FOUND THEN RAISE EXCEPTION '${FENCED}'; END IF; END ${tag}`,
+        `DO ${tag} BEGIN PERFORM 1 FROM ${this.s}.leases WHERE ring = ${ring} AND token = ${lit(token)} AND holder = ${lit(writer.holder)} AND expires_at > now() FOR UPDATE; IF NOT FOUND THEN RAISE EXCEPTION '${FENCED}' USING ERRCODE = '${FENCED_CODE}'; END IF; END ${tag}`,
       );
       const changed: string[] = [];
       let after: Known | undefined;
@@ -183,7 +188,7 @@ export class PgState {
         await c.query(stmts.join(';\n'));
       } catch (e) {
         await c.query('ROLLBACK').catch(() => undefined);
-        if ((e as Error).message === FENCED) await this.refuse(c, writer);
+        if ((e as { code?: string }).code === FENCED_CODE) await this.refuse(c, writer);
         throw e;
       }
       if (after) this.known = after;

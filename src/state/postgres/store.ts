@@ -3,6 +3,7 @@
 // file store's. Writes need the ring's writer lease (fenced by its token); the steps that write several things at
 // once (state, history, journal) do it in one transaction (transaction()).
 
+import { OperationFailed } from '../../errors.js';
 import { copyState, freezeEntries } from '../frozen.js';
 import type {
   DeployedState,
@@ -148,6 +149,19 @@ export class PostgresStateStore implements StateStore {
       this.journal = undefined;
       throw e;
     }
+  }
+
+  /**
+   * Before each change to the target: refuses (`state/lease-lost`) unless this process holds the writer lease and has
+   * renewed it recently enough that nobody can have taken it over — the target is shared, and only the state's
+   * writes are fenced by the database.
+   */
+  assertWriter(): void {
+    if (this.bridge.call<boolean>('current')) return;
+    throw new OperationFailed(
+      'state/lease-lost',
+      `ring "${this.options.ring}": this process no longer holds the writer lease (lost, or not renewed in time); it changes nothing more`,
+    );
   }
 
   /** Nothing half-written is left in a database by a killed writer: its transaction was rolled back. */

@@ -87,6 +87,8 @@ function serve(data: Data): void {
         return state.importRecords(args[0] as Parameters<PgState['importRecords']>[0]);
       case 'wake':
         return state.wake(args[0] as string | undefined);
+      case 'current':
+        return state.lease.current();
       case 'leaseInfo':
         return state.leaseInfo();
       case 'listen':
