@@ -108,10 +108,11 @@ export interface ModuleSpec {
  *   RL_HOOK_OUT   dir where each run writes <module>-<hook>-<toVersion>.json (stdin) and .env (RINGLOCK_* vars)
  *   RL_HOOK_FAIL  space-separated modules whose hook exits 1
  *   RL_HOOK_SLOW  space-separated modules whose hook writes its pid to <module>.hook.pid, then sleeps RL_HOOK_SLEEP
- *                 seconds (default 30); with RL_HOOK_CHILD=1 it first starts `sleep 30 &` (pid in <module>.child.pid)
+ *                 seconds (default 30); with RL_HOOK_CHILD=1 it first starts `sleep 30 &` (pid in <module>.child.pid);
+ *                 with RL_HOOK_GATE=1 it ends as soon as the test writes <module>.go (a wait that no load outlasts)
  */
 /** The variables above, passed to module code by the operator's RINGLOCK_MODULE_ENV (module code gets no others). */
-export const HOOK_ENV = 'RL_HOOK_OUT RL_HOOK_FAIL RL_HOOK_SLOW RL_HOOK_SLEEP RL_HOOK_CHILD';
+export const HOOK_ENV = 'RL_HOOK_OUT RL_HOOK_FAIL RL_HOOK_SLOW RL_HOOK_SLEEP RL_HOOK_CHILD RL_HOOK_GATE';
 
 export const HOOK_SCRIPT = `#!/bin/sh
 ctx=$(cat)
@@ -130,7 +131,11 @@ case " \${RL_HOOK_SLOW:-} " in *" $RINGLOCK_MODULE "*)
     echo $! > "$out/$RINGLOCK_MODULE.child.pid"
   fi
   echo $$ > "$out/$RINGLOCK_MODULE.hook.pid"
-  sleep "\${RL_HOOK_SLEEP:-30}";;
+  if [ -n "\${RL_HOOK_GATE:-}" ]; then
+    i=0; while [ ! -e "$out/$RINGLOCK_MODULE.go" ] && [ $i -lt "\${RL_HOOK_SLEEP:-30}0" ]; do sleep 0.1; i=$((i+1)); done
+  else
+    sleep "\${RL_HOOK_SLEEP:-30}"
+  fi;;
 esac
 exit 0
 `;

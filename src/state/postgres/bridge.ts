@@ -87,22 +87,32 @@ export class PgBridge {
   call<T>(op: string, ...args: unknown[]): T {
     if (this.dead) throw this.error({ name: 'Error', message: this.dead.message });
     const id = this.next++;
-    Atomics.store(this.flag, 0, 0);
     this.sync.postMessage({ id, op, args });
     const deadline = performance.now() + this.o.connectTimeoutMs + this.o.statementTimeoutMs + 5_000;
     for (;;) {
       const left = deadline - performance.now();
-      if (left <= 0)
-        throw new OperationFailed(
+      if (left <= 0) {
+        // The request may still complete later: this store is done for (no late write may race a later one).
+        const e = new OperationFailed(
           'state/database',
           `the state database at ${dbAddress(this.o.url)} did not answer`,
-          {
-            expected: 'a reachable PostgreSQL (RINGLOCK_DATABASE_URL)',
-          },
+          { expected: 'a reachable PostgreSQL (RINGLOCK_DATABASE_URL)' },
         );
-      Atomics.wait(this.flag, 0, 0, Math.min(left, 1_000));
-      const got = receiveMessageOnPort(this.sync);
-      if (!got) continue;
+        this.fail(e);
+        void this.worker.terminate();
+        throw e;
+      }
+      let got = receiveMessageOnPort(this.sync);
+      if (!got) {
+        // Nothing there: wait for the worker's signal (reset first, then look again, so no reply is slept through and
+        // a stale reply's signal does not make this loop spin).
+        Atomics.store(this.flag, 0, 0);
+        got = receiveMessageOnPort(this.sync);
+        if (!got) {
+          Atomics.wait(this.flag, 0, 0, Math.min(left, 1_000));
+          continue;
+        }
+      }
       const m = got.message as Reply;
       if (m.id !== id) continue;
       if (m.ok) return m.value as T;
