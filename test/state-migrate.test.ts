@@ -171,6 +171,14 @@ describe('ringlock state migrate', () => {
       `SELECT suspension FROM ${quoteIdent(schema)}.rings WHERE ring = 'canary'`,
     );
     expect(row?.suspension).toEqual(suspended);
+    // The operator resumes the ring on PostgreSQL; running the migration again does not suspend it again.
+    await sql(`UPDATE ${quoteIdent(schema)}.rings SET suspension = NULL WHERE ring = 'canary'`);
+    const again = await migrate(schema, ['--json'], `file:${target}`);
+    expect(again.code, show(again)).toBe(0);
+    const [after] = await sql<{ suspension: unknown }>(
+      `SELECT suspension FROM ${quoteIdent(schema)}.rings WHERE ring = 'canary'`,
+    );
+    expect(after?.suspension).toBeNull();
   });
 
   it('refuses while the file journal shows an operation in flight; the database gets nothing', async () => {

@@ -187,12 +187,12 @@ export async function migrateFileState(input: MigrateInput): Promise<MigrateResu
         `${before.elsewhere} of the ${ids.length} history records in ${stateDir} are stored under another ring in the database`,
         { expected: "the ring these records are of (--ring), or another target's state" },
       );
-    const dbSuspended = db.suspension();
     const held = db.read();
     const same = canonical(held) === canonical(state);
     if (!same && !isEmpty(held) && !input.force) throw anotherState(ring, held);
-    const done =
-      same && before.records === ids.length && (suspension === undefined || dbSuspended !== undefined);
+    // Already migrated: the same state and every record. A suspension is copied only with a first write — an operator
+    // who resumed the ring on PostgreSQL since is not overruled by running this again.
+    const done = same && before.records === ids.length;
     let outcome: MigrateResult['state'] = 'unchanged';
     let added = 0;
     let susp: MigrateResult['suspension'] = suspension ? 'kept' : 'none';
@@ -206,7 +206,7 @@ export async function migrateFileState(input: MigrateInput): Promise<MigrateResu
       }
       added = db.importRecords(records);
       if (outcome !== 'unchanged') db.transaction(() => db!.write(state));
-      if (suspension && db.suspension() === undefined) {
+      if (suspension && outcome !== 'unchanged' && db.suspension() === undefined) {
         db.suspend(suspension as Suspension);
         susp = 'copied';
       }
