@@ -2,7 +2,7 @@
 // workspace, compared with each ring's lock: a lock pinning another version (or content) than the one deployed is
 // pending, a module the lock pins that is not deployed is pending install. This is the shape `--json` prints.
 import type { LockEntry } from '../model/types.js';
-import type { FleetCell, FleetRing, FleetSnapshot } from '../state/postgres/fleet.js';
+import { blankCell, type FleetCell, type FleetRing, type FleetSnapshot } from '../state/postgres/fleet.js';
 
 /** What the lock wants that the ring does not run yet. */
 export type PendingKind = 'install' | 'change' | 'content' | 'enable' | 'disable' | 'not-in-lock';
@@ -35,26 +35,6 @@ export interface RingLockInfo {
   path: string;
   /** Null when the ring has no lock file yet. */
   modules: Record<string, LockEntry> | null;
-}
-
-function blankCell(ring: string, module: string): ViewCell {
-  return {
-    ring,
-    module,
-    version: null,
-    contentHash: null,
-    status: null,
-    origin: null,
-    path: null,
-    since: null,
-    previous: null,
-    lastError: null,
-    failedVersion: null,
-    blocked: null,
-    quarantined: [],
-    inFlight: null,
-    last: null,
-  };
 }
 
 /** What applying the lock's pin (or its absence) would change in a cell; null when it runs as pinned. */

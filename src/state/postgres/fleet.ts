@@ -43,6 +43,27 @@ export interface FleetCell {
   last: FleetLastOp | null;
 }
 
+/** A cell with nothing known yet: a module the ring does not run (the lock may still pin it). */
+export function blankCell(ring: string, module: string): FleetCell {
+  return {
+    ring,
+    module,
+    version: null,
+    contentHash: null,
+    status: null,
+    origin: null,
+    path: null,
+    since: null,
+    previous: null,
+    lastError: null,
+    failedVersion: null,
+    blocked: null,
+    quarantined: [],
+    inFlight: null,
+    last: null,
+  };
+}
+
 export interface FleetRing {
   ring: string;
   lockCommit: string | null;
@@ -203,23 +224,7 @@ export async function readFleet(
       const key = `${module}\u0000${ring}`;
       let c = cells.get(key);
       if (!c) {
-        c = {
-          ring,
-          module,
-          version: null,
-          contentHash: null,
-          status: null,
-          origin: null,
-          path: null,
-          since: null,
-          previous: null,
-          lastError: null,
-          failedVersion: null,
-          blocked: null,
-          quarantined: [],
-          inFlight: null,
-          last: null,
-        };
+        c = blankCell(ring, module);
         cells.set(key, c);
       }
       return c;
