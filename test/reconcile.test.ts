@@ -377,14 +377,21 @@ describe.each(STORES)('reconcile (%s store)', (kind) => {
     expect(s.store.readJournal()).toEqual(journal);
 
     const recovered: string[] = [];
-    const report = await reconcile(s.deps, s.desired, s.options, {
-      onRecovered: (r) => recovered.push(r.id),
-      onPlanned: (plan) => {
-        // Observed after recovery: the journal is gone and base is planned from what recovery left.
-        expect(s.store.readJournal()).toBeUndefined();
-        expect(kinds(plan)).toEqual(['base:install', 'orders:install']);
+    // The killed apply's writer lease is taken over once its holder has missed a renewal (PostgreSQL: a few seconds
+    // after the kill); its lock file at once (its pid is gone).
+    const report = await reconcile(
+      s.deps,
+      s.desired,
+      { ...s.options, lockTimeoutMs: 15_000 },
+      {
+        onRecovered: (r) => recovered.push(r.id),
+        onPlanned: (plan) => {
+          // Observed after recovery: the journal is gone and base is planned from what recovery left.
+          expect(s.store.readJournal()).toBeUndefined();
+          expect(kinds(plan)).toEqual(['base:install', 'orders:install']);
+        },
       },
-    });
+    );
     expect(report.recovered).toMatchObject({ module: 'base', actor: 'test' });
     expect(recovered).toEqual([report.recovered!.id]);
     expect(report.outcome).toBe('succeeded');
