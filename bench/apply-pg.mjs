@@ -1,6 +1,6 @@
 // `apply-pg` bench: ringlock apply of N modules onto a fresh target with the file store and with the PostgreSQL store
 // (a server of the bench's own, durable defaults: fsync and synchronous_commit on), interleaved, medians, the ratio
-// PG/file (goal <= 1.1x). Then one profiled PostgreSQL apply: transactions, statements (round trips) and WAL flushes
+// PG/file (goal <= 1.1x). Then one profiled PostgreSQL apply: transactions, statements (sent one batch per transaction) and WAL flushes
 // per module, and the server's own time in those statements.
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, loadavg } from 'node:os';
@@ -220,12 +220,13 @@ export async function benchApplyPg({ modules, rounds }) {
     const per = (x) => (x == null ? '-' : fmt(x / modules, 1));
     console.log(
       `profile (one more PostgreSQL apply, ${fmt(ms / 1000, 2)} s): per module ${per(profile.transactions)} transactions, ` +
-        `${per(profile.statements)} statements (round trips), ${per(profile.walSyncs)} WAL flushes; the server's own ` +
+        `${per(profile.statements)} statements (one batch per transaction), ${per(profile.walSyncs)} WAL flushes; the server's own ` +
         `time in them ${fmt(serverMs / 1000, 2)} s (${fmt((100 * serverMs) / ms, 1)}% of the apply)`,
     );
     console.log(
-      `a round trip (SELECT 1, median of 500) takes ${fmt(rtt, 2)} ms now: ${calls} statements x that = ` +
-        `${fmt((calls * rtt) / 1000, 2)} s of the apply waiting on the network and the server's scheduling; ` +
+      `a round trip (SELECT 1, median of 500) takes ${fmt(rtt, 2)} ms now: ${profile.transactions} transactions ` +
+        `(one round trip each) x that = ${fmt((profile.transactions * rtt) / 1000, 2)} s of the apply waiting on the ` +
+        `network and the server's scheduling (${calls} statements in them); ` +
         `PG - file medians: ${fmt((med.pg - med.file) / 1000, 2)} s`,
     );
     printTable(
