@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import pg from 'pg';
 import { ensureApplyRepo, trash } from './apply.mjs';
 import { BIN, fmt, median, mustPass, printTable, timed } from './lib.mjs';
-import { pgBinDir, startPostgres } from './pg.mjs';
+import { hasPostgres, startPostgres } from './pg.mjs';
 
-export const hasPostgres = () => pgBinDir() !== undefined;
+export { hasPostgres };
 
 async function query(url, text) {
   const c = new pg.Client(url);

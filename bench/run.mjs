@@ -298,7 +298,7 @@ async function main() {
     }
   }
   if (has('apply-pg')) {
-    if (hasPostgres()) out.applyPg = await benchApplyPg({ modules, rounds: applyRounds });
+    if (await hasPostgres()) out.applyPg = await benchApplyPg({ modules, rounds: applyRounds });
     else console.log('note: PostgreSQL server binaries not found (initdb), skipping the apply-pg bench');
   }
   if (has('daemon')) {

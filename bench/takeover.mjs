@@ -1,13 +1,13 @@
-// `takeover` bench: two `ringlock daemon` replicas on one ring with the PostgreSQL store (a server of its own: Debian's
-// binaries, a temp data dir, fsync on), sharing one target. The leader is killed (kill -9), and the time until the
+// `takeover` bench: two `ringlock daemon` replicas on one ring with the PostgreSQL store (a server of its own, from
+// bench/pg.mjs: fsync on), sharing one target. The leader is killed (kill -9), and the time until the
 // standby's /status says `role: leader` is taken, with default settings (lease TTL 15 s, a standby looks every 1 s);
 // then the same after a SIGTERM (the leader hands its lease back). Goal: ≤ 5 s; baseline: the standby's poll interval.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BIN, fmt, median, printTable } from './lib.mjs';
+import { hasPostgres, startPostgres } from './pg.mjs';
 
 const RING = 'canary';
 const POLL_MS = 1000; // the standby's look at the lease with the default TTL (min(1 s, TTL / 3))
@@ -23,78 +23,6 @@ function track(child) {
 process.on('exit', () => {
   for (const c of live) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
-
-// ---------- PostgreSQL: Debian's server binaries (RINGLOCK_PG_BIN, or the newest /usr/lib/postgresql/N/bin) ----------
-
-function pgBin() {
-  if (process.env.RINGLOCK_PG_BIN) return process.env.RINGLOCK_PG_BIN;
-  const root = '/usr/lib/postgresql';
-  const v = existsSync(root)
-    ? readdirSync(root)
-        .filter((d) => existsSync(join(root, d, 'bin', 'initdb')))
-        .sort((a, b) => Number(b) - Number(a))[0]
-    : undefined;
-  if (!v) return undefined;
-  return join(root, v, 'bin');
-}
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.on('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-async function startPostgres(bin, root) {
-  const as = {};
-  if (process.getuid?.() === 0) {
-    // PostgreSQL refuses to run as root: as the postgres user the package creates.
-    const id = (f) => spawnSync('id', [f, 'postgres'], { encoding: 'utf8' });
-    if (id('-u').status !== 0) throw new Error('running as root without a postgres user');
-    as.uid = Number(id('-u').stdout.trim());
-    as.gid = Number(id('-g').stdout.trim());
-    chownSync(root, as.uid, as.gid);
-  }
-  const data = join(root, 'data');
-  const sock = join(root, 'sock');
-  execFileSync(
-    join(bin, 'initdb'),
-    ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C'],
-    {
-      ...as,
-      cwd: root,
-      stdio: 'pipe',
-    },
-  );
-  execFileSync('mkdir', ['-p', sock], as);
-  const port = await freePort();
-  const server = track(
-    spawn(
-      join(bin, 'postgres'),
-      [
-        '-D',
-        data,
-        '-p',
-        String(port),
-        '-c',
-        'listen_addresses=127.0.0.1',
-        '-c',
-        `unix_socket_directories=${sock}`,
-      ],
-      { ...as, cwd: root, stdio: 'ignore' },
-    ),
-  );
-  const end = Date.now() + 30_000;
-  while (spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port), '-q']).status !== 0) {
-    if (Date.now() > end) throw new Error('PostgreSQL did not get ready in 30 s');
-    await sleep(100);
-  }
-  return { url: `postgres://postgres@127.0.0.1:${port}/postgres`, stop: () => server.kill('SIGINT') };
-}
 
 // ---------- a one-module platform in a local bare repository ----------
 
@@ -226,8 +154,7 @@ async function round(p, root, dbUrl, schema, signal) {
 }
 
 export async function benchTakeover({ quick }) {
-  const bin = pgBin();
-  if (!bin) {
+  if (!(await hasPostgres())) {
     console.log(
       'note: PostgreSQL server binaries not found (install postgresql or set RINGLOCK_PG_BIN): skipping',
     );
@@ -235,8 +162,7 @@ export async function benchTakeover({ quick }) {
   }
   const rounds = quick ? 2 : 5;
   const root = mkdtempSync(join(tmpdir(), 'rl-takeover-'));
-  const pgRoot = mkdtempSync(join(tmpdir(), 'rl-takeover-pg-'));
-  const pg = await startPostgres(bin, pgRoot);
+  const pg = await startPostgres();
   try {
     const p = makePlatform(root);
     console.log(
@@ -268,9 +194,7 @@ export async function benchTakeover({ quick }) {
     );
     return { ...out, goalMs: GOAL_MS, pollMs: POLL_MS };
   } finally {
-    pg.stop();
-    await sleep(500);
+    await pg.destroy();
     rmSync(root, { recursive: true, force: true });
-    rmSync(pgRoot, { recursive: true, force: true });
   }
 }

@@ -131,11 +131,14 @@ export async function waitHealthy(
   const deadline = Date.now() + spec.timeoutMs;
   let attempts = 0;
   let reason: string | undefined;
+  /** The last failure that was an answer (or a full-length wait), not a probe the remaining budget cut short. */
+  let answered: string | undefined;
   for (;;) {
     attempts++;
     const left = Math.max(1, deadline - Date.now());
+    const budget = Math.min(left, REQUEST_DEADLINE_MS);
     reason = spec.url
-      ? await probeUrl(spec.url, spec.expectStatus, Math.min(left, REQUEST_DEADLINE_MS))
+      ? await probeUrl(spec.url, spec.expectStatus, budget)
       : await probeCommand(
           spec.command!,
           cwd,
@@ -146,11 +149,14 @@ export async function waitHealthy(
         );
     if (reason === undefined) return { healthy: true, attempts };
     if (signal?.aborted) return { healthy: false, attempts, reason, aborted: true };
+    // A last probe given only the few milliseconds left says nothing of the module: the answer before it does.
+    const cutShort = budget < REQUEST_DEADLINE_MS && reason === `no answer within ${budget} ms`;
+    if (!cutShort) answered = reason;
     if (Date.now() + spec.intervalMs > deadline) {
       return {
         healthy: false,
         attempts,
-        reason: `${reason} (after ${attempts} attempts in ${spec.timeoutMs} ms)`,
+        reason: `${cutShort && answered ? answered : reason} (after ${attempts} attempts in ${spec.timeoutMs} ms)`,
       };
     }
     await sleep(spec.intervalMs, signal);

@@ -13,6 +13,10 @@ export interface PgServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The server binaries' directory. */
+  bin: string;
+  /** The postmaster's pid while it runs. */
+  readonly pid: number | undefined;
   /** Stops the server (fast shutdown: open connections are cut, as a database restart cuts them). */
   stop(): Promise<void>;
   /** Starts it again on the same port and data. */
@@ -138,6 +142,10 @@ export async function startPostgres(opts: PgOptions = {}): Promise<PgServer> {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    bin,
+    get pid() {
+      return child?.pid;
+    },
     stop,
     start,
     destroy: async () => {
