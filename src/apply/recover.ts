@@ -15,6 +15,8 @@ export function recover(
   const j = store.readJournal();
   let record: HistoryRecord | undefined;
   if (j) {
+    // A shared store: act on the journal only while this process surely holds the lease.
+    store.assertWriter?.();
     if (j.hookPgid !== undefined) killOrphanHook(j.hookPgid, j.id);
     const state = store.read();
     if (

@@ -27,6 +27,7 @@ export function pruneRetained(
   }
   for (const u of due) {
     try {
+      deps.store.assertWriter?.();
       deps.target.dropModuleStore(u.module);
       deps.store.write(clearUnlinked(deps.store.read(), u.module));
       out.pruned.push(u.module);

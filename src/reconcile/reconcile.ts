@@ -2,6 +2,7 @@
 // confirmation, progress) and the daemon (backoff, suspension, supersede, logging). `ringlock plan` runs its observe
 // step alone (observe.ts); the imperative commands use its lease and recovery steps (steps.ts).
 import { applyPlan, type ModuleResult } from '../apply/engine.js';
+import { killRunningHooks } from '../apply/hooks.js';
 import { settleRecoveredModules } from '../apply/settle.js';
 import { InputError } from '../errors.js';
 import { recordBlocked } from '../state/blocked.js';
@@ -50,6 +51,8 @@ export async function reconcile(
     }
     throw e;
   }
+  // A shared store's lease lost mid-run: the hook still running belongs to an operation another writer now owns.
+  writer.onLost?.(() => killRunningHooks());
   const undo = hooks.onLocked?.(writer);
   try {
     return await passed(await pass(deps, desired, options, hooks), hooks);

@@ -19,7 +19,7 @@ export function claimPath(ctx: ModuleContext): OperationFailed | undefined {
       `${unmanagedReason(found.what)}; ${current ? `keeps ${current.active.version}` : 'stays uninstalled'}`,
     );
   }
-  adoptPath(a.module, deps, opts, ctx.path);
+  adoptPath(ctx, a.module, deps, opts, ctx.path);
   return undefined;
 }
 
@@ -27,7 +27,13 @@ export function claimPath(ctx: ModuleContext): OperationFailed | undefined {
  * Moves what ringlock did not create at the module's path into a dated backup (`--adopt`), as its own journaled
  * operation: a crash leaves it either in place or whole in the backup, with its history record.
  */
-function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions, path?: string): void {
+function adoptPath(
+  ctx: ModuleContext,
+  module: string,
+  deps: EngineDeps,
+  opts: EngineOptions,
+  path?: string,
+): void {
   const { target, store } = deps;
   const at = now();
   const record: HistoryRecord = {
@@ -43,6 +49,7 @@ function adoptPath(module: string, deps: EngineDeps, opts: EngineOptions, path?:
     finishedAt: at,
     outcome: 'succeeded',
   };
+  ctx.adoptId = record.id;
   store.writeJournal({
     id: record.id,
     phase: 'switching',

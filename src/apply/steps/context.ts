@@ -25,6 +25,8 @@ export interface ModuleContext {
   switched: boolean;
   /** The operation's history record is written: from here on nothing may record it again or change its outcome. */
   recorded: boolean;
+  /** The journal id of an adoption this operation made first (claim-path.ts): its journal too is this operation's. */
+  adoptId?: string;
   /** What went wrong without changing the outcome (pruning old versions): shown with the module's result. */
   readonly warnings: string[];
   /** The hooks run so far, in order. */

@@ -122,8 +122,11 @@ export function recordFailure(ctx: ModuleContext, e: unknown): RinglockError {
   // Nothing was switched (every failure before the switch lands here): the old version stays active. Should the
   // failure have come after a switch, the link goes back to what the state records.
   const journal = store.readJournal();
-  // Only this operation's own journal: another's (a writer that took over) is not this one to undo.
-  if (journal?.id === base.id && journal.phase === 'switching') {
+  // Only this operation's own journal (or its adoption's): another's (a writer that took over) is not this one's to
+  // undo, nor to clear.
+  const mine = journal === undefined || journal.id === base.id || journal.id === ctx.adoptId;
+  if (!mine) return err;
+  if (journal?.phase === 'switching') {
     try {
       store.assertWriter?.();
       // A failed enable of a disabled module: back to no link, not to the tree that failed.

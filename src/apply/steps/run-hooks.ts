@@ -74,8 +74,10 @@ export async function tenantHooks(
   if (opts.skipHooks || tenants.length === 0 || tree.manifest.lifecycle?.[hook] === undefined) return;
   ctx.deps.onEvent?.({ type: 'step', module: ctx.action.module, step: 'hook' });
   for (const tenant of tenants) {
+    // Outside the try: a lost lease ends the operation, it is not one tenant's failed hook.
+    const hc = context(ctx, tree, tree.version, tenant);
     try {
-      const r = await runHook(hook, context(ctx, tree, tree.version, tenant), hookOptions(ctx));
+      const r = await runHook(hook, hc, hookOptions(ctx));
       ctx.hooks.push({ hook, tenant, outcome: 'succeeded', durationMs: r.durationMs });
     } catch (e) {
       ctx.hooks.push({ hook, tenant, outcome: 'failed', error: message(e), durationMs: 0 });

@@ -114,7 +114,12 @@ export class LeaseKeeper {
 
   /** How often a holder renews: often enough that a contender can tell a dead holder within a few seconds. */
   private renewEveryMs(): number {
-    return Math.max(200, Math.min(2_000, Math.floor(this.o.leaseTtlMs / 3)));
+    return Math.max(200, Math.min(1_000, Math.floor(this.o.leaseTtlMs / 3)));
+  }
+
+  /** A holder whose connection is gone and that has not renewed for this long may be taken over (three renewals). */
+  private goneAfterMs(): number {
+    return 3 * this.renewEveryMs();
   }
 
   /**
@@ -123,12 +128,14 @@ export class LeaseKeeper {
    */
   current(): boolean {
     return (
-      this.held !== undefined && performance.now() < this.renewedAt + this.o.leaseTtlMs - this.marginMs()
+      this.held !== undefined &&
+      performance.now() < this.renewedAt + Math.min(this.o.leaseTtlMs, this.goneAfterMs()) - this.marginMs()
     );
   }
 
+  /** Ends this holder's own view of its lease this long before the earliest takeover (by expiry or a gone connection). */
   private marginMs(): number {
-    return Math.min(2_000, Math.floor(this.o.leaseTtlMs / 4));
+    return Math.floor(this.renewEveryMs() / 2);
   }
 
   private async tryTake(
@@ -152,7 +159,7 @@ export class LeaseKeeper {
                        SELECT 1 FROM pg_stat_activity a WHERE a.pid = l.holder_pid
                           AND (a.backend_start IS NULL OR a.backend_start = l.holder_backend_start)))) AS takeable
            FROM ${this.s}.leases l WHERE ring = $1 FOR UPDATE`,
-        [this.key, this.renewEveryMs() + 1_000],
+        [this.key, this.goneAfterMs()],
       );
       const row = r.rows[0]!;
       if (!row.takeable) {
@@ -224,7 +231,11 @@ export class LeaseKeeper {
         );
       else this.renewedAt = sent;
     } catch {
-      // The next tick tries again; the local deadline (above) decides when it is too late.
+      // A renewal that failed or timed out may sit on a half-open connection: drop it, the next tick reconnects; the
+      // local deadline (above) decides when it is too late.
+      const c = this.client;
+      this.client = undefined;
+      c?.end().catch(() => undefined);
     } finally {
       this.renewing = false;
     }

@@ -115,12 +115,14 @@ function serve(data: Data): void {
   // Synchronous calls one after another (the main thread waits for each; a late one never overtakes the next).
   let queue: Promise<unknown> = Promise.resolve();
   data.sync.on('message', (req: Request) => {
-    queue = queue.then(() =>
-      run(req.op, req.args).then(
-        (value) => reply(data.sync, { id: req.id, ok: true, value }, true),
-        (e) => reply(data.sync, { id: req.id, ok: false, error: wire(e) }, true),
-      ),
-    );
+    queue = queue
+      .then(() =>
+        run(req.op, req.args).then(
+          (value) => reply(data.sync, { id: req.id, ok: true, value }, true),
+          (e) => reply(data.sync, { id: req.id, ok: false, error: wire(e) }, true),
+        ),
+      )
+      .catch((e) => reply(data.sync, { id: req.id, ok: false, error: wire(e) }, true));
   });
   data.async.on('message', (req: Request) => {
     run(req.op, req.args).then(
