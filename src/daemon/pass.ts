@@ -267,6 +267,8 @@ function recordingStore(
     writeJournal: (e, durable) => store.writeJournal(e, durable),
     clearJournal: () => store.clearJournal(),
     removeStaleTemps: () => store.removeStaleTemps(),
+    // A shared store's guard before every change to the target: the daemon's runs need it most.
+    ...(store.assertWriter ? { assertWriter: () => store.assertWriter?.() } : {}),
     acquireWriter: (holder, timeoutMs) =>
       writer ? writer(holder, timeoutMs) : store.acquireWriter(holder, timeoutMs),
     suspension: () => store.suspension(),
