@@ -203,8 +203,10 @@ export class LeaseKeeper {
   private async renew(): Promise<void> {
     const h = this.held;
     if (!h) return;
-    // The local deadline, whatever the database answers or fails to: past it, a contender may hold the lease.
-    if (!this.current()) {
+    // Past the TTL without a renewal the lease has expired for sure: lost. Before that, a holder that cannot renew
+    // only stops acting (current() is false: no switch or hook starts), and acts again once a renewal finds its token
+    // unchanged — nobody took the lease meanwhile.
+    if (performance.now() > this.renewedAt + this.o.leaseTtlMs) {
       this.markLost(
         `the ${this.kind === 'leader' ? 'leadership' : 'writer lease'} of ring "${this.o.ring}" could not be renewed before it expired`,
       );
