@@ -192,6 +192,14 @@ describe('ringlock state migrate', () => {
     expect(r.code, show(r)).toBe(2);
     expect(r.stderr).toMatch(/recover first: run ringlock apply with the file store/);
     expect(await held(schema)).toEqual({ history: 0, modules: 0, token: 0 });
+    // Nor does an apply on PostgreSQL over that target take it: the operation is the file store's to recover.
+    const apply = await p.cli(['apply', '--ring', 'canary', '--yes', '--target', target], {
+      env: { ...pgEnv(schema), RINGLOCK_STATE_TYPE: 'postgres' },
+    });
+    expect(apply.code, show(apply)).toBe(2);
+    expect(apply.stderr).toContain(join(target, '.ringlock', 'journal.json'));
+    expect(apply.stderr).toMatch(/a writer does not start on PostgreSQL before it is recovered/);
+    expect(await held(schema)).toEqual({ history: 0, modules: 0, token: 0 });
   });
 
   it('refuses a corrupt state.json, naming it; the database gets nothing', async () => {

@@ -96,7 +96,7 @@ function stateStore(
     (typeof flag === 'string' ? flag : undefined) ??
     (input.env.RING_NAME || undefined) ??
     (rings?.length === 1 ? rings[0]!.name : undefined);
-  return new PostgresStateStore(pgOptionsFromEnv(input.env, ring));
+  return new PostgresStateStore({ ...pgOptionsFromEnv(input.env, ring), fileStateDir: stateDir });
 }
 
 /** The workspace when there is a ringlock.yaml; a caller that acts on a target can run without one when --target is given. */

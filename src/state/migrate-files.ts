@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { InputError, isErrnoException, OperationFailed } from '../errors.js';
+import { refuseFileInFlight } from './file-in-flight.js';
 import { FileStateStore } from './file-store.js';
 import { ringCounts } from './postgres/admin.js';
 import type { PgStoreOptions } from './postgres/options.js';
@@ -107,19 +108,6 @@ export function readHistoryFile(stateDir: string): { records: HistoryRecord[]; t
   return { records, tornLast };
 }
 
-/**
- * Refuses (exit 2) while the file store's journal shows an operation in flight: only the file store recovers it. For
- * the migration, and for whoever starts a ring on PostgreSQL over a target that ran on files.
- */
-export function refuseFileInFlight(stateDir: string): void {
-  if (new FileStateStore(stateDir).readJournal())
-    throw new InputError(
-      'state/in-flight',
-      `an operation is in flight in ${join(stateDir, 'journal.json')}: recover first: run ringlock apply with the file store`,
-      { file: join(stateDir, 'journal.json'), expected: 'no journal.json (ringlock apply recovers it)' },
-    );
-}
-
 /** The state as a canonical text: keys sorted, undefined dropped (the database returns JSON in its own key order). */
 function canonical(s: DeployedState): string {
   const sort = (v: unknown): unknown => {
@@ -146,7 +134,7 @@ export async function migrateFileState(input: MigrateInput): Promise<MigrateResu
   let db: PostgresStateStore | undefined;
   let lease: WriterLease | undefined;
   try {
-    refuseFileInFlight(stateDir);
+    refuseFileInFlight(stateDir, 'the migration');
     const state = file.read();
     const { records, tornLast } = readHistoryFile(stateDir);
     const suspension = file.suspension();

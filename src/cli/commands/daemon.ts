@@ -1,6 +1,5 @@
 // ringlock daemon: watch one ring's lock in git and converge the target on it, with an HTTP surface for probes,
 // status, metrics and webhooks. Every setting has an environment variable, so a Kubernetes manifest needs no args.
-import { existsSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { Daemon } from '../../daemon/daemon.js';
@@ -12,6 +11,7 @@ import { ExitCode, InputError } from '../../errors.js';
 import { createGitSource, defaultGitDriver, parseGitDriver } from '../../git/index.js';
 import { redactUrl, scrub, urlCredentials } from '../../redact.js';
 import { daemonRuntimeFor } from '../../runtime/daemon-runtime.js';
+import { refuseFileInFlight } from '../../state/file-in-flight.js';
 import { operatorPolicy } from '../operator.js';
 import { intOpt, msOpt } from '../options.js';
 import { json } from '../output.js';
@@ -48,23 +48,6 @@ function boolEnv(name: string): boolean | undefined {
   if (/^(1|true|yes|on)$/i.test(v)) return true;
   if (/^(0|false|no|off)$/i.test(v)) return false;
   throw new InputError('cli/env', `${name}=${v}: not a boolean`, { expected: 'true or false' });
-}
-
-/**
- * The daemon moves to the shared store only from a settled file state: an operation the file journal says is in flight
- * is recovered from the files first, or it would be lost.
- */
-function refuseFileOperationInFlight(stateDir: string): void {
-  const file = join(stateDir, 'journal.json');
-  if (existsSync(file))
-    throw new InputError(
-      'state/file-journal',
-      `${file}: the file state shows an operation in flight; the daemon does not start on PostgreSQL before it is recovered`,
-      {
-        file,
-        expected: 'recover first: run ringlock apply with the file store, or ringlock state migrate',
-      },
-    );
 }
 
 export async function run(ctx: CommandContext): Promise<number> {
@@ -133,7 +116,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   // With a shared store, replicas of this ring elect one writer (the lease); this one's name: pod hostname and pid.
   const replica = store.kind === 'postgres' ? `${hostname()}:${process.pid}` : undefined;
   if (replica) {
-    refuseFileOperationInFlight(first.rt.stateDir);
+    refuseFileInFlight(first.rt.stateDir, 'the daemon');
     store.open?.();
   }
   const cacheDir = pick(ctx, 'cache-dir', 'RINGLOCK_CACHE_DIR') ?? join(first.rt.stateDir, 'git');

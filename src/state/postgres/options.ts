@@ -18,6 +18,8 @@ export interface PgStoreOptions {
   applicationName: string;
   /** Apply missing migrations on start (false: refuse a schema without ringlock's tables). */
   migrate: boolean;
+  /** The target's file state dir: a writer refuses while an operation the file store began is in flight there. */
+  fileStateDir?: string;
 }
 
 /** `postgres://user:secret@host/db` → `postgres://user:***@host/db`; anything unparsable → `(the database URL)`. */

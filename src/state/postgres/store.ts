@@ -4,6 +4,7 @@
 // once (state, history, journal) do it in one transaction (transaction()).
 
 import { OperationFailed } from '../../errors.js';
+import { refuseFileInFlight } from '../file-in-flight.js';
 import { copyState, freezeEntries } from '../frozen.js';
 import type {
   DeployedState,
@@ -168,6 +169,8 @@ export class PostgresStateStore implements StateStore {
   removeStaleTemps(): void {}
 
   async acquireWriter(holder: string, timeoutMs: number): Promise<WriterLease> {
+    // A target that ran on files with an operation cut short: that operation is recovered from the files first.
+    if (this.options.fileStateDir) refuseFileInFlight(this.options.fileStateDir, 'a writer');
     await this.bridge.callAsync('acquire', holder, timeoutMs);
     this.leased = true;
     this.cached = undefined;
