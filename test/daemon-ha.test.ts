@@ -142,7 +142,9 @@ describe('two daemons on one ring (PostgreSQL store)', () => {
     );
     expect(e).toMatch(/exited \(2\) before listening/);
     expect(e).toContain(journal);
-    expect(e).toMatch(/recover first: run ringlock apply with the file store \(RINGLOCK_STATE_TYPE=file\), or ringlock state migrate/);
+    expect(e).toMatch(
+      /recover first: run ringlock apply with the file store \(RINGLOCK_STATE_TYPE=file\), or ringlock state migrate/,
+    );
     const schema = await sql(r.pg, () => `SELECT 1 FROM pg_namespace WHERE nspname = '${r.pg.schema}'`);
     expect(schema, 'nothing was written to the database').toEqual([]);
   });
