@@ -9,8 +9,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { BIN, fmt, median, mustPass, printTable, ROOT, timed, WORK } from './lib.mjs';
+import { BIN, fmt, importTs, median, mustPass, printTable, ROOT, timed } from './lib.mjs';
 
 const RINGS = 10;
 const MODULES = 1000;
@@ -19,28 +18,12 @@ const SCHEMA = 'ringlock';
 const require = createRequire(join(ROOT, 'package.json'));
 
 /** The server starter of the tests and the fleet reads of src/, bundled (pg stays external) and imported. */
-export async function loadSupport() {
-  const out = join(WORK, 'fleet.bundle.mjs');
-  mkdirSync(WORK, { recursive: true });
-  await require('esbuild').build({
-    stdin: {
-      contents: [
-        "export { startPostgres } from './test/support/postgres.ts';",
-        "export { MIGRATIONS, quoteIdent } from './src/state/postgres/migrations.ts';",
-        "export { readTimeline, timelineParams, timelineSql } from './src/state/postgres/fleet-timeline.ts';",
-      ].join('\n'),
-      resolveDir: ROOT,
-      loader: 'ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  return import(`${pathToFileURL(out).href}?t=${Date.now()}`);
+export function loadSupport() {
+  return importTs('fleet', [
+    "export { startPostgres } from './test/support/postgres.ts';",
+    "export { MIGRATIONS, quoteIdent } from './src/state/postgres/migrations.ts';",
+    "export { readTimeline, timelineParams, timelineSql } from './src/state/postgres/fleet-timeline.ts';",
+  ]);
 }
 
 const ring = (r) => `'ring-' || lpad((${r})::text, 2, '0')`;

@@ -1,7 +1,9 @@
 // Shared by the benchmarks: paths, seeded data, running and timing commands, tables.
 import { spawnSync } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 
 export const BENCH = dirname(fileURLToPath(import.meta.url));
 export const ROOT = dirname(BENCH);
@@ -68,4 +70,25 @@ export function printTable(header, rows) {
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
   for (const r of rows) console.log(line(r));
+}
+
+/**
+ * Bundles TypeScript of the repo (`exports`: the lines of an entry module, paths from the repo root; dependencies stay
+ * external, resolved from node_modules) into bench/.work/<name>.bundle.mjs with esbuild, and imports it (a query per
+ * load: a rebuilt bundle is never served from the module cache).
+ */
+export async function importTs(name, exports) {
+  const out = join(WORK, `${name}.bundle.mjs`);
+  mkdirSync(WORK, { recursive: true });
+  await createRequire(join(ROOT, 'package.json'))('esbuild').build({
+    stdin: { contents: exports.join('\n'), resolveDir: ROOT, loader: 'ts' },
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    packages: 'external',
+    outfile: out,
+    logLevel: 'warning',
+  });
+  return import(`${pathToFileURL(out).href}?t=${Date.now()}`);
 }

@@ -1,27 +1,11 @@
 // `plan` bench: the pure plan() in-process over a 1,000-module lock (bundled from src/plan/plan.ts with esbuild), a
 // one-module upgrade in a 1,000- and a 10-module ring, and the `ringlock plan` process on an applied target.
 import { createHash } from 'node:crypto';
-import { createRequire } from 'node:module';
-import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { BIN, fmt, median, mustPass, printTable, ROOT, timed, WORK } from './lib.mjs';
+import { BIN, fmt, importTs, median, mustPass, printTable, timed } from './lib.mjs';
 
-/** Bundles src/plan/plan.ts (dependencies stay external: resolved from the repo's node_modules) and imports it. */
+/** src/plan/plan.ts, bundled and imported. */
 async function loadPlan() {
-  const out = join(WORK, 'plan.bundle.mjs');
-  const { build } = createRequire(join(ROOT, 'package.json'))('esbuild');
-  await build({
-    entryPoints: [join(ROOT, 'src', 'plan', 'plan.ts')],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: 'node20',
-    packages: 'external',
-    outfile: out,
-    logLevel: 'warning',
-  });
-  // A query per load: a rebuilt bundle is never served from the module cache.
-  return (await import(`${pathToFileURL(out).href}?t=${Date.now()}`)).plan;
+  return (await importTs('plan', ["export { plan } from './src/plan/plan.ts';"])).plan;
 }
 
 const h = (s) => `sha256:${createHash('sha256').update(s).digest('hex')}`;

@@ -1,23 +1,16 @@
 // The fleet view's history reads: one module's timeline across rings (or in one), newest first, a page at a time.
 // Read-only, like fleet.ts; the page is one backward scan of history (module, seq) or (ring, module, seq).
 import { InputError } from '../../errors.js';
+import type { FleetLastOp } from './fleet.js';
 import { iso, type Queryable, readOnly } from './fleet.js';
 import { quoteIdent } from './migrations.js';
 
 /** One history record in a module's timeline: its sequence number (the page cursor) and the record as written. */
-export interface TimelineRecord {
+export interface TimelineRecord extends FleetLastOp {
   seq: number;
   ring: string;
-  op: string;
-  from: string | null;
-  to: string | null;
-  outcome: string;
-  actor: string;
-  lockCommit: string | null;
-  reason: string | null;
   error: string | null;
   startedAt: string;
-  finishedAt: string;
 }
 
 export interface Timeline {
