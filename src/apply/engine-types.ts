@@ -1,11 +1,11 @@
 // What the engine is given and what it reports: its dependencies (the seams), options, events and per-module results.
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
-import type { HookRunnerConfig } from '../model/operator-config.js';
 import type { HookPoint, LockEntry } from '../model/types.js';
 import type { PlanAction } from '../plan/types.js';
 import type { Outcome, StateStore } from '../state/types.js';
 import type { DeployTarget } from '../targets/types.js';
+import type { HookRunners } from './hook-runner.js';
 import type { ModuleEnvOptions } from './module-env.js';
 
 export interface EngineDeps {
@@ -68,8 +68,8 @@ export interface EngineOptions {
   origin?: 'lock' | 'imperative';
   /** What the operator adds to the minimal environment of hooks and health commands. */
   moduleEnv?: ModuleEnvOptions;
-  /** The operator's hook runners: how hooks given as references run. */
-  hookRunners?: HookRunnerConfig;
+  /** The operator's hook runners, built once (runtime/): how hooks given as references run. */
+  hookRunners?: HookRunners;
   /** The tenants of the ring, for the per-tenant hooks (onEnable, onDisable); undefined: not known, none run. */
   tenants?: readonly string[];
 }

@@ -1,9 +1,12 @@
 // The hook-runner seam: a lifecycle hook is a command (run as it is) or a reference (a PHP class, a script name) that a
 // runner of the operator config runs. Today's runner starts a local process from an argv template; the Kubernetes
-// exec/job runners plug in behind the same interface.
+// exec/job runners plug in behind the same interface. The runners are built once from the operator config by a list
+// of factories the composition root passes in (runtime/: the local and http ones here, the Kubernetes ones from kube/).
+import { InputError } from '../errors.js';
 import type { HookPlaceholder, HookRunnerConfig } from '../model/operator-config.js';
-import type { Command, HookSpec } from '../model/types.js';
+import type { Command, HookPoint, HookSpec } from '../model/types.js';
 import { type ModuleCommandResult, runModuleCommand } from './module-process.js';
+import { httpRunnerFactory } from './runners/http.js';
 
 /** One run of a hook through a runner: what it runs, with which context, where. */
 export interface HookInvocation {
@@ -18,6 +21,15 @@ export interface HookInvocation {
   keepOutput: number;
   onSpawn?: (pgid: number) => void;
   user?: { uid: number; gid: number };
+  /** The hook point it runs at. */
+  hookPoint?: HookPoint;
+  /** The hook context as an object (what `stdin` carries as JSON): module, versions, ring, tenant, operation id, … */
+  context?: Record<string, unknown>;
+  /**
+   * Aborted when the hook must stop now (SIGTERM/SIGINT, the writer lease lost): a runner whose work is not a local
+   * process (those are killed by their process group) stops it and resolves.
+   */
+  signal?: AbortSignal;
 }
 
 export type HookRunResult = ModuleCommandResult;
@@ -28,6 +40,8 @@ export interface HookRunner {
   /** What is run, for messages: the template with the invocation's placeholders substituted when given. */
   describe(values?: Record<string, string>): string;
   run(inv: HookInvocation): Promise<HookRunResult>;
+  /** Its own timeout (the operator config's), when it has one: it replaces the hook timeout. */
+  readonly timeoutMs?: number;
 }
 
 /** A runner that starts a local process from the operator's argv; placeholders are whole elements, never a shell. */
@@ -64,35 +78,77 @@ export function substitute(argv: readonly string[], values: Record<string, strin
   });
 }
 
+/** What a factory may read besides the runner's config: the environment its secrets come from. */
+export interface RunnerFactoryContext {
+  env: NodeJS.ProcessEnv;
+}
+
 /**
- * Builds a runner from its operator-config form, or says it is not its form: the registry of runner kinds. An argv
- * array is a local process today; the Kubernetes exec and job runners add their factories here.
+ * Builds a runner from its operator-config form, or says it is not its form (undefined): the registry of runner kinds.
+ * A factory that recognises its form but cannot build it (a secret missing) throws an InputError naming the field.
  */
-export type RunnerFactory = (name: string, spec: unknown) => HookRunner | undefined;
+export type RunnerFactory = (
+  name: string,
+  spec: unknown,
+  ctx: RunnerFactoryContext,
+) => HookRunner | undefined;
 
 const isArgv = (v: unknown): v is string[] => Array.isArray(v) && v.every((a) => typeof a === 'string');
 
-export const RUNNER_FACTORIES: readonly RunnerFactory[] = [
-  (name, spec) => (isArgv(spec) ? new ArgvRunner(name, spec) : undefined),
-  (name, spec) => {
-    if (spec === null || typeof spec !== 'object' || !('argv' in spec) || !isArgv(spec.argv))
-      return undefined;
-    const cwd = 'cwd' in spec && typeof spec.cwd === 'string' ? spec.cwd : undefined;
-    return new ArgvRunner(name, spec.argv, cwd);
-  },
-];
+/** An argv array, or `{argv, cwd?}` with `type` argv or none (exec/job carry an argv too: not theirs to build here). */
+export const argvRunnerFactory: RunnerFactory = (name, spec) => {
+  if (isArgv(spec)) return new ArgvRunner(name, spec);
+  if (spec === null || typeof spec !== 'object' || !('argv' in spec) || !isArgv(spec.argv)) return undefined;
+  if ('type' in spec && spec.type !== undefined && spec.type !== 'argv') return undefined;
+  const cwd = 'cwd' in spec && typeof spec.cwd === 'string' ? spec.cwd : undefined;
+  return new ArgvRunner(name, spec.argv, cwd);
+};
 
-/** The operator's runners, by name. */
+/** The runner kinds apply/ knows: a local process and the http POST. runtime/ adds the Kubernetes ones. */
+export const RUNNER_FACTORIES: readonly RunnerFactory[] = [argvRunnerFactory, httpRunnerFactory];
+
+/** The operator's runners, built once, with the config that chooses among them (byHook, defaultRunner, commands). */
+export interface HookRunners {
+  readonly config?: HookRunnerConfig;
+  readonly byName: ReadonlyMap<string, HookRunner>;
+}
+
+/**
+ * Builds every runner of the operator config. A runner no factory builds (`type: exec` without the Kubernetes
+ * runners) is an InputError naming it: refused at start, not when a hook first needs it.
+ */
+export function buildRunners(
+  config: HookRunnerConfig | undefined,
+  factories: readonly RunnerFactory[] = RUNNER_FACTORIES,
+  env: NodeJS.ProcessEnv = process.env,
+): HookRunners {
+  const byName = new Map<string, HookRunner>();
+  for (const [name, spec] of Object.entries(config?.runners ?? {})) {
+    let runner: HookRunner | undefined;
+    for (const f of factories) {
+      runner = f(name, spec, { env });
+      if (runner) break;
+    }
+    if (!runner) {
+      const type = !Array.isArray(spec) && typeof spec.type === 'string' ? spec.type : 'argv';
+      throw new InputError(
+        'operator/runner',
+        `hooks.runners.${name}: this ringlock cannot build a runner of type ${type}`,
+        { expected: 'a runner of type argv, http, exec or job (exec and job need the Kubernetes runners)' },
+      );
+    }
+    byName.set(name, runner);
+  }
+  return { config, byName };
+}
+
+/** The operator's runners, by name (built by `factories`; kept for callers that need the map only). */
 export function runnersFrom(
   config: HookRunnerConfig | undefined,
   factories: readonly RunnerFactory[] = RUNNER_FACTORIES,
+  env: NodeJS.ProcessEnv = process.env,
 ): Map<string, HookRunner> {
-  const out = new Map<string, HookRunner>();
-  for (const [name, spec] of Object.entries(config?.runners ?? {})) {
-    const runner = factories.map((f) => f(name, spec)).find((r) => r !== undefined);
-    if (runner) out.set(name, runner);
-  }
-  return out;
+  return new Map(buildRunners(config, factories, env).byName);
 }
 
 /** A PHP class name with its namespace (`Modules\Orders\App\Lifecycle\OnInstall`): a reference, not a shell command. */
@@ -104,13 +160,15 @@ export type ResolvedHook =
   | { kind: 'unresolved'; reference: string; why: string; fix: string };
 
 /**
- * How a hook runs. A reference's runner: the one the hook names, else the operator's defaultRunner, else (for a PHP
- * class name) the runner called `php`. The manifest only chooses among the operator's runners.
+ * How a hook runs. A reference's runner: the one the hook names, else the operator's `byHook[point]`, else its
+ * defaultRunner, else (for a PHP class name) the runner called `php`. The manifest only chooses among the operator's
+ * runners.
  */
 export function resolveHook(
   spec: HookSpec,
   runners: ReadonlyMap<string, HookRunner>,
   config: HookRunnerConfig | undefined,
+  point?: HookPoint,
 ): ResolvedHook {
   let reference: string;
   let named: string | undefined;
@@ -131,7 +189,8 @@ export function resolveHook(
       };
   }
   const php = PHP_CLASS.test(reference) ? 'php' : undefined;
-  const name = named ?? config?.defaultRunner ?? php;
+  const byHook = point === undefined ? undefined : config?.byHook?.[point];
+  const name = named ?? byHook ?? config?.defaultRunner ?? php;
   const runner = name === undefined ? undefined : runners.get(name);
   if (runner) return { kind: 'reference', reference, runner };
   const have = [...runners.keys()];
@@ -144,7 +203,7 @@ export function resolveHook(
     kind: 'unresolved',
     reference,
     why,
-    fix: `define hooks.runners.${example} in the operator config (--operator-config), e.g. ${example}: ["php", "artisan", "module:hook", "{hook}", "--context", "{contextFile}"]${name === undefined ? ', and hooks.defaultRunner' : ''}`,
+    fix: `define hooks.runners.${example} in the operator config (--operator-config), e.g. ${example}: ["php", "artisan", "module:hook", "{hook}", "--context", "{contextFile}"]${name === undefined ? ', and hooks.byHook or hooks.defaultRunner' : ''}`,
   };
 }
 

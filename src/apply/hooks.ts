@@ -3,11 +3,10 @@
 // ringlock's own). A command runs as it is; a reference runs through one of the operator's runners (hook-runner.ts).
 import { readdirSync, readFileSync } from 'node:fs';
 import { OperationFailed } from '../errors.js';
-import type { HookRunnerConfig } from '../model/operator-config.js';
 import type { HookPoint, ModuleManifest } from '../model/types.js';
 import type { HookRun } from '../state/types.js';
 import { writeContextFile } from './hook-context.js';
-import { type HookRunResult, resolveHook, runnersFrom } from './hook-runner.js';
+import { type HookRunners, type HookRunResult, resolveHook } from './hook-runner.js';
 import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
 import { killRunningModuleCommands, runModuleCommand } from './module-process.js';
 
@@ -39,7 +38,8 @@ export interface HookContext {
 export interface HookOptions {
   timeoutMs: number;
   moduleEnv?: ModuleEnvOptions;
-  runners?: HookRunnerConfig;
+  /** The operator's runners, built once (runtime/); without them a reference cannot run. */
+  runners?: HookRunners;
 }
 
 export interface HookResult {
@@ -51,10 +51,17 @@ export interface HookResult {
 
 const TAIL = 4000;
 
-/** Stops every running hook and health command, whole process groups (on SIGTERM/SIGINT: module code must not outlive
- * the apply that started it). */
+/** The hooks running now, each with the controller that stops a runner whose work is not a local process. */
+const running = new Set<AbortController>();
+
+/**
+ * Stops every running hook and health command: local ones by their whole process group, remote ones (http, exec, job)
+ * through their AbortSignal (on SIGTERM/SIGINT and when the writer lease is lost: module code must not outlive the
+ * apply that started it).
+ */
 export function killRunningHooks(): void {
   killRunningModuleCommands();
+  for (const c of running) c.abort(new Error('ringlock is stopping (signal or writer lease lost)'));
 }
 
 /** The hook's description in messages: `onInstall of orders 1.0.0 (php artisan module:hook Modules\…\OnInstall)`. */
@@ -72,14 +79,14 @@ export function unresolvedHooks(
   version: string,
   manifest: ModuleManifest,
   points: readonly HookName[],
-  runners: HookRunnerConfig | undefined,
+  runners: HookRunners | undefined,
 ): string[] {
-  const map = runnersFrom(runners);
+  const map = runners?.byName ?? new Map();
   const out: string[] = [];
   for (const point of points) {
     const spec = manifest.lifecycle?.[point];
     if (spec === undefined) continue;
-    const r = resolveHook(spec, map, runners);
+    const r = resolveHook(spec, map, runners?.config, point);
     if (r.kind === 'unresolved')
       out.push(`lifecycle.${point} of ${module} ${version} (${r.reference}) cannot run: ${r.why}; ${r.fix}`);
   }
@@ -90,7 +97,7 @@ export function unresolvedHooks(
 export async function runHook(hook: HookName, ctx: HookContext, opts: HookOptions): Promise<HookResult> {
   const spec = ctx.manifest.lifecycle?.[hook];
   if (spec === undefined) return { ran: false, durationMs: 0, output: '' };
-  const resolved = resolveHook(spec, runnersFrom(opts.runners), opts.runners);
+  const resolved = resolveHook(spec, opts.runners?.byName ?? new Map(), opts.runners?.config, hook);
   if (resolved.kind === 'unresolved') {
     // Recorded like a hook that could not start: the audit record says which hook stopped the operation.
     ctx.onResult?.({
@@ -147,6 +154,9 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
         : resolved.command[0];
   const what = describeHook(hook, ctx, detail);
   const stdin = JSON.stringify(context);
+  const timeoutMs = (resolved.kind === 'reference' ? resolved.runner.timeoutMs : undefined) ?? opts.timeoutMs;
+  const abort = new AbortController();
+  running.add(abort);
   let r: HookRunResult;
   try {
     r =
@@ -157,10 +167,13 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
             cwd: ctx.sourcePath,
             env,
             stdin,
-            timeoutMs: opts.timeoutMs,
+            timeoutMs,
             keepOutput: TAIL,
             onSpawn,
             user,
+            hookPoint: hook,
+            context: { ...context, reference: resolved.reference },
+            signal: abort.signal,
           })
         : await runModuleCommand(resolved.command, {
             cwd: ctx.sourcePath,
@@ -183,6 +196,7 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
       cause: e,
     });
   } finally {
+    running.delete(abort);
     ctxFile.dispose();
   }
   onResult?.({
@@ -195,7 +209,7 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
     output: r.output.slice(-TAIL),
   });
   if (r.timedOut) {
-    throw new OperationFailed('hook/timeout', `${what} timed out after ${opts.timeoutMs} ms`, {
+    throw new OperationFailed('hook/timeout', `${what} timed out after ${timeoutMs} ms`, {
       expected: 'the hook to finish in time',
     });
   }

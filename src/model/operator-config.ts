@@ -5,6 +5,7 @@ import { throwIfErrors } from './manifest.js';
 import { validateSchema } from './schema.js';
 import { diagAt } from './semantics.js';
 import { parseJsonSource, parseYamlSource, type SourceDoc } from './source.js';
+import type { HookPoint } from './types.js';
 
 export interface OperatorConfig {
   apiVersion: 'ringlock/v1';
@@ -18,25 +19,85 @@ export interface OperatorConfig {
   hooks?: HookRunnerConfig;
 }
 
-/** The operator's hook runners: name → argv with placeholders, and the runner of a reference that names none. */
+/** The operator's hook runners: name → where and how a reference runs, and which runner a reference naming none gets. */
 export interface HookRunnerConfig {
   runners?: Record<string, HookRunnerSpec>;
+  /** Hook point → runner name: the runner of a reference at that point that names none (before defaultRunner). */
+  byHook?: Partial<Record<HookPoint, string>>;
   defaultRunner?: string;
   /** `refuse`: a hook given as a command (shell string, argv) is refused like one without a runner. Default allow. */
   commands?: 'allow' | 'refuse';
 }
 
 /**
- * A runner: its argv, or its argv and the directory it runs in (`cwd`, absolute: AutoCom's `php artisan` needs the
- * app root); without one it runs in the module's store tree.
+ * A runner: its argv (a local process), or an object whose `type` says where the hook runs — argv (default: the argv
+ * and the directory it runs in, `cwd`, absolute: AutoCom's `php artisan` needs the app root; without one it runs in
+ * the module's store tree), http (a signed POST to the platform), exec/job (Kubernetes, src/kube/).
  */
-export type HookRunnerSpec = string[] | { argv: string[]; cwd?: string };
+export type HookRunnerSpec = string[] | ArgvRunnerSpec | HttpRunnerSpec | ExecRunnerSpec | JobRunnerSpec;
 
-/** The argv of a runner in either form, and the pointer of its argv in the operator config. */
-export function runnerArgv(name: string, spec: HookRunnerSpec): { argv: string[]; pointer: string } {
-  return Array.isArray(spec)
-    ? { argv: spec, pointer: `/hooks/runners/${name}` }
-    : { argv: spec.argv, pointer: `/hooks/runners/${name}/argv` };
+export interface ArgvRunnerSpec {
+  type?: 'argv';
+  argv: string[];
+  cwd?: string;
+}
+
+/** A POST of the hook context to the platform's endpoint, HMAC-signed with the key in `secretEnv`. */
+export interface HttpRunnerSpec {
+  type: 'http';
+  url: string;
+  secretEnv: string;
+  /** A bearer token (Authorization: Bearer …) from this environment variable. */
+  tokenEnv?: string;
+  /** A duration (`30s`); default the hook timeout. */
+  timeout?: string;
+  /** Plain http:// to a host that is not loopback. */
+  insecure?: boolean;
+  /** Extra headers that carry no credential. */
+  headers?: Record<string, string>;
+}
+
+/** The hook run in a container of a pod (Kubernetes pods/exec); the context on its stdin. */
+export interface ExecRunnerSpec {
+  type: 'exec';
+  container: string;
+  /** Default: the daemon's own pod (POD_NAME, POD_NAMESPACE from the downward API). */
+  pod?: { name?: string; labelSelector?: string };
+  namespace?: string;
+  argv: string[];
+  /** Where the target folder is mounted in that container: `{sourcePath}` is rewritten to it. */
+  targetMount?: string;
+}
+
+/** The hook run as a Kubernetes Job from a template; the context in the env var RINGLOCK_CONTEXT. */
+export interface JobRunnerSpec {
+  type: 'job';
+  namespace?: string;
+  image: string;
+  argv: string[];
+  serviceAccountName?: string;
+  /** Kubernetes Volume objects. */
+  volumes?: Record<string, unknown>[];
+  /** Kubernetes VolumeMount objects. */
+  volumeMounts?: Record<string, unknown>[];
+  targetMount?: string;
+  env?: Record<string, string>;
+  /** Default 600. */
+  ttlSecondsAfterFinished?: number;
+  activeDeadlineSeconds?: number;
+  resources?: Record<string, unknown>;
+  /** Merged under the generated pod spec. */
+  podTemplate?: Record<string, unknown>;
+}
+
+/** The argv of a runner that has one (not http), and the pointer of its argv in the operator config. */
+export function runnerArgv(
+  name: string,
+  spec: HookRunnerSpec,
+): { argv: string[]; pointer: string } | undefined {
+  if (Array.isArray(spec)) return { argv: spec, pointer: `/hooks/runners/${name}` };
+  if (spec.type === 'http') return undefined;
+  return { argv: spec.argv, pointer: `/hooks/runners/${name}/argv` };
 }
 
 /** What a runner's argv element may be replaced by, when it is exactly `{name}` (never part of a longer element). */
@@ -79,12 +140,21 @@ export function operatorDiagnostics(doc: SourceDoc): Diagnostic[] {
   ];
 }
 
-/** Placeholders are whole argv elements and known by name; the default runner is one of the runners. */
+/**
+ * Placeholders are whole argv elements and known by name ({contextFile}, a local path, only for a local process); an
+ * http runner's URL is the operator's endpoint; byHook and defaultRunner name runners that are defined.
+ */
 function runnerDiagnostics(doc: SourceDoc, hooks: HookRunnerConfig | undefined): Diagnostic[] {
   const out: Diagnostic[] = [];
   const known = new Set<string>(HOOK_PLACEHOLDERS);
   for (const [name, spec] of Object.entries(hooks?.runners ?? {})) {
-    const { argv, pointer } = runnerArgv(name, spec);
+    if (!Array.isArray(spec) && spec.type === 'http') {
+      out.push(...httpRunnerDiagnostics(doc, `/hooks/runners/${name}`, spec));
+      continue;
+    }
+    const { argv, pointer } = runnerArgv(name, spec)!;
+    const remote =
+      !Array.isArray(spec) && (spec.type === 'exec' || spec.type === 'job') ? spec.type : undefined;
     argv.forEach((arg, i) => {
       const ptr = `${pointer}/${i}`;
       const whole = /^\{([A-Za-z]+)\}$/.exec(arg);
@@ -96,6 +166,18 @@ function runnerDiagnostics(doc: SourceDoc, hooks: HookRunnerConfig | undefined):
             'operator/placeholder',
             `${ptr}: unknown placeholder ${arg}`,
             HOOK_PLACEHOLDERS.map((p) => `{${p}}`).join(', '),
+          ),
+        );
+      else if (whole && remote !== undefined && whole[1] === 'contextFile')
+        out.push(
+          diagAt(
+            doc,
+            ptr,
+            'operator/placeholder',
+            `${ptr}: {contextFile} is a path on ringlock's side, which the ${remote} runner's container cannot read`,
+            remote === 'exec'
+              ? 'read the context from stdin'
+              : 'read the context from the environment variable RINGLOCK_CONTEXT',
           ),
         );
       else if (
@@ -114,17 +196,76 @@ function runnerDiagnostics(doc: SourceDoc, hooks: HookRunnerConfig | undefined):
         );
     });
   }
-  const def = hooks?.defaultRunner;
-  if (def !== undefined && !Object.hasOwn(hooks?.runners ?? {}, def))
+  const defined = (n: string) => Object.hasOwn(hooks?.runners ?? {}, n);
+  const have = Object.keys(hooks?.runners ?? {}).join(', ') || 'a runner defined under hooks.runners';
+  const named: [string, string | undefined][] = [
+    ['/hooks/defaultRunner', hooks?.defaultRunner],
+    ...Object.entries(hooks?.byHook ?? {}).map(([point, n]): [string, string] => [
+      `/hooks/byHook/${point}`,
+      n,
+    ]),
+  ];
+  for (const [ptr, n] of named)
+    if (n !== undefined && !defined(n))
+      out.push(diagAt(doc, ptr, 'operator/runner', `${ptr}: "${n}" is not one of hooks.runners`, have));
+  return out;
+}
+
+/** Headers an http runner's config may not set: credentials (tokenEnv is the way), and what ringlock sets itself. */
+const RESERVED_HEADER =
+  /^(?:authorization|proxy-authorization|cookie|host|content-.*|transfer-encoding|connection|x-ringlock-.*)$/i;
+
+const LOOPBACK = /^(?:localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i;
+
+/** The endpoint is https, or http to loopback (or `insecure: true`), with no credentials in it; headers carry none. */
+function httpRunnerDiagnostics(doc: SourceDoc, at: string, spec: HttpRunnerSpec): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let url: URL | undefined;
+  try {
+    url = new URL(spec.url);
+  } catch {
     out.push(
       diagAt(
         doc,
-        '/hooks/defaultRunner',
-        'operator/runner',
-        `/hooks/defaultRunner: "${def}" is not one of hooks.runners`,
-        Object.keys(hooks?.runners ?? {}).join(', ') || 'a runner defined under hooks.runners',
+        `${at}/url`,
+        'operator/url',
+        `${at}/url: not a URL`,
+        'e.g. https://app.internal/ringlock/hooks',
       ),
     );
+  }
+  if (url && (url.username !== '' || url.password !== ''))
+    out.push(
+      diagAt(
+        doc,
+        `${at}/url`,
+        'operator/url',
+        `${at}/url: must not carry a user or password`,
+        'the request is signed with secretEnv; a bearer token goes in tokenEnv',
+      ),
+    );
+  if (url && url.protocol === 'http:' && !LOOPBACK.test(url.hostname) && spec.insecure !== true)
+    out.push(
+      diagAt(
+        doc,
+        `${at}/url`,
+        'operator/url',
+        `${at}/url: plain http:// is allowed only to a loopback host (127.0.0.1, ::1, localhost)`,
+        'https://…, or insecure: true to send the (signed) hook context unencrypted',
+      ),
+    );
+  for (const h of Object.keys(spec.headers ?? {}))
+    if (RESERVED_HEADER.test(h))
+      out.push(
+        diagAt(
+          doc,
+          `${at}/headers/${h}`,
+          'operator/header',
+          `${at}/headers/${h}: ringlock sets this header itself or it carries a credential`,
+          'a header without a credential; a bearer token through tokenEnv',
+          'key',
+        ),
+      );
   return out;
 }
 

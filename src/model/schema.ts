@@ -208,6 +208,7 @@ interface SchemaNode {
   anyOf?: unknown[];
   oneOf?: unknown[];
   allOf?: unknown[];
+  if?: unknown;
   then?: unknown;
   else?: unknown;
 }
@@ -236,9 +237,46 @@ function branches(at: SchemaAt, value: unknown, depth = 0): SchemaAt[] {
   const n = d.node as SchemaNode;
   const out = [d];
   if (depth > 8) return out;
-  for (const sub of [...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? []), n.then, n.else])
+  // An `if` this can decide (a discriminator such as a runner's `type`) keeps only the branch it picks.
+  const cond = n.if === undefined ? undefined : decide(n.if, value);
+  const picked = cond === undefined ? [n.then, n.else] : [cond ? n.then : n.else];
+  for (const sub of [...(n.anyOf ?? []), ...(n.oneOf ?? []), ...(n.allOf ?? []), ...picked])
     if (isSchema(sub)) out.push(...branches({ node: sub, file: d.file }, value, depth + 1));
   return out;
+}
+
+/**
+ * Whether `value` meets an `if` made of `type`, `required`, `properties` with a `const`, `not` and `anyOf`; undefined
+ * when it says more than that (both branches are then kept).
+ */
+function decide(schema: unknown, value: unknown): boolean | undefined {
+  if (typeof schema === 'boolean') return schema;
+  if (!isSchema(schema) || value === undefined) return undefined;
+  const s = schema as Record<string, unknown>;
+  const known = new Set(['type', 'required', 'properties', 'not', 'anyOf']);
+  if (Object.keys(s).some((k) => !known.has(k))) return undefined;
+  const obj = isSchema(value) ? (value as Record<string, unknown>) : undefined;
+  const checks: (boolean | undefined)[] = [];
+  if (s.type !== undefined) checks.push(fitsType({ type: s.type as string }, value));
+  if (Array.isArray(s.required))
+    checks.push(obj === undefined || s.required.every((k) => Object.hasOwn(obj, String(k))));
+  if (isSchema(s.properties))
+    for (const [k, sub] of Object.entries(s.properties as Record<string, unknown>)) {
+      if (!isSchema(sub) || Object.keys(sub).some((x) => x !== 'const')) return undefined;
+      checks.push(
+        obj === undefined || !Object.hasOwn(obj, k) || obj[k] === (sub as { const: unknown }).const,
+      );
+    }
+  if (s.not !== undefined) {
+    const r = decide(s.not, value);
+    checks.push(r === undefined ? undefined : !r);
+  }
+  if (Array.isArray(s.anyOf)) {
+    const rs = s.anyOf.map((x) => decide(x, value));
+    checks.push(rs.includes(true) ? true : rs.includes(undefined) ? undefined : false);
+  }
+  if (checks.includes(false)) return false;
+  return checks.includes(undefined) ? undefined : true;
 }
 
 function fitsType(n: SchemaNode, value: unknown): boolean {

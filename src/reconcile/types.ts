@@ -1,10 +1,10 @@
 // What one reconcile pass needs, how its callers tune it, and what it reports. `ringlock apply` and the daemon differ
 // only in the options and hooks they pass; the pass is reconcile.ts, its steps observe.ts and steps.ts.
 import type { EngineEvent, EngineOptions, ModuleResult, Supersede } from '../apply/engine.js';
+import type { HookRunners } from '../apply/hook-runner.js';
 import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { InputError } from '../errors.js';
-import type { HookRunnerConfig } from '../model/operator-config.js';
 import type { RingLock } from '../model/types.js';
 import type { Plan } from '../plan/types.js';
 import type { NewBlock } from '../state/blocked.js';
@@ -31,8 +31,8 @@ export interface Runtime {
   policy: TrustPolicy;
   /** What module code gets on top of the minimal environment: the operator's choice. */
   moduleEnv: ModuleEnvPolicy;
-  /** The operator's hook runners (references in module.json run only through these). */
-  hookRunners?: HookRunnerConfig;
+  /** The operator's hook runners, built once from the operator config (references in module.json run only through these). */
+  hookRunners?: HookRunners;
   /** The local state directory: the file store's files, and the default home of the artifact and git caches. */
   stateDir: string;
 }

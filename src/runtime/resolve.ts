@@ -11,6 +11,7 @@ import { FilesystemTarget } from '../targets/filesystem.js';
 import type { TargetMode } from '../targets/types.js';
 import { pick, rel } from './input.js';
 import { operatorPolicy } from './operator.js';
+import { hookRunnersFor } from './runners.js';
 import type { ConfigBase, Runtime, RuntimeInput } from './types.js';
 
 /** The target and state a caller acts on. `ws` may be undefined for callers that need no ringlock.yaml. */
@@ -69,7 +70,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     actor: input.env.RINGLOCK_ACTOR ?? `cli:${user}`,
     policy,
     moduleEnv: policy.moduleEnv,
-    hookRunners: policy.hooks,
+    hookRunners: hookRunnersFor(policy.hooks, input.env),
   };
 }
 

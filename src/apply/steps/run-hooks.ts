@@ -5,7 +5,7 @@ import { RinglockError } from '../../errors.js';
 import type { ModuleManifest } from '../../model/types.js';
 import { readManifestInDir } from '../../source/manifest-file.js';
 import { crashPoint } from '../crash.js';
-import { type HookContext, type HookName, hookFor, runHook } from '../hooks.js';
+import { type HookContext, type HookName, type HookOptions, hookFor, runHook } from '../hooks.js';
 import type { ModuleContext } from './context.js';
 
 /** Where a hook comes from: the version's tree in the store and its manifest. */
@@ -127,7 +127,7 @@ export function storedTree(ctx: ModuleContext, storeDir: string, version: string
   }
 }
 
-function hookOptions(ctx: ModuleContext) {
+function hookOptions(ctx: ModuleContext): HookOptions {
   const { opts } = ctx;
   return { timeoutMs: opts.hookTimeoutMs, moduleEnv: opts.moduleEnv, runners: opts.hookRunners };
 }
