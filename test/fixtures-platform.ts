@@ -96,7 +96,7 @@ export interface ModuleSpec {
   dependencies?: Record<string, string>;
   /** compatibility.platform; default ^2.0.0 (the fixture platform is 2.0.0). */
   platform?: string;
-  lifecycle?: Record<string, string | string[]>;
+  lifecycle?: Record<string, string | string[] | { ref: string; runner?: string }>;
   healthCheck?: Record<string, unknown>;
   /** Extra files; every module also gets src/index.php and the test hook script hook.sh. */
   files?: Tree;
