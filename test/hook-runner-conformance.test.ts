@@ -9,6 +9,7 @@ import { buildPlatform, type ModuleSpec, type Platform, scratch, show } from './
 import { RUNNER_KINDS, type RunnerKindSetup } from './support/runner-kinds.js';
 
 /** Prints what it got: the context from stdin, or from RINGLOCK_CONTEXT where a runner passes it so. */
+// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
 const PRINT_CONTEXT = 'ctx="${RINGLOCK_CONTEXT:-$(cat)}"; printf "hook ran\\ncontext=%s\\n" "$ctx"';
 const FLOOD =
   'i=0; while [ $i -lt 3000 ]; do echo "line $i of a long output"; i=$((i+1)); done; echo END-OF-OUTPUT';
