@@ -35,8 +35,10 @@ export class HttpRunner implements HookRunner {
     this.timeoutMs = spec.timeout !== undefined ? parseDuration(spec.timeout) : undefined;
   }
 
+  /** The endpoint without its query (which may carry something the operator would not print). */
   describe(): string {
-    return `POST ${this.spec.url}`;
+    const u = new URL(this.spec.url);
+    return `POST ${u.origin}${u.pathname}`;
   }
 
   async run(inv: HookInvocation): Promise<HookRunResult> {
