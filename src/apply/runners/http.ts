@@ -75,15 +75,17 @@ export class HttpRunner implements HookRunner {
         status >= 300 && status < 400
           ? ` (redirects are not followed: ${res.headers.location ?? 'no Location'})`
           : '';
-      return fail(`HTTP ${status}${where}${text ? `: ${text}` : ''}`, durationMs, keep);
+      // The status first, then as much of the body's end as the tail keeps.
+      const head = `HTTP ${status}${where}`;
+      const room = Math.max(0, inv.keepOutput - head.length - 2);
+      return fail(text && room > 0 ? `${head}: ${text.slice(-room)}` : head, durationMs);
     }
     if (/^application\/(?:[\w.+-]+\+)?json\b/i.test(res.headers['content-type'] ?? '')) {
       const answer = parseAnswer(text);
       if (answer === undefined)
         return fail(
-          `HTTP ${status}: the JSON answer is not {"exitCode": 0-255, "output": "…"}: ${text}`,
+          `HTTP ${status}: the JSON answer is not {"exitCode": 0-255, "output": "…"}: ${text.slice(0, 500)}`,
           durationMs,
-          keep,
         );
       return {
         code: answer.exitCode,
