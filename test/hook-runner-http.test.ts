@@ -156,7 +156,7 @@ describe.concurrent('http hook runner', () => {
     expect(hooks(bad.p)[0]!.output).toContain('the JSON answer is not {"exitCode"');
   });
 
-  it('refuses to start without its secret, naming the variable and the field (exit 2, nothing changed)', async (t) => {
+  it('refuses to start without its secret, naming the variable and the field (exit 2, nothing changed); list needs none', async (t) => {
     const { p, endpoint, apply } = await platform(t);
     const r = await apply({ HOOK_KEY: '' });
     expect(r.code, show(r)).toBe(2);
@@ -164,6 +164,11 @@ describe.concurrent('http hook runner', () => {
     expect(endpoint.received).toEqual([]);
     expect(p.state().modules).toEqual({});
     expect(p.history()).toEqual([]);
+    // A command that runs no hook does not need the runner's secret.
+    const list = await p.cli(['list', '--operator-config', join(p.root, 'operator.json')], {
+      env: { HOOK_KEY: '' },
+    });
+    expect(list.code, show(list)).toBe(0);
   });
 
   it('a running hook is stopped through its AbortSignal when ringlock stops (killRunningHooks)', async (t) => {

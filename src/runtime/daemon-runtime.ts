@@ -7,6 +7,7 @@ import { commitNotifications, type NotificationDeps } from './notifications.js';
 import { operatorPolicy } from './operator.js';
 import { resolveRegistry } from './registry.js';
 import { resolveRuntime } from './resolve.js';
+import { hookRunnersFor } from './runners.js';
 import type { RuntimeInput } from './types.js';
 
 export type DaemonRuntimeDeps = NotificationDeps;
@@ -17,6 +18,8 @@ export function daemonRuntimeFor(
   deps: DaemonRuntimeDeps,
 ): (config: LoadedConfig | undefined) => CommitRuntime {
   const policy = operatorPolicy(input);
+  // The hook runners are built at start: one that cannot be (its secret unset) stops the daemon before it listens.
+  hookRunnersFor(policy.hooks, input.env);
   // A shared store is opened once and kept: its connection holds the ring's writer lease across commits.
   let shared: StateStore | undefined;
   return (config) => {

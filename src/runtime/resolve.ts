@@ -70,7 +70,11 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     actor: input.env.RINGLOCK_ACTOR ?? `cli:${user}`,
     policy,
     moduleEnv: policy.moduleEnv,
-    hookRunners: hookRunnersFor(policy.hooks, input.env),
+    // Built when first asked — at the start of apply, the imperative commands, plan and the daemon (a runner's secret
+    // unset refuses them, exit 2) — so list, history or publish need no hook runner's secret.
+    get hookRunners() {
+      return hookRunnersFor(policy.hooks, input.env);
+    },
   };
 }
 
