@@ -42,6 +42,8 @@ export async function runImperative(
   const reason = reasonOpt(ctx);
   const ws = openWorkspace(ctx);
   const rt = resolveRuntime(ctx, ws);
+  // Built before the lock: a runner that cannot be (its secret unset) refuses the command with nothing touched.
+  const hookRunners = rt.hookRunners;
   const { registry, cache } = resolveRegistry(ctx, ws, rt);
   return withWriter(
     rt.store,
@@ -129,7 +131,7 @@ export async function runImperative(
             hookTimeoutMs: msOpt(ctx, 'hook-timeout', 600_000),
             health: rt.health,
             moduleEnv: rt.moduleEnv,
-            hookRunners: rt.hookRunners,
+            hookRunners,
             tenants: ringTenants(ws, ring.name),
             keepVersions: rt.keepVersions,
             concurrency: 1,
