@@ -156,6 +156,14 @@ describe.concurrent('http hook runner', () => {
     expect(hooks(bad.p)[0]!.output).toContain('the JSON answer is not {"exitCode"');
   });
 
+  it("the runner's own timeout replaces the hook timeout: timedOut, the endpoint's hook stopped", async (t) => {
+    const { p, apply } = await platform(t, { ref: 'sleep 60', runner: { timeout: '1s' } });
+    const r = await apply();
+    expect(r.code, show(r)).toBe(3);
+    expect(r.stderr).toContain('timed out after 1000 ms');
+    expect(hooks(p)).toMatchObject([{ hook: 'onInstall', exit: null, timedOut: true }]);
+  });
+
   it('refuses to start without its secret, naming the variable and the field (exit 2, nothing changed); list needs none', async (t) => {
     const { p, endpoint, apply } = await platform(t);
     const r = await apply({ HOOK_KEY: '' });

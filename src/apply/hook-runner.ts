@@ -66,6 +66,7 @@ export class ArgvRunner implements HookRunner {
       keepOutput: inv.keepOutput,
       onSpawn: inv.onSpawn,
       user: inv.user,
+      signal: inv.signal,
     });
   }
 }
