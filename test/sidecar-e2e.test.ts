@@ -15,15 +15,19 @@ const SWITCHES = 50;
 const V1 = { version: '1.0.0', files: markedFiles('1.0.0', 24) };
 const V2 = { version: '2.0.0', files: markedFiles('2.0.0', 36) };
 
-/** `mount --bind -o ro` of `from` at `at` (as the platform container mounts the volume), or false when not allowed. */
-function bindReadOnly(from: string, at: string): boolean {
+/** `mount --bind` of `from` at `at`, then read-only (as the platform container mounts the volume); the tests run as root. */
+function bindReadOnly(from: string, at: string): void {
   mkdirSync(at, { recursive: true });
-  if (spawnSync('mount', ['--bind', from, at]).status !== 0) return false;
-  if (spawnSync('mount', ['-o', 'remount,bind,ro', at]).status !== 0) {
-    spawnSync('umount', [at]);
-    return false;
+  for (const args of [
+    ['--bind', from, at],
+    ['-o', 'remount,bind,ro', at],
+  ]) {
+    const r = spawnSync('mount', args, { encoding: 'utf8' });
+    if (r.status !== 0) {
+      spawnSync('umount', [at]);
+      throw new Error(`mount ${args.join(' ')}: exit ${r.status}: ${r.stderr}`);
+    }
   }
-  return true;
 }
 
 describe('sidecar layout: the daemon and a platform sharing the modules folder', () => {
@@ -46,13 +50,12 @@ describe('sidecar layout: the daemon and a platform sharing the modules folder',
 
     // The platform's view: the same folder at another path, read-only. The links are relative, so they resolve there.
     const app = join(p.root, 'app', 'modules');
-    const mounted = bindReadOnly(p.target, app);
+    bindReadOnly(p.target, app);
     try {
-      const modules = mounted ? app : p.target;
       const reader = writeReader(p.root);
       const stop = join(p.root, 'reader.stop');
       const result = join(p.root, 'reader.json');
-      const child = spawn(process.execPath, [reader, 'loop', join(modules, 'shop'), stop, result], {
+      const child = spawn(process.execPath, [reader, 'loop', join(app, 'shop'), stop, result], {
         stdio: ['ignore', 'inherit', 'inherit'],
       });
       const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
@@ -76,17 +79,17 @@ describe('sidecar layout: the daemon and a platform sharing the modules folder',
       expect(r.errors).toEqual([]);
       expect(r.observations).toBeGreaterThanOrEqual(SWITCHES);
       expect(Object.keys(r.versions).sort()).toEqual(['1.0.0', '2.0.0']);
-      expect(r.transitions).toBeGreaterThan(0);
+      // It read on through the switches: it saw the version change many times, not once before and once after.
+      expect(r.transitions).toBeGreaterThanOrEqual(10);
       // Every tree the platform read was a store tree on its own mount, never ringlock's path.
       for (const tree of r.resolvedTo)
-        expect(
-          tree.startsWith(`${realpathSync(modules)}${sep}.ringlock${sep}store${sep}shop${sep}`),
-          tree,
-        ).toBe(true);
+        expect(tree.startsWith(`${realpathSync(app)}${sep}.ringlock${sep}store${sep}shop${sep}`), tree).toBe(
+          true,
+        );
       const history = p.history().filter((h) => h.module === 'shop' && h.outcome === 'succeeded');
       expect(history.length).toBe(SWITCHES + 1);
     } finally {
-      if (mounted) spawnSync('umount', [app]);
+      if (spawnSync('umount', [app]).status !== 0) spawnSync('umount', ['-l', app]);
     }
     expect(await d.stop()).toEqual({ code: 0, signal: null });
     await expectConsistent(p);
