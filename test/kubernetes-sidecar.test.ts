@@ -455,6 +455,30 @@ describe('the schema validator itself', () => {
   });
 });
 
+describe('the other example manifests', () => {
+  it('ingress.example.yaml and egress.example.yaml validate against the Kubernetes schemas', () => {
+    for (const f of ['ingress.example.yaml', 'egress.example.yaml'])
+      expect(validateK8s(parseYaml(readFileSync(join(K8S, f), 'utf8'), f)), f).toBeGreaterThan(0);
+  });
+
+  it.skipIf(!hasKubectl)(
+    'both layouts run the same pinned ringlock image, and release-please bumps both',
+    () => {
+      for (const ring of RINGS)
+        expect(sidecarOf(render(overlay(ring))).image).toBe(
+          one(render(ring), 'Deployment').spec.template.spec.containers[0].image,
+        );
+      const config = JSON.parse(readFileSync(join(REPO_ROOT, 'release-please-config.json'), 'utf8'));
+      const bumped = (config.packages['.']['extra-files'] as Obj[]).map((f) => f.path);
+      for (const k of ['base', 'sidecar/base']) {
+        const path = `examples/kubernetes/${k}/kustomization.yaml`;
+        expect(readFileSync(join(REPO_ROOT, path), 'utf8')).toMatch(/newTag: \S+ # x-release-please-version/);
+        expect(bumped).toContain(path);
+      }
+    },
+  );
+});
+
 describe('the sidecar docs', () => {
   it('the README shows the command and the Secret in the platform namespace; the base comments the link layout', () => {
     const readme = readFileSync(join(K8S, 'README.md'), 'utf8');

@@ -5,7 +5,7 @@
 import * as k8s from '@kubernetes/client-node';
 import { Deployment } from 'kubernetes-models/apps/v1';
 import { Job } from 'kubernetes-models/batch/v1';
-import { NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
+import { Ingress, NetworkPolicy } from 'kubernetes-models/networking.k8s.io/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { Role, RoleBinding } from 'kubernetes-models/rbac.authorization.k8s.io/v1';
 import {
@@ -36,6 +36,7 @@ const KINDS: Record<string, { model: Model; fields: string }> = {
   'v1/ServiceAccount': { model: ServiceAccount as unknown as Model, fields: 'V1ServiceAccount' },
   'apps/v1/Deployment': { model: Deployment as unknown as Model, fields: 'V1Deployment' },
   'batch/v1/Job': { model: Job as unknown as Model, fields: 'V1Job' },
+  'networking.k8s.io/v1/Ingress': { model: Ingress as unknown as Model, fields: 'V1Ingress' },
   'networking.k8s.io/v1/NetworkPolicy': {
     model: NetworkPolicy as unknown as Model,
     fields: 'V1NetworkPolicy',
