@@ -227,6 +227,46 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
   );
 
   it.skipIf(!hasKubectl)(
+    'meets Pod Security "restricted" in every container, as the namespace enforces',
+    () => {
+      // The rules of the restricted profile (kubernetes.io/docs/concepts/security/pod-security-standards) that a pod
+      // spec can break; the namespace's admission would refuse the pod otherwise.
+      const spec = podOf(objs()).spec;
+      for (const f of ['hostNetwork', 'hostPID', 'hostIPC']) expect(spec[f], f).toBeFalsy();
+      const allowed = [
+        'configMap',
+        'csi',
+        'downwardAPI',
+        'emptyDir',
+        'ephemeral',
+        'persistentVolumeClaim',
+        'projected',
+        'secret',
+      ];
+      for (const v of spec.volumes as Obj[])
+        expect(
+          Object.keys(v)
+            .filter((k) => k !== 'name')
+            .every((k) => allowed.includes(k)),
+          v.name,
+        ).toBe(true);
+      for (const c of [...(spec.initContainers as Obj[]), ...(spec.containers as Obj[])]) {
+        const sc = c.securityContext ?? {};
+        expect(sc.allowPrivilegeEscalation, c.name).toBe(false);
+        expect(sc.privileged ?? false, c.name).toBe(false);
+        expect(sc.capabilities?.drop, c.name).toContain('ALL');
+        for (const cap of sc.capabilities?.add ?? []) expect(cap, c.name).toBe('NET_BIND_SERVICE');
+        expect(sc.runAsNonRoot ?? spec.securityContext?.runAsNonRoot, c.name).toBe(true);
+        expect(sc.runAsUser ?? spec.securityContext?.runAsUser, c.name).not.toBe(0);
+        expect((sc.seccompProfile ?? spec.securityContext?.seccompProfile)?.type, c.name).toMatch(
+          /^(RuntimeDefault|Localhost)$/,
+        );
+        for (const port of c.ports ?? []) expect(port.hostPort, c.name).toBeUndefined();
+      }
+    },
+  );
+
+  it.skipIf(!hasKubectl)(
     'gives an API token to the sidecar alone, for the Roles bound to its ServiceAccount',
     () => {
       const pod = podOf(objs());
