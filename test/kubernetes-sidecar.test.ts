@@ -1,99 +1,25 @@
-// The sidecar layout (examples/kubernetes/sidecar): the real `kubectl kustomize` output of every ring overlay and of the
-// PVC and job-runner components, validated against the Kubernetes schemas (support/k8s-validate.ts), and checked for
-// what makes the layout work: a native sidecar that lets the platform start only after the first sync, one volume
-// both containers mount where the relative links resolve, the RBAC exactly as documented, secrets only in ringlock.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { parse as parseYamlDoc } from 'yaml';
-import { REPO_ROOT } from './helpers.js';
-import { k8sProblems, validateK8s } from './support/k8s-validate.js';
+// The sidecar layout (examples/kubernetes/sidecar): the real `kubectl kustomize` output of every ring overlay, validated
+// against the Kubernetes schemas (support/k8s-validate.ts), and checked for what makes the layout work: a native sidecar
+// that lets the platform start only after the first sync, one volume both containers mount where the relative links
+// resolve, the RBAC exactly as documented, secrets only in ringlock. Components and docs: kubernetes-sidecar-components.
+import { describe, expect, it } from 'vitest';
+import { validateK8s } from './support/k8s-validate.js';
+import { hasKubectl, matches, type Obj, one, render, renderedText } from './support/kustomize.js';
 import {
-  hasKubectl,
-  K8S,
-  matches,
-  type Obj,
-  one,
-  parseYaml,
-  render,
-  renderedText,
-} from './support/kustomize.js';
-
-const RINGS = ['canary', 'edge', 'stable'] as const;
-const SIDECAR = join(K8S, 'sidecar');
-const overlay = (ring: string) => `../sidecar/overlays/${ring}`;
-const SECRET_KEYS = ['webhook-secret', 'api-token', 'git-token', 'registry-token'];
-const SECRETISH = /TOKEN|SECRET|PASSWORD|PASSWD|CREDENTIAL|PRIVATE|API_?KEY|DATABASE_URL|DSN/i;
-const URL_WITH_CREDENTIALS = /\b(postgres(ql)?|mysql|redis|https?):\/\/[^/\s"']*@/i;
-/** The Roles exactly as the manifests' comments and the README document them. */
-const EXEC_RULES = [
-  { apiGroups: [''], resources: ['pods'], verbs: ['get'] },
-  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create', 'get'] },
-];
-const ACTIVE_RULES = [
-  {
-    apiGroups: [''],
-    resources: ['configmaps'],
-    resourceNames: ['ringlock-active'],
-    verbs: ['get', 'update', 'patch'],
-  },
-];
-const JOB_RULES = [
-  { apiGroups: ['batch'], resources: ['jobs'], verbs: ['create', 'get', 'delete'] },
-  { apiGroups: [''], resources: ['pods'], verbs: ['list'] },
-  { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
-];
-
-const dirs: string[] = [];
-afterAll(() => {
-  for (const d of dirs) rmSync(d, { recursive: true, force: true });
-});
-
-/** An overlay with components added, the way an operator opts in: `components: [...]` beside the ring's overlay. */
-function renderWith(ring: string, components: string[]): Obj[] {
-  const dir = mkdtempSync(join(tmpdir(), 'ringlock-kustomize-'));
-  dirs.push(dir);
-  const rel = (p: string) => relative(dir, p);
-  writeFileSync(
-    join(dir, 'kustomization.yaml'),
-    [
-      'apiVersion: kustomize.config.k8s.io/v1beta1',
-      'kind: Kustomization',
-      `namespace: platform-${ring}`,
-      'resources:',
-      `  - ${rel(join(SIDECAR, 'overlays', ring))}`,
-      'components:',
-      ...components.map((c) => `  - ${rel(join(SIDECAR, 'components', c))}`),
-      '',
-    ].join('\n'),
-  );
-  const r = spawnSync('kubectl', ['kustomize', dir], { encoding: 'utf8', timeout: 60_000 });
-  if (r.status !== 0) throw new Error(`kubectl kustomize with ${components.join(', ')} failed:\n${r.stderr}`);
-  return parseYaml(r.stdout, `overlays/${ring} + ${components.join(', ')}`);
-}
-
-const podOf = (objs: Obj[]) => one(objs, 'Deployment').spec.template;
-const sidecarOf = (objs: Obj[]) => {
-  const init = podOf(objs).spec.initContainers as Obj[];
-  expect(init.map((c) => c.name)).toEqual(['ringlock']);
-  return init[0]!;
-};
-const appOf = (objs: Obj[]) => {
-  const cs = podOf(objs).spec.containers as Obj[];
-  expect(cs.map((c) => c.name)).toEqual(['app']);
-  return cs[0]!;
-};
-const envOf = (c: Obj) => Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e]));
-const operatorConfig = (objs: Obj[]) => {
-  const cm = objs.find(
-    (o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('ringlock-operator-config'),
-  );
-  expect(cm, 'the operator config ConfigMap').toBeDefined();
-  return parseYamlDoc(cm!.data['operator-config.yaml']) as Obj;
-};
-const role = (objs: Obj[], name: string) => objs.find((o) => o.kind === 'Role' && o.metadata.name === name);
+  ACTIVE_RULES,
+  appOf,
+  EXEC_RULES,
+  envOf,
+  operatorConfig,
+  overlay,
+  podOf,
+  RINGS,
+  role,
+  SECRET_KEYS,
+  SECRETISH,
+  sidecarOf,
+  URL_WITH_CREDENTIALS,
+} from './support/sidecar-manifests.js';
 
 describe.each(RINGS)('sidecar overlays/%s', (ring) => {
   const objs = () => render(overlay(ring));
@@ -358,176 +284,4 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
       expect(text).not.toMatch(/gh[pousr]_[A-Za-z0-9]|github_pat_|-----BEGIN/);
     },
   );
-});
-
-describe('sidecar components', () => {
-  it.skipIf(!hasKubectl)(
-    'components/pvc: the modules on a ReadWriteOnce claim, one replica, Recreate',
-    () => {
-      const objs = renderWith('canary', ['pvc']);
-      validateK8s(objs);
-      const pvc = one(objs, 'PersistentVolumeClaim');
-      expect(pvc.spec.accessModes).toEqual(['ReadWriteOnce']);
-      expect(pvc.metadata.namespace).toBe('platform-canary');
-      const volumes = podOf(objs).spec.volumes as Obj[];
-      expect(volumes.find((v) => v.name === 'modules')).toEqual({
-        name: 'modules',
-        persistentVolumeClaim: { claimName: pvc.metadata.name },
-      });
-      const dep = one(objs, 'Deployment');
-      expect(dep.spec.replicas).toBe(1);
-      expect(dep.spec.strategy).toEqual({ type: 'Recreate' });
-      // Everything else as the ring's overlay renders it.
-      expect(sidecarOf(objs)).toEqual(sidecarOf(render(overlay('canary'))));
-    },
-  );
-
-  it.skipIf(!hasKubectl)(
-    'components/job-runner: the job Role instead of the exec one, Jobs mounting the claim',
-    () => {
-      const objs = renderWith('canary', ['pvc', 'job-runner']);
-      validateK8s(objs);
-      expect(role(objs, 'ringlock-hooks-exec')).toBeUndefined();
-      expect(
-        objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'ringlock-hooks-exec'),
-      ).toBeUndefined();
-      expect(role(objs, 'ringlock-hooks-job')!.rules).toEqual(JOB_RULES);
-      expect(role(objs, 'ringlock-active-modules')!.rules).toEqual(ACTIVE_RULES);
-      const cfg = operatorConfig(objs);
-      const runner = cfg.hooks.runners[cfg.hooks.defaultRunner];
-      expect(runner.type).toBe('job');
-      const claim = one(objs, 'PersistentVolumeClaim').metadata.name;
-      const vol = (runner.volumes as Obj[]).find((v) => v.persistentVolumeClaim?.claimName === claim);
-      expect(vol, 'the Job mounts the modules claim').toBeDefined();
-      expect(runner.volumeMounts).toContainEqual({
-        name: vol!.name,
-        mountPath: runner.targetMount,
-        readOnly: true,
-      });
-      expect(runner.targetMount).toBe('/app/modules');
-      // The image is pinned like the platform's, and the Job's pod gets no API token.
-      expect(runner.image).toMatch(/:[\w][\w.-]*$/);
-      expect(runner.image).not.toMatch(/:latest$/);
-      expect(runner.podTemplate.spec.automountServiceAccountToken).toBe(false);
-      expect(Object.keys(cfg.hooks.byHook)).toEqual(
-        Object.keys(operatorConfig(render(overlay('canary'))).hooks.byHook),
-      );
-    },
-  );
-});
-
-describe('the schema validator itself', () => {
-  const deployment = (): Obj => ({
-    apiVersion: 'apps/v1',
-    kind: 'Deployment',
-    metadata: { name: 'platform' },
-    spec: {
-      selector: { matchLabels: { app: 'platform' } },
-      template: {
-        metadata: { labels: { app: 'platform' } },
-        spec: {
-          initContainers: [{ name: 'ringlock', image: 'ringlock:1', restartPolicy: 'Always' }],
-          containers: [{ name: 'app', image: 'platform:1' }],
-        },
-      },
-    },
-  });
-
-  it('accepts a valid Deployment and rejects broken ones, naming the object and the field', () => {
-    expect(k8sProblems(deployment())).toEqual([]);
-    const wrongType = deployment();
-    wrongType.spec.replicas = 'two';
-    expect(k8sProblems(wrongType)).toEqual([
-      expect.stringMatching(/^Deployment\/platform: .*spec\/replicas must be integer/),
-    ]);
-    const noSelector = deployment();
-    delete noSelector.spec.selector;
-    expect(k8sProblems(noSelector).join('\n')).toMatch(/spec must have required property selector/);
-    const noName = deployment();
-    delete noName.spec.template.spec.containers[0].name;
-    expect(k8sProblems(noName).join('\n')).toMatch(/containers\/0 must have required property name/);
-    const badEnum = deployment();
-    badEnum.spec.template.spec.containers[0].imagePullPolicy = 'Sometimes';
-    expect(k8sProblems(badEnum).join('\n')).toMatch(
-      /imagePullPolicy must be equal to one of the allowed values/,
-    );
-    expect(() => validateK8s([deployment(), wrongType])).toThrow(
-      /invalid Kubernetes objects:\nDeployment\/platform/,
-    );
-  });
-
-  it('rejects a field the API does not know, however deep (a misspelt restartPolicy makes no sidecar)', () => {
-    const typo = deployment();
-    typo.spec.template.spec.initContainers[0] = {
-      name: 'ringlock',
-      image: 'ringlock:1',
-      restartpolicy: 'Always',
-    };
-    expect(k8sProblems(typo)).toEqual([
-      'Deployment/platform: unknown field /spec/template/spec/initContainers/0/restartpolicy',
-    ]);
-    const deep = deployment();
-    deep.spec.template.spec.volumes = [{ name: 'modules', emptyDir: { sizelimit: '1Gi' } }];
-    expect(k8sProblems(deep)).toEqual([
-      'Deployment/platform: unknown field /spec/template/spec/volumes/0/emptyDir/sizelimit',
-    ]);
-    // Free-form maps (labels, ConfigMap data) take any key.
-    const cm = {
-      apiVersion: 'v1',
-      kind: 'ConfigMap',
-      metadata: { name: 'c', labels: { 'x/y': 'z' } },
-      data: { any: 'v' },
-    };
-    expect(k8sProblems(cm)).toEqual([]);
-    const role = {
-      apiVersion: 'rbac.authorization.k8s.io/v1',
-      kind: 'Role',
-      metadata: { name: 'r' },
-      rules: [{ verb: ['get'] }],
-    };
-    expect(k8sProblems(role).join('\n')).toMatch(/unknown field \/rules\/0\/verb/);
-  });
-
-  it('refuses a kind it has no schema for rather than passing it', () => {
-    expect(k8sProblems({ apiVersion: 'example.com/v1', kind: 'Widget', metadata: { name: 'w' } })).toEqual([
-      'Widget/w: no schema here for apiVersion example.com/v1 kind Widget',
-    ]);
-  });
-});
-
-describe('the other example manifests', () => {
-  it('ingress.example.yaml and egress.example.yaml validate against the Kubernetes schemas', () => {
-    for (const f of ['ingress.example.yaml', 'egress.example.yaml'])
-      expect(validateK8s(parseYaml(readFileSync(join(K8S, f), 'utf8'), f)), f).toBeGreaterThan(0);
-  });
-
-  it.skipIf(!hasKubectl)(
-    'both layouts run the same pinned ringlock image, and release-please bumps both',
-    () => {
-      for (const ring of RINGS)
-        expect(sidecarOf(render(overlay(ring))).image).toBe(
-          one(render(ring), 'Deployment').spec.template.spec.containers[0].image,
-        );
-      const config = JSON.parse(readFileSync(join(REPO_ROOT, 'release-please-config.json'), 'utf8'));
-      const bumped = (config.packages['.']['extra-files'] as Obj[]).map((f) => f.path);
-      for (const k of ['base', 'sidecar/base']) {
-        const path = `examples/kubernetes/${k}/kustomization.yaml`;
-        expect(readFileSync(join(REPO_ROOT, path), 'utf8')).toMatch(/newTag: \S+ # x-release-please-version/);
-        expect(bumped).toContain(path);
-      }
-    },
-  );
-});
-
-describe('the sidecar docs', () => {
-  it('the README shows the command and the Secret in the platform namespace; the base comments the link layout', () => {
-    const readme = readFileSync(join(K8S, 'README.md'), 'utf8');
-    expect(readme).toContain('kubectl apply -k examples/kubernetes/sidecar/overlays/canary');
-    expect(readme).toMatch(/kubectl -n "?platform-\$ring"? create secret generic ringlock-secrets/);
-    const top = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
-    expect(top).toContain('kubectl apply -k examples/kubernetes/sidecar/overlays/canary');
-    const dep = readFileSync(join(SIDECAR, 'base', 'deployment.yaml'), 'utf8');
-    expect(dep).toMatch(/RELATIVE/);
-    expect(dep).toMatch(/startupProbe/);
-  });
 });
