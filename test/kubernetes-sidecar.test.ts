@@ -2,7 +2,10 @@
 // against the Kubernetes schemas (support/k8s-validate.ts), and checked for what makes the layout work: a native sidecar
 // that lets the platform start only after the first sync, one volume both containers mount where the relative links
 // resolve, the RBAC exactly as documented, secrets only in ringlock. Components and docs: kubernetes-sidecar-components.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { REPO_ROOT } from './helpers.js';
 import { validateK8s } from './support/k8s-validate.js';
 import { hasKubectl, matches, type Obj, one, render, renderedText } from './support/kustomize.js';
 import {
@@ -258,6 +261,11 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
     'routes every hook point through a runner the config defines, never by a local file',
     () => {
       const hooks = operatorConfig(objs()).hooks;
+      // Every hook point a module.json may name (its schema's lifecycle properties), none left to the default.
+      const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', 'module.schema.json'), 'utf8'));
+      expect(Object.keys(hooks.byHook).sort()).toEqual(
+        Object.keys(schema.properties.lifecycle.properties).sort(),
+      );
       for (const [point, runner] of Object.entries(hooks.byHook as Record<string, string>))
         expect(hooks.runners[runner], `${point} → ${runner}`).toBeDefined();
       expect(hooks.runners[hooks.defaultRunner]).toBeDefined();
