@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { MIGRATIONS, SCHEMA_NAME } from '../src/state/postgres/migrations.js';
+import { validateK8s } from './support/k8s-validate.js';
 import {
   egressAllows,
   hasKubectl,
@@ -68,6 +69,10 @@ describe.each(OVERLAYS)('kustomize overlays/$overlay', ({ overlay, ring, ha }) =
       expect(o.metadata.labels['app.kubernetes.io/name']).toBe('ringlock');
     }
     expect(pod().metadata.labels['ringlock.dev/ring']).toBe(ring);
+  });
+
+  it.skipIf(!hasKubectl)('every object validates against the Kubernetes schemas', () => {
+    expect(validateK8s(render(overlay))).toBeGreaterThan(5);
   });
 
   it.skipIf(!hasKubectl)('runs one writer per target, RING_NAME, args daemon', () => {

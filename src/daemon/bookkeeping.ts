@@ -225,6 +225,7 @@ export class Bookkeeping {
     if (lock === undefined || lock !== this.appliedLock) this.st.appliedLockCommit = commit;
     this.appliedLock = lock;
     this.st.appliedCommit = commit;
+    this.st.synced = true;
     this.reportDeployment(commit, state, `ring ${this.o.ring} runs ${commit.slice(0, 12)}`);
   }
 

@@ -235,6 +235,11 @@ export class Daemon {
     return this.st.ready || this.leadership !== undefined;
   }
 
+  /** A pass of this process left the target matching the lock (a restart waits for its own first pass). */
+  get synced(): boolean {
+    return this.st.synced === true;
+  }
+
   private suspension() {
     try {
       return this.follow.runtime.rt.store.suspension();

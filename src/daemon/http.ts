@@ -11,6 +11,11 @@ import { webhookHandler } from './webhook.js';
 
 export interface HttpApi {
   ready(): boolean;
+  /**
+   * The target has matched the lock at least once: a pass applied every change the lock asks for (or found none to
+   * make). Stricter than ready(): a pass whose module failed and rolled back is ready, not synced.
+   */
+  synced(): boolean;
   status(): DaemonStatus;
   trigger(trigger: string, opts?: { full?: boolean }): void;
   branch: string;
@@ -105,6 +110,16 @@ export function startHttp(api: HttpApi, o: HttpOptions): Promise<DaemonHttp> {
       case 'GET /healthz':
         return send(res, 200, 'ok\n', 'text/plain; charset=utf-8');
       case 'GET /readyz':
+        // `?synced`: the sidecar's startup probe, so the platform container starts only on a complete module set.
+        if (url.searchParams.has('synced'))
+          return api.synced()
+            ? send(res, 200, 'synced\n', 'text/plain; charset=utf-8')
+            : send(
+                res,
+                503,
+                'not synced: the target has not matched the lock yet\n',
+                'text/plain; charset=utf-8',
+              );
         return api.ready()
           ? send(res, 200, 'ready\n', 'text/plain; charset=utf-8')
           : send(res, 503, 'not ready: no successful sync yet\n', 'text/plain; charset=utf-8');

@@ -199,6 +199,8 @@ export function toStatusError(e: unknown, commit: string | undefined): StatusErr
 export interface RunStatus {
   phase: DaemonStatus['phase'];
   ready: boolean;
+  /** A pass of this process left the target matching the lock (applied all it asked for, or had nothing to do). */
+  synced?: boolean;
   appliedCommit?: string;
   appliedLockCommit?: string;
   lastAttempt?: Attempt;

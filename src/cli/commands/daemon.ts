@@ -149,6 +149,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   const http = await startHttp(
     {
       ready: () => daemon.ready,
+      synced: () => daemon.synced,
       status: () => daemon.status(),
       trigger: (t, o) => daemon.trigger(t, o),
       branch,
