@@ -1,7 +1,7 @@
 // A platform on the pointer target for end-to-end tests: the fixture platform (fixtures-platform.ts) with
 // `target: {type: pointer}`, a bundle storage dir, an operator config naming it and a key prefix of the test's own on
 // a real redis-server (support/redis.ts), and helpers to read the pointer keys.
-import { writeFileSync } from 'node:fs';
+import { appendFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildPlatform, type ModuleSpec, type Platform, RING, type Run, show } from './fixtures-platform.js';
 import type { RedisServer } from './support/redis.js';
@@ -38,7 +38,10 @@ export interface PointerPlatform {
 export interface PointerBuild {
   tenants?: Record<string, string>;
   healthBaseUrl?: string;
+  /** Operator config lines under `pointer:` (e.g. `  retention: {keep: 2}`). */
   retention?: string;
+  /** ringlock.yaml lines appended (e.g. a health section). */
+  config?: string;
 }
 
 export async function pointerPlatform(
@@ -62,12 +65,14 @@ redis:
 pointer:
   storage: {type: dir, path: ${storage}}
   publicUrl: ${PUBLIC}
-${o.healthBaseUrl ? `  healthBaseUrl: ${o.healthBaseUrl}\n` : ''}${o.retention ?? ''}`,
+${o.healthBaseUrl ? `  healthBaseUrl: ${o.healthBaseUrl}\n` : ''}${o.retention ? `${o.retention}\n` : ''}`,
   );
   const withEntry: Record<string, ModuleSpec> = {};
   for (const [n, m] of Object.entries(modules))
     withEntry[n] = { ...m, files: { 'remoteEntry.js': `// ${n} ${m.version}\n`, ...m.files } };
-  const p = await buildPlatform(root, withEntry, { targetConfig: '  type: pointer' });
+  const p = await buildPlatform(root, withEntry, { targetConfig: '  type: pointer', unreleased: true });
+  if (o.config) appendFileSync(join(p.repo, 'ringlock.yaml'), o.config);
+  await p.release();
   if (o.tenants)
     writeFileSync(
       join(p.repo, 'rings', 'tenants.yaml'),
