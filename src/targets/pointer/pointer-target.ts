@@ -274,6 +274,7 @@ export class PointerTarget implements DeployTarget {
   dropModuleStore(module: string): boolean {
     const all = this.bundles(module);
     for (const rel of all) this.discardStore(rel);
+    if (this.storage.list(module).length === 0) this.storage.remove(module);
     const dir = this.abs(module);
     if (existsSync(dir)) this.trash(dir);
     return all.length > 0;
