@@ -95,8 +95,13 @@ export class PointerTarget implements DeployTarget {
     return kindOf(this.abs(rel)) !== 'absent';
   }
 
+  /**
+   * Whether `rel` is taken: a local copy (that did not verify, when asked by a preparation), or a bundle the drift check
+   * found altered in the storage. A bundle that is only in the storage (uploaded by another ring or pod) is not: the
+   * upload into it accepts its identical files, so rings and pods share one copy.
+   */
   hasStore(rel: string): boolean {
-    return this.exists(rel) || this.storage.has(rel);
+    return this.exists(rel) || this.damaged.has(rel);
   }
 
   newStagingDir(label: string): string {
