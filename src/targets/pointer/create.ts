@@ -44,6 +44,7 @@ export function createPointerTarget(o: CreatePointerOptions): PointerTarget {
       });
   let bridge: RedisBridge | undefined;
   const redis = () => {
+    if (!o.pointer) throw missing();
     bridge ??= new RedisBridge(redisUrlFromEnv(o.env, o.redis));
     return bridge;
   };
