@@ -86,11 +86,16 @@ async function benchSwitch(root, redis, rounds) {
   cli(['apply', '--ring', 'canary', '--yes'], repo, env);
   const applyMs = [];
   const setMs = [];
+  const noopMs = [];
   for (let i = 0; i < rounds; i++) {
     writeFileSync(lockFile, locks[(i + 1) % 2]);
     const r = timed(process.execPath, [BIN, 'apply', '--ring', 'canary', '--yes'], repo, env);
     if (r.status !== 0) throw new Error(r.output);
     applyMs.push(r.ms);
+    // The same command with nothing to do: the fixed cost (start-up, config, state, reading the pointer).
+    const n = timed(process.execPath, [BIN, 'apply', '--ring', 'canary', '--yes'], repo, env);
+    if (n.status !== 0) throw new Error(n.output);
+    noopMs.push(n.ms);
     setMs.push(
       timed('redis-cli', ['-p', String(redis.port), 'SET', 'bench:modules:active:acme', '{"crm":"x"}'], root)
         .ms,
@@ -136,7 +141,7 @@ async function benchSwitch(root, redis, rounds) {
   const setUs = Number(process.hrtime.bigint() - t1) / 1e3 / n;
   await plain.quit();
   await c.close();
-  return { applyMs: median(applyMs), redisCliMs: median(setMs), luaUs, setUs };
+  return { applyMs: median(applyMs), noopMs: median(noopMs), redisCliMs: median(setMs), luaUs, setUs };
 }
 
 async function benchUpload(root, bundles, files) {
@@ -195,6 +200,13 @@ export async function benchPointer({ quick }) {
           'redis-cli SET',
           fmt(sw.redisCliMs, 1),
           fmt(sw.applyMs / sw.redisCliMs, 1),
+        ],
+        [
+          'ringlock apply, nothing to do',
+          fmt(sw.noopMs),
+          'redis-cli SET',
+          fmt(sw.redisCliMs, 1),
+          fmt(sw.noopMs / sw.redisCliMs, 1),
         ],
         [
           'switch alone (Lua, 2 tenants)',
