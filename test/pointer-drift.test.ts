@@ -45,6 +45,27 @@ describe('pointer target drift', () => {
     expect((await pp.cli(['verify', '--ring', 'canary', '--target'])).code).toBe(0);
   });
 
+  it('a tenant assigned to the ring gets its key, a tenant gone from it loses it, on the next apply', async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-tenants'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary', initech: 'canary' },
+      },
+    );
+    expect((await pp.apply()).code).toBe(0);
+    writeFileSync(
+      join(pp.p.repo, 'rings', 'tenants.yaml'),
+      'tenants:\n  acme: canary\n  globex: canary\n  initech: stable\n',
+    );
+    const r = await pp.apply();
+    expect(r.code, show(r)).toBe(0);
+    expect(pp.tenant('globex')).toEqual({ crm: pp.entryOf('crm') });
+    expect(pp.tenant('initech')).toBeUndefined();
+    expect(pp.ringDoc()?.tenants).toEqual(['acme', 'globex']);
+  });
+
   it('a bundle file altered in the storage is drift; the repair uploads a fresh copy beside it and switches to it', async (t) => {
     const pp = await pointerPlatform(
       scratch(t, 'pointer-bundle'),
