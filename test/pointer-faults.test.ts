@@ -184,7 +184,7 @@ describe('pointer target faults', () => {
     const pp = await pointerPlatform(scratch(t, 'pointer-down'), redis, { crm: { version: '1.0.0' } });
     const r = await pp.apply([], { RINGLOCK_REDIS_URL: 'redis://:s3cret-pw@127.0.0.1:1/0' });
     expect(r.code, show(r)).toBe(3);
-    expect(r.stderr).toMatch(/Valkey\/Redis at 127\.0\.0\.1:1/);
+    expect(r.stderr).toMatch(/Valkey\/Redis at 127\.0\.0\.1:1: connect ECONNREFUSED/);
     expect(r.stdout + r.stderr).not.toContain('s3cret-pw');
     expect(existsSync(pp.storage)).toBe(false);
     expect(pp.p.state().modules).toEqual({});

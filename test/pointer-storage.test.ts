@@ -26,6 +26,14 @@ describe('dir bundle storage', () => {
       'assets',
       'remoteEntry.js',
     ]);
+    // A temp file an upload killed midway left is cleared by the next upload, never linked or served.
+    writeFileSync(join(root, 'cdn/@acme/crm/1.0.0-aaaaaaaa/.rl-up-0123456789ab'), 'half');
+    writeFileSync(join(src, 'remoteEntry.js'), 'v1\n');
+    s.put('@acme/crm/1.0.0-aaaaaaaa', src);
+    expect(readdirSync(join(root, 'cdn/@acme/crm/1.0.0-aaaaaaaa')).sort()).toEqual([
+      'assets',
+      'remoteEntry.js',
+    ]);
     expect(s.modules()).toEqual(['@acme/crm']);
     expect(s.list('@acme/crm').map((b) => b.dir)).toEqual(['1.0.0-aaaaaaaa']);
     expect(await s.verify('@acme/crm/1.0.0-bbbbbbbb', 'sha256:x')).toMatch(/missing/);

@@ -21,6 +21,7 @@ type WithSwitch = Redis & {
 
 export class RedisClient {
   private client: WithSwitch | undefined;
+  private lastError: string | undefined;
 
   constructor(
     private readonly url: string,
@@ -49,9 +50,13 @@ export class RedisClient {
       retryStrategy: () => null,
       enableReadyCheck: false,
     }) as WithSwitch;
-    c.on('error', () => {});
+    // The reason a connect fails arrives as an event; the rejected promise only says the connection closed.
+    c.on('error', (e: Error) => {
+      this.lastError = e.message;
+    });
     c.defineCommand('ringlockSwitch', { lua: SWITCH_SCRIPT });
     this.client = c;
+    this.lastError = undefined;
     try {
       await c.connect();
     } catch (e) {
@@ -63,7 +68,9 @@ export class RedisClient {
   }
 
   private wrap(e: unknown): OperationFailed {
-    const msg = redact(e instanceof Error ? e.message : String(e), [this.url]);
+    let text = e instanceof Error ? e.message : String(e);
+    if (/Connection is closed/.test(text) && this.lastError) text = this.lastError;
+    const msg = redact(text, [this.url]);
     return new OperationFailed('redis/unavailable', `Valkey/Redis at ${this.address}: ${msg}`, {
       expected:
         "a reachable Valkey/Redis (the operator's RINGLOCK_REDIS_URL); the next run picks up where this one stopped",

@@ -52,6 +52,8 @@ export class DirBundleStorage implements BundleStorage {
     const files: { tmp: string; to: string; shown: string; data: Buffer }[] = [];
     const dirs: string[] = [dest];
     const walk = (from: string, to: string, shown: string) => {
+      // Temp files an upload killed midway left behind: never a final name, so never served or linked.
+      for (const n of readdirSync(to)) if (TEMP.test(n)) rmSync(join(to, n), { force: true });
       for (const e of readdirSync(from, { withFileTypes: true })) {
         const s = join(from, e.name);
         const d = join(to, e.name);
@@ -190,5 +192,3 @@ function linkOnce(tmp: string, dest: string, data: Buffer): boolean {
     }
   }
 }
-
-export const isUploadTemp = (name: string) => TEMP.test(name);
