@@ -40,6 +40,8 @@ export class PointerTarget implements DeployTarget {
   private readonly pointer: PointerStore;
   /** The generation and document this writer last read or wrote (what its next switch expects). */
   private seen: { generation: number; doc: RingPointer | undefined } | undefined;
+  /** The ring's tenants the current pass deploys, when the pass said (observeDrift). */
+  private desiredTenants: string[] | undefined;
   /** Bundles the last drift check found altered in the storage: never reused, a repair uploads a fresh copy. */
   readonly damaged = new Set<string>();
 
@@ -53,6 +55,11 @@ export class PointerTarget implements DeployTarget {
 
   get ring(): string {
     return this.pointer.ring;
+  }
+
+  /** The ring's tenants: the pass's, else rings/tenants.yaml's. */
+  tenants(): string[] {
+    return this.desiredTenants ?? this.pointer.tenants();
   }
 
   get keys(): KeyLayout {
@@ -126,8 +133,14 @@ export class PointerTarget implements DeployTarget {
     if (this.exists(rel)) this.trash(this.abs(rel));
   }
 
-  observeDrift(state: DeployedState, quick: boolean): Promise<Map<string, string>> {
-    const tenants = this.pointer.tenants();
+  observeDrift(
+    state: DeployedState,
+    quick: boolean,
+    desired?: { tenants?: readonly string[] },
+  ): Promise<Map<string, string>> {
+    // The pass's tenants (the daemon reads them at its commit) win over the workspace's file for this target's life.
+    if (desired?.tenants) this.desiredTenants = [...desired.tenants].sort();
+    const tenants = this.tenants();
     const obs = readPointer(this.pointer, tenants);
     this.seen = { generation: obs.generation, doc: obs.doc };
     return pointerDrift(this, state, quick, obs, tenants);
@@ -194,6 +207,7 @@ export class PointerTarget implements DeployTarget {
         this.pointer,
         this.seen.generation,
         this.seen.doc,
+        this.tenants(),
         module,
         rel === undefined ? undefined : this.pointerEntry(rel),
       );

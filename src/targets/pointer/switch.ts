@@ -41,13 +41,13 @@ export function switchModule(
   s: PointerStore,
   expected: number,
   base: RingPointer | undefined,
+  tenants: string[],
   module: string,
   mod: PointerModule | undefined,
 ): { generation: number; doc: RingPointer } {
   const modules = { ...(base?.modules ?? {}) };
   if (mod) modules[module] = mod;
   else delete modules[module];
-  const tenants = s.tenants();
   const value = tenantValue(modules);
   const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t));
   const doc: RingPointer = {
