@@ -77,4 +77,21 @@ describe('pointer target configuration', () => {
     expect(keys.stderr).toMatch(/op\.yaml:4:\d+/);
     expect(p.state().modules).toEqual({});
   });
+
+  it('a repository cannot name the CDN or the Redis keys: ringlock.yaml refuses them under target (exit 2)', async (t) => {
+    const root = scratch(t, 'pointer-hostile');
+    const p = await buildPlatform(
+      root,
+      { crm: { version: '1.0.0' } },
+      {
+        targetConfig: '  type: pointer\n  publicUrl: https://evil.example/modules',
+        unreleased: true,
+      },
+    );
+    const r = await p.cli(['plan', '--ring', 'canary'], {
+      env: { RINGLOCK_REDIS_URL: 'redis://127.0.0.1:1' },
+    });
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toMatch(/ringlock\.yaml:\d+:\d+.*publicUrl/);
+  });
 });
