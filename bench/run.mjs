@@ -1,6 +1,6 @@
 // ringlock benchmarks: `verify` against sha256sum/openssl pipelines over the same files, CLI cold start, `apply`
 // against the shell and npm ci over the same artifacts, and `plan` in-process and as a process.
-// Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet|takeover] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
+// Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet|takeover|pointer] [--rounds N] [--runs N] [--modules N] [--quick]   (see --help)
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -24,6 +24,7 @@ import {
   xorshift,
 } from './lib.mjs';
 import { benchPlanCli, benchPlanPure } from './plan.mjs';
+import { benchPointer } from './pointer.mjs';
 import { benchPromote } from './promote.mjs';
 import { benchTakeover } from './takeover.mjs';
 
@@ -44,8 +45,9 @@ const WHAT = [
   'action',
   'fleet',
   'takeover',
+  'pointer',
 ];
-const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet|takeover] [options]   (npm run bench -- verify)
+const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daemon|promote|check|action|fleet|takeover|pointer] [options]   (npm run bench -- verify)
 
   verify     generate the trees, time ringlock verify against sha256sum and openssl pipelines, then startup
   startup    median cold start of ringlock --help and ring list beside node -e 0
@@ -72,6 +74,9 @@ const HELP = `Usage: node bench/run.mjs [verify|startup|apply|apply-pg|plan|daem
   takeover   two ringlock daemon replicas on one ring with the PostgreSQL store (a server of its own): kill -9 the
              leader, time until the standby's /status says leader (default settings; goal <= 5 s, beside the
              standby's 1 s poll), then the same after SIGTERM (the leader hands its lease back)
+  pointer    the micro-frontend target on a redis-server of its own: ringlock apply of a one-module upgrade (commit →
+             pointer switched) beside a bare redis-cli SET, the Lua switch alone beside SET; upload throughput of
+             the dir storage beside cp -r of the same bundles
   (none)     everything
 
 Options:
@@ -322,6 +327,7 @@ async function main() {
     if (hasTool('git')) out.takeover = await benchTakeover({ quick });
     else console.log('note: git not found, skipping the takeover bench');
   }
+  if (has('pointer')) out.pointer = await benchPointer({ quick });
   if (has('verify', 'startup')) {
     const small = ensureTree('startup', 5, 3, 3);
     mustPass('ringlock lock', timed(process.execPath, [BIN, 'lock', '--cwd', small.dir], small.dir));

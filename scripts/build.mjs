@@ -60,6 +60,7 @@ await build({
     cli: join(root, 'src/cli/main.ts'),
     'extract-worker': join(root, 'src/apply/extract-worker.ts'),
     'pg-worker': join(root, 'src/state/postgres/worker.ts'),
+    'redis-worker': join(root, 'src/redis/worker.ts'),
   },
   outdir: join(root, 'dist'),
   bundle: true,

@@ -17,6 +17,24 @@ export interface OperatorConfig {
   github?: { apiUrl?: string };
   moduleEnv?: { pass?: string[]; set?: Record<string, string> };
   hooks?: HookRunnerConfig;
+  redis?: RedisConfig;
+  pointer?: PointerConfig;
+}
+
+/** The Valkey/Redis of the pointer target and the Redis publisher: the URL's variable and the key layout. */
+export interface RedisConfig {
+  /** The environment variable holding the URL (default RINGLOCK_REDIS_URL). */
+  urlEnv?: string;
+  /** Key templates: `{tenant}` / `{ring}` replaced by the name. */
+  keys?: { tenant?: string; ring?: string; generation?: string };
+}
+
+/** The micro-frontend target: the immutable bundle storage and the URL the shell loads bundles from. */
+export interface PointerConfig {
+  storage: { type: 'dir'; path: string };
+  publicUrl: string;
+  healthBaseUrl?: string;
+  retention?: { keep?: number; deactivated?: string };
 }
 
 /** The operator's hook runners: name → where and how a reference runs, and which runner a reference naming none gets. */

@@ -15,7 +15,11 @@ export async function observeAndPlan(
 ): Promise<Observed & { plan: Plan }> {
   const deployed = deps.store.read();
   const quick = typeof options.quickDrift === 'function' ? options.quickDrift() : options.quickDrift;
-  const drift = await deps.target.observeDrift(deployed, quick);
+  const drift = await deps.target.observeDrift(
+    deployed,
+    quick,
+    options.tenants ? { tenants: options.tenants } : undefined,
+  );
   hooks.onDriftChecked?.(drift, quick);
   const platform = typeof options.platform === 'function' ? options.platform() : options.platform;
   const conflicts = detectConflicts(deps.target, deployed, lock.modules);

@@ -111,6 +111,8 @@ export function operatorPolicy(input: RuntimeInput): TrustPolicy {
       user: moduleUser(env.RINGLOCK_MODULE_USER) ?? op?.moduleUser,
     },
     hooks: op?.hooks,
+    redis: op?.redis,
+    pointer: op?.pointer,
     sources,
   };
   cache.set(input, policy);

@@ -11,6 +11,7 @@ import { FilesystemTarget } from '../targets/filesystem.js';
 import type { TargetMode } from '../targets/types.js';
 import { pick, rel } from './input.js';
 import { operatorPolicy } from './operator.js';
+import { pointerTarget, wantsPointer } from './pointer.js';
 import { hookRunnersFor } from './runners.js';
 import type { ConfigBase, Runtime, RuntimeInput } from './types.js';
 
@@ -19,6 +20,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
   const cfg = ws?.cfg.config;
   const base = ws?.root ?? input.cwd;
   const t = (cfg?.target ?? {}) as {
+    type?: string;
     path?: string;
     mode?: TargetMode;
     keepVersions?: number;
@@ -28,7 +30,11 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
   const targetFlag = pick(input, 'target', 'RINGLOCK_TARGET');
   const targetDir =
     targetFlag !== undefined ? rel(targetFlag, input.cwd) : rel(t.path ?? '.ringlock/target', base);
-  const target = new FilesystemTarget(targetDir, t.mode ?? 'symlink');
+  const policy = operatorPolicy(input);
+  const pointer = wantsPointer(input, t.type);
+  const target = pointer
+    ? pointerTarget(input, ws, targetDir, policy)
+    : new FilesystemTarget(targetDir, t.mode ?? 'symlink');
   const stateFlag = pick(input, 'state', 'RINGLOCK_STATE');
   const s = (cfg?.state ?? {}) as { type?: 'file' | 'postgres'; path?: string };
   const stateDir =
@@ -40,7 +46,10 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     timeout?: string;
     interval?: string;
   };
-  const healthUrl = pick(input, 'health-url', 'RINGLOCK_HEALTH_URL') ?? h.baseUrl;
+  const healthUrl =
+    pick(input, 'health-url', 'RINGLOCK_HEALTH_URL') ??
+    (pointer ? policy.pointer?.healthBaseUrl : undefined) ??
+    h.baseUrl;
   if (healthUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(healthUrl)) {
     throw new InputError('cli/health-url', `--health-url ${healthUrl}: not an http(s) URL`, {
       expected: 'http://host:port/',
@@ -52,7 +61,7 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
   } catch {
     // No passwd entry (containers): keep "unknown".
   }
-  const policy = operatorPolicy(input);
+  const retention = pointer ? policy.pointer?.retention : undefined;
   return {
     target,
     store: stateStore(input, s.type, stateDir, cfg?.rings),
@@ -64,8 +73,13 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
       timeoutMs: h.timeout ? parseDuration(h.timeout) : 60_000,
       intervalMs: h.interval ? parseDuration(h.interval) : 2_000,
     },
-    keepVersions: t.keepVersions ?? 5,
-    retainRemovedMs: t.retainRemoved !== undefined ? parseDuration(t.retainRemoved) : DEFAULT_RETAIN_MS,
+    keepVersions: retention?.keep ?? t.keepVersions ?? 5,
+    retainRemovedMs:
+      retention?.deactivated !== undefined
+        ? parseDuration(retention.deactivated)
+        : t.retainRemoved !== undefined
+          ? parseDuration(t.retainRemoved)
+          : DEFAULT_RETAIN_MS,
     prune: t.prune ?? false,
     actor: input.env.RINGLOCK_ACTOR ?? `cli:${user}`,
     policy,

@@ -1,7 +1,7 @@
 // The deploy target seam: where module versions are stored, which one is active, and whether what is deployed still
 // matches what the state recorded. The engine, the reconcile pass and the commands that show the target use only
 // this; FilesystemTarget (filesystem.ts) is today's implementation.
-import type { DeployedState } from '../state/types.js';
+import type { DeployedModule, DeployedState } from '../state/types.js';
 
 export type TargetMode = 'symlink' | 'copy';
 
@@ -46,9 +46,14 @@ export interface DeployTarget {
 
   /**
    * Module → why what is deployed no longer matches the state's record (an edited file, a switched link, a missing
-   * version). `quick`: presence and activation only, no content hashing.
+   * version). `quick`: presence and activation only, no content hashing. `desired.tenants`: the ring's tenants this
+   * pass deploys (a target that publishes per tenant, the pointer target, checks and writes their keys).
    */
-  observeDrift(state: DeployedState, quick: boolean): Promise<Map<string, string>>;
+  observeDrift(
+    state: DeployedState,
+    quick: boolean,
+    desired?: { tenants?: readonly string[] },
+  ): Promise<Map<string, string>>;
   /**
    * Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed.
    * `path` (here and below): where the module is deployed when not at its name, the lock entry's `path` (`Orders`).
@@ -69,4 +74,7 @@ export interface DeployTarget {
    * warnings naming what it could not delete (tried again next time).
    */
   emptyTrash(): string[];
+
+  /** The versioned entry URL of a deployed module, where the target serves modules by URL (the pointer target). */
+  entryFor?(module: string, rec: DeployedModule): string | undefined;
 }

@@ -3,7 +3,7 @@
 // event without one goes only to a host the operator allowed. Values the operator gives (flags, environment, the
 // operator config) are trusted as they are; the repository may choose among them, never widen them.
 import { InputError } from '../errors.js';
-import type { HookRunnerConfig } from '../model/operator-config.js';
+import type { HookRunnerConfig, PointerConfig, RedisConfig } from '../model/operator-config.js';
 import type { SourceDoc } from '../model/source.js';
 
 export interface HostRule {
@@ -39,6 +39,10 @@ export interface TrustPolicy {
   moduleEnv: ModuleEnvPolicy;
   /** How lifecycle hooks given as references run (the operator config's `hooks`). */
   hooks?: HookRunnerConfig;
+  /** The Valkey/Redis key layout and URL variable (operator config `redis`). */
+  redis?: RedisConfig;
+  /** The micro-frontend target's storage and public URL (operator config `pointer`). */
+  pointer?: PointerConfig;
   /** Where the operator's settings came from ("RINGLOCK_ALLOWED_HOSTS", "operator.yaml"), for the start-up log. */
   sources: string[];
 }

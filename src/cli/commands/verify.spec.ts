@@ -17,12 +17,18 @@ export const verifySpec: CommandSpec = {
       valueName: 'dir',
       description: 'a deployed modules directory to verify instead of the sources',
     },
+    target: {
+      type: 'boolean',
+      description:
+        'verify the deployment target instead (config target / RINGLOCK_TARGET): what is deployed and its stored trees or bundles (a pointer target: the storage and the Redis pointer) against the lock',
+    },
   },
   positionals: [],
   examples: [
     'ringlock verify',
     'ringlock verify --ring stable',
     'ringlock verify --ring stable --dir /srv/app/modules',
+    'ringlock verify --ring stable --target',
   ],
   load: () => import('./verify.js'),
 };

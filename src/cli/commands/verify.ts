@@ -14,7 +14,9 @@ import {
   stringOpt,
 } from '../common.js';
 import { type Io, json, paint, table } from '../output.js';
+import { resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
+import { verifyTarget } from '../verify-target.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const ws = openWorkspace(ctx);
@@ -32,7 +34,11 @@ export async function run(ctx: CommandContext): Promise<number> {
   const dirOpt = stringOpt(ctx, 'dir');
   let findings: Finding[];
   let against: string;
-  if (dirOpt !== undefined) {
+  if (ctx.options.target === true) {
+    const rt = resolveRuntime(ctx, ws);
+    against = `the target ${rt.target.root}`;
+    findings = await verifyTarget(rt, lock);
+  } else if (dirOpt !== undefined) {
     const dir = resolve(ctx.cwd, dirOpt);
     against = dirOpt;
     const { files, platformDependencies, lockManifest } = ws.cfg.manifests;

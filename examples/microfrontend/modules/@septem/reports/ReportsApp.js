@@ -1,0 +1,1 @@
+export default function ReportsApp() { return null; }

@@ -1,0 +1,66 @@
+// Drift of the pointer target: the pointer changed out of band (the ring document or a tenant key no longer names what
+// the state records), a bundle missing from the storage, or (full check) a bundle file altered there. A drifted module
+// is repaired like on a folder target: the repair switches the pointer back, and an altered bundle is uploaded afresh
+// beside the damaged one (stored files are never overwritten).
+import { tenantKey } from '../../redis/keys.js';
+import { tenantValue } from '../../redis/pointer.js';
+import type { DeployedState } from '../../state/types.js';
+import type { PointerTarget } from './pointer-target.js';
+import type { Observed } from './switch.js';
+
+export async function pointerDrift(
+  target: PointerTarget,
+  state: DeployedState,
+  quick: boolean,
+  obs: Observed,
+  tenants: string[],
+  keys = target.keys,
+): Promise<Map<string, string>> {
+  const drift = new Map<string, string>();
+  const ring = target.ring;
+  const pointed = obs.doc?.modules ?? {};
+  const want: Record<string, { entry: string }> = {};
+  target.damaged.clear();
+  for (const m of Object.values(state.modules)) {
+    if (m.status === 'disabled') {
+      if (pointed[m.name]) drift.set(m.name, `disabled, but the pointer of ring ${ring} still names it`);
+      continue;
+    }
+    const rel = m.active.storeDir;
+    const entry = target.pointerEntry(rel).entry;
+    want[m.name] = { entry };
+    const at = pointed[m.name]?.dir;
+    if (at !== rel) {
+      drift.set(m.name, `the pointer of ring ${ring} names ${at ?? 'nothing'}, the state records ${rel}`);
+      continue;
+    }
+    if (!target.storage.has(rel)) drift.set(m.name, `bundle ${rel} is missing from the storage`);
+  }
+  // Every tenant key holds the ring's module → entry URL map: a module whose URL differs in one of them drifted.
+  const expected = JSON.parse(tenantValue(want)) as Record<string, string>;
+  for (const t of tenants) {
+    const raw = obs.tenantValues.get(tenantKey(keys, t)) ?? null;
+    let got: Record<string, unknown> = {};
+    try {
+      got = raw ? (JSON.parse(raw) as Record<string, unknown>) : {};
+    } catch {
+      got = {};
+    }
+    for (const [name, url] of Object.entries(expected))
+      if (got[name] !== url && !drift.has(name))
+        drift.set(
+          name,
+          `tenant key ${tenantKey(keys, t)} names ${typeof got[name] === 'string' ? got[name] : 'nothing'} for it`,
+        );
+  }
+  if (quick) return drift;
+  for (const m of Object.values(state.modules)) {
+    if (m.status === 'disabled' || drift.has(m.name)) continue;
+    const why = await target.storage.verify(m.active.storeDir, m.active.sha256);
+    if (why !== undefined) {
+      target.damaged.add(m.active.storeDir);
+      drift.set(m.name, why);
+    }
+  }
+  return drift;
+}

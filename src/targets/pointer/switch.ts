@@ -1,0 +1,76 @@
+// The pointer switch of the pointer target: the ring's pointer document and every tenant key of the ring rewritten by
+// one version-checked script (redis/pointer.ts). The generation this target expects is the one it last read or wrote:
+// when another writer moved it on meanwhile, the switch changes nothing and the operation fails (exit 3) instead of
+// moving the pointer backwards; the next run observes the new pointer and converges.
+import { OperationFailed } from '../../errors.js';
+import type { RedisBridge } from '../../redis/bridge.js';
+import { generationKey, type KeyLayout, ringKey, tenantKey } from '../../redis/keys.js';
+import { type PointerModule, type RingPointer, tenantValue } from '../../redis/pointer.js';
+
+export interface PointerStore {
+  bridge: Pick<RedisBridge, 'read' | 'switch' | 'close'>;
+  keys: KeyLayout;
+  readonly ring: string;
+  /** The ring's tenants now (rings/tenants.yaml). */
+  tenants(): string[];
+}
+
+export interface Observed {
+  generation: number;
+  doc: RingPointer | undefined;
+  /** Tenant key → its raw value. */
+  tenantValues: Map<string, string | null>;
+}
+
+/** Reads the ring's generation, pointer document and the tenant keys of `tenants`. */
+export function readPointer(s: PointerStore, tenants: string[]): Observed {
+  const keys = tenants.map((t) => tenantKey(s.keys, t));
+  const r = s.bridge.read(generationKey(s.keys, s.ring), ringKey(s.keys, s.ring), keys);
+  return {
+    generation: r.generation,
+    doc: r.doc,
+    tenantValues: new Map(keys.map((k, i) => [k, r.tenants[i] ?? null])),
+  };
+}
+
+/**
+ * Sets (or, `mod` undefined, removes) one module in the ring's pointer, expecting generation `expected` and the
+ * document `base` read at it. Returns the generation and document written.
+ */
+export function switchModule(
+  s: PointerStore,
+  expected: number,
+  base: RingPointer | undefined,
+  tenants: string[],
+  module: string,
+  mod: PointerModule | undefined,
+): { generation: number; doc: RingPointer } {
+  const modules = { ...(base?.modules ?? {}) };
+  if (mod) modules[module] = mod;
+  else delete modules[module];
+  const value = tenantValue(modules);
+  const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t));
+  const doc: RingPointer = {
+    ring: s.ring,
+    generation: 0,
+    modules,
+    tenants,
+    updatedAt: new Date().toISOString(),
+  };
+  const r = s.bridge.switch({
+    mode: 'next',
+    generation: expected,
+    generationKey: generationKey(s.keys, s.ring),
+    ringKey: ringKey(s.keys, s.ring),
+    doc,
+    set: tenants.map((t) => ({ key: tenantKey(s.keys, t), value })),
+    del: gone.map((t) => tenantKey(s.keys, t)),
+  });
+  if (!r.ok)
+    throw new OperationFailed(
+      'pointer/stale',
+      `the pointer of ring ${s.ring} moved on meanwhile (generation ${r.generation}, this writer expected ${expected}): another writer switched it; nothing was changed`,
+      { expected: 'one writer per ring; the next run reads the new pointer and converges' },
+    );
+  return { generation: r.generation, doc: { ...doc, generation: r.generation } };
+}
