@@ -24,15 +24,14 @@ describe('the exec hook runner', () => {
   it('runs the hook in the platform container: context on stdin, RINGLOCK_* env, stdout and stderr in the output', async () => {
     h = await kubeHarness();
     const r = await runner(h).run(
-      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion
       invocation(
-        'cat; echo; echo "module=$RINGLOCK_MODULE hook=$RINGLOCK_HOOK ctx=${RINGLOCK_CONTEXT_FILE:-none}"; echo oops >&2',
+        'cat; echo; echo "module=$RINGLOCK_MODULE hook=$RINGLOCK_HOOK ctx=$RINGLOCK_CONTEXT_FILE."; echo oops >&2',
       ),
     );
     expect(r.code).toBe(0);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain('"module":"orders"');
-    expect(r.output).toContain('module=orders hook=onInstall ctx=none');
+    expect(r.output).toContain('module=orders hook=onInstall ctx=.');
     expect(r.output).toContain('oops');
     if (h.standIn) {
       expect(h.standIn.execs.map((e) => [e.pod, e.container, e.protocol])).toEqual([

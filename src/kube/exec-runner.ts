@@ -33,9 +33,8 @@ const KILL_GRACE_MS = 10_000;
 export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /** Kills every process whose environment carries the marker ($1), three rounds for ones forked meanwhile. */
-// biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a template
 const KILL_SCRIPT =
-  'for round in 1 2 3; do for p in /proc/[0-9]*; do grep -qF "RINGLOCK_EXEC_ID=$1" "$p/environ" 2>/dev/null && kill -9 "${p#/proc/}" 2>/dev/null; done; done; exit 0';
+  'cd /proc || exit 1; for round in 1 2 3; do for p in [0-9]*; do grep -qF "RINGLOCK_EXEC_ID=$1" "$p/environ" 2>/dev/null && kill -9 "$p" 2>/dev/null; done; done; exit 0';
 
 interface ExecOutcome {
   status?: {
