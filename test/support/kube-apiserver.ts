@@ -34,6 +34,8 @@ export interface StandInPod {
 export interface KubeStandIn {
   url: string;
   token: string;
+  /** The server's certificate (its own CA), PEM. */
+  ca: string;
   /** A kubeconfig file pointing at the stand-in with the token (namespace `namespace`). */
   kubeconfig: string;
   namespace: string;
@@ -525,6 +527,7 @@ export async function startKubeStandIn(
   const standIn: KubeStandIn = {
     url,
     token,
+    ca: readFileSync(join(dir, 'cert.pem'), 'utf8'),
     kubeconfig,
     namespace,
     problems,
