@@ -40,12 +40,13 @@ describe('the exec hook runner', () => {
     }
   });
 
-  it('propagates the exit code from the status channel', async () => {
+  it('propagates the exit code from the status channel; the context is in RINGLOCK_CONTEXT too', async () => {
     h = await kubeHarness();
-    const r = await runner(h).run(invocation('echo failing; exit 3'));
+    const r = await runner(h).run(invocation('echo "ctx=$RINGLOCK_CONTEXT"; echo failing; exit 3'));
     expect(r.code).toBe(3);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain('failing');
+    expect(r.output).toContain('ctx={"module":"orders"');
   });
 
   it('rewrites {sourcePath} under targetMount, in the argv and RINGLOCK_SOURCE_PATH', async () => {

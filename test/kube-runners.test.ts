@@ -5,6 +5,8 @@ import { InputError } from '../src/errors.js';
 import { ExecRunner } from '../src/kube/exec-runner.js';
 import { JobRunner } from '../src/kube/job-runner.js';
 import { kubeRunnerFactories } from '../src/kube/runners.js';
+import { invocation } from './support/kube-harness.js';
+import { kubeRunnerKinds } from './support/kube-runner-kinds.js';
 
 const build = (name: string, spec: unknown) =>
   kubeRunnerFactories({})
@@ -90,4 +92,22 @@ describe('the Kubernetes runner factories', () => {
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(message);
   });
+
+  // What the conformance suite gets: the runner `r` runs the hook as a script, the context on its stdin.
+  it.each(kubeRunnerKinds().map((k) => [k.kind, k] as const))(
+    'the %s kind for the conformance suite',
+    async (_kind, k) => {
+      const { runners, env, teardown } = await k.setup();
+      try {
+        const runner = kubeRunnerFactories(env)
+          .map((f) => f('r', runners.r))
+          .find((r) => r !== undefined)!;
+        const r = await runner.run(invocation('cat; echo; echo done; exit 3'));
+        expect(r.code).toBe(3);
+        expect(r.output).toMatch(/^\{"module":"orders".*\}\ndone\n$/s);
+      } finally {
+        await teardown();
+      }
+    },
+  );
 });

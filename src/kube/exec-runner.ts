@@ -78,7 +78,8 @@ export class ExecRunner implements HookRunner {
     const values = rewriteSourcePath(inv.values, this.spec.targetMount);
     const argv = substitute(this.spec.argv, values);
     const marker = randomBytes(12).toString('hex');
-    const env = { ...hookEnv(inv.env, values), RINGLOCK_EXEC_ID: marker };
+    // The context also as RINGLOCK_CONTEXT, as a Job gets it: one way to read it whichever runner the operator picks.
+    const env = { ...hookEnv(inv.env, values), RINGLOCK_CONTEXT: inv.stdin, RINGLOCK_EXEC_ID: marker };
     const exports = Object.entries(env)
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
