@@ -20,16 +20,18 @@ const runner = (x: KubeHarness, spec: Record<string, unknown> = {}) =>
     pollMs: 50,
   });
 
-/** The one Job the run created, read back through the API (it stays until its TTL). */
-async function createdJob(x: KubeHarness) {
-  if (x.standIn) return [...x.standIn.jobs.values()][0]!;
+/** The Job the run with this operation id created, read back through the API (it stays until its TTL). */
+async function createdJob(x: KubeHarness, operationId = 'op-20261204-abc123') {
   const { batch } = await kubeClient(x.env);
   const list = await batch.listNamespacedJob({
     namespace: x.namespace,
-    labelSelector: 'ringlock.dev/operation-id=op-20261204-abc123',
+    labelSelector: `ringlock.dev/operation-id=${operationId}`,
   });
+  const items = list.items.sort((p, q) =>
+    String(p.metadata?.creationTimestamp).localeCompare(String(q.metadata?.creationTimestamp)),
+  );
   // biome-ignore lint/suspicious/noExplicitAny: read as plain JSON like the stand-in's
-  return list.items.at(-1) as unknown as Record<string, any>;
+  return items.at(-1) as unknown as Record<string, any> | undefined;
 }
 
 describe('the job hook runner', () => {
@@ -40,7 +42,8 @@ describe('the job hook runner', () => {
       volumes: [{ name: 'modules', emptyDir: {} }],
       volumeMounts: [{ name: 'modules', mountPath: '/app/modules' }],
       targetMount: '/app/modules',
-      serviceAccountName: 'platform-hooks',
+      // (A real cluster would need the service account to exist.)
+      ...(h.standIn ? { serviceAccountName: 'platform-hooks' } : {}),
     }).run(
       invocation(
         'echo "ctx=$RINGLOCK_CONTEXT"; echo "module=$RINGLOCK_MODULE env=$APP_ENV src=$RINGLOCK_SOURCE_PATH file=$RINGLOCK_CONTEXT_FILE."; echo warn >&2',
@@ -53,7 +56,7 @@ describe('the job hook runner', () => {
       'module=orders env=production src=/app/modules/.ringlock/store/orders/1.2.0-abc file=.',
     );
     expect(r.output).toContain('warn');
-    const job = await createdJob(h);
+    const job = (await createdJob(h))!;
     expect(job.metadata.name).toMatch(/^ringlock-op-20261204-abc123-oninstall-[0-9a-f]{5}$/);
     expect(job.metadata.labels).toMatchObject({
       'app.kubernetes.io/managed-by': 'ringlock',
@@ -63,7 +66,7 @@ describe('the job hook runner', () => {
     expect(job.spec.ttlSecondsAfterFinished).toBe(600);
     const pod = job.spec.template.spec;
     expect(pod.restartPolicy).toBe('Never');
-    expect(pod.serviceAccountName).toBe('platform-hooks');
+    if (h.standIn) expect(pod.serviceAccountName).toBe('platform-hooks');
     expect(pod.volumes).toEqual([{ name: 'modules', emptyDir: {} }]);
     expect(pod.containers[0].volumeMounts).toEqual([{ name: 'modules', mountPath: '/app/modules' }]);
   });
@@ -76,31 +79,49 @@ describe('the job hook runner', () => {
     expect(r.code).toBe(3);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain('migration failed');
-    expect((await createdJob(h)).spec.ttlSecondsAfterFinished).toBe(30);
+    expect((await createdJob(h))?.spec.ttlSecondsAfterFinished).toBe(30);
   });
 
   it('past the timeout deletes the Job (propagationPolicy Background): its pod is killed, timedOut', async () => {
     h = await kubeHarness();
-    const r = await runner(h).run(invocation('echo "pid=$$"; sleep 600', { timeoutMs: 3000 }));
+    const operationId = `op-timeout-${Date.now()}`;
+    const r = await runner(h).run(
+      invocation('echo "pid=$$"; sleep 600', { timeoutMs: 3000, values: { operationId } }),
+    );
     expect(r.timedOut).toBe(true);
     expect(r.code).toBe(null);
-    const { batch } = await kubeClient(h.env);
-    const job = await createdJob(h).catch(() => undefined);
+    // Gone from the API (or on its way out: a deletion timestamp).
+    const left = await createdJob(h, operationId);
+    expect(left === undefined || left.metadata.deletionTimestamp !== undefined).toBe(true);
     if (h.standIn) {
       expect(h.standIn.deletions).toEqual([
-        { kind: 'Job', name: expect.stringMatching(/^ringlock-/), propagationPolicy: 'Background' },
+        {
+          kind: 'Job',
+          name: expect.stringMatching(/^ringlock-op-timeout-/),
+          propagationPolicy: 'Background',
+        },
       ]);
-      expect(h.standIn.jobs.size).toBe(0);
       const proc = h.standIn.kubelet.processes[0]!;
       await proc.done;
       expect(alive(proc.pid)).toBe(false);
       expect(r.output).toContain(`pid=${proc.pid}`);
-    } else if (job) {
-      await expect(
-        batch.readNamespacedJob({ name: job.metadata.name, namespace: h.namespace }),
-      ).rejects.toMatchObject({ code: 404 });
     }
   });
+
+  it.skipIf(REAL_CLUSTER)(
+    'a Job it cannot follow (no "get" on jobs) is deleted, and the error says why',
+    async () => {
+      h = await kubeHarness();
+      h.standIn!.deny('jobs', 'get');
+      await expect(runner(h).run(invocation('sleep 600'))).rejects.toThrow(
+        /cannot read the Job ringlock-test\/ringlock-\S+: HTTP 403/,
+      );
+      expect(h.standIn!.deletions).toEqual([
+        { kind: 'Job', name: expect.stringMatching(/^ringlock-/), propagationPolicy: 'Background' },
+      ]);
+      expect(h.standIn!.jobs.size).toBe(0);
+    },
+  );
 
   it.skipIf(REAL_CLUSTER)(
     'without the right to create Jobs (403): an error naming the namespace and the RBAC needed',

@@ -131,24 +131,26 @@ export class ExecRunner implements HookRunner {
     if (ws.protocol === 'v5.channel.k8s.io') stdin.end();
 
     let timedOut = false;
-    let killNote = '';
+    let killing: Promise<string> | undefined;
+    let grace: NodeJS.Timeout | undefined;
     const timer = setTimeout(() => {
       timedOut = true;
-      void this.killRemote(client, namespace, pod, marker).then(
-        () => undefined,
-        (e: unknown) => {
-          killNote = `\n[ringlock] could not kill the hook in ${namespace}/${pod}: ${redact((e as Error).message)}`;
-        },
+      killing = this.killRemote(client, namespace, pod, marker).then(
+        () => '',
+        (e: unknown) =>
+          `\n[ringlock] could not kill the hook in ${namespace}/${pod}: ${redact((e as Error).message)}`,
       );
+      // The stream reports the exit once the processes are gone; if it never does, it is cut.
+      grace = setTimeout(() => {
+        ws.terminate();
+        settle();
+      }, KILL_GRACE_MS);
     }, inv.timeoutMs);
     await finished;
-    if (timedOut && !outcome.status) {
-      // The kill is on its way: the stream reports the exit once the processes are gone.
-      const grace = new Promise<void>((r) => setTimeout(r, KILL_GRACE_MS).unref());
-      await Promise.race([new Promise<void>((r) => ws.once('close', () => r())), grace]);
-    }
     clearTimeout(timer);
+    clearTimeout(grace);
     if (ws.readyState === ws.OPEN) ws.close();
+    const killNote = killing ? await killing : '';
     const durationMs = Date.now() - started;
     if (timedOut)
       return {
@@ -212,7 +214,7 @@ export class ExecRunner implements HookRunner {
     );
   }
 
-  /** A second exec that kills every process of the hook (the marker in its environment). */
+  /** A second exec that kills every process of the hook (the marker in its environment), within the grace. */
   private async killRemote(
     client: KubeClient,
     namespace: string,
@@ -220,21 +222,25 @@ export class ExecRunner implements HookRunner {
     marker: string,
   ): Promise<void> {
     const exec = new client.k8s.Exec(client.kc);
-    await new Promise<void>((resolve, reject) => {
-      exec
-        .exec(
-          namespace,
-          pod,
-          this.spec.container,
-          ['sh', '-c', KILL_SCRIPT, 'ringlock-kill', marker],
-          null,
-          null,
-          null,
-          false,
-          () => resolve(),
-        )
-        .then((ws) => ws.on('close', () => resolve()), reject);
-    });
+    let ws: Awaited<ReturnType<typeof exec.exec>> | undefined;
+    let cut: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        cut = setTimeout(() => reject(new Error('the kill did not finish in time')), KILL_GRACE_MS);
+        const command = ['sh', '-c', KILL_SCRIPT, 'ringlock-kill', marker];
+        exec
+          .exec(namespace, pod, this.spec.container, command, null, null, null, false, (st) =>
+            st.status === 'Success' ? resolve() : reject(new Error(st.message ?? 'the kill command failed')),
+          )
+          .then((w) => {
+            ws = w;
+            w.on('close', () => reject(new Error('the kill stream closed without a status')));
+          }, reject);
+      });
+    } finally {
+      clearTimeout(cut);
+      ws?.close();
+    }
   }
 
   private connectError(e: unknown, namespace: string, pod: string): Error {

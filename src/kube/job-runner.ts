@@ -67,6 +67,24 @@ export class JobRunner implements HookRunner {
         { cause: e },
       );
     }
+    try {
+      return await this.wait(client, namespace, name, inv, started);
+    } catch (e) {
+      // A Job ringlock cannot follow any more must not run on unseen: it goes (its TTL would, later).
+      await client.batch
+        .deleteNamespacedJob({ name, namespace, propagationPolicy: 'Background' })
+        .catch(() => {});
+      throw e;
+    }
+  }
+
+  private async wait(
+    client: KubeClient,
+    namespace: string,
+    name: string,
+    inv: HookInvocation,
+    started: number,
+  ): Promise<HookRunResult> {
     const deadline = started + inv.timeoutMs;
     const pollMs = this.o.pollMs ?? 1000;
     for (;;) {

@@ -1,5 +1,5 @@
 // A stand-in Kubernetes API server on 127.0.0.1: bearer-token auth, Pods (get, list by label, log, exec over the
-// v5/v4 channel WebSocket), Jobs (create, get, delete with propagationPolicy; the fake kubelet runs their container
+// v5/v4 channel WebSocket), Jobs (create, get, list by label, delete with propagationPolicy; the fake kubelet runs their container
 // locally) and ConfigMaps (get, create, replace, merge patch; resourceVersion conflicts → 409). Every request body and
 // every response is validated against kubernetes-models; an invalid body or an unexpected request is answered with an
 // error and recorded in `problems`, which the tests assert is empty.
@@ -13,7 +13,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Status } from '@kubernetes-models/apimachinery/apis/meta/v1/Status';
-import { Job } from 'kubernetes-models/batch/v1';
+import { Job, JobList } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Pod, PodList } from 'kubernetes-models/v1';
 import { WebSocketServer } from 'ws';
 import { FakeKubelet, type RunningProcess, serveExec } from './kube-kubelet.js';
@@ -297,6 +297,25 @@ export async function startKubeStandIn(
         jobs.set(`${ns}/${name}`, job);
         runJob(job);
         send(res, 201, job, Job, what);
+      },
+    },
+    {
+      method: 'GET',
+      re: /^\/apis\/batch\/v1\/namespaces\/([^/]+)\/jobs$/,
+      resource: 'jobs',
+      verb: 'list',
+      handle(res, [ns], url, _b, what) {
+        const items = [...jobs.values()].filter(
+          (j) =>
+            j.metadata.namespace === ns && matches(j.metadata.labels, url.searchParams.get('labelSelector')),
+        );
+        const list = {
+          apiVersion: 'batch/v1',
+          kind: 'JobList',
+          metadata: { resourceVersion: String(rv) },
+          items,
+        };
+        send(res, 200, list, JobList, what);
       },
     },
     {
