@@ -37,6 +37,8 @@ describe('the exec hook runner', () => {
       expect(h.standIn.execs.map((e) => [e.pod, e.container, e.protocol])).toEqual([
         [`${h.namespace}/platform-0`, 'app', 'v5.channel.k8s.io'],
       ]);
+      // The context travels on stdin, not in the command (the request's URL, the API server's audit log).
+      expect(h.standIn.execs[0]!.command.join(' ')).not.toContain('"module"');
     }
   });
 

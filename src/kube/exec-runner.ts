@@ -78,14 +78,18 @@ export class ExecRunner implements HookRunner {
     const values = rewriteSourcePath(inv.values, this.spec.targetMount);
     const argv = substitute(this.spec.argv, values);
     const marker = randomBytes(12).toString('hex');
-    // The context also as RINGLOCK_CONTEXT, as a Job gets it: one way to read it whichever runner the operator picks.
-    const env = { ...hookEnv(inv.env, values), RINGLOCK_CONTEXT: inv.stdin, RINGLOCK_EXEC_ID: marker };
+    const env = { ...hookEnv(inv.env, values), RINGLOCK_EXEC_ID: marker };
     const exports = Object.entries(env)
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
     const bytes = Buffer.byteLength(inv.stdin);
-    // head -c: the context ends after its bytes even where the protocol (v4) cannot close stdin without the stream.
-    const script = `export ${exports}; ${bytes > 0 ? `head -c ${bytes} | "$@"` : '"$@" </dev/null'}`;
+    // The context arrives on stdin (not in the command: that is the request's URL, and in the API server's audit log),
+    // is kept as RINGLOCK_CONTEXT as a Job gets it, and piped on. head -c: it ends after its bytes even where the
+    // protocol (v4) cannot close stdin without closing the stream.
+    const script =
+      bytes > 0
+        ? `export ${exports}; RINGLOCK_CONTEXT=$(head -c ${bytes}); export RINGLOCK_CONTEXT; printf '%s' "$RINGLOCK_CONTEXT" | "$@"`
+        : `export ${exports} RINGLOCK_CONTEXT=; "$@" </dev/null`;
     const command = ['sh', '-c', script, 'ringlock-hook', ...argv];
 
     let output = '';
