@@ -84,6 +84,13 @@ export async function kubeClient(env: NodeJS.ProcessEnv, o: KubeClientOptions = 
   };
 }
 
+const REASONS: Record<number, string> = {
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'NotFound',
+  409: 'Conflict',
+};
+
 /** An API error as `HTTP 403 (Forbidden): <message>`, never with headers or the request (which carries the token). */
 export function apiErrorText(e: unknown): string {
   const err = e as { code?: unknown; body?: unknown; message?: string };
@@ -94,8 +101,10 @@ export function apiErrorText(e: unknown): string {
     } catch {
       status = { message: String(err.body).slice(0, 300) };
     }
+    // client-node drops the body of some answers (a 401): the code's name then.
+    const reason = status.reason ?? REASONS[err.code];
     return redact(
-      `HTTP ${err.code}${status.reason ? ` (${status.reason})` : ''}${status.message ? `: ${status.message}` : ''}`,
+      `HTTP ${err.code}${reason ? ` (${reason})` : ''}${status.message ? `: ${status.message}` : ''}`,
     );
   }
   return redact(err?.message ?? String(e));
