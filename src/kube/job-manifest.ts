@@ -16,6 +16,7 @@ export interface JobRunnerSpec {
   env?: Record<string, string>;
   /** Default 600. */
   ttlSecondsAfterFinished?: number;
+  /** Default: the hook's timeout plus a minute. */
   activeDeadlineSeconds?: number;
   resources?: Record<string, unknown>;
   /** A pod template (`metadata`, `spec`) the generated pod spec is merged over. */
@@ -65,6 +66,9 @@ export interface JobInputs {
   env: Record<string, string>;
   operationId: string;
   hook: string;
+  /** The hook's timeout: without the operator's activeDeadlineSeconds, Kubernetes stops the Job a minute after it,
+   * so a Job whose ringlock died while waiting does not run on (its TTL only starts once it has finished). */
+  timeoutMs: number;
 }
 
 /** The Job object (batch/v1). */
@@ -110,9 +114,7 @@ export function jobManifest(spec: JobRunnerSpec, i: JobInputs): Record<string, u
     spec: {
       backoffLimit: 0,
       ttlSecondsAfterFinished: spec.ttlSecondsAfterFinished ?? 600,
-      ...(spec.activeDeadlineSeconds !== undefined
-        ? { activeDeadlineSeconds: spec.activeDeadlineSeconds }
-        : {}),
+      activeDeadlineSeconds: spec.activeDeadlineSeconds ?? Math.ceil(i.timeoutMs / 1000) + 60,
       template: {
         metadata: {
           ...(spec.podTemplate?.metadata?.annotations

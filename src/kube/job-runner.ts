@@ -57,6 +57,7 @@ export class JobRunner implements HookRunner {
       env: { ...hookEnv(inv.env, values), RINGLOCK_CONTEXT: inv.stdin },
       operationId: values.operationId,
       hook: values.hookPoint,
+      timeoutMs: inv.timeoutMs,
     });
     try {
       await client.batch.createNamespacedJob({ namespace, body: body as never });

@@ -12,6 +12,7 @@ import { createServer } from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DeleteOptions } from '@kubernetes-models/apimachinery/apis/meta/v1/DeleteOptions';
 import { Status } from '@kubernetes-models/apimachinery/apis/meta/v1/Status';
 import { Job, JobList } from 'kubernetes-models/batch/v1';
 import { ConfigMap, Pod, PodList } from 'kubernetes-models/v1';
@@ -337,6 +338,8 @@ export async function startKubeStandIn(
       handle(res, [ns, name], url, body, what) {
         const j = jobs.get(`${ns}/${name}`);
         if (!j) return fail(res, 404, `jobs.batch "${name}" not found`, what);
+        if (body && !valid(DeleteOptions, body, `request ${what}`))
+          return fail(res, 422, 'DeleteOptions is invalid (see the stand-in problems)', what);
         const propagationPolicy = url.searchParams.get('propagationPolicy') ?? body?.propagationPolicy;
         deletions.push({ kind: 'Job', name: name!, ...(propagationPolicy ? { propagationPolicy } : {}) });
         jobs.delete(`${ns}/${name}`);
