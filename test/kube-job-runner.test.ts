@@ -74,11 +74,14 @@ describe('the job hook runner', () => {
   it('propagates the container exit code of a failed hook, with its log', async () => {
     h = await kubeHarness();
     const r = await runner(h, { ttlSecondsAfterFinished: 30 }).run(
-      invocation('echo "migration failed"; exit 3'),
+      invocation('echo "first line"; seq 1 5000; echo "migration failed"; exit 3'),
     );
     expect(r.code).toBe(3);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain('migration failed');
+    // The tail: the log is read from its end (tailLines), kept to keepOutput characters.
+    expect(r.output).not.toContain('first line');
+    expect(r.output.length).toBeLessThanOrEqual(4000);
     expect((await createdJob(h))?.spec.ttlSecondsAfterFinished).toBe(30);
   });
 

@@ -26,6 +26,8 @@ type ContainerStatus = {
   };
 };
 
+const LOG_TAIL_LINES = 2000;
+
 const RBAC = (ns: string) =>
   `ringlock's service account needs a Role in ${ns} granting "create", "get" and "delete" on "jobs" (API group batch), "list" on "pods" and "get" on "pods/log"`;
 
@@ -174,6 +176,8 @@ export class JobRunner implements HookRunner {
         name: podName,
         namespace,
         container: HOOK_CONTAINER,
+        // Only the tail is kept: a hook printing megabytes is not read whole into memory.
+        tailLines: LOG_TAIL_LINES,
       });
       return String(text ?? '').slice(-keep);
     } catch (e) {

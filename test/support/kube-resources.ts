@@ -177,10 +177,20 @@ export function resources(api: ApiState): {
       re: /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/log$/,
       resource: 'pods/log',
       verb: 'get',
-      handle(res, [ns, name], _u, _b, what) {
+      handle(res, [ns, name], url, _b, what) {
         if (!pods.has(`${ns}/${name}`)) return fail(res, 404, `pods "${name}" not found`, what);
+        const log = podProcesses.get(`${ns}/${name}`)?.output ?? '';
+        const tail = url.searchParams.get('tailLines');
         res.writeHead(200, { 'content-type': 'text/plain' });
-        res.end(podProcesses.get(`${ns}/${name}`)?.output ?? '');
+        // tailLines: the last n lines, as the kubelet answers.
+        res.end(
+          tail === null
+            ? log
+            : log
+                .split(/(?<=\n)/)
+                .slice(-Number(tail))
+                .join(''),
+        );
       },
     },
     {
