@@ -86,6 +86,25 @@ describe('the exec hook runner', () => {
     }
   });
 
+  it.skipIf(REAL_CLUSTER)(
+    'a stream cut before the exit status: a failure, and the remote hook is killed',
+    async () => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      const run = runner(h).run(invocation('echo "pid=$$"; sleep 600'));
+      // Once the hook runs, the network fails.
+      while (!s.execs[0]?.process.output.includes('pid=')) await new Promise((r) => setTimeout(r, 20));
+      const pid = s.execs[0]!.process.pid;
+      s.dropExecStreams();
+      const r = await run;
+      expect(r.code).toBe(null);
+      expect(r.timedOut).toBe(false);
+      expect(r.output).toMatch(/closed without the command's exit status; its processes were killed/);
+      await s.execs[0]!.process.done;
+      expect(alive(pid)).toBe(false);
+    },
+  );
+
   it('speaks v4.channel.k8s.io too: the context still ends (head -c) though stdin cannot be closed', async () => {
     h = await kubeHarness({ protocols: ['v4.channel.k8s.io'] });
     const r = await runner(h).run(invocation('wc -c; exit 4'));

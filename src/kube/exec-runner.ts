@@ -166,15 +166,21 @@ export class ExecRunner implements HookRunner {
         durationMs,
       };
     const s = outcome.status;
-    if (!s)
+    if (!s) {
+      // The stream broke (network, API server restart): the hook may still run there, and must not go on unseen.
+      const note = await this.killRemote(client, namespace, pod, marker).then(
+        () => 'its processes were killed',
+        (e: unknown) => `killing what is left failed: ${redact((e as Error).message)}`,
+      );
       return {
         code: null,
         signal: null,
         timedOut: false,
         aborted: false,
-        output: `${output}\n[ringlock] the exec stream to ${namespace}/${pod} closed without the command's exit status`,
+        output: `${output}\n[ringlock] the exec stream to ${namespace}/${pod} closed without the command's exit status; ${note}`,
         durationMs,
       };
+    }
     if (s.status === 'Success')
       return { code: 0, signal: null, timedOut: false, aborted: false, output, durationMs };
     const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;

@@ -38,6 +38,8 @@ export interface KubeStandIn {
   addPod(p: Partial<StandInPod> & { name: string }): void;
   /** Answer 403 to this resource (`pods/exec`, `jobs`, `configmaps`) for this verb (`create`, `get`, …, or any). */
   deny(resource: string, verb?: string): void;
+  /** Cuts every open exec stream (a network failure), leaving their processes running. */
+  dropExecStreams(): void;
   /** Called before each request is routed (a concurrent writer between a get and a replace). */
   before?: (method: string, path: string) => void;
   close(): Promise<void>;
@@ -247,6 +249,9 @@ export async function startKubeStandIn(
     deletions,
     configMaps,
     addPod,
+    dropExecStreams() {
+      for (const c of wss.clients) c.terminate();
+    },
     deny: (resource, verb) => denied.push({ resource, ...(verb ? { verb } : {}) }),
     async close() {
       for (const c of wss.clients) c.terminate();
