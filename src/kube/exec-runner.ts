@@ -1,0 +1,268 @@
+// The `exec` hook runner: runs the operator's argv in the platform's container through the pods/exec WebSocket
+// (v5/v4.channel.k8s.io), the hook context JSON on stdin, stdout and stderr kept as the output tail, the exit code
+// from the status channel. Closing an exec stream does not stop the remote process, so the command is wrapped: every
+// process of the hook carries a marker in its environment, and on the timeout a second exec kills whatever carries it.
+import { randomBytes } from 'node:crypto';
+import { PassThrough, Writable } from 'node:stream';
+import {
+  type HookInvocation,
+  type HookRunner,
+  type HookRunResult,
+  substitute,
+} from '../apply/hook-runner.js';
+import { redact } from '../redact.js';
+import { apiErrorText, type KubeClient, kubeClient } from './client.js';
+import { hookEnv, rewriteSourcePath } from './hook-env.js';
+
+export interface ExecRunnerSpec {
+  type: 'exec';
+  /** The platform's container in the pod. */
+  container: string;
+  /** Default: ringlock's own pod (POD_NAME, POD_NAMESPACE from the downward API). */
+  pod?: { name?: string; labelSelector?: string };
+  namespace?: string;
+  argv: string[];
+  /** Where the target folder is mounted in that container: `{sourcePath}` is rewritten under it. */
+  targetMount?: string;
+}
+
+/** How long after the remote kill the stream may take to report the exit before it is closed anyway. */
+const KILL_GRACE_MS = 10_000;
+
+/** A value as one single-quoted shell word. */
+export const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+
+/** Kills every process whose environment carries the marker ($1), three rounds for ones forked meanwhile. */
+const KILL_SCRIPT =
+  'cd /proc || exit 1; for round in 1 2 3; do for p in [0-9]*; do grep -qF "RINGLOCK_EXEC_ID=$1" "$p/environ" 2>/dev/null && kill -9 "$p" 2>/dev/null; done; done; exit 0';
+
+interface ExecOutcome {
+  status?: {
+    status?: string;
+    reason?: string;
+    message?: string;
+    details?: { causes?: { reason?: string; message?: string }[] };
+  };
+  closed: boolean;
+}
+
+export class ExecRunner implements HookRunner {
+  private client?: Promise<KubeClient>;
+
+  constructor(
+    readonly name: string,
+    private readonly spec: ExecRunnerSpec,
+    private readonly env: NodeJS.ProcessEnv,
+  ) {}
+
+  private where(): string {
+    const p = this.spec.pod;
+    const pod =
+      p?.name ??
+      (p?.labelSelector
+        ? `the first Running pod with ${p.labelSelector}`
+        : `${this.env.POD_NAME ?? '$POD_NAME'} (own pod)`);
+    return `pod ${pod}${this.spec.namespace ? ` in ${this.spec.namespace}` : ''}, container ${this.spec.container}`;
+  }
+
+  describe(values: Record<string, string> = {}): string {
+    return `exec in ${this.where()}: ${substitute(this.spec.argv, rewriteSourcePath(values, this.spec.targetMount)).join(' ')}`;
+  }
+
+  async run(inv: HookInvocation): Promise<HookRunResult> {
+    const started = Date.now();
+    this.client ??= kubeClient(this.env);
+    const client = await this.client;
+    const namespace = this.spec.namespace ?? client.namespace;
+    const pod = await this.findPod(client, namespace);
+    const values = rewriteSourcePath(inv.values, this.spec.targetMount);
+    const argv = substitute(this.spec.argv, values);
+    const marker = randomBytes(12).toString('hex');
+    const env = { ...hookEnv(inv.env, values), RINGLOCK_EXEC_ID: marker };
+    const exports = Object.entries(env)
+      .map(([k, v]) => `${k}=${shellQuote(v)}`)
+      .join(' ');
+    const bytes = Buffer.byteLength(inv.stdin);
+    // The context arrives on stdin (not in the command: that is the request's URL, and in the API server's audit log),
+    // is kept as RINGLOCK_CONTEXT as a Job gets it, and piped on. head -c: it ends after its bytes even where the
+    // protocol (v4) cannot close stdin without closing the stream.
+    const script =
+      bytes > 0
+        ? `export ${exports}; RINGLOCK_CONTEXT=$(head -c ${bytes}); export RINGLOCK_CONTEXT; printf '%s' "$RINGLOCK_CONTEXT" | "$@"`
+        : `export ${exports} RINGLOCK_CONTEXT=; "$@" </dev/null`;
+    const command = ['sh', '-c', script, 'ringlock-hook', ...argv];
+
+    let output = '';
+    const keep = () =>
+      new Writable({
+        write(chunk: Buffer, _enc, cb) {
+          output = (output + chunk.toString('utf8')).slice(-inv.keepOutput);
+          cb();
+        },
+      });
+    const stdin = new PassThrough();
+    const outcome: ExecOutcome = { closed: false };
+    let settle!: () => void;
+    const finished = new Promise<void>((r) => {
+      settle = r;
+    });
+    const exec = new client.k8s.Exec(client.kc);
+    let ws: Awaited<ReturnType<typeof exec.exec>>;
+    try {
+      ws = await exec.exec(
+        namespace,
+        pod,
+        this.spec.container,
+        command,
+        keep(),
+        keep(),
+        stdin,
+        false,
+        (s) => {
+          outcome.status = s as ExecOutcome['status'];
+          settle();
+        },
+      );
+    } catch (e) {
+      throw this.connectError(e, namespace, pod);
+    }
+    ws.on('close', () => {
+      outcome.closed = true;
+      settle();
+    });
+    stdin.write(inv.stdin);
+    // v5 closes stdin with a signal; v4 can only close the whole stream, so stdin stays open (head -c ends it).
+    if (ws.protocol === 'v5.channel.k8s.io') stdin.end();
+
+    let timedOut = false;
+    let killing: Promise<string> | undefined;
+    let grace: NodeJS.Timeout | undefined;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      killing = this.killRemote(client, namespace, pod, marker).then(
+        () => '',
+        (e: unknown) =>
+          `\n[ringlock] could not kill the hook in ${namespace}/${pod}: ${redact((e as Error).message)}`,
+      );
+      // The stream reports the exit once the processes are gone; if it never does, it is cut.
+      grace = setTimeout(() => {
+        ws.terminate();
+        settle();
+      }, KILL_GRACE_MS);
+    }, inv.timeoutMs);
+    await finished;
+    clearTimeout(timer);
+    clearTimeout(grace);
+    if (ws.readyState === ws.OPEN) ws.close();
+    const killNote = killing ? await killing : '';
+    const durationMs = Date.now() - started;
+    if (timedOut)
+      return {
+        code: null,
+        signal: 'SIGKILL',
+        timedOut: true,
+        aborted: false,
+        output: output + killNote,
+        durationMs,
+      };
+    const s = outcome.status;
+    if (!s) {
+      // The stream broke (network, API server restart): the hook may still run there, and must not go on unseen.
+      const note = await this.killRemote(client, namespace, pod, marker).then(
+        () => 'its processes were killed',
+        (e: unknown) => `killing what is left failed: ${redact((e as Error).message)}`,
+      );
+      return {
+        code: null,
+        signal: null,
+        timedOut: false,
+        aborted: false,
+        output: `${output}\n[ringlock] the exec stream to ${namespace}/${pod} closed without the command's exit status; ${note}`,
+        durationMs,
+      };
+    }
+    if (s.status === 'Success')
+      return { code: 0, signal: null, timedOut: false, aborted: false, output, durationMs };
+    const exit = s.details?.causes?.find((c) => c.reason === 'ExitCode')?.message;
+    if (s.reason === 'NonZeroExitCode' && exit !== undefined && /^\d+$/.test(exit))
+      return { code: Number(exit), signal: null, timedOut: false, aborted: false, output, durationMs };
+    return {
+      code: null,
+      signal: null,
+      timedOut: false,
+      aborted: false,
+      output: `${output}\n[ringlock] exec failed: ${redact(s.message ?? s.reason ?? 'unknown')}`,
+      durationMs,
+    };
+  }
+
+  /** The pod to exec in: the named one, the first Running one with the label selector, or ringlock's own. */
+  private async findPod(client: KubeClient, namespace: string): Promise<string> {
+    const p = this.spec.pod;
+    if (p?.name) return p.name;
+    if (p?.labelSelector) {
+      let list: Awaited<ReturnType<typeof client.core.listNamespacedPod>>;
+      try {
+        list = await client.core.listNamespacedPod({ namespace, labelSelector: p.labelSelector });
+      } catch (e) {
+        throw new Error(
+          `hook runner ${this.name}: cannot list the pods with ${p.labelSelector} in ${namespace}: ${apiErrorText(e)}; ringlock's service account needs a Role granting "list" on "pods" in ${namespace}`,
+        );
+      }
+      const running = list.items
+        .filter((i) => i.status?.phase === 'Running' && !i.metadata?.deletionTimestamp)
+        .map((i) => i.metadata?.name ?? '')
+        .filter((n) => n !== '')
+        .sort();
+      if (running.length === 0)
+        throw new Error(`hook runner ${this.name}: no Running pod with ${p.labelSelector} in ${namespace}`);
+      return running[0]!;
+    }
+    if (this.env.POD_NAME) return this.env.POD_NAME;
+    throw new Error(
+      `hook runner ${this.name}: no pod to exec in: set hooks.runners.${this.name}.pod (name or labelSelector), or POD_NAME (the downward API's metadata.name) for ringlock's own pod`,
+    );
+  }
+
+  /** A second exec that kills every process of the hook (the marker in its environment), within the grace. */
+  private async killRemote(
+    client: KubeClient,
+    namespace: string,
+    pod: string,
+    marker: string,
+  ): Promise<void> {
+    const exec = new client.k8s.Exec(client.kc);
+    let ws: Awaited<ReturnType<typeof exec.exec>> | undefined;
+    let cut: NodeJS.Timeout | undefined;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        cut = setTimeout(() => reject(new Error('the kill did not finish in time')), KILL_GRACE_MS);
+        const command = ['sh', '-c', KILL_SCRIPT, 'ringlock-kill', marker];
+        exec
+          .exec(namespace, pod, this.spec.container, command, null, null, null, false, (st) =>
+            st.status === 'Success' ? resolve() : reject(new Error(st.message ?? 'the kill command failed')),
+          )
+          .then((w) => {
+            ws = w;
+            w.on('close', () => reject(new Error('the kill stream closed without a status')));
+          }, reject);
+      });
+    } finally {
+      clearTimeout(cut);
+      ws?.close();
+    }
+  }
+
+  private connectError(e: unknown, namespace: string, pod: string): Error {
+    const msg = redact((e as { message?: string })?.message ?? String(e));
+    const rbac = / 40[13]\b|Forbidden|Unauthorized/i.test(msg)
+      ? `; ringlock's service account needs a Role in ${namespace} granting "create" on "pods/exec" (and "get" on "pods") for pod ${pod}`
+      : '';
+    return new Error(
+      `hook runner ${this.name}: cannot exec in pod ${pod} (namespace ${namespace}, container ${this.spec.container}): ${msg}${rbac}`,
+      {
+        cause: e,
+      },
+    );
+  }
+}

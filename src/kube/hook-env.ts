@@ -1,0 +1,31 @@
+// What a hook run in the platform's runtime sees of ringlock's hook environment: the RINGLOCK_* values (not the local
+// context file, and the source path as that container sees it), never ringlock's own environment.
+import type { HookPlaceholder } from '../model/operator-config.js';
+
+/** `{sourcePath}` rewritten from ringlock's target to where the target is mounted in the platform's container. */
+export function rewriteSourcePath<T extends Record<string, string>>(
+  values: T,
+  targetMount: string | undefined,
+): T {
+  if (targetMount === undefined || values.sourcePath === undefined) return values;
+  return { ...values, sourcePath: underMount(values.sourcePath, targetMount) };
+}
+
+/** `<target>/.ringlock/store/…` → `<mount>/.ringlock/store/…`; a path outside a target's state dir is kept. */
+export function underMount(path: string, targetMount: string): string {
+  const i = path.indexOf('/.ringlock/');
+  return i < 0 ? path : `${targetMount.replace(/\/+$/, '')}${path.slice(i)}`;
+}
+
+/** The hook's RINGLOCK_* variables for a remote run: without RINGLOCK_CONTEXT_FILE (a local path). */
+export function hookEnv(
+  env: Record<string, string>,
+  values: Partial<Record<HookPlaceholder, string>>,
+): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env))
+    if (k.startsWith('RINGLOCK_') && k !== 'RINGLOCK_CONTEXT_FILE') out[k] = v;
+  if (values.sourcePath !== undefined && out.RINGLOCK_SOURCE_PATH !== undefined)
+    out.RINGLOCK_SOURCE_PATH = values.sourcePath;
+  return out;
+}

@@ -1,0 +1,113 @@
+// The exec and job runner factories: they build runners from the operator config's typed runner objects, leave other
+// forms to other factories, and refuse a bad field naming hooks.runners.<name>.<field>.
+import { describe, expect, it } from 'vitest';
+import { InputError } from '../src/errors.js';
+import { ExecRunner } from '../src/kube/exec-runner.js';
+import { JobRunner } from '../src/kube/job-runner.js';
+import { kubeRunnerFactories } from '../src/kube/runners.js';
+import { invocation } from './support/kube-harness.js';
+import { kubeRunnerKinds } from './support/kube-runner-kinds.js';
+
+const build = (name: string, spec: unknown) =>
+  kubeRunnerFactories({})
+    .map((f) => f(name, spec))
+    .find((r) => r !== undefined);
+
+describe('the Kubernetes runner factories', () => {
+  it('build an exec runner and a job runner; other forms are not theirs', () => {
+    const exec = build('app', {
+      type: 'exec',
+      container: 'app',
+      argv: ['php', 'artisan', 'module:hook', '{hook}'],
+      pod: { labelSelector: 'app=shop' },
+    });
+    expect(exec).toBeInstanceOf(ExecRunner);
+    expect(exec?.describe({ hook: 'X' })).toBe(
+      'exec in pod the first Running pod with app=shop, container app: php artisan module:hook X',
+    );
+    const job = build('migrate', {
+      type: 'job',
+      image: 'shop/app:2',
+      argv: ['php', 'artisan', '{hook}'],
+      ttlSecondsAfterFinished: 60,
+    });
+    expect(job).toBeInstanceOf(JobRunner);
+    expect(job?.describe({ hook: 'Y' })).toBe('job shop/app:2: php artisan Y');
+    expect(build('php', ['php', '{hook}'])).toBeUndefined();
+    expect(build('php', { argv: ['php', '{hook}'] })).toBeUndefined();
+    expect(build('web', { type: 'http', url: 'https://x', secretEnv: 'S' })).toBeUndefined();
+  });
+
+  it.each([
+    [{ type: 'exec', argv: ['true'] }, /hooks\.runners\.r\.container must be a container name/],
+    [{ type: 'exec', container: 'app', argv: [] }, /hooks\.runners\.r\.argv must be a non-empty list/],
+    [
+      { type: 'exec', container: 'app', argv: ['php', '--context', '{contextFile}'] },
+      /hooks\.runners\.r\.argv\[2\] uses \{contextFile\}/,
+    ],
+    [
+      { type: 'exec', container: 'app', argv: ['{nope}'] },
+      /hooks\.runners\.r\.argv\[0\] is an unknown placeholder \{nope\}/,
+    ],
+    [
+      { type: 'exec', container: 'app', argv: ['x'], pod: { name: 'a', labelSelector: 'b=c' } },
+      /hooks\.runners\.r\.pod names both/,
+    ],
+    [
+      { type: 'exec', container: 'app', argv: ['x'], targetMount: 'app/modules' },
+      /hooks\.runners\.r\.targetMount must be an absolute path/,
+    ],
+    [
+      { type: 'exec', container: 'app', argv: ['x'], image: 'y' },
+      /hooks\.runners\.r\.image is not a field of an exec runner/,
+    ],
+    [{ type: 'job', argv: ['x'] }, /hooks\.runners\.r\.image must name the image/],
+    [
+      { type: 'job', image: 'i', argv: ['x'], env: { RINGLOCK_CONTEXT: 'x' } },
+      /hooks\.runners\.r\.env\.RINGLOCK_CONTEXT is reserved/,
+    ],
+    [
+      { type: 'job', image: 'i', argv: ['x'], env: { PORT: 80 } },
+      /hooks\.runners\.r\.env\.PORT must be a string/,
+    ],
+    [
+      { type: 'job', image: 'i', argv: ['x'], volumeMounts: [{ name: 'm' }] },
+      /hooks\.runners\.r\.volumeMounts\[0\]\.mountPath is missing/,
+    ],
+    [
+      { type: 'job', image: 'i', argv: ['x'], ttlSecondsAfterFinished: -1 },
+      /hooks\.runners\.r\.ttlSecondsAfterFinished must be an integer ≥ 0/,
+    ],
+    [
+      { type: 'job', image: 'i', argv: ['x'], namespace: 'Shop_Prod' },
+      /hooks\.runners\.r\.namespace must be a namespace name/,
+    ],
+  ])('refuses %j', (spec, message) => {
+    let err: unknown;
+    try {
+      build('r', spec);
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(InputError);
+    expect((err as Error).message).toMatch(message);
+  });
+
+  // What the conformance suite gets: the runner `r` runs the hook as a script, the context on its stdin.
+  it.each(kubeRunnerKinds().map((k) => [k.kind, k] as const))(
+    'the %s kind for the conformance suite',
+    async (_kind, k) => {
+      const { runners, env, teardown } = await k.setup();
+      try {
+        const runner = kubeRunnerFactories(env)
+          .map((f) => f('r', runners.r))
+          .find((r) => r !== undefined)!;
+        const r = await runner.run(invocation('cat; echo; echo done; exit 3'));
+        expect(r.code).toBe(3);
+        expect(r.output).toMatch(/^\{"module":"orders".*\}\ndone\n$/s);
+      } finally {
+        await teardown();
+      }
+    },
+  );
+});
