@@ -10,7 +10,7 @@ import { kubeRunnerKinds } from './support/kube-runner-kinds.js';
 
 const build = (name: string, spec: unknown) =>
   kubeRunnerFactories({})
-    .map((f) => f(name, spec))
+    .map((f) => f(name, spec, { env: {} }))
     .find((r) => r !== undefined);
 
 describe('the Kubernetes runner factories', () => {
@@ -100,7 +100,7 @@ describe('the Kubernetes runner factories', () => {
       const { runners, env, teardown } = await k.setup();
       try {
         const runner = kubeRunnerFactories(env)
-          .map((f) => f('r', runners.r))
+          .map((f) => f('r', runners.r, { env: env ?? {} }))
           .find((r) => r !== undefined)!;
         const r = await runner.run(invocation('cat; echo; echo done; exit 3'));
         expect(r.code).toBe(3);

@@ -1,8 +1,10 @@
 // The hook-runner kinds the conformance suite (test/hook-runner-conformance.test.ts) runs the same hooks through. Each
 // kind sets up what it needs and gives the operator config's `hooks.runners` with one runner named `r` that runs the
 // hook's reference as a shell script body, the hook context on stdin (a job: in RINGLOCK_CONTEXT), plus the
-// environment the apply needs (the runner's secrets). More kinds (exec, job) are one entry each.
+// environment the apply needs (the runner's secrets). The Kubernetes kinds (exec, job) run against the stand-in API
+// server (or a real cluster: kube-harness.ts).
 import { startHookEndpoint } from './hook-endpoint.js';
+import { kubeRunnerKinds } from './kube-runner-kinds.js';
 
 export interface RunnerKindSetup {
   /** hooks.runners of the operator config: one runner named `r`. */
@@ -35,4 +37,5 @@ export const RUNNER_KINDS: RunnerKind[] = [
       };
     },
   },
+  ...kubeRunnerKinds(),
 ];
