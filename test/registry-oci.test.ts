@@ -1,0 +1,376 @@
+// The OCI registry driver against a real registry (Debian's docker-registry, the CNCF distribution registry) on
+// loopback: publish then fetch by digest, with auth off and on; a wrong digest, a tampered manifest, wrong credentials,
+// a token service on a host the operator did not allow, and a registry restart mid-pull.
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server as HttpServer, request } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ArtifactCache } from '../src/artifacts/cache.js';
+import { OciRegistry, type OciRegistryOptions } from '../src/artifacts/registry/oci.js';
+import { moduleRepository, pullTarget } from '../src/artifacts/registry/oci-ref.js';
+import type { ArtifactRef } from '../src/artifacts/registry/types.js';
+import { InputError, OperationFailed, TransientError } from '../src/errors.js';
+import { testdir } from './helpers.js';
+import { type OciRegistry as Server, startOciRegistry } from './support/oci-registry.js';
+
+const servers: Server[] = [];
+afterEach(async () => {
+  for (const s of servers.splice(0)) await s.close();
+});
+
+async function server(o: Parameters<typeof startOciRegistry>[0] = {}) {
+  const s = await startOciRegistry(o);
+  servers.push(s);
+  return s;
+}
+
+const AUTH = { user: 'robot', password: 's3cret-registry-password' };
+
+function driver(url: string, o: Partial<OciRegistryOptions> = {}) {
+  return new OciRegistry({ url, retries: 2, sleep: async () => {}, env: {}, ...o });
+}
+
+/** A module archive (any bytes: the driver moves bytes; integrity is the engine's) of `size` bytes. */
+function archive(size = 10_000, seed = 'orders') {
+  const dir = testdir();
+  const path = join(dir, 'orders-1.4.2.tgz');
+  const chunks: Buffer[] = [];
+  for (let i = 0; chunks.length * 32 < size; i++)
+    chunks.push(createHash('sha256').update(`${seed}${i}`).digest());
+  writeFileSync(path, Buffer.concat(chunks).subarray(0, size));
+  return { path, bytes: readFileSync(path) };
+}
+
+/** Compared by hash: a deep equality of megabytes is slow. */
+const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
+
+const ref = (extra: Partial<ArtifactRef> = {}): ArtifactRef => ({
+  module: 'orders',
+  version: '1.4.2',
+  integrity: 'sha256-unused',
+  ...extra,
+});
+
+async function fetchTo(reg: OciRegistry, r: ArtifactRef) {
+  const dir = testdir();
+  const dest = join(dir, 'out.tgz');
+  await reg.fetch(r, dest);
+  return { dir, dest };
+}
+
+async function fetchFails(reg: OciRegistry, r: ArtifactRef) {
+  const dir = testdir();
+  const err = await reg.fetch(r, join(dir, 'out.tgz')).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(readdirSync(dir)).toEqual([]); // nothing left behind: no dest, no temp
+  return err as Error & { code: string; expected?: string };
+}
+
+describe('oci registry: publish and fetch', () => {
+  it('pushes the archive as an OCI artifact and pulls it back by digest (no auth)', async () => {
+    const s = await server();
+    const a = archive();
+    const reg = driver(s.url('team/modules'));
+    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }], {
+      sha256: `sha256:${'a'.repeat(64)}`,
+      integrity: 'sha512-x',
+    });
+    expect(out.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(out.artifact).toBe(`orders@${out.digest}`);
+    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact, size: a.bytes.length }));
+    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+  });
+});
+
+/** The registry's stored bytes of a blob (filesystem storage). */
+const blobPath = (s: Server, digest: string) => {
+  const hex = digest.slice('sha256:'.length);
+  return join(s.dir, 'data/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
+};
+
+async function published(s: Server, o: Partial<OciRegistryOptions> = {}, size?: number) {
+  const a = archive(size);
+  const reg = driver(s.url(), o);
+  const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
+  return { a, reg, out };
+}
+
+describe('oci registry: names', () => {
+  it('maps a module to a repository under the prefix, a scoped one to scope/name', () => {
+    expect(moduleRepository('orders')).toBe('orders');
+    expect(moduleRepository('@acme/crm')).toBe('acme/crm');
+    expect(moduleRepository('Orders')).toBe('orders');
+    expect(() => moduleRepository('a..b')).toThrow(InputError);
+  });
+
+  it("refuses a lock whose digest is not the artifact's, or an artifact that is no OCI reference", () => {
+    const d = `sha256:${'1'.repeat(64)}`;
+    expect(() => pullTarget('orders', '1.4.2', `orders@sha256:${'2'.repeat(64)}`, d)).toThrow(
+      /lock's digest/,
+    );
+    expect(() => pullTarget('orders', '1.4.2', 'orders/1.4.2/orders-1.4.2.tgz')).toThrow(/no OCI reference/);
+    expect(pullTarget('orders', '1.4.2', undefined, d)).toEqual({ rel: 'orders', digest: d });
+  });
+
+  it('round-trips a scoped module as the repository acme/crm', async () => {
+    const s = await server();
+    const a = archive();
+    const reg = driver(s.url());
+    const out = await reg.publish('@acme/crm', '2.0.0', [{ name: 'crm-2.0.0.tgz', path: a.path }]);
+    expect(out.artifact).toBe(`acme/crm@${out.digest}`);
+    const { dest } = await fetchTo(
+      reg,
+      ref({ module: '@acme/crm', version: '2.0.0', artifact: out.artifact }),
+    );
+    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+  });
+});
+
+describe('oci registry: what is pulled is what the lock names', () => {
+  it('publishing the same bytes again gives the same digest; other bytes under the same version are refused', async () => {
+    const s = await server();
+    const { reg, out } = await published(s);
+    const again = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: archive().path }]);
+    expect(again.digest).toBe(out.digest);
+    const other = archive(10_000, 'changed');
+    const err = await reg
+      .publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: other.path }])
+      .catch((e) => e);
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.code).toBe('registry/immutable');
+  });
+
+  it('a digest the registry does not have: not found, nothing written', async () => {
+    const s = await server();
+    const { reg } = await published(s);
+    const err = await fetchFails(reg, ref({ artifact: `orders@sha256:${'0'.repeat(64)}` }));
+    expect(err).toBeInstanceOf(OperationFailed);
+    expect(err.code).toBe('registry/not-found');
+    expect(err.message).toContain('MANIFEST_UNKNOWN');
+  });
+
+  it("another version's manifest under this version's pin is refused before its layer is fetched", async () => {
+    const s = await server();
+    const { reg } = await published(s);
+    const a = archive(5000, 'v2');
+    const v2 = await reg.publish('orders', '1.5.0', [{ name: 'orders-1.5.0.tgz', path: a.path }]);
+    const err = await fetchFails(reg, ref({ artifact: v2.artifact }));
+    expect(err.code).toBe('registry/manifest');
+    expect(err.message).toContain('is version 1.5.0');
+  });
+
+  it('a manifest altered in the registry no longer hashes to the digest: refused', async () => {
+    const s = await server();
+    const { reg, out } = await published(s);
+    const path = blobPath(s, out.digest);
+    writeFileSync(path, readFileSync(path, 'utf8').replace('"schemaVersion":2', '"schemaVersion": 2'));
+    const err = await fetchFails(reg, ref({ artifact: out.artifact }));
+    expect(err.code).toBe('integrity/digest');
+    expect(err.message).toContain('the manifest the registry sent hashes to');
+  });
+
+  it('a layer altered in the registry (same size) fails its sha256; a longer one fails its size', async () => {
+    const s = await server();
+    const { a, reg, out } = await published(s);
+    const layer = JSON.parse(readFileSync(blobPath(s, out.digest), 'utf8')).layers[0].digest as string;
+    const tampered = Buffer.from(a.bytes);
+    tampered[100] = tampered[100]! ^ 0xff;
+    writeFileSync(blobPath(s, layer), tampered);
+    const err = await fetchFails(reg, ref({ artifact: out.artifact }));
+    expect(err.code).toBe('integrity/digest');
+    expect(err.message).toContain('the blob the registry sent hashes to');
+    writeFileSync(blobPath(s, layer), Buffer.concat([a.bytes, Buffer.from('more')]));
+    const longer = await fetchFails(reg, ref({ artifact: out.artifact }));
+    expect(longer.code).toBe('integrity/size');
+  });
+
+  it("a lock artifact_size other than the layer's is refused before the layer is fetched", async () => {
+    const s = await server();
+    const { a, reg, out } = await published(s);
+    const err = await fetchFails(reg, ref({ artifact: out.artifact, size: a.bytes.length + 1 }));
+    expect(err.code).toBe('integrity/size');
+    expect(err.message).toContain("the manifest's layer has");
+  });
+});
+
+describe('oci registry: token auth', () => {
+  const creds = { RL_USER: AUTH.user, RL_TOKEN: AUTH.password };
+  const authed = (s: Server, o: Partial<OciRegistryOptions> = {}) =>
+    driver(s.url(), {
+      tokenEnv: 'RL_TOKEN',
+      userEnv: 'RL_USER',
+      env: creds,
+      credentialsAllowed: (url) => url.startsWith(`${s.tokenUrl}/`),
+      ...o,
+    });
+
+  it("publishes and fetches through the registry's bearer flow with the operator's credentials", async () => {
+    const s = await server({ auth: AUTH });
+    const a = archive();
+    const reg = authed(s);
+    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
+    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
+    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+    const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
+    expect(
+      s.tokenRequests.every((r) => r.authorization === basic && r.service === 'ringlock-test-registry'),
+    ).toBe(true);
+    expect(s.tokenRequests.map((r) => r.scope)).toContain('repository:modules/orders:pull,push');
+    // A fresh client (another process) pulls with a pull-only scope.
+    await fetchTo(authed(s), ref({ artifact: out.artifact }));
+    expect(s.tokenRequests.at(-1)!.scope).toBe('repository:modules/orders:pull');
+  });
+
+  it('wrong credentials: a clear error that names the variables, never the secret', async () => {
+    const s = await server({ auth: AUTH });
+    const { out } = await published(s, {
+      tokenEnv: 'RL_TOKEN',
+      userEnv: 'RL_USER',
+      env: creds,
+      credentialsAllowed: () => true,
+    });
+    const wrong = 'wrong-password-xyz';
+    const err = await fetchFails(
+      authed(s, { env: { RL_USER: AUTH.user, RL_TOKEN: wrong } }),
+      ref({ artifact: out.artifact }),
+    );
+    expect(err).toBeInstanceOf(OperationFailed);
+    expect(err.code).toBe('registry/auth');
+    expect(err.message).toContain('$RL_USER with the token in $RL_TOKEN was refused');
+    expect(`${err.message} ${err.expected}`).not.toContain(wrong);
+    const anon = await fetchFails(driver(s.url()), ref({ artifact: out.artifact }));
+    expect(anon.code).toBe('registry/auth');
+    expect(anon.message).toContain('anonymous');
+  });
+
+  it('credentials are not sent to a token service on a host the operator did not allow', async () => {
+    const s = await server({ auth: AUTH });
+    const err = await archiveAndPublish(authed(s, { credentialsAllowed: undefined }));
+    expect(err).toBeInstanceOf(InputError);
+    expect(err.code).toBe('config/untrusted-destination');
+    expect(err.message).toContain(`a token service at ${new URL(s.tokenUrl!).host}, another host`);
+    expect(err.expected).toContain(`RINGLOCK_DESTINATIONS=RL_TOKEN@${new URL(s.tokenUrl!).host}`);
+    expect(s.tokenRequests).toEqual([]);
+  });
+});
+
+async function archiveAndPublish(reg: OciRegistry) {
+  const a = archive();
+  return reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]).then(
+    () => undefined as never,
+    (e: Error & { code: string; expected?: string }) => e,
+  );
+}
+
+/**
+ * A proxy in front of the registry. Armed, it forwards the first 64 KiB of the next blob download and then holds it:
+ * `held` resolves; `cut()` then resets that client connection, as a registry going away mid-body does.
+ */
+async function holdingProxy(port: number) {
+  let armed = false;
+  let onHeld: (() => void) | undefined;
+  let heldSocket: Socket | undefined;
+  const server: HttpServer = createServer((req, res) => {
+    const up = request(
+      { host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers },
+      (ur) => {
+        res.writeHead(ur.statusCode ?? 502, ur.headers);
+        if (armed && req.method === 'GET' && req.url?.includes('/blobs/sha256:')) {
+          armed = false;
+          let sent = 0;
+          ur.on('data', (c: Buffer) => {
+            if (sent >= 65536) return;
+            res.write(c);
+            sent += c.length;
+            if (sent >= 65536) {
+              ur.pause();
+              heldSocket = req.socket;
+              onHeld?.();
+            }
+          });
+          ur.on('error', () => {});
+        } else ur.pipe(res);
+      },
+    );
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return {
+    url: `oci://127.0.0.1:${(server.address() as AddressInfo).port}/modules`,
+    arm(): Promise<void> {
+      armed = true;
+      return new Promise((r) => {
+        onHeld = r;
+      });
+    },
+    cut() {
+      if (!heldSocket) throw new Error('nothing held');
+      heldSocket.destroy();
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((r) => server.close(r));
+    },
+  };
+}
+
+describe('oci registry: a restart mid-pull', () => {
+  it('the download cut by the restart is retried from scratch and succeeds', async () => {
+    const s = await server();
+    const { a, out } = await published(s, {}, 4 * 1024 * 1024);
+    const p = await holdingProxy(s.port);
+    try {
+      // The idle timeout is out of the way: only the cut connection may end the held download.
+      const reg = driver(p.url, { retries: 3, idleTimeoutMs: 600_000 });
+      const dir = testdir();
+      const dest = join(dir, 'out.tgz');
+      const held = p.arm();
+      const done = reg.fetch(ref({ artifact: out.artifact, size: a.bytes.length }), dest);
+      await held;
+      // Mid-body: the registry goes away and comes back; the connection it was streaming on is gone.
+      await s.stop();
+      await s.start();
+      p.cut();
+      await done;
+      expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+      expect(readdirSync(dir)).toEqual(['out.tgz']);
+    } finally {
+      await p.close();
+    }
+  });
+
+  it('without retries left it fails as transient and leaves no partial file in the cache', async () => {
+    const s = await server();
+    const { a, out } = await published(s, {}, 4 * 1024 * 1024);
+    const p = await holdingProxy(s.port);
+    try {
+      const reg = driver(p.url, { retries: 0, idleTimeoutMs: 600_000 });
+      const cacheDir = testdir();
+      const cache = new ArtifactCache(cacheDir);
+      const integrity = `sha512-${createHash('sha512').update(a.bytes).digest('base64')}`;
+      const held = p.arm();
+      const done = cache
+        .get(ref({ artifact: out.artifact, size: a.bytes.length, integrity }), reg)
+        .catch((e) => e);
+      await held;
+      await s.stop();
+      p.cut();
+      const err = await done;
+      expect(err).toBeInstanceOf(TransientError);
+      expect(err.code).toBe('registry/unavailable');
+      const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+      expect(files).toEqual([]);
+      // Back up, the next fetch converges.
+      await s.start();
+      const path = await cache.get(ref({ artifact: out.artifact, size: a.bytes.length, integrity }), reg);
+      expect(sha(readFileSync(path))).toBe(sha(a.bytes));
+    } finally {
+      await p.close();
+    }
+  });
+});
