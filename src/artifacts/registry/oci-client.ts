@@ -256,3 +256,28 @@ export async function errorCodes(res: http.IncomingMessage): Promise<string> {
     return '';
   }
 }
+
+/** Throws for a status not in `ok`: 5xx/429/408 retryable, 404 not found, others final. Drains the body. */
+export async function expectStatus(
+  res: http.IncomingMessage,
+  ok: number[],
+  op: string,
+  what: string,
+  location: string,
+): Promise<void> {
+  const s = res.statusCode ?? 0;
+  if (ok.includes(s)) {
+    res.resume();
+    return;
+  }
+  const codes = await errorCodes(res);
+  if (s >= 500 || s === 429 || s === 408) {
+    throw new Retryable(`HTTP ${s}${codes}`, retryAfter(res.headers['retry-after']));
+  }
+  if (s === 404) {
+    throw new OperationFailed('registry/not-found', `${what}: ${op} at ${location}: not found${codes}`, {
+      expected: 'the artifact ringlock publish pushed (its digest as the lock records it)',
+    });
+  }
+  throw new OperationFailed('registry/http', `${what}: ${op} at ${location} answered HTTP ${s}${codes}`);
+}

@@ -2,15 +2,14 @@
 // OCI artifact — an empty config, one layer (the reproducible tgz), artifactType application/vnd.ringlock.module.v1 —
 // tagged with its version in `<prefix>/<module>`; it is pulled by the manifest digest the lock records, the manifest and
 // the layer checked against it before a byte is kept.
-import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { statSync } from 'node:fs';
 import type http from 'node:http';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
-import { InputError, OperationFailed, RinglockError, TransientError } from '../../errors.js';
+import { InputError, OperationFailed, TransientError } from '../../errors.js';
 import { DEFAULT_DEADLINE_MS, DEFAULT_MAX_SIZE } from './http.js';
-import { defaultSleep, Retryable, type RetryPolicy, retryAfter, retrying, truncated } from './http-retry.js';
-import { type Body, classify, errorCodes, OciClient, readLimited } from './oci-client.js';
+import { defaultSleep, type RetryPolicy, retrying } from './http-retry.js';
+import { downloadBlob, sha256File } from './oci-blob.js';
+import { type Body, classify, expectStatus, OciClient, readLimited } from './oci-client.js';
 import { buildManifest, checkManifest, EMPTY_CONFIG } from './oci-manifest.js';
 import {
   fullRepository,
@@ -139,7 +138,18 @@ export class OciRegistry implements ArtifactRegistry {
         });
       }
       await this.attempts(what, deadline.signal, () =>
-        this.download(repo, layer.digest, layer.size, scope, dest, what, deadline.signal),
+        downloadBlob({
+          client: this.client,
+          url: `/v2/${repo}/blobs/${layer.digest}`,
+          digest: layer.digest,
+          size: layer.size,
+          scope,
+          dest,
+          what,
+          signal: deadline.signal,
+          idleMs: this.idleMs,
+          location: this.location,
+        }),
       );
     } finally {
       if (timer) clearTimeout(timer);
@@ -186,7 +196,7 @@ export class OciRegistry implements ArtifactRegistry {
           body,
           what,
         });
-        await this.expect(res, [201], `PUT manifest ${repo}:${tag}`, what);
+        await expectStatus(res, [201], `PUT manifest ${repo}:${tag}`, what, this.location);
         const said = res.headers['docker-content-digest'];
         if (typeof said === 'string' && said !== digest) {
           throw new OperationFailed(
@@ -220,31 +230,6 @@ export class OciRegistry implements ArtifactRegistry {
     );
   }
 
-  /** Throws for a status not in `ok`: 5xx/429 retryable, 404 not found, others final. Drains the body. */
-  private async expect(res: http.IncomingMessage, ok: number[], op: string, what: string): Promise<void> {
-    const s = res.statusCode ?? 0;
-    if (ok.includes(s)) {
-      res.resume();
-      return;
-    }
-    const codes = await errorCodes(res);
-    if (s >= 500 || s === 429 || s === 408)
-      throw new Retryable(`HTTP ${s}${codes}`, retryAfter(res.headers['retry-after']));
-    if (s === 404) {
-      throw new OperationFailed(
-        'registry/not-found',
-        `${what}: ${op} at ${this.location}: not found${codes}`,
-        {
-          expected: 'the artifact ringlock publish pushed (its digest as the lock records it)',
-        },
-      );
-    }
-    throw new OperationFailed(
-      'registry/http',
-      `${what}: ${op} at ${this.location} answered HTTP ${s}${codes}`,
-    );
-  }
-
   private async getManifest(
     repo: string,
     reference: string,
@@ -260,7 +245,8 @@ export class OciRegistry implements ArtifactRegistry {
       what,
       signal,
     });
-    if (res.statusCode !== 200) await this.expect(res, [200], `GET manifest ${repo}@${reference}`, what);
+    if (res.statusCode !== 200)
+      await expectStatus(res, [200], `GET manifest ${repo}@${reference}`, what, this.location);
     return readLimited(res, MANIFEST_MAX, `${what}: the manifest`);
   }
 
@@ -280,7 +266,7 @@ export class OciRegistry implements ArtifactRegistry {
     });
     res.resume();
     if (res.statusCode === 404) return undefined;
-    await this.expect(res, [200], `HEAD manifest ${repo}:${tag}`, what);
+    await expectStatus(res, [200], `HEAD manifest ${repo}:${tag}`, what, this.location);
     const d = res.headers['docker-content-digest'];
     return typeof d === 'string' ? d : 'an unknown digest';
   }
@@ -296,9 +282,10 @@ export class OciRegistry implements ArtifactRegistry {
       });
       head.resume();
       if (head.statusCode === 200) return;
-      if (head.statusCode !== 404) await this.expect(head, [200], `HEAD blob ${digest}`, what);
+      if (head.statusCode !== 404)
+        await expectStatus(head, [200], `HEAD blob ${digest}`, what, this.location);
       const post = await this.client.send({ method: 'POST', url: `/v2/${repo}/blobs/uploads/`, scope, what });
-      await this.expect(post, [202], `POST upload to ${repo}`, what);
+      await expectStatus(post, [202], `POST upload to ${repo}`, what, this.location);
       const location = post.headers.location;
       if (!location)
         throw new OperationFailed('registry/upload', `${what}: the registry gave no upload location`);
@@ -318,94 +305,7 @@ export class OciRegistry implements ArtifactRegistry {
         body,
         what,
       });
-      await this.expect(res, [201], `PUT blob ${digest}`, what);
+      await expectStatus(res, [201], `PUT blob ${digest}`, what, this.location);
     });
   }
-
-  /** The layer into `dest`: its size and sha256 checked as it streams, kept only whole. */
-  private async download(
-    repo: string,
-    digest: string,
-    size: number,
-    scope: string,
-    dest: string,
-    what: string,
-    signal: AbortSignal,
-  ) {
-    const tmp = `${dest}.${randomBytes(6).toString('hex')}.part`;
-    let received = 0;
-    let idle: NodeJS.Timeout | undefined;
-    try {
-      const res = await this.client.send({
-        method: 'GET',
-        url: `/v2/${repo}/blobs/${digest}`,
-        scope,
-        what,
-        signal,
-      });
-      if (res.statusCode !== 200) await this.expect(res, [200], `GET blob ${digest}`, what);
-      const cl = res.headers['content-length'];
-      if (cl !== undefined && Number(cl) !== size) {
-        res.destroy();
-        throw new OperationFailed('integrity/size', `${what}: the blob ${digest} has ${cl} bytes`, {
-          expected: `${size} bytes (the manifest's layer size)`,
-        });
-      }
-      const hash = createHash('sha256');
-      const idleMs = this.idleMs;
-      const arm = () => {
-        clearTimeout(idle);
-        idle = setTimeout(() => res.destroy(new Retryable(`no data for ${idleMs} ms`)), idleMs);
-      };
-      const count = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
-          received += chunk.length;
-          arm();
-          if (received > size) {
-            cb(
-              new OperationFailed(
-                'integrity/size',
-                `${what}: the blob ${digest} has more than ${size} bytes`,
-              ),
-            );
-          } else {
-            hash.update(chunk);
-            cb(null, chunk);
-          }
-        },
-      });
-      arm();
-      const fd = openSync(tmp, 'wx', 0o644);
-      await pipeline(res, count, createWriteStream('', { fd }));
-      if (received !== size) throw truncated(received, size);
-      const got = `sha256:${hash.digest('hex')}`;
-      if (got !== digest) {
-        throw new OperationFailed(
-          'integrity/digest',
-          `${what}: the blob the registry sent hashes to ${got}`,
-          {
-            expected: `${digest} (the manifest's layer digest)`,
-          },
-        );
-      }
-      renameSync(tmp, dest);
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      const known = e instanceof RinglockError || e instanceof Retryable;
-      if (!known && received < size) throw truncated(received, size, e);
-      throw e;
-    } finally {
-      clearTimeout(idle);
-    }
-  }
-}
-
-function sha256File(path: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const h = createHash('sha256');
-    createReadStream(path)
-      .on('data', (c) => h.update(c))
-      .on('error', reject)
-      .on('end', () => resolve(`sha256:${h.digest('hex')}`));
-  });
 }
