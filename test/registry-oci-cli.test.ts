@@ -42,9 +42,25 @@ describe('ringlock publish and apply with an OCI registry', () => {
     expect(p.digest).toBe(e.digest);
     expect(e.artifact).toBe(`orders@${e.digest}`);
     expect(e.integrity).toMatch(/^sha512-/);
+    // Re-locking an unchanged module keeps the digest with the integrity.
+    expect(cli(['lock', '--cwd', dir]).code).toBe(0);
+    expect(readLock(dir).modules.orders!.digest).toBe(e.digest);
     const r = apply(dir);
     expect(r.code, r.stderr).toBe(0);
     expect(readFileSync(join(target(dir), 'orders/src/index.php'), 'utf8')).toContain('orders');
+  });
+
+  it('refuses an oci:// URL under another registry type, and type oci with an https URL', () => {
+    for (const [type, url] of [
+      ['http', 'oci://127.0.0.1:5000/m'],
+      ['oci', 'https://registry.example.com/m'],
+    ]) {
+      const config = `${PLATFORM_CONFIG}registry:\n  type: ${type}\n  url: ${url}\n`;
+      const dir = platformRepo({ orders: { version: '1.4.2' } }, { config });
+      const r = cli(['lock', '--cwd', dir]);
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain(`/registry/url: type "${type}" does not go with ${url}`);
+    }
   });
 
   it("a digest the registry does not have fails the apply (exit 3), one that is not the artifact's the lock (exit 2); nothing is installed", async () => {

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { ArtifactCache } from '../src/artifacts/cache.js';
 import { OciRegistry, type OciRegistryOptions } from '../src/artifacts/registry/oci.js';
-import { moduleRepository, pullTarget } from '../src/artifacts/registry/oci-ref.js';
+import { moduleRepository, parseOciUrl, pullTarget } from '../src/artifacts/registry/oci-ref.js';
 import type { ArtifactRef } from '../src/artifacts/registry/types.js';
 import { InputError, OperationFailed, TransientError } from '../src/errors.js';
 import { testdir } from './helpers.js';
@@ -105,6 +105,18 @@ describe('oci registry: names', () => {
     expect(moduleRepository('@acme/crm')).toBe('acme/crm');
     expect(moduleRepository('Orders')).toBe('orders');
     expect(() => moduleRepository('a..b')).toThrow(InputError);
+  });
+
+  it('speaks https, plain HTTP only to a loopback host or with insecure: true', () => {
+    expect(parseOciUrl('oci://ghcr.io/acme/modules')).toMatchObject({
+      protocol: 'https:',
+      prefix: 'acme/modules',
+    });
+    expect(parseOciUrl('oci://127.0.0.1:5000/m').protocol).toBe('http:');
+    expect(parseOciUrl('oci://127.0.0.1:5000/m', false).protocol).toBe('https:');
+    expect(parseOciUrl('oci://registry.lan:5000/m', true).protocol).toBe('http:');
+    expect(() => parseOciUrl('oci://user:pw@ghcr.io/acme')).toThrow(/credentials do not go in the URL/);
+    expect(() => parseOciUrl('oci://ghcr.io/Acme')).toThrow(/not a repository name part/);
   });
 
   it("refuses a lock whose digest is not the artifact's, or an artifact that is no OCI reference", () => {
