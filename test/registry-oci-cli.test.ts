@@ -50,6 +50,31 @@ describe('ringlock publish and apply with an OCI registry', () => {
     expect(readFileSync(join(target(dir), 'orders/src/index.php'), 'utf8')).toContain('orders');
   });
 
+  it("a token ringlock.yaml names goes to an oci registry only when the operator bound it to the registry's host", () => {
+    const config = `${PLATFORM_CONFIG}registry:\n  type: oci\n  url: oci://127.0.0.1:5999/m\n  tokenEnv: REG_TOKEN\n`;
+    const dir = platformRepo({ orders: { version: '1.4.2' } }, { config });
+    expect(cli(['lock', '--cwd', dir]).code).toBe(0);
+    const r = cli(['publish', '--cwd', dir], { env: { REG_TOKEN: 'repo-chosen-secret' } });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('ringlock.yaml:');
+    expect(r.stderr).toContain('a host the operator has not bound REG_TOKEN to');
+    expect(r.stderr).toContain('RINGLOCK_DESTINATIONS=REG_TOKEN@127.0.0.1:5999');
+    expect(r.stderr).not.toContain('repo-chosen-secret');
+  });
+
+  it("the operator's insecure: false means https even on loopback", async () => {
+    const s = await server();
+    const dir = platformRepo({ orders: { version: '1.4.2' } });
+    expect(cli(['lock', '--cwd', dir]).code).toBe(0);
+    const ops = testdir({
+      'op.yaml': `apiVersion: ringlock/v1\nkind: OperatorConfig\nregistry:\n  url: ${s.url()}\n  insecure: false\n`,
+    });
+    const r = cli(['publish', '--operator-config', join(ops, 'op.yaml'), '--cwd', dir]);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/registry\/(request|tls)/);
+    expect(readLock(dir).modules.orders!.digest).toBeUndefined();
+  });
+
   it('refuses an oci:// URL under another registry type, and type oci with an https URL', () => {
     for (const [type, url] of [
       ['http', 'oci://127.0.0.1:5000/m'],
