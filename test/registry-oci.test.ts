@@ -156,6 +156,15 @@ describe('oci registry: what is pulled is what the lock names', () => {
     expect(err.code).toBe('registry/immutable');
   });
 
+  it('pulls by the digest alone (no artifact), and by tag only when the lock has no digest at all', async () => {
+    const s = await server();
+    const { a, reg, out } = await published(s);
+    const byDigest = await fetchTo(reg, ref({ digest: out.digest }));
+    expect(sha(readFileSync(byDigest.dest))).toBe(sha(a.bytes));
+    const byTag = await fetchTo(reg, ref());
+    expect(sha(readFileSync(byTag.dest))).toBe(sha(a.bytes));
+  });
+
   it('a digest the registry does not have: not found, nothing written', async () => {
     const s = await server();
     const { reg } = await published(s);
@@ -235,6 +244,24 @@ describe('oci registry: token auth', () => {
     // A fresh client (another process) pulls with a pull-only scope.
     await fetchTo(authed(s), ref({ artifact: out.artifact }));
     expect(s.tokenRequests.at(-1)!.scope).toBe('repository:modules/orders:pull');
+  });
+
+  it('a pre-issued bearer token (a token without a user) is sent as it is', async () => {
+    const s = await server({ auth: AUTH });
+    const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
+    const q = new URLSearchParams({
+      service: 'ringlock-test-registry',
+      scope: 'repository:modules/orders:pull,push',
+    });
+    const res = await fetch(`${s.tokenUrl}/token?${q}`, { headers: { authorization: basic } });
+    const { token } = (await res.json()) as { token: string };
+    const before = s.tokenRequests.length;
+    const reg = driver(s.url(), { tokenEnv: 'RL_TOKEN', env: { RL_TOKEN: token } });
+    const a = archive();
+    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
+    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
+    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+    expect(s.tokenRequests.length).toBe(before); // the token service was not asked
   });
 
   it('wrong credentials: a clear error that names the variables, never the secret', async () => {
