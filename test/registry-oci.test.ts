@@ -13,7 +13,7 @@ import { moduleRepository, parseOciUrl, pullTarget } from '../src/artifacts/regi
 import type { ArtifactRef } from '../src/artifacts/registry/types.js';
 import { InputError, OperationFailed, TransientError } from '../src/errors.js';
 import { testdir } from './helpers.js';
-import { type OciRegistry as Server, startOciRegistry } from './support/oci-registry.js';
+import { hasBcrypt, type OciRegistry as Server, startOciRegistry } from './support/oci-registry.js';
 
 const servers: Server[] = [];
 afterEach(async () => {
@@ -294,6 +294,27 @@ describe('oci registry: token auth', () => {
     expect(err.message).toContain(`a token service at ${new URL(s.tokenUrl!).host}, another host`);
     expect(err.expected).toContain(`RINGLOCK_DESTINATIONS=RL_TOKEN@${new URL(s.tokenUrl!).host}`);
     expect(s.tokenRequests).toEqual([]);
+  });
+});
+
+describe.skipIf(!hasBcrypt)('oci registry: Basic auth by the registry itself', () => {
+  it('answers a Basic challenge with the user and token, and says when they are refused', async () => {
+    const s = await server({ basic: AUTH });
+    const env = { RL_USER: AUTH.user, RL_TOKEN: AUTH.password };
+    const reg = driver(s.url(), { tokenEnv: 'RL_TOKEN', userEnv: 'RL_USER', env });
+    const a = archive();
+    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
+    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
+    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+    const wrong = driver(s.url(), {
+      tokenEnv: 'RL_TOKEN',
+      userEnv: 'RL_USER',
+      env: { ...env, RL_TOKEN: 'nope-nope' },
+    });
+    const err = await fetchFails(wrong, ref({ artifact: out.artifact }));
+    expect(err.code).toBe('registry/auth');
+    expect(err.message).toContain('$RL_USER with the token in $RL_TOKEN was not accepted');
+    expect(err.message).not.toContain('nope-nope');
   });
 });
 

@@ -40,6 +40,8 @@ export interface OciRegistry {
 
 export interface OciRegistryOptions {
   auth?: TokenAuth;
+  /** Basic auth by the registry itself (htpasswd, bcrypt), as ECR-like registries ask for. */
+  basic?: TokenAuth;
   /** The realm the registry sends clients to (default: the token service). */
   realm?: (tokenUrl: string) => string;
 }
@@ -127,6 +129,29 @@ async function startTokenServer(dir: string, auth: TokenAuth, seen: TokenRequest
   return { server, cert, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
 }
 
+/** A bcrypt hash (the registry's htpasswd takes no other), by libcrypt through Python's crypt module. */
+function bcrypt(password: string): string {
+  return execFileSync(
+    'python3',
+    [
+      '-W',
+      'ignore',
+      '-c',
+      'import crypt,sys; print(crypt.crypt(sys.argv[1], crypt.mksalt(crypt.METHOD_BLOWFISH, rounds=16)))',
+      password,
+    ],
+    { encoding: 'utf8' },
+  ).trim();
+}
+
+export const hasBcrypt = (() => {
+  try {
+    return bcrypt('x').startsWith('$2');
+  } catch {
+    return false;
+  }
+})();
+
 /** GET /v2/ until the registry answers (it prints nothing when it is ready). */
 async function ready(port: number, child: ChildProcess, log: string): Promise<void> {
   for (let i = 0; i < 400; i++) {
@@ -177,7 +202,11 @@ export async function startOciRegistry(o: OciRegistryOptions = {}): Promise<OciR
         ]
       : []),
   ].join('\n');
-  writeFileSync(join(dir, 'config.yml'), `${config}\n`);
+  const htpasswd = o.basic
+    ? [`auth:`, `  htpasswd:`, `    realm: ringlock-test`, `    path: ${join(dir, 'htpasswd')}`]
+    : [];
+  if (o.basic) writeFileSync(join(dir, 'htpasswd'), `${o.basic.user}:${bcrypt(o.basic.password)}\n`);
+  writeFileSync(join(dir, 'config.yml'), `${[config, ...htpasswd].join('\n')}\n`);
   const log = join(dir, 'registry.log');
   let child: ChildProcess | undefined;
   const reg: OciRegistry = {
