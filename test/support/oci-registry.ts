@@ -46,6 +46,12 @@ export interface OciRegistryOptions {
   realm?: (tokenUrl: string) => string;
 }
 
+// A test run that ends without closing its registries (a crash, a timeout) still stops them.
+const running = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const c of running) c.kill('SIGKILL');
+});
+
 async function freePort(): Promise<number> {
   const s = createNetServer();
   await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
@@ -172,6 +178,8 @@ async function ready(port: number, child: ChildProcess, log: string): Promise<vo
 }
 
 export async function startOciRegistry(o: OciRegistryOptions = {}): Promise<OciRegistry> {
+  if (!hasDockerRegistry)
+    throw new Error(`${DOCKER_REGISTRY} is missing: apt-get install docker-registry (.ci/run does)`);
   const dir = mkdtempSync(join(tmpdir(), 'ringlock-oci-'));
   const port = await freePort();
   const tokenRequests: TokenRequest[] = [];
@@ -226,6 +234,8 @@ export async function startOciRegistry(o: OciRegistryOptions = {}): Promise<OciR
       });
       writeFileSync(log, '');
       child = c;
+      running.add(c);
+      c.once('exit', () => running.delete(c));
       await ready(port, c, log);
     },
     async stop() {
