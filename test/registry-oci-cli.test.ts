@@ -1,11 +1,11 @@
 // `ringlock publish` and `ringlock apply` against a real OCI registry (Debian's docker-registry on loopback): the lock
 // records the manifest digest beside the integrity, apply pulls by it, and a wrong digest changes nothing.
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { RingLock } from '../src/model/types.js';
 import { runCli } from './fixtures-platform.js';
-import { cli, PLATFORM_CONFIG, platformRepo, testdir } from './helpers.js';
+import { cli, PLATFORM_CONFIG, platformRepo, REPO_ROOT, testdir } from './helpers.js';
 import { type OciRegistry, startOciRegistry } from './support/oci-registry.js';
 
 const servers: OciRegistry[] = [];
@@ -73,6 +73,29 @@ describe('ringlock publish and apply with an OCI registry', () => {
     expect(r.code).toBe(3);
     expect(r.stderr).toMatch(/registry\/(request|tls)/);
     expect(readLock(dir).modules.orders!.digest).toBeUndefined();
+  });
+
+  it("the repository's example platform round-trips through the registry", async () => {
+    const s = await server();
+    const dir = testdir();
+    for (const p of ['ringlock.yaml', 'rings', 'examples'])
+      cpSync(join(REPO_ROOT, p), join(dir, p), { recursive: true });
+    const env = { RINGLOCK_REGISTRY: s.url('acme/platform') };
+    const pub = cli(['publish', '--ring', 'canary', '--all', '--json', '--cwd', dir], { env });
+    expect(pub.code, pub.stderr).toBe(0);
+    const published = JSON.parse(pub.stdout).published as {
+      module: string;
+      digest: string;
+      artifact: string;
+    }[];
+    expect(published.length).toBeGreaterThan(0);
+    for (const p of published) expect(p.artifact).toBe(`${p.module.replace(/^@/, '')}@${p.digest}`);
+    const r = apply(dir, env);
+    expect(r.code, r.stderr).toBe(1); // two modules blocked on purpose in the example
+    const v = JSON.parse(
+      cli(['verify', '--ring', 'canary', '--dir', target(dir), '--json', '--cwd', dir]).stdout,
+    );
+    expect(v.findings.filter((f: { status: string }) => f.status === 'ok')).toHaveLength(6);
   });
 
   it('refuses an oci:// URL under another registry type, and type oci with an https URL', () => {

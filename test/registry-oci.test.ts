@@ -209,6 +209,16 @@ describe('oci registry: what is pulled is what the lock names', () => {
     expect(longer.code).toBe('integrity/size');
   });
 
+  it('a layer larger than maxSize is refused when the lock records no artifact_size', async () => {
+    const s = await server();
+    const { a, out } = await published(s);
+    const err = await fetchFails(
+      driver(s.url(), { maxSize: a.bytes.length - 1 }),
+      ref({ artifact: out.artifact }),
+    );
+    expect(err.code).toBe('registry/too-large');
+  });
+
   it("a lock artifact_size other than the layer's is refused before the layer is fetched", async () => {
     const s = await server();
     const { a, reg, out } = await published(s);
