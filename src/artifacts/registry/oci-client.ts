@@ -235,7 +235,7 @@ export function classify(e: unknown, what: string, origin: string): Retryable {
   const message = e instanceof Error ? e.message : String(e);
   if (RETRY_CODES.has(code) || message === 'aborted')
     return new Retryable(`${message} (${code || 'reset'})`, undefined, e);
-  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
+  if (/CERT|TLS|SSL|SELF_SIGNED|UNABLE_TO_VERIFY|EPROTO/.test(code)) {
     throw new OperationFailed('registry/tls', `${what}: TLS failure talking to ${origin} (${code})`, {
       expected:
         'a certificate the system or NODE_EXTRA_CA_CERTS trusts, or registry.insecure: true for plain HTTP',
