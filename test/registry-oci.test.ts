@@ -389,6 +389,53 @@ async function holdingProxy(port: number) {
   };
 }
 
+describe('oci registry: redirects', () => {
+  it('follows a blob redirect to storage on another host without the credentials', async () => {
+    const s = await server();
+    const { a, out } = await published(s);
+    const layer = JSON.parse(readFileSync(blobPath(s, out.digest), 'utf8')).layers[0].digest as string;
+    const seen: { at: string; authorization?: string }[] = [];
+    const storage = createServer((req, res) => {
+      seen.push({ at: 'storage', authorization: req.headers.authorization });
+      res.writeHead(200, { 'content-length': a.bytes.length }).end(readFileSync(blobPath(s, layer)));
+    });
+    await new Promise<void>((r) => storage.listen(0, '127.0.0.1', r));
+    const storageUrl = `http://127.0.0.1:${(storage.address() as AddressInfo).port}/bucket/blob`;
+    // In front of the registry: blob downloads are sent to the storage, the rest passes through.
+    const front = createServer((req, res) => {
+      seen.push({ at: 'registry', authorization: req.headers.authorization });
+      if (req.method === 'GET' && req.url?.includes('/blobs/')) {
+        res.writeHead(307, { location: storageUrl }).end();
+        return;
+      }
+      const up = request(
+        { host: '127.0.0.1', port: s.port, path: req.url, method: req.method, headers: req.headers },
+        (ur) => {
+          res.writeHead(ur.statusCode ?? 502, ur.headers);
+          ur.pipe(res);
+        },
+      );
+      req.pipe(up);
+    });
+    await new Promise<void>((r) => front.listen(0, '127.0.0.1', r));
+    try {
+      const url = `oci://127.0.0.1:${(front.address() as AddressInfo).port}/modules`;
+      const reg = driver(url, { tokenEnv: 'RL_TOKEN', env: { RL_TOKEN: 'pre-issued-secret' } });
+      const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
+      expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
+      expect(
+        seen.filter((x) => x.at === 'registry').every((x) => x.authorization === 'Bearer pre-issued-secret'),
+      ).toBe(true);
+      expect(seen.filter((x) => x.at === 'storage')).toEqual([{ at: 'storage', authorization: undefined }]);
+    } finally {
+      for (const x of [front, storage]) {
+        x.closeAllConnections();
+        await new Promise((r) => x.close(r));
+      }
+    }
+  });
+});
+
 describe('oci registry: a restart mid-pull', () => {
   it('the download cut by the restart is retried from scratch and succeeds', async () => {
     const s = await server();
