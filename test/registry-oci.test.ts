@@ -1,74 +1,28 @@
 // The OCI registry driver against a real registry (Debian's docker-registry, the CNCF distribution registry) on
-// loopback: publish then fetch by digest, with auth off and on; a wrong digest, a tampered manifest, wrong credentials,
-// a token service on a host the operator did not allow, and a registry restart mid-pull.
+// loopback: publish then fetch by digest; names; a wrong digest, a tampered manifest or layer, a redirect to storage,
+// and a registry restart mid-pull. Auth: registry-oci-auth.test.ts; the CLI: registry-oci-cli.test.ts.
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type Server as HttpServer, request } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { createServer, request } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ArtifactCache } from '../src/artifacts/cache.js';
-import { OciRegistry, type OciRegistryOptions } from '../src/artifacts/registry/oci.js';
 import { moduleRepository, parseOciUrl, pullTarget } from '../src/artifacts/registry/oci-ref.js';
-import type { ArtifactRef } from '../src/artifacts/registry/types.js';
 import { InputError, OperationFailed, TransientError } from '../src/errors.js';
 import { testdir } from './helpers.js';
-import { hasBcrypt, type OciRegistry as Server, startOciRegistry } from './support/oci-registry.js';
-
-const servers: Server[] = [];
-afterEach(async () => {
-  for (const s of servers.splice(0)) await s.close();
-});
-
-async function server(o: Parameters<typeof startOciRegistry>[0] = {}) {
-  const s = await startOciRegistry(o);
-  servers.push(s);
-  return s;
-}
-
-const AUTH = { user: 'robot', password: 's3cret-registry-password' };
-
-function driver(url: string, o: Partial<OciRegistryOptions> = {}) {
-  return new OciRegistry({ url, retries: 2, sleep: async () => {}, env: {}, ...o });
-}
-
-/** A module archive (any bytes: the driver moves bytes; integrity is the engine's) of `size` bytes. */
-function archive(size = 10_000, seed = 'orders') {
-  const dir = testdir();
-  const path = join(dir, 'orders-1.4.2.tgz');
-  const chunks: Buffer[] = [];
-  for (let i = 0; chunks.length * 32 < size; i++)
-    chunks.push(createHash('sha256').update(`${seed}${i}`).digest());
-  writeFileSync(path, Buffer.concat(chunks).subarray(0, size));
-  return { path, bytes: readFileSync(path) };
-}
-
-/** Compared by hash: a deep equality of megabytes is slow. */
-const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
-
-const ref = (extra: Partial<ArtifactRef> = {}): ArtifactRef => ({
-  module: 'orders',
-  version: '1.4.2',
-  integrity: 'sha256-unused',
-  ...extra,
-});
-
-async function fetchTo(reg: OciRegistry, r: ArtifactRef) {
-  const dir = testdir();
-  const dest = join(dir, 'out.tgz');
-  await reg.fetch(r, dest);
-  return { dir, dest };
-}
-
-async function fetchFails(reg: OciRegistry, r: ArtifactRef) {
-  const dir = testdir();
-  const err = await reg.fetch(r, join(dir, 'out.tgz')).then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(readdirSync(dir)).toEqual([]); // nothing left behind: no dest, no temp
-  return err as Error & { code: string; expected?: string };
-}
+import {
+  archive,
+  blobPath,
+  driver,
+  fetchFails,
+  fetchTo,
+  holdingProxy,
+  published,
+  ref,
+  server,
+  sha,
+} from './support/oci-fixtures.js';
 
 describe('oci registry: publish and fetch', () => {
   it('pushes the archive as an OCI artifact and pulls it back by digest (no auth)', async () => {
@@ -85,19 +39,6 @@ describe('oci registry: publish and fetch', () => {
     expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
   });
 });
-
-/** The registry's stored bytes of a blob (filesystem storage). */
-const blobPath = (s: Server, digest: string) => {
-  const hex = digest.slice('sha256:'.length);
-  return join(s.dir, 'data/docker/registry/v2/blobs/sha256', hex.slice(0, 2), hex, 'data');
-};
-
-async function published(s: Server, o: Partial<OciRegistryOptions> = {}, size?: number) {
-  const a = archive(size);
-  const reg = driver(s.url(), o);
-  const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
-  return { a, reg, out };
-}
 
 describe('oci registry: names', () => {
   it('maps a module to a repository under the prefix, a scoped one to scope/name', () => {
@@ -227,167 +168,6 @@ describe('oci registry: what is pulled is what the lock names', () => {
     expect(err.message).toContain("the manifest's layer has");
   });
 });
-
-describe('oci registry: token auth', () => {
-  const creds = { RL_USER: AUTH.user, RL_TOKEN: AUTH.password };
-  const authed = (s: Server, o: Partial<OciRegistryOptions> = {}) =>
-    driver(s.url(), {
-      tokenEnv: 'RL_TOKEN',
-      userEnv: 'RL_USER',
-      env: creds,
-      credentialsAllowed: (url) => url.startsWith(`${s.tokenUrl}/`),
-      ...o,
-    });
-
-  it("publishes and fetches through the registry's bearer flow with the operator's credentials", async () => {
-    const s = await server({ auth: AUTH });
-    const a = archive();
-    const reg = authed(s);
-    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
-    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
-    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
-    const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
-    expect(
-      s.tokenRequests.every((r) => r.authorization === basic && r.service === 'ringlock-test-registry'),
-    ).toBe(true);
-    expect(s.tokenRequests.map((r) => r.scope)).toContain('repository:modules/orders:pull,push');
-    // A fresh client (another process) pulls with a pull-only scope.
-    await fetchTo(authed(s), ref({ artifact: out.artifact }));
-    expect(s.tokenRequests.at(-1)!.scope).toBe('repository:modules/orders:pull');
-  });
-
-  it('a pre-issued bearer token (a token without a user) is sent as it is', async () => {
-    const s = await server({ auth: AUTH });
-    const basic = `Basic ${Buffer.from(`${AUTH.user}:${AUTH.password}`).toString('base64')}`;
-    const q = new URLSearchParams({
-      service: 'ringlock-test-registry',
-      scope: 'repository:modules/orders:pull,push',
-    });
-    const res = await fetch(`${s.tokenUrl}/token?${q}`, { headers: { authorization: basic } });
-    const { token } = (await res.json()) as { token: string };
-    const before = s.tokenRequests.length;
-    const reg = driver(s.url(), { tokenEnv: 'RL_TOKEN', env: { RL_TOKEN: token } });
-    const a = archive();
-    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
-    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
-    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
-    expect(s.tokenRequests.length).toBe(before); // the token service was not asked
-  });
-
-  it('wrong credentials: a clear error that names the variables, never the secret', async () => {
-    const s = await server({ auth: AUTH });
-    const { out } = await published(s, {
-      tokenEnv: 'RL_TOKEN',
-      userEnv: 'RL_USER',
-      env: creds,
-      credentialsAllowed: () => true,
-    });
-    const wrong = 'wrong-password-xyz';
-    const err = await fetchFails(
-      authed(s, { env: { RL_USER: AUTH.user, RL_TOKEN: wrong } }),
-      ref({ artifact: out.artifact }),
-    );
-    expect(err).toBeInstanceOf(OperationFailed);
-    expect(err.code).toBe('registry/auth');
-    expect(err.message).toContain('$RL_USER with the token in $RL_TOKEN was refused');
-    expect(`${err.message} ${err.expected}`).not.toContain(wrong);
-    const anon = await fetchFails(driver(s.url()), ref({ artifact: out.artifact }));
-    expect(anon.code).toBe('registry/auth');
-    expect(anon.message).toContain('anonymous');
-  });
-
-  it('credentials are not sent to a token service on a host the operator did not allow', async () => {
-    const s = await server({ auth: AUTH });
-    const err = await archiveAndPublish(authed(s, { credentialsAllowed: undefined }));
-    expect(err).toBeInstanceOf(InputError);
-    expect(err.code).toBe('config/untrusted-destination');
-    expect(err.message).toContain(`a token service at ${new URL(s.tokenUrl!).host}, another host`);
-    expect(err.expected).toContain(`RINGLOCK_DESTINATIONS=RL_TOKEN@${new URL(s.tokenUrl!).host}`);
-    expect(s.tokenRequests).toEqual([]);
-  });
-});
-
-describe.skipIf(!hasBcrypt)('oci registry: Basic auth by the registry itself', () => {
-  it('answers a Basic challenge with the user and token, and says when they are refused', async () => {
-    const s = await server({ basic: AUTH });
-    const env = { RL_USER: AUTH.user, RL_TOKEN: AUTH.password };
-    const reg = driver(s.url(), { tokenEnv: 'RL_TOKEN', userEnv: 'RL_USER', env });
-    const a = archive();
-    const out = await reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]);
-    const { dest } = await fetchTo(reg, ref({ artifact: out.artifact }));
-    expect(sha(readFileSync(dest))).toBe(sha(a.bytes));
-    const wrong = driver(s.url(), {
-      tokenEnv: 'RL_TOKEN',
-      userEnv: 'RL_USER',
-      env: { ...env, RL_TOKEN: 'nope-nope' },
-    });
-    const err = await fetchFails(wrong, ref({ artifact: out.artifact }));
-    expect(err.code).toBe('registry/auth');
-    expect(err.message).toContain('$RL_USER with the token in $RL_TOKEN was not accepted');
-    expect(err.message).not.toContain('nope-nope');
-  });
-});
-
-async function archiveAndPublish(reg: OciRegistry) {
-  const a = archive();
-  return reg.publish('orders', '1.4.2', [{ name: 'orders-1.4.2.tgz', path: a.path }]).then(
-    () => undefined as never,
-    (e: Error & { code: string; expected?: string }) => e,
-  );
-}
-
-/**
- * A proxy in front of the registry. Armed, it forwards the first 64 KiB of the next blob download and then holds it:
- * `held` resolves; `cut()` then resets that client connection, as a registry going away mid-body does.
- */
-async function holdingProxy(port: number) {
-  let armed = false;
-  let onHeld: (() => void) | undefined;
-  let heldSocket: Socket | undefined;
-  const server: HttpServer = createServer((req, res) => {
-    const up = request(
-      { host: '127.0.0.1', port, path: req.url, method: req.method, headers: req.headers },
-      (ur) => {
-        res.writeHead(ur.statusCode ?? 502, ur.headers);
-        if (armed && req.method === 'GET' && req.url?.includes('/blobs/sha256:')) {
-          armed = false;
-          let sent = 0;
-          ur.on('data', (c: Buffer) => {
-            if (sent >= 65536) return;
-            res.write(c);
-            sent += c.length;
-            if (sent >= 65536) {
-              ur.pause();
-              heldSocket = req.socket;
-              onHeld?.();
-            }
-          });
-          ur.on('error', () => {});
-        } else ur.pipe(res);
-      },
-    );
-    up.on('error', () => res.destroy());
-    req.pipe(up);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `oci://127.0.0.1:${(server.address() as AddressInfo).port}/modules`,
-    arm(): Promise<void> {
-      armed = true;
-      return new Promise((r) => {
-        onHeld = r;
-      });
-    },
-    cut() {
-      if (!heldSocket) throw new Error('nothing held');
-      heldSocket.destroy();
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((r) => server.close(r));
-    },
-  };
-}
 
 describe('oci registry: redirects', () => {
   it('follows a blob redirect to storage on another host without the credentials', async () => {
