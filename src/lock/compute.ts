@@ -59,6 +59,7 @@ export function entryFromSource(s: SourceState, previous?: LockEntry): LockEntry
   if (previous && previous.version === e.version && previous.sha256 === e.sha256) {
     if (previous.integrity) e.integrity = previous.integrity;
     if (previous.artifact) e.artifact = previous.artifact;
+    if (previous.digest) e.digest = previous.digest;
     // The artifact's size belongs with its integrity: dropping it would silently skip the size check.
     if (previous.artifact_size !== undefined) e.artifact_size = previous.artifact_size;
   }

@@ -108,14 +108,26 @@ export function configDiagnostics(doc: SourceDoc): Diagnostic[] {
     seen.set(r.name, i);
   });
   const reg = c.registry as { type?: string; url?: string } | undefined;
-  if (reg?.type === 'http' && !reg.url) {
+  if ((reg?.type === 'http' || reg?.type === 'oci') && !reg.url) {
     out.push(
       diagAt(
         doc,
         '/registry',
         'config/registry',
-        '/registry: type "http" needs a "url"',
-        'registry.url: https://…',
+        `/registry: type "${reg.type}" needs a "url"`,
+        reg.type === 'oci' ? 'registry.url: oci://host/prefix' : 'registry.url: https://…',
+      ),
+    );
+  }
+  // The URL's scheme picks the driver: an oci:// URL is type oci, and type oci takes no other.
+  if (reg?.url !== undefined && (reg.type === 'oci') !== /^oci:/i.test(reg.url)) {
+    out.push(
+      diagAt(
+        doc,
+        '/registry/url',
+        'config/registry',
+        `/registry/url: type "${reg.type ?? 'file'}" does not go with ${reg.url.slice(0, 80)}`,
+        'type: oci with url: oci://host/prefix, or type: http with url: https://…',
       ),
     );
   }

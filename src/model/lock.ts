@@ -57,6 +57,18 @@ export function lockDiagnostics(doc: SourceDoc, expectedRing?: string): Diagnost
         ),
       );
     }
+    // The digest is what an OCI registry pulls by, and the artifact is what reaches it: they must name the same manifest.
+    if (entry.digest !== undefined && !entry.artifact?.endsWith(`@${entry.digest}`)) {
+      out.push(
+        diagAt(
+          doc,
+          `/modules/${esc}/digest`,
+          'lock/digest',
+          `/modules/${name}/digest: ${entry.digest} is not the manifest the artifact names (${entry.artifact ?? 'no artifact'})`,
+          `artifact: "<repository>@${entry.digest}", as ringlock publish writes it (or no digest)`,
+        ),
+      );
+    }
     if (entry.compatibility?.platform !== undefined) {
       out.push(
         ...checkRanges(doc, `/modules/${esc}/compatibility`, { platform: entry.compatibility.platform }),

@@ -13,7 +13,7 @@ export interface OperatorConfig {
   allowedHosts?: string[];
   credentials?: Record<string, string[]>;
   moduleUser?: { uid: number; gid: number };
-  registry?: { url: string; tokenEnv?: string };
+  registry?: { url: string; tokenEnv?: string; insecure?: boolean };
   github?: { apiUrl?: string };
   moduleEnv?: { pass?: string[]; set?: Record<string, string> };
   hooks?: HookRunnerConfig;

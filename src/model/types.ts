@@ -57,6 +57,8 @@ export interface LockEntry {
   version: string;
   sha256: string;
   integrity?: string;
+  /** The OCI manifest digest (`sha256:<hex>`) of the published artifact: an OCI registry pulls by it. */
+  digest?: string;
   artifact?: string;
   source?: string;
   /**

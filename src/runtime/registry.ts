@@ -3,9 +3,10 @@
 import { join } from 'node:path';
 import { ArtifactCache } from '../artifacts/cache.js';
 import { createRegistry, parseByteSize, registryFromUrl } from '../artifacts/registry/index.js';
+import { parseOciUrl } from '../artifacts/registry/oci-ref.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import { parseDuration } from '../model/duration.js';
-import { requireAllowed } from '../trust/policy.js';
+import { destinationAllowed, requireAllowed } from '../trust/policy.js';
 import { pick, rel } from './input.js';
 import type { ConfigBase, Runtime, RuntimeInput } from './types.js';
 
@@ -17,7 +18,7 @@ export function resolveRegistry(
   const cfg = ws?.cfg.config;
   const base = ws?.root ?? input.cwd;
   const r = (cfg?.registry ?? {}) as {
-    type?: 'file' | 'http';
+    type?: 'file' | 'http' | 'oci';
     path?: string;
     url?: string;
     tokenEnv?: string;
@@ -39,18 +40,30 @@ export function resolveRegistry(
     ...limits,
   };
   const operator = rt.policy.registry;
+  // An OCI registry's token service may be on another host: the token goes there only when the operator bound it there.
+  const credentialsAllowed = (tokenEnv: string | undefined) => (url: string) =>
+    tokenEnv !== undefined && destinationAllowed(rt.policy, url, tokenEnv);
   let registry: ArtifactRegistry;
   if (registryFlag !== undefined) {
     // The operator named the registry; its token, if any, is the operator's too.
     const tokenEnv = input.env.RINGLOCK_REGISTRY_TOKEN ? 'RINGLOCK_REGISTRY_TOKEN' : undefined;
-    registry = registryFromUrl(registryFlag, input.cwd, { ...knobs, tokenEnv });
+    registry = registryFromUrl(registryFlag, input.cwd, {
+      ...knobs,
+      tokenEnv,
+      credentialsAllowed: credentialsAllowed(tokenEnv),
+    });
   } else if (operator) {
-    registry = registryFromUrl(operator.url, input.cwd, { ...knobs, tokenEnv: operator.tokenEnv });
+    registry = registryFromUrl(operator.url, input.cwd, {
+      ...knobs,
+      tokenEnv: operator.tokenEnv,
+      insecure: operator.insecure,
+      credentialsAllowed: credentialsAllowed(operator.tokenEnv),
+    });
   } else {
-    if (ws && r.type === 'http' && r.url && r.tokenEnv) {
+    if (ws && (r.type === 'http' || r.type === 'oci') && r.url && r.tokenEnv) {
       requireAllowed(
         rt.policy,
-        { url: r.url, doc: ws.cfg.doc, pointer: '/registry/url' },
+        { url: trustUrl(r.url), doc: ws.cfg.doc, pointer: '/registry/url' },
         `the registry token ($${r.tokenEnv})`,
         r.tokenEnv,
         'a registry the operator names: --registry / RINGLOCK_REGISTRY (token in RINGLOCK_REGISTRY_TOKEN) or registry in the operator config',
@@ -62,6 +75,7 @@ export function resolveRegistry(
         path: r.path ?? '.ringlock/registry',
         url: r.url,
         tokenEnv: r.tokenEnv,
+        credentialsAllowed: credentialsAllowed(r.tokenEnv),
         ...knobs,
       },
       base,
@@ -74,4 +88,15 @@ export function resolveRegistry(
       ? new ArtifactCache(rel(r.cacheDir, base))
       : new ArtifactCache(join(rt.stateDir, 'cache'), rt.stateDir),
   };
+}
+
+/** An oci:// URL as the endpoint its credentials go to (https, or http for a loopback host), for the trust checks. */
+function trustUrl(url: string): string {
+  if (!/^oci:\/\//i.test(url)) return url;
+  try {
+    const loc = parseOciUrl(url);
+    return `${loc.protocol}//${loc.host}/`;
+  } catch {
+    return url;
+  }
 }

@@ -31,7 +31,7 @@ export interface TrustPolicy {
   /** Credential (environment variable name) → the hosts it may be sent to, or sign requests for. */
   credentials: ReadonlyMap<string, HostRule[]>;
   /** The registry the operator fixed (operator config `registry`): the repository's registry section is not used. */
-  registry?: { url: string; tokenEnv?: string };
+  registry?: { url: string; tokenEnv?: string; insecure?: boolean };
   /** The GitHub API base URL the operator set (RINGLOCK_GITHUB_API_URL, else the operator config's github.apiUrl). */
   githubApiUrl?: string;
   /** The runner's GITHUB_API_URL (GitHub Actions sets it): used when neither the operator nor ringlock.yaml says. */

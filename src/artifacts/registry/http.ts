@@ -6,8 +6,8 @@ import http from 'node:http';
 import https from 'node:https';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { setTimeout as delay } from 'node:timers/promises';
 import { InputError, OperationFailed, RinglockError, TransientError } from '../../errors.js';
+import { defaultSleep, RETRY_CODES, Retryable, retryAfter, retrying, truncated } from './http-retry.js';
 import {
   type ArtifactRef,
   type ArtifactRegistry,
@@ -45,22 +45,6 @@ export interface HttpRegistryOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** A failure worth another attempt. */
-class Retryable extends Error {
-  constructor(
-    message: string,
-    readonly retryAfterMs?: number,
-    cause?: unknown,
-  ) {
-    super(message, cause === undefined ? undefined : { cause });
-  }
-}
-
-// Resets, refusals, timeouts and DNS hiccups: the network failed, not the request.
-const RETRY_CODES = new Set(
-  `ECONNRESET EPIPE ECONNREFUSED ECONNABORTED ETIMEDOUT ENETUNREACH EHOSTUNREACH
-   EAI_AGAIN ENOTFOUND ERR_STREAM_PREMATURE_CLOSE`.split(/\s+/),
-);
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
 export const DEFAULT_MAX_SIZE = 512 * 1024 * 1024;
 export const DEFAULT_DEADLINE_MS = 10 * 60_000;
@@ -101,7 +85,7 @@ export class HttpRegistry implements ArtifactRegistry {
       backoffBaseMs: o.backoffBaseMs ?? 200,
       backoffCapMs: o.backoffCapMs ?? 5_000,
       maxRedirects: o.maxRedirects ?? 5,
-      sleep: o.sleep ?? ((ms, signal) => delay(ms, undefined, { signal })),
+      sleep: o.sleep ?? defaultSleep,
       random: o.random ?? Math.random,
       env: o.env ?? process.env,
     };
@@ -161,34 +145,19 @@ export class HttpRegistry implements ArtifactRegistry {
     return new URL(encoded.join('/'), this.base);
   }
 
-  private async withRetries(
-    what: string,
-    url: URL,
-    signal: AbortSignal | undefined,
-    fn: () => Promise<void>,
-  ) {
-    for (let attempt = 0; ; attempt++) {
-      try {
-        return await fn();
-      } catch (e) {
-        if (signal?.aborted) throw signal.reason ?? e;
-        const r = this.classify(e, what, url);
-        if (attempt >= this.o.retries) {
-          throw new TransientError(
-            'registry/unavailable',
-            `${what}: ${displayUrl(url)} failed after ${attempt + 1} attempt(s): ${r.message}`,
-            { cause: r.cause ?? r, expected: 'the registry to answer; try again later' },
-          );
-        }
-        const cap = this.o.backoffCapMs;
-        const jitter = this.o.random() * Math.min(cap, this.o.backoffBaseMs * 2 ** attempt);
-        try {
-          await this.o.sleep(Math.min(cap, Math.max(jitter, r.retryAfterMs ?? 0)), signal);
-        } catch (slept) {
-          throw signal?.aborted ? (signal.reason ?? slept) : slept;
-        }
-      }
-    }
+  private withRetries(what: string, url: URL, signal: AbortSignal | undefined, fn: () => Promise<void>) {
+    return retrying(
+      this.o,
+      signal,
+      fn,
+      (e) => this.classify(e, what, url),
+      (attempts, r) =>
+        new TransientError(
+          'registry/unavailable',
+          `${what}: ${displayUrl(url)} failed after ${attempts} attempt(s): ${r.message}`,
+          { cause: r.cause ?? r, expected: 'the registry to answer; try again later' },
+        ),
+    );
   }
 
   /** Returns the failure as Retryable, or throws it as final. */
@@ -385,16 +354,4 @@ export class HttpRegistry implements ArtifactRegistry {
           .pipe(req);
     });
   }
-}
-
-function truncated(received: number, declared: number, cause?: unknown): Retryable {
-  return new Retryable(`truncated body: ${received} of ${declared} bytes`, undefined, cause);
-}
-
-/** Retry-After as milliseconds: delta-seconds or an HTTP date. */
-function retryAfter(v: string | undefined): number | undefined {
-  if (!v) return undefined;
-  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
-  const t = Date.parse(v);
-  return Number.isNaN(t) ? undefined : Math.max(0, t - Date.now());
 }

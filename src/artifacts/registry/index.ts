@@ -5,14 +5,16 @@ import { fileURLToPath } from 'node:url';
 import { InputError } from '../../errors.js';
 import { FileRegistry } from './file.js';
 import { HttpRegistry } from './http.js';
+import { OciRegistry } from './oci.js';
 import type { ArtifactRegistry } from './types.js';
 
 export { FileRegistry } from './file.js';
 export { HttpRegistry, type HttpRegistryOptions } from './http.js';
+export { OciRegistry, type OciRegistryOptions } from './oci.js';
 export * from './types.js';
 
 export interface RegistrySpec {
-  type?: 'file' | 'http';
+  type?: 'file' | 'http' | 'oci';
   path?: string;
   url?: string;
   tokenEnv?: string;
@@ -22,6 +24,10 @@ export interface RegistrySpec {
   maxSize?: number;
   /** HTTP: longest one download may take, retries included. */
   deadlineMs?: number;
+  /** OCI: plain HTTP (the operator's word only); unset: plain HTTP for a loopback host only. */
+  insecure?: boolean;
+  /** OCI: whether the operator allows the token at a URL other than the registry's (its token service). */
+  credentialsAllowed?: (url: string) => boolean;
 }
 
 /** Builds a driver from a location (an absolute path for `file:`, the URL for the others) and the spec. */
@@ -37,10 +43,23 @@ const httpFactory: Factory = (url, spec) =>
     deadlineMs: spec.deadlineMs,
   });
 
+const ociFactory: Factory = (url, spec) =>
+  new OciRegistry({
+    url,
+    tokenEnv: spec.tokenEnv,
+    insecure: spec.insecure,
+    credentialsAllowed: spec.credentialsAllowed,
+    timeoutMs: spec.timeoutMs,
+    retries: spec.retries,
+    maxSize: spec.maxSize,
+    deadlineMs: spec.deadlineMs,
+  });
+
 export const registryDrivers: ReadonlyMap<string, Factory> = new Map<string, Factory>([
   ['file:', (path) => new FileRegistry(path)],
   ['http:', httpFactory],
   ['https:', httpFactory],
+  ['oci:', ociFactory],
 ]);
 
 const DEFAULT_FILE_REGISTRY = '.ringlock/registry';
@@ -52,8 +71,8 @@ export function createRegistry(spec: RegistrySpec, root: string): ArtifactRegist
     return registryDrivers.get('file:')!(isAbsolute(path) ? path : resolve(root, path), spec);
   }
   if (!spec.url) {
-    throw new InputError('config/registry', 'registry type "http" needs a "url"', {
-      expected: 'registry.url: https://…',
+    throw new InputError('config/registry', `registry type "${spec.type}" needs a "url"`, {
+      expected: spec.type === 'oci' ? 'registry.url: oci://host/prefix' : 'registry.url: https://…',
     });
   }
   return driverFor(spec.url)(spec.url, spec);
@@ -61,7 +80,7 @@ export function createRegistry(spec: RegistrySpec, root: string): ArtifactRegist
 
 /**
  * The registry a `--registry` value names: `file:///abs`, `file:rel`, a plain path (relative to `cwd`),
- * or an `http(s)://` URL.
+ * an `http(s)://` URL or an `oci://host[:port]/prefix`.
  */
 export function registryFromUrl(url: string, cwd = process.cwd(), spec: RegistrySpec = {}): ArtifactRegistry {
   const scheme = /^([a-z][a-z0-9+.-]+:)/i.exec(url)?.[1]?.toLowerCase();

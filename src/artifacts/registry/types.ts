@@ -10,6 +10,8 @@ export interface ArtifactRef {
   artifact?: string;
   integrity: string;
   size?: number;
+  /** The OCI manifest digest the lock records (`sha256:<hex>`): an OCI registry pulls by it, never by tag. */
+  digest?: string;
 }
 
 export interface PublishFile {
@@ -17,13 +19,29 @@ export interface PublishFile {
   path: string;
 }
 
+/** What publish knows of the packed module, for registries that label what they store (OCI annotations). */
+export interface PublishMeta {
+  /** The content hash of the module's tree (`sha256:<hex>`). */
+  sha256?: string;
+  /** The archive's SRI integrity. */
+  integrity?: string;
+}
+
 export interface ArtifactRegistry {
   /** For messages; never contains credentials. */
   readonly location: string;
   /** Copies/downloads the artifact bytes into `dest` (a file path that does not exist yet). No integrity check here. */
   fetch(ref: ArtifactRef, dest: string, signal?: AbortSignal): Promise<void>;
-  /** Stores the files of one module version; returns the registry-relative artifact path of the archive (first file). */
-  publish(module: string, version: string, files: PublishFile[]): Promise<{ artifact: string }>;
+  /**
+   * Stores the files of one module version; returns the registry-relative artifact path of the archive (first file),
+   * and, from an OCI registry, the manifest digest the lock records beside the integrity.
+   */
+  publish(
+    module: string,
+    version: string,
+    files: PublishFile[],
+    meta?: PublishMeta,
+  ): Promise<{ artifact: string; digest?: string }>;
 }
 
 const UNSAFE_CHARS = /[\x00-\x1f\x7f\\]/;

@@ -76,6 +76,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     module: string;
     version: string;
     artifact: string;
+    digest?: string;
     integrity: string;
     fromCommit?: string;
   }[] = [];
@@ -106,21 +107,30 @@ export async function run(ctx: CommandContext): Promise<number> {
           },
         );
       }
-      const { artifact } = await registry.publish(n, e.version, [
-        { name: r.artifact.split('/').pop()!, path: r.artifact },
-        { name: r.sidecar.split('/').pop()!, path: r.sidecar },
-        { name: r.manifestFile.split('/').pop()!, path: r.manifestFile },
-      ]);
+      const { artifact, digest } = await registry.publish(
+        n,
+        e.version,
+        [
+          { name: r.artifact.split('/').pop()!, path: r.artifact },
+          { name: r.sidecar.split('/').pop()!, path: r.sidecar },
+          { name: r.manifestFile.split('/').pop()!, path: r.manifestFile },
+        ],
+        { sha256: r.manifest.sha256, integrity: r.manifest.integrity },
+      );
+      // An OCI registry's manifest digest sits beside the integrity; another registry's publish drops an old one.
+      const { digest: _old, ...rest } = e;
       lock.modules[n] = {
-        ...e,
+        ...rest,
         integrity: r.manifest.integrity,
         artifact,
+        ...(digest !== undefined ? { digest } : {}),
         artifact_size: r.manifest.compressed_size,
       };
       published.push({
         module: n,
         version: e.version,
         artifact,
+        ...(digest !== undefined ? { digest } : {}),
         integrity: r.manifest.integrity,
         ...(commit ? { fromCommit: commit } : {}),
       });
