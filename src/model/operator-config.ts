@@ -16,6 +16,17 @@ export interface OperatorConfig {
   github?: { apiUrl?: string };
   moduleEnv?: { pass?: string[]; set?: Record<string, string> };
   hooks?: HookRunnerConfig;
+  publish?: PublishConfig;
+}
+
+/** Where what a ring has active is published (src/publish/): the file in the target by default. */
+export interface PublishConfig {
+  /** `<target>/.ringlock/active.json`; default true. */
+  file?: boolean;
+  /** A ConfigMap the daemon writes (a Role limited to it); namespace defaults to the daemon's own. */
+  configMap?: { namespace?: string; name: string };
+  /** The ring's and tenants' keys in Valkey/Redis (the operator config's `redis` section says where). */
+  redis?: boolean;
 }
 
 /** The operator's hook runners: name → argv with placeholders, and the runner of a reference that names none. */

@@ -1,7 +1,7 @@
 // The deploy target seam: where module versions are stored, which one is active, and whether what is deployed still
 // matches what the state recorded. The engine, the reconcile pass and the commands that show the target use only
 // this; FilesystemTarget (filesystem.ts) is today's implementation.
-import type { DeployedState } from '../state/types.js';
+import type { DeployedModule, DeployedState } from '../state/types.js';
 
 export type TargetMode = 'symlink' | 'copy';
 
@@ -69,4 +69,10 @@ export interface DeployTarget {
    * warnings naming what it could not delete (tried again next time).
    */
   emptyTrash(): string[];
+
+  /**
+   * The versioned entry URL the platform loads the active version from (a pointer target's CDN URL); absent or
+   * undefined: the platform finds the module at its path in the target (folder targets).
+   */
+  entryFor?(module: string, rec: DeployedModule): string | undefined;
 }
