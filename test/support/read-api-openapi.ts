@@ -22,7 +22,7 @@ interface Doc {
 
 export const OPENAPI_FILE = join(REPO_ROOT, 'schemas', 'read-api.openapi.json');
 
-const escape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
+const pointerEscape = (s: string) => s.replace(/~/g, '~0').replace(/\//g, '~1');
 
 export class ReadApiContract {
   readonly doc: Doc;
@@ -50,7 +50,7 @@ export class ReadApiContract {
 
   /** Throws unless `value` is valid against the component schema `name` (for answers outside the described paths). */
   component(name: string, value: unknown): void {
-    const v = this.validator(`/components/schemas/${escape(name)}`);
+    const v = this.validator(`/components/schemas/${pointerEscape(name)}`);
     if (!v(value))
       throw new Error(`${name}: ${this.ajv.errorsText(v.errors)}\n${JSON.stringify(value, null, 2)}`);
     this.checked++;
@@ -66,11 +66,11 @@ export class ReadApiContract {
     if (!op) throw new Error(`${method.toUpperCase()} ${template} is not in the OpenAPI description`);
     const described = op.responses[String(r.status)];
     if (!described) throw new Error(`${template}: status ${r.status} is not described`);
-    const base = `/paths/${escape(template)}/${method}/responses/${r.status}`;
+    const base = `/paths/${pointerEscape(template)}/${method}/responses/${r.status}`;
     for (const [name, h] of Object.entries(described.headers ?? {})) {
       const value = r.headers.get(name);
       if (value === null) throw new Error(`${template} ${r.status}: header ${name} missing`);
-      const v = this.validator(`${base}/headers/${escape(name)}/schema`);
+      const v = this.validator(`${base}/headers/${pointerEscape(name)}/schema`);
       const typed = (h.schema as { type?: string }).type === 'integer' ? Number(value) : value;
       if (!v(typed))
         throw new Error(`${template} ${r.status}: header ${name}: ${this.ajv.errorsText(v.errors)}`);
@@ -87,7 +87,7 @@ export class ReadApiContract {
       );
     if (method === 'head') return { text };
     const body: unknown = JSON.parse(text);
-    const v = this.validator(`${base}/content/${escape(type!)}/schema`);
+    const v = this.validator(`${base}/content/${pointerEscape(type!)}/schema`);
     if (!v(body))
       throw new Error(
         `${template} ${r.status}: ${this.ajv.errorsText(v.errors)}\n${JSON.stringify(body, null, 2)}`,
