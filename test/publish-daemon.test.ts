@@ -5,7 +5,7 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ActiveSnapshot } from '../src/publish/types.js';
-import { buildPlatform, scratch } from './fixtures-platform.js';
+import { buildPlatform, scratch, show } from './fixtures-platform.js';
 import { gitIn, pushEvent, SECRETS, serveRepo, startDaemon } from './support/daemon.js';
 
 type Ctx = { onTestFinished(fn: () => void | Promise<void>): void };
@@ -78,4 +78,16 @@ describe('the daemon publishes the active modules', () => {
     expect((await d.get('/api/v1/modules/active')).status).toBe(404);
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   }, 120_000);
+
+  it('refuses to start (exit 2) with a publish setting it has no publisher for', async (t: Ctx) => {
+    const p = await buildPlatform(scratch(t, 'publish-daemon-refused'), { orders: { version: '1.0.0' } });
+    const op = join(p.root, 'operator.yaml');
+    writeFileSync(op, 'apiVersion: ringlock/v1\nkind: OperatorConfig\npublish:\n  redis: true\n');
+    const r = await p.cli(
+      ['daemon', '--ring', 'canary', '--repo', p.repo, '--target', p.target, '--listen', '127.0.0.1:0'],
+      { env: { RINGLOCK_OPERATOR_CONFIG: op } },
+    );
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toMatch(/publish\.redis is set, but this ringlock has no redis publisher/);
+  }, 60_000);
 });

@@ -166,4 +166,27 @@ describe('the read API', () => {
     expect(contract.checked).toBeGreaterThanOrEqual(20);
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   }, 120_000);
+
+  it('answers 503 with Retry-After until a pass has published', async (t: Ctx) => {
+    const p = await buildPlatform(scratch(t, 'read-api-503'), { orders: { version: '1.0.0' } });
+    // An invalid lock is never applied: no pass runs, nothing is published.
+    writeFileSync(p.lockPath, '{"not": "a lock"}\n');
+    const remote = await serveRepo(p);
+    t.onTestFinished(() => remote.close());
+    const d = await startDaemon(p, { repo: remote.url, args: ['--serve-api'] });
+    t.onTestFinished(async () => {
+      await d.stop('SIGKILL');
+    });
+    await d.until('the lock refused', (s) => s.lastAttempt?.outcome === 'invalid');
+    for (const [template, path] of [
+      [ACTIVE, ACTIVE],
+      [MODULE, '/api/v1/modules/orders'],
+    ] as const) {
+      const r = await fetch(`${d.base}${path}`);
+      expect(r.status, path).toBe(503);
+      expect(r.headers.get('retry-after')).toBe('5');
+      expect((await contract.check(template, r)).body).toMatchObject({ ok: false });
+    }
+    expect(await d.stop()).toEqual({ code: 0, signal: null });
+  }, 120_000);
 });
