@@ -2,11 +2,12 @@
 // imperative commands — modules with version, path and hash, the whole tenant → ring map, a generation that moves only
 // when they change, always a complete JSON document, and a failing publisher that never fails the command.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ActiveSnapshot } from '../src/publish/types.js';
 import { buildPlatform, type Platform, scratch, show } from './fixtures-platform.js';
+import { cli, REPO_ROOT, testdir } from './helpers.js';
 
 type Ctx = { onTestFinished(fn: () => void | Promise<void>): void };
 
@@ -34,6 +35,29 @@ async function platform(t: Ctx, label: string): Promise<Platform> {
 }
 
 describe('active.json after apply', () => {
+  it('applying the example platform publishes its modules and every tenant of rings/tenants.yaml', () => {
+    const dir = testdir();
+    for (const f of ['ringlock.yaml', 'rings', 'examples'])
+      cpSync(join(REPO_ROOT, f), join(dir, f), { recursive: true });
+    expect(cli(['publish', '--ring', 'canary', '--all', '--cwd', dir]).code).toBe(0);
+    const r = cli(['apply', '--ring', 'canary', '--yes', '--skip-hooks', '--json', '--cwd', dir]);
+    // The example blocks two modules on purpose (exit 1); what it applied is published.
+    expect(r.code, r.stderr).toBe(1);
+    const out = JSON.parse(r.stdout) as { results: { module: string; outcome: string }[] };
+    const applied = out.results.filter((x) => x.outcome === 'succeeded').map((x) => x.module);
+    const target = join(dir, '.ringlock', 'target');
+    const s = JSON.parse(readFileSync(join(target, '.ringlock', 'active.json'), 'utf8')) as ActiveSnapshot;
+    expect(Object.keys(s.modules)).toEqual([...applied].sort());
+    for (const m of applied)
+      expect(readFileSync(join(target, s.modules[m]!.path!, 'module.json'), 'utf8')).toContain(m);
+    expect(s.tenants).toMatchObject({
+      'acme-internal': 'canary',
+      'beta-bakery': 'canary',
+      northwind: 'edge',
+    });
+    expect(s.ringTenants).toEqual(['acme-internal', 'beta-bakery']);
+  });
+
   it('lists the active modules, the tenants and their rings; the generation moves only on a change', async (t: Ctx) => {
     const p = await platform(t, 'publish-apply');
     const r = await p.apply(['--json']);
