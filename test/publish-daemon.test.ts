@@ -79,6 +79,41 @@ describe('the daemon publishes the active modules', () => {
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
+  it('while the ring is suspended a new tenants map waits, like the hooks it runs; resumed, it is published', async (t: Ctx) => {
+    const p = await buildPlatform(scratch(t, 'publish-daemon-suspended'), { orders: { version: '1.0.0' } });
+    writeFileSync(join(p.repo, 'rings', 'tenants.yaml'), 'tenants:\n  acme: canary\n');
+    const file = join(p.target, '.ringlock', 'active.json');
+    const remote = await serveRepo(p);
+    t.onTestFinished(() => remote.close());
+    const d = await startDaemon(p, { repo: remote.url });
+    t.onTestFinished(async () => {
+      await d.stop('SIGKILL');
+    });
+    const first = gitIn(remote.bare, 'rev-parse', 'refs/heads/main');
+    await d.until('published', (s) => s.appliedCommit === first && s.publish?.[0]?.ok === true);
+    const sus = await p.cli(['suspend', '--ring', 'canary', '--target', p.target, '--reason', 'freeze'], {
+      cwd: p.root,
+    });
+    expect(sus.code, show(sus)).toBe(0);
+    writeFileSync(join(p.repo, 'rings', 'tenants.yaml'), 'tenants:\n  acme: canary\n  globex: canary\n');
+    const second = remote.push('tenants: assign globex to canary');
+    await d.webhook(pushEvent(second));
+    await d.until('suspended pass', (s) => s.lastAttempt?.commit === second);
+    expect((await d.status()).lastAttempt?.outcome).toBe('suspended');
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({ generation: 1, ringTenants: ['acme'] });
+
+    const res = await p.cli(['resume', '--ring', 'canary', '--target', p.target], { cwd: p.root });
+    expect(res.code, show(res)).toBe(0);
+    await d.post('/reconcile', '', { authorization: `Bearer ${SECRETS.api}` });
+    await d.until('published after resume', (s) => s.publish?.[0]?.generation === 2);
+    expect(JSON.parse(readFileSync(file, 'utf8'))).toMatchObject({
+      generation: 2,
+      commit: second,
+      ringTenants: ['acme', 'globex'],
+    });
+    expect(await d.stop()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+
   it('refuses to start (exit 2) with a publish setting it has no publisher for', async (t: Ctx) => {
     const p = await buildPlatform(scratch(t, 'publish-daemon-refused'), { orders: { version: '1.0.0' } });
     const op = join(p.root, 'operator.yaml');
