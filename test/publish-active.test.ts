@@ -2,7 +2,7 @@
 // imperative commands — modules with version, path and hash, the whole tenant → ring map, a generation that moves only
 // when they change, always a complete JSON document, and a failing publisher that never fails the command.
 import { spawn } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ActiveSnapshot } from '../src/publish/types.js';
@@ -96,9 +96,11 @@ describe('active.json after apply', () => {
       { name: `file ${activeFile(p)}`, ok: true, generation: 1, at: expect.any(String) },
     ]);
 
-    // Nothing changed: not even the time is rewritten.
+    // Nothing changed: not even the time is rewritten; the file is left alone (same inode: no event for a watcher).
+    const inode = statSync(activeFile(p)).ino;
     expect((await p.apply()).code).toBe(0);
     expect(readFileSync(activeFile(p), 'utf8')).toBe(text);
+    expect(statSync(activeFile(p)).ino).toBe(inode);
 
     // An upgrade: a new generation with the new version.
     p.writeModule('orders', { version: '1.1.0' });

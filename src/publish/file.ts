@@ -25,14 +25,19 @@ export class FilePublisher implements ActivePublisher {
     this.name = `file ${this.file}`;
   }
 
-  async current(): Promise<ActiveSnapshot | undefined> {
-    let text: string;
+  /** The file's text; undefined when absent, unreadable or a link (never followed). */
+  private text(): string | undefined {
     try {
       if (lstatSync(this.file).isSymbolicLink()) return undefined;
-      text = readFileSync(this.file, 'utf8');
+      return readFileSync(this.file, 'utf8');
     } catch {
       return undefined;
     }
+  }
+
+  async current(): Promise<ActiveSnapshot | undefined> {
+    const text = this.text();
+    if (text === undefined) return undefined;
     try {
       const v: unknown = JSON.parse(text);
       return isSnapshot(v) ? v : undefined;
@@ -53,8 +58,11 @@ export class FilePublisher implements ActivePublisher {
     const there = await this.current();
     // A newer writer got there first (a stale snapshot never replaces a newer one).
     if (there && there.ring === snapshot.ring && there.generation > snapshot.generation) return;
+    const text = `${canonical(snapshot, 2)}\n`;
+    // The same bytes: not rewritten, so a platform watching the directory sees no event.
+    if (this.text() === text) return;
     this.removeStaleTemps();
-    writeFileAtomic(this.file, `${canonical(snapshot, 2)}\n`);
+    writeFileAtomic(this.file, text);
   }
 
   /** Publishing holds the target's writer lease: no other process is writing active.json now. */
