@@ -510,8 +510,13 @@ export async function expectConsistent(
   const entries = readdirSync(target).filter((n) => n !== '.ringlock');
   const stray = entries.filter((n) => !Object.hasOwn(state.modules, n));
   expect(stray, 'entries in the target the state does not record (links or temp links)').toEqual([]);
-  // On postgres the state, history and journal are tables: `.ringlock` keeps the store and the cache only.
-  const known = new Set(p.pg ? ['store', 'cache'] : ['state.json', 'history.jsonl', 'store', 'cache']);
+  // On postgres the state, history and journal are tables: `.ringlock` keeps the store, the cache and what is
+  // published for the platform (active.json) only.
+  const known = new Set(
+    p.pg
+      ? ['store', 'cache', 'active.json']
+      : ['state.json', 'history.jsonl', 'store', 'cache', 'active.json'],
+  );
   const leftovers = existsSync(stateDir) ? readdirSync(stateDir).filter((n) => !known.has(n)) : [];
   expect(leftovers, 'leftovers in .ringlock (staging, trash, journal, lock, temp files)').toEqual([]);
   if (p.pg) expect(await p.pg.journalRows(target), 'the ring has no journal row left').toBe(0);

@@ -21,6 +21,7 @@ import { ask, requireConsent } from './confirm.js';
 import { exitFor, printResults, progress } from './format-results.js';
 import { msOpt, reasonOpt } from './options.js';
 import { json } from './output.js';
+import { type ActivePublishing, activePublishing } from './publish-active.js';
 import { resolveRuntime } from './runtime.js';
 import { resolveRegistry } from './runtime-registry.js';
 import { onStop } from './signals.js';
@@ -51,11 +52,13 @@ export async function runImperative(
     msOpt(ctx, 'lock-timeout', 30_000),
     async (writer) => {
       const stopHandlers = onStop(() => writer.release());
+      let publishing: ActivePublishing | undefined;
       try {
         recoverStep(rt, { onEvent: progress(ctx) });
         const state = rt.store.read();
         const ringName = stringOpt(ctx, 'ring') ?? state.ring ?? ws.trackingRing().name;
         const ring = ws.ring(ringName);
+        publishing = activePublishing(ctx, rt, ring.name);
         const locks: PinSource[] = [];
         for (const r of [ring, ...ws.rings.filter((x) => x.name !== ring.name)]) {
           const l = ws.readLock(r.name);
@@ -150,12 +153,14 @@ export async function runImperative(
             ? { ...r, error: `${r.error ?? 'failed'}; needs publish: ${hint}` }
             : r,
         );
+        const publish = await publishing.publish({ ring: ring.name, tenants: ws.tenants() });
         const code = exitFor(results);
-        if (ctx.json) ctx.io.out(json({ ok: code === 0, results }));
+        if (ctx.json) ctx.io.out(json({ ok: code === 0, results, publish }));
         else printResults(ctx.io, results);
         return code;
       } finally {
         stopHandlers();
+        await publishing?.close();
       }
     },
   );

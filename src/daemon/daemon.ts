@@ -5,6 +5,7 @@
 
 import { killRunningHooks } from '../apply/hooks.js';
 import type { LoadedConfig } from '../model/config.js';
+import { Publication } from '../publish/publication.js';
 import { Bookkeeping } from './bookkeeping.js';
 import { ConfigFollower } from './follow.js';
 import { Leadership } from './leadership.js';
@@ -35,6 +36,8 @@ export class Daemon {
   private readonly st: RunStatus = { phase: 'starting', ready: false, drift: new Map(), blocked: 0 };
   private readonly follow: ConfigFollower;
   private readonly books: Bookkeeping;
+  /** What the ring has active, as last published (the read API answers from it). */
+  readonly publication = new Publication();
   private readonly pass: DaemonPass;
   /** With a shared state store: this replica's leadership (a standby until it holds the ring's writer lease). */
   private readonly leadership?: Leadership;
@@ -62,6 +65,7 @@ export class Daemon {
         this.pending ??= { trigger: 'superseded', full: false };
       },
       refreshGauge: () => this.refreshModuleGauge(),
+      publication: this.publication,
       writer: o.replica ? (holder, timeoutMs) => this.leadership!.writer(holder, timeoutMs) : undefined,
     });
     this.lost = new Promise((r) => {
@@ -199,6 +203,7 @@ export class Daemon {
     }
     await this.follow.runtime.notifier?.flush(Math.max(500, timeoutMs * 0.1));
     await this.o.source.close();
+    await Publication.close(this.follow.runtime.publishers ?? []);
     // The operation in flight is finished: the standby may take over at once.
     this.leadership?.release();
     await this.follow.runtime.rt.store.close?.();
@@ -276,6 +281,8 @@ export class Daemon {
       suspended: this.suspension(),
       retry: this.books.retryView(),
     });
+    const publish = this.publication.statuses();
+    if (publish.length > 0) status.publish = publish;
     if (!this.leadership) return status;
     const view = this.leadership.view();
     // A standby applies nothing itself: what the ring runs is what the leader last recorded.

@@ -6,9 +6,10 @@ import {
   lockPathIn,
   readConfigAt,
   readLockAt,
-  readRingTenantsAt,
+  readTenantsAt,
 } from '../git/commit-source.js';
 import type { LoadedConfig } from '../model/config.js';
+import { tenantsOf } from '../model/tenants.js';
 import type { RingLock, RingPolicy } from '../model/types.js';
 
 export interface Desired {
@@ -22,6 +23,8 @@ export interface Desired {
   subject?: string;
   /** The tenants assigned to the ring (for the per-tenant hooks). */
   tenants: string[];
+  /** Every tenant of rings/tenants.yaml → its ring (published for the platform's routing). */
+  tenantMap: Record<string, string>;
 }
 
 export async function readDesired(
@@ -50,6 +53,7 @@ export async function readDesired(
       },
     );
   }
-  const tenants = await readRingTenantsAt(source, commit, config, ringName);
-  return { commit, config, ring, lock: found.lock, lockFile: found.file, tenants };
+  const tenantMap = await readTenantsAt(source, commit, config);
+  const tenants = tenantsOf(tenantMap, ringName);
+  return { commit, config, ring, lock: found.lock, lockFile: found.file, tenants, tenantMap };
 }

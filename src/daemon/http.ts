@@ -1,11 +1,13 @@
-// The daemon's HTTP surface: liveness, readiness, status, metrics, the GitHub push webhook and a reconcile endpoint for
-// scripts. Routing and probes here; the webhook's checks (signature before body, replays, repository, rate limit) are
-// in webhook.ts.
+// The daemon's HTTP surface: liveness, readiness, status, metrics, the GitHub push webhook, a reconcile endpoint for
+// scripts and, with --serve-api, the read API (read-api.ts). Routing and probes here; the webhook's checks (signature
+// before body, replays, repository, rate limit) are in webhook.ts.
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Published } from '../publish/publication.js';
 import { HttpError, send } from './http-reply.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
+import { READ_API_PREFIX, readApi } from './read-api.js';
 import type { DaemonStatus } from './status.js';
 import { webhookHandler } from './webhook.js';
 
@@ -23,6 +25,9 @@ export interface HttpApi {
   repo: string;
   /** Removes secret values from text that leaves the process (status may quote a hook's output). */
   scrub(text: string): string;
+  /** The ring's last published snapshot, for the read API (`serveApi`). */
+  published?(): Published | undefined;
+  ring?: string;
 }
 
 export interface HttpOptions {
@@ -34,6 +39,8 @@ export interface HttpOptions {
   maxBodyBytes: number;
   logger: Logger;
   metrics: DaemonMetrics;
+  /** Serve the read API under /api/v1/ (`--serve-api`): read-only and unauthenticated, like /status. */
+  serveApi?: boolean;
 }
 
 export interface DaemonHttp {
@@ -103,8 +110,11 @@ export function startHttp(api: HttpApi, o: HttpOptions): Promise<DaemonHttp> {
     api.trigger('api', { full: full === '1' || full === 'true' });
     send(res, 202, { ok: true, triggered: true, full: full === '1' || full === 'true' });
   };
+  const api1 =
+    o.serveApi && api.published && api.ring !== undefined ? readApi(api.ring, api.published) : undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://daemon');
+    if (api1 && url.pathname.startsWith(READ_API_PREFIX)) return api1(req, res, url);
     const route = `${req.method} ${url.pathname}`;
     switch (route) {
       case 'GET /healthz':

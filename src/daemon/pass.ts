@@ -2,6 +2,7 @@
 // schedule, backoff and self-heal, suspension, supersede by a newer commit, logs — and the attempt's record.
 import type { ModuleResult } from '../apply/engine.js';
 import { InternalError } from '../errors.js';
+import type { Publication } from '../publish/publication.js';
 import { reconcile } from '../reconcile/reconcile.js';
 import type { PassReport } from '../reconcile/types.js';
 import type { StateStore, Suspension, WriterLease } from '../state/types.js';
@@ -24,6 +25,8 @@ export interface PassContext {
   superseded(): void;
   /** Refreshes the modules gauge from /status. */
   refreshGauge(): void;
+  /** What the ring has active, published after every pass (and what the read API answers from). */
+  publication: Publication;
   /** A leader's passes reuse the writer lease it holds (a shared store); absent: each pass takes the lease. */
   writer?: (holder: string, timeoutMs: number) => Promise<WriterLease>;
 }
@@ -179,8 +182,9 @@ export class DaemonPass {
             else if (e.type === 'warning') log.warn({}, e.message);
           },
           // Still holding the writer lease, as before the pass was shared: no other writer starts before these.
-          onPassed: (report: PassReport) => {
+          onPassed: async (report: PassReport) => {
             concluded = this.conclude(report, desired, trigger, seen.suspension, operations);
+            await this.publish(desired, report.outcome === 'suspended');
           },
         },
       );
@@ -228,6 +232,39 @@ export class DaemonPass {
     if (!failed && !superseded) books.markApplied(desired.commit, 'success');
     else if (failed) books.reportDeployment(desired.commit, 'failure', summarize(results));
     return { outcome: superseded ? 'superseded' : failed ? 'failed' : 'succeeded', results };
+  }
+
+  /**
+   * Publishes what the ring has active now, still holding the lease. Never fails the pass: a publisher's error is
+   * logged, shown in /status and tried again next pass. While suspended, a new tenants map waits like the hooks it runs.
+   */
+  private async publish(desired: Desired, suspended: boolean): Promise<void> {
+    const { o, follow, publication } = this.c;
+    const { rt, publishers } = follow.runtime;
+    try {
+      const before = publication.published?.snapshot;
+      const statuses = await publication.publish(publishers ?? [], {
+        ring: o.ring,
+        commit: desired.commit,
+        tenants: suspended && before ? before.tenants : desired.tenantMap,
+        state: rt.store.read(),
+        entryFor: rt.target.entryFor?.bind(rt.target),
+      });
+      for (const s of statuses)
+        if (!s.ok)
+          o.logger.warn(
+            { publisher: s.name, generation: s.generation },
+            `publish failed: ${s.error}; tried again next pass`,
+          );
+      const now = publication.published?.snapshot;
+      if (now && now.generation !== before?.generation)
+        o.logger.info(
+          { generation: now.generation, modules: Object.keys(now.modules).length, commit: now.commit },
+          'published the active modules',
+        );
+    } catch (e) {
+      o.logger.warn({ err: e }, 'publish failed; tried again next pass');
+    }
   }
 
   /** Apply starts: GitHub hears of it, and a shutdown or newer commit known already stops it at its first safe point. */

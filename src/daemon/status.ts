@@ -3,6 +3,7 @@
 import type { ModuleResult } from '../apply/engine.js';
 import { type Diagnostic, RinglockError } from '../errors.js';
 import type { Plan } from '../plan/types.js';
+import type { PublishStatus } from '../publish/types.js';
 import type { DeployedState, QuarantineEntry, Suspension } from '../state/types.js';
 
 export type AttemptOutcome =
@@ -95,6 +96,8 @@ export interface DaemonStatus {
   modules: ModuleStatusView[];
   drift: { module: string; reason: string }[];
   quarantined: QuarantineEntry[];
+  /** Each publisher of the active modules and its last attempt (a failed one is tried again next pass). */
+  publish?: PublishStatus[];
 }
 
 /** Per-module rows: every module the lock names, then deployed modules it does not. */

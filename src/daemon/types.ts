@@ -3,6 +3,7 @@ import type { ArtifactCache } from '../artifacts/cache.js';
 import type { ArtifactRegistry } from '../artifacts/registry/types.js';
 import type { GitSource } from '../git/types.js';
 import type { LoadedConfig } from '../model/config.js';
+import type { ActivePublisher } from '../publish/types.js';
 import type { Runtime } from '../reconcile/types.js';
 import type { Logger } from './logger.js';
 import type { DaemonMetrics } from './metrics.js';
@@ -31,6 +32,8 @@ export interface CommitRuntime {
   cache: ArtifactCache;
   notifier?: EventSink;
   deployments?: DeploymentReporter;
+  /** Where what the ring has active is published after every pass (the operator config's `publish`). */
+  publishers?: readonly ActivePublisher[];
 }
 
 export interface DaemonOptions {
@@ -58,4 +61,6 @@ export interface DaemonOptions {
    * standby until it holds the lease, and keeps it across passes.
    */
   replica?: string;
+  /** Answer `GET /api/v1/modules/…` from the last published snapshot (`--serve-api`). */
+  serveApi?: boolean;
 }

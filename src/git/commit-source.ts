@@ -64,11 +64,19 @@ export async function readRingTenantsAt(
   config: LoadedConfig,
   ringName: string,
 ): Promise<string[]> {
-  const all = await readLater(
+  return tenantsOf(await readTenantsAt(source, commit, config), ringName);
+}
+
+/** Every tenant → its ring, from the tenants file at a commit (empty when the default file is absent). */
+export async function readTenantsAt(
+  source: CommitReader,
+  commit: string,
+  config: LoadedConfig,
+): Promise<Record<string, string>> {
+  return readLater(
     new CommitSource(source, commit),
     readTenants(under(config.root, config.tenantsFile), config),
   );
-  return tenantsOf(all, ringName);
 }
 
 /** ringlock.yaml (and its platform version file) at a commit, validated; `root` of the result is `base`. */

@@ -19,6 +19,17 @@ export interface OperatorConfig {
   hooks?: HookRunnerConfig;
   redis?: RedisConfig;
   pointer?: PointerConfig;
+  publish?: PublishConfig;
+}
+
+/** Where what a ring has active is published (src/publish/): the file in the target by default. */
+export interface PublishConfig {
+  /** `<target>/.ringlock/active.json`; default true. */
+  file?: boolean;
+  /** A ConfigMap the daemon writes (a Role limited to it); namespace defaults to the daemon's own. */
+  configMap?: { namespace?: string; name: string };
+  /** The ring's and tenants' keys in Valkey/Redis (the operator config's `redis` section says where). */
+  redis?: boolean;
 }
 
 /** The Valkey/Redis of the pointer target and the Redis publisher: the URL's variable and the key layout. */

@@ -1,6 +1,8 @@
 // The publishing seam: after every pass that leaves the target settled, what is active in the ring (and which tenant
 // is in which ring) is published in the forms a platform reads — a JSON file in the target, a Kubernetes ConfigMap,
 // keys in Valkey/Redis. The snapshot is built once (snapshot.ts) and handed to each publisher the operator enabled.
+import type { OperatorConfig } from '../model/operator-config.js';
+import type { DeployTarget } from '../targets/types.js';
 
 /** One active module as the platform sees it. */
 export interface ActiveModule {
@@ -30,7 +32,7 @@ export interface ActiveSnapshot {
   modules: Record<string, ActiveModule>;
   /** Increases with every change of `modules` or `tenants` in this ring (the publishers' stale-writer check). */
   generation: number;
-  /** ISO time the snapshot was built. */
+  /** ISO time this content was first published (a snapshot built again with nothing changed keeps it). */
   publishedAt: string;
 }
 
@@ -40,5 +42,34 @@ export interface ActivePublisher {
   readonly name: string;
   /** Writes the snapshot; idempotent; a snapshot with a lower generation than what is there is not written. */
   publish(snapshot: ActiveSnapshot, signal?: AbortSignal): Promise<void>;
+  /**
+   * What is published there now, if the publisher can read it back (the file publisher reads active.json): a new
+   * process continues its generation instead of starting again at 1.
+   */
+  current?(): Promise<ActiveSnapshot | undefined>;
   close?(): Promise<void>;
 }
+
+/** What a publisher reports of its last attempt, for `/status` and `--json`. */
+export interface PublishStatus {
+  name: string;
+  ok: boolean;
+  /** Why it failed (the pass did not: it is tried again on the next one). */
+  error?: string;
+  /** The generation it holds now (ok) or was given (failed). */
+  generation: number;
+  /** ISO time of the attempt. */
+  at: string;
+}
+
+/** What a publisher factory is given: the operator's settings (never the repository's), the target and the ring. */
+export interface PublisherContext {
+  /** The operator config (`--operator-config`); undefined when none is given. */
+  operator?: OperatorConfig;
+  target: DeployTarget;
+  ring: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/** Builds a publisher when the operator config enables it (else undefined); throws InputError on a bad setting. */
+export type PublisherFactory = (ctx: PublisherContext) => ActivePublisher | undefined;

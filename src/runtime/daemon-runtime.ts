@@ -2,9 +2,11 @@
 // and the ringlock.yaml of each commit whose config differs.
 import type { CommitRuntime } from '../daemon/types.js';
 import type { LoadedConfig } from '../model/config.js';
+import type { ActivePublisher } from '../publish/types.js';
 import type { StateStore } from '../state/types.js';
 import { commitNotifications, type NotificationDeps } from './notifications.js';
 import { operatorPolicy } from './operator.js';
+import { publishersFor } from './publishers.js';
 import { resolveRegistry } from './registry.js';
 import { resolveRuntime } from './resolve.js';
 import { hookRunnersFor } from './runners.js';
@@ -22,6 +24,8 @@ export function daemonRuntimeFor(
   hookRunnersFor(policy.hooks, input.env);
   // A shared store is opened once and kept: its connection holds the ring's writer lease across commits.
   let shared: StateStore | undefined;
+  // Publishers hold connections (ConfigMap, Redis): built again only when the target moves.
+  let publishers: { root: string; list: ActivePublisher[] } | undefined;
   return (config) => {
     const base = config ? { root: input.cwd, cfg: config } : undefined;
     const rt = resolveRuntime(input, base);
@@ -31,6 +35,16 @@ export function daemonRuntimeFor(
     }
     rt.actor = 'daemon';
     const { registry, cache } = resolveRegistry(input, base, rt);
-    return { rt, registry, cache, ...commitNotifications(input, policy, config, deps) };
+    if (publishers?.root !== rt.target.root) {
+      if (publishers) void Promise.allSettled(publishers.list.map((p) => p.close?.()));
+      publishers = { root: rt.target.root, list: publishersFor(input, rt.target, deps.ring) };
+    }
+    return {
+      rt,
+      registry,
+      cache,
+      publishers: publishers.list,
+      ...commitNotifications(input, policy, config, deps),
+    };
   };
 }

@@ -3,6 +3,7 @@
 // RINGLOCK_MODULE_ENV, RINGLOCK_MODULE_USER). Nothing here is read from the repository.
 import { resolve } from 'node:path';
 import { InputError } from '../errors.js';
+import type { OperatorConfig } from '../model/operator-config.js';
 import { loadOperatorConfig } from '../source/operator-config.js';
 import { type HostRule, parseHostRule, type TrustPolicy } from '../trust/policy.js';
 import type { RuntimeInput } from './types.js';
@@ -68,6 +69,13 @@ function moduleUser(value: string | undefined): { uid: number; gid: number } | u
 }
 
 const cache = new WeakMap<RuntimeInput, TrustPolicy>();
+const configs = new WeakMap<RuntimeInput, OperatorConfig>();
+
+/** The operator config itself (for settings the policy does not carry: `publish`), read once per input. */
+export function operatorConfigOf(input: RuntimeInput): OperatorConfig | undefined {
+  operatorPolicy(input);
+  return configs.get(input);
+}
 
 /** The policy for this input (flags and environment), read once per input object. */
 export function operatorPolicy(input: RuntimeInput): TrustPolicy {
@@ -116,5 +124,6 @@ export function operatorPolicy(input: RuntimeInput): TrustPolicy {
     sources,
   };
   cache.set(input, policy);
+  if (op) configs.set(input, op);
   return policy;
 }

@@ -217,7 +217,8 @@ export class FileStateStore implements StateStore {
       return;
     }
     for (const n of names) {
-      if (/^\.(state|journal)\.json\..+\.tmp$/.test(n) || /^lock\.\d+\.[0-9a-f]{8}$/.test(n))
+      // active.json: the publisher's (src/publish/file.ts), written beside these under the same lease.
+      if (/^\.(state|journal|active)\.json\..+\.tmp$/.test(n) || /^lock\.\d+\.[0-9a-f]{8}$/.test(n))
         rmSync(this.path(n), { force: true });
       else if (/^lock\.takeover\.[0-9a-f]{16}$/.test(n) && guardAgeMs(this.path(n)) > GUARD_STALE_MS)
         rmSync(this.path(n), { force: true });

@@ -75,6 +75,9 @@ export interface DeployTarget {
    */
   emptyTrash(): string[];
 
-  /** The versioned entry URL of a deployed module, where the target serves modules by URL (the pointer target). */
+  /**
+   * The versioned entry URL the platform loads the active version from (a pointer target's CDN URL); absent or
+   * undefined: the platform finds the module at its path in the target (folder targets).
+   */
   entryFor?(module: string, rec: DeployedModule): string | undefined;
 }

@@ -104,7 +104,9 @@ export async function expectConsistentPg(p: Platform, r: PgRing): Promise<Deploy
   const stray = readdirSync(p.target).filter((n) => n !== '.ringlock' && !Object.hasOwn(state.modules, n));
   expect(stray, 'entries in the target the state does not record').toEqual([]);
   const dir = p.stateDir();
-  const leftovers = existsSync(dir) ? readdirSync(dir).filter((n) => !['store', 'cache'].includes(n)) : [];
+  // active.json: what is published for the platform (src/publish/file.ts), on any store.
+  const known = ['store', 'cache', 'active.json'];
+  const leftovers = existsSync(dir) ? readdirSync(dir).filter((n) => !known.includes(n)) : [];
   expect(leftovers, 'leftovers in .ringlock (staging, trash, file journal, lock, temp files)').toEqual([]);
   const ids = history.map((h) => h.id);
   expect(new Set(ids).size, 'history ids are unique').toBe(ids.length);

@@ -1,6 +1,7 @@
 // ringlock apply: make the target match a ring's lock — recover any interrupted operation, plan, confirm, apply.
 import { ExitCode, InputError } from '../../errors.js';
 import { markUnpublished, planToJson, publishHint } from '../../plan/format.js';
+import type { PublishStatus } from '../../publish/types.js';
 import { reconcile } from '../../reconcile/reconcile.js';
 import { openWorkspace, ringFromOption, ringTenants } from '../common.js';
 import { ask, requireConsent } from '../confirm.js';
@@ -8,6 +9,7 @@ import { formatPlan } from '../format-plan.js';
 import { exitFor, printResults, progress } from '../format-results.js';
 import { intOpt, msOpt, planOptions, reasonOpt } from '../options.js';
 import { json, paint } from '../output.js';
+import { activePublishing } from '../publish-active.js';
 import { resolveRuntime } from '../runtime.js';
 import { resolveRegistry } from '../runtime-registry.js';
 import { onStop } from '../signals.js';
@@ -29,6 +31,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       file: ws.display(ws.lockPath(ring.name)),
     });
   if (!dryRun) requireConsent(ctx, 'apply changes the target', '--dry-run to only plan');
+  const publishing = dryRun ? undefined : activePublishing(ctx, rt, ring.name);
+  let publish: PublishStatus[] | undefined;
   const report = await reconcile(
     { ...rt, registry, cache },
     { lock: lockDoc.lock },
@@ -55,8 +59,13 @@ export async function run(ctx: CommandContext): Promise<number> {
       },
       confirm: ctx.options.yes === true ? undefined : () => ask(ctx.io, 'Apply these changes?'),
       onEvent: progress(ctx),
+      // The target was reached (even if the pass failed or was declined): what is active now is published.
+      onPassed: async () => {
+        publish = await publishing?.publish({ ring: ring.name, tenants: ws.tenants() });
+      },
     },
-  );
+  ).finally(() => publishing?.close());
+  const published = publish ? { publish } : {};
   const plan = markUnpublished(report.plan);
   // A module the lock pins without an artifact fails in the fetch with "no integrity given": say what to do.
   const hints = new Map(plan.actions.filter((a) => a.needsPublish).map((a) => [a.module, publishHint(a)]));
@@ -66,7 +75,7 @@ export async function run(ctx: CommandContext): Promise<number> {
       : r,
   );
   if (report.outcome === 'planned' || report.outcome === 'noop') {
-    if (ctx.json) ctx.io.out(json({ ok: true, dryRun, ...planToJson(plan), results: [] }));
+    if (ctx.json) ctx.io.out(json({ ok: true, dryRun, ...planToJson(plan), results: [], ...published }));
     return plan.actions.some((a) => a.kind === 'blocked') ? ExitCode.CheckFailed : ExitCode.Ok;
   }
   if (report.outcome === 'declined') {
@@ -74,7 +83,7 @@ export async function run(ctx: CommandContext): Promise<number> {
     return ExitCode.Ok;
   }
   const code = exitFor(results);
-  if (ctx.json) ctx.io.out(json({ ok: code === ExitCode.Ok, ...planToJson(plan), results }));
+  if (ctx.json) ctx.io.out(json({ ok: code === ExitCode.Ok, ...planToJson(plan), results, ...published }));
   else printResults(ctx.io, results);
   return code;
 }

@@ -10,9 +10,11 @@ export const daemonSpec: CommandSpec = {
     'validates them, and applies the lock with the same engine as apply. An invalid lock is never applied (status shows\n' +
     'it at file:line); git or registry failures back off and keep the last good state; drift is reported and healed\n' +
     '(selfHeal). HTTP: GET /healthz /readyz /status /metrics, POST /hooks/github (X-Hub-Signature-256 with\n' +
-    'RINGLOCK_WEBHOOK_SECRET), POST /reconcile (Bearer RINGLOCK_API_TOKEN). Secrets come only from the environment:\n' +
-    'RINGLOCK_GIT_TOKEN (HTTPS token, read access), RINGLOCK_WEBHOOK_SECRET, RINGLOCK_API_TOKEN. LOG_LEVEL sets the\n' +
-    'log level (pino JSON on stdout). SIGTERM/SIGINT: stop taking webhooks, finish the module in flight, exit 0.',
+    'RINGLOCK_WEBHOOK_SECRET), POST /reconcile (Bearer RINGLOCK_API_TOKEN); with --serve-api the read API\n' +
+    "(GET /api/v1/modules/…). After every pass the ring's active modules are published (<target>/.ringlock/active.json).\n" +
+    'Secrets come only from the environment: RINGLOCK_GIT_TOKEN (HTTPS token, read access), RINGLOCK_WEBHOOK_SECRET,\n' +
+    'RINGLOCK_API_TOKEN. LOG_LEVEL sets the log level (pino JSON on stdout). SIGTERM/SIGINT: stop taking webhooks,\n' +
+    'finish the module in flight, exit 0.',
   options: {
     ring: ring('the ring to run (env RING_NAME)'),
     repo: {
@@ -72,6 +74,11 @@ export const daemonSpec: CommandSpec = {
       type: 'string',
       valueName: 'duration',
       description: 'how long SIGTERM may take (env RINGLOCK_SHUTDOWN_TIMEOUT; default 25s)',
+    },
+    'serve-api': {
+      type: 'boolean',
+      description:
+        'serve the read API: GET /api/v1/modules/active[?tenant=id], /api/v1/modules/<name> (env RINGLOCK_SERVE_API)',
     },
     'run-for': {
       type: 'string',

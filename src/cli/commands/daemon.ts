@@ -88,6 +88,7 @@ export async function run(ctx: CommandContext): Promise<number> {
   if (schedule) checkCron(schedule, '--schedule');
   if (fullRehash) checkCron(fullRehash, '--full-rehash');
   const selfHeal = ctx.options['no-self-heal'] === true ? false : boolEnv('RINGLOCK_SELF_HEAL');
+  const serveApi = ctx.options['serve-api'] === true || boolEnv('RINGLOCK_SERVE_API') === true;
   const envMs = (flag: string, env: string, fallback: number) => {
     const v = pick(ctx, flag, env);
     return msOpt({ ...ctx, options: { ...ctx.options, [flag]: v } }, flag, fallback);
@@ -155,9 +156,12 @@ export async function run(ctx: CommandContext): Promise<number> {
       branch,
       repo,
       scrub: scrubSecrets,
+      ring,
+      published: () => daemon.publication.published,
     },
     {
       ...listen,
+      serveApi,
       webhookSecret: process.env.RINGLOCK_WEBHOOK_SECRET || undefined,
       apiToken: process.env.RINGLOCK_API_TOKEN || undefined,
       maxBodyBytes: 25 * 1024 * 1024,
@@ -185,6 +189,8 @@ export async function run(ctx: CommandContext): Promise<number> {
       replica,
       cacheDir,
       operator: policy.sources,
+      serveApi,
+      publishers: first.publishers?.map((p) => p.name),
     },
     'daemon started',
   );

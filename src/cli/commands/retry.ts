@@ -3,20 +3,23 @@ import { randomUUID } from 'node:crypto';
 import { ExitCode } from '../../errors.js';
 import { withWriter } from '../../reconcile/steps.js';
 import { openWorkspace } from '../../source/workspace-dir.js';
+import { stringOpt } from '../common.js';
 import { msOpt, reasonOpt } from '../options.js';
 import { json } from '../output.js';
+import { activePublishing } from '../publish-active.js';
 import { maybeWorkspace, resolveRuntime } from '../runtime.js';
 import type { CommandContext } from '../spec.js';
 
 export async function run(ctx: CommandContext): Promise<number> {
   const module = ctx.positionals[0]!;
   const reason = reasonOpt(ctx);
-  const rt = resolveRuntime(
-    ctx,
-    maybeWorkspace(ctx, (cwd) => openWorkspace(cwd)),
-  );
-  return withWriter(rt.store, `ringlock retry ${module}`, msOpt(ctx, 'lock-timeout', 30_000), () => {
+  const ws = maybeWorkspace(ctx, (cwd) => openWorkspace(cwd));
+  const rt = resolveRuntime(ctx, ws);
+  return withWriter(rt.store, `ringlock retry ${module}`, msOpt(ctx, 'lock-timeout', 30_000), async () => {
     const state = rt.store.read();
+    // What a platform reads of the module (the read API's quarantine) is published again; the active set is unchanged.
+    const ring = stringOpt(ctx, 'ring') ?? state.ring ?? ws?.trackingRing().name;
+    const publishing = ring !== undefined ? activePublishing(ctx, rt, ring) : undefined;
     const cleared = state.quarantine.filter((q) => q.module === module);
     if (cleared.length > 0) {
       state.quarantine = state.quarantine.filter((q) => q.module !== module);
@@ -37,7 +40,12 @@ export async function run(ctx: CommandContext): Promise<number> {
         });
       });
     }
-    if (ctx.json) ctx.io.out(json({ ok: true, module, cleared }));
+    const publish =
+      cleared.length > 0 && ring !== undefined
+        ? await publishing?.publish({ ring, tenants: ws?.tenants() })
+        : undefined;
+    await publishing?.close();
+    if (ctx.json) ctx.io.out(json({ ok: true, module, cleared, ...(publish ? { publish } : {}) }));
     else if (cleared.length === 0) ctx.io.out(`${module} is not quarantined\n`);
     else
       ctx.io.out(
