@@ -152,7 +152,7 @@ describe('active.json after apply', () => {
     expect(active(p).modules.orders?.version).toBe('1.0.0');
   }, 120_000);
 
-  it('the operator turns the file off; a publisher this build lacks is refused before anything changes', async (t: Ctx) => {
+  it('the operator turns the file off; a ConfigMap that cannot be written is a warning, not a failure', async (t: Ctx) => {
     const p = await platform(t, 'publish-operator');
     const off = join(p.root, 'operator-off.yaml');
     writeFileSync(off, 'apiVersion: ringlock/v1\nkind: OperatorConfig\npublish:\n  file: false\n');
@@ -166,11 +166,13 @@ describe('active.json after apply', () => {
       cm,
       'apiVersion: ringlock/v1\nkind: OperatorConfig\npublish:\n  configMap:\n    name: ringlock-active\n',
     );
-    const refused = await q.apply(['--operator-config', cm]);
-    expect(refused.code, show(refused)).toBe(2);
-    expect(refused.stderr).toMatch(/publish\.configMap is set, but this ringlock has no configMap publisher/);
-    expect(refused.stderr).toContain('operator-cm.yaml');
-    expect(existsSync(join(q.target, 'orders'))).toBe(false);
+    // Without a cluster (no in-cluster config, no KUBECONFIG) the ConfigMap cannot be written: the apply still
+    // succeeds, the failure is a warning naming the publisher, and the file publisher still wrote active.json.
+    const noCluster = await q.apply(['--operator-config', cm], { env: { KUBECONFIG: '' } });
+    expect(noCluster.code, show(noCluster)).toBe(0);
+    expect(noCluster.stderr).toMatch(/configmap[^\n]*ringlock-active/i);
+    expect(existsSync(join(q.target, 'orders'))).toBe(true);
+    expect(existsSync(activeFile(q))).toBe(true);
 
     const bad = join(q.root, 'operator-bad.yaml');
     writeFileSync(bad, 'apiVersion: ringlock/v1\nkind: OperatorConfig\npublish:\n  file: "yes"\n');

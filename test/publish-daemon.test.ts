@@ -114,7 +114,7 @@ describe('the daemon publishes the active modules', () => {
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   }, 120_000);
 
-  it('refuses to start (exit 2) with a publish setting it has no publisher for', async (t: Ctx) => {
+  it('refuses to start (exit 2) with publish.redis and no Redis URL in its environment', async (t: Ctx) => {
     const p = await buildPlatform(scratch(t, 'publish-daemon-refused'), { orders: { version: '1.0.0' } });
     const op = join(p.root, 'operator.yaml');
     writeFileSync(op, 'apiVersion: ringlock/v1\nkind: OperatorConfig\npublish:\n  redis: true\n');
@@ -123,6 +123,6 @@ describe('the daemon publishes the active modules', () => {
       { env: { RINGLOCK_OPERATOR_CONFIG: op } },
     );
     expect(r.code, show(r)).toBe(2);
-    expect(r.stderr).toMatch(/publish\.redis is set, but this ringlock has no redis publisher/);
+    expect(r.stderr).toMatch(/RINGLOCK_REDIS_URL is not set/);
   }, 60_000);
 });
