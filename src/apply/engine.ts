@@ -206,5 +206,6 @@ export function refFor(module: string, e: LockEntry): ArtifactRef {
     artifact: e.artifact,
     integrity: e.integrity ?? '',
     size: e.artifact_size,
+    ...(e.digest !== undefined ? { digest: e.digest } : {}),
   };
 }
