@@ -60,5 +60,7 @@ export async function applyTenantChange(
   const s = deps.store.read();
   s.tenants = change.set;
   deps.store.write(s);
+  // A target that routes per tenant (the pointer target's tenant keys) follows the recorded set.
+  deps.target.syncTenants?.(change.set);
   return out;
 }

@@ -95,7 +95,10 @@ async function pass(
     (t?.assigned.length ?? 0) + (t?.left.length ?? 0) === 0
   ) {
     // A tenant set that runs no hook (never recorded, or no module on) is only recorded.
-    if (t) deps.store.write({ ...deps.store.read(), tenants: t.set });
+    if (t) {
+      deps.store.write({ ...deps.store.read(), tenants: t.set });
+      deps.target.syncTenants?.(t.set);
+    }
     return { ...report, work, outcome: 'noop' };
   }
   if (suspended) return { ...report, work, outcome: 'suspended' };

@@ -80,4 +80,10 @@ export interface DeployTarget {
    * undefined: the platform finds the module at its path in the target (folder targets).
    */
   entryFor?(module: string, rec: DeployedModule): string | undefined;
+
+  /**
+   * The ring's tenant set changed and was recorded in the state (a target that routes per tenant, the pointer target,
+   * rewrites its tenant keys here; a folder target has nothing per tenant). Called holding the writer lease.
+   */
+  syncTenants?(tenants: readonly string[]): void;
 }

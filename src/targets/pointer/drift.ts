@@ -38,7 +38,11 @@ export async function pointerDrift(
   }
   // Every tenant key holds the ring's module → entry URL map: a module whose URL differs in one of them drifted.
   const expected = JSON.parse(tenantValue(want)) as Record<string, string>;
+  // A tenant the state has not recorded yet is the pass's tenant change, which rewrites every key (syncTenants): its
+  // missing key is not a module's drift, and no module is reinstalled for it.
+  const recorded = state.tenants;
   for (const t of tenants) {
+    if (recorded !== undefined && !recorded.includes(t)) continue;
     const raw = obs.tenantValues.get(tenantKey(keys, t)) ?? null;
     let got: Record<string, unknown> = {};
     try {

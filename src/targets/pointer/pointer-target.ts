@@ -12,12 +12,12 @@ import { fsyncDir } from '../../fsutil/atomic-write.js';
 import { moveSync } from '../../fsutil/move.js';
 import { kindOf, ownScratchDir, removeScratchDir } from '../../fsutil/safe-dirs.js';
 import type { KeyLayout } from '../../redis/keys.js';
-import type { PointerModule, RingPointer } from '../../redis/pointer.js';
+import { type PointerModule, type RingPointer, tenantValue } from '../../redis/pointer.js';
 import type { DeployedModule, DeployedState } from '../../state/types.js';
 import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
 import type { BundleStorage } from './storage.js';
-import { type PointerStore, readPointer, switchModule } from './switch.js';
+import { type PointerStore, readPointer, switchModule, writePointer } from './switch.js';
 
 const rand = () => randomBytes(6).toString('hex');
 const DIR = /^(.+)-([0-9a-f]{8})(?:\.[0-9a-f]+)?$/;
@@ -213,6 +213,32 @@ export class PointerTarget implements DeployTarget {
       );
     } catch (e) {
       // Stale or unknown: the next switch reads the pointer afresh.
+      this.seen = undefined;
+      throw e;
+    }
+  }
+
+  /**
+   * The ring's tenant set changed (rings/tenants.yaml): every tenant key is rewritten for the modules the pointer
+   * names, in one switch, and the keys of tenants that left are deleted — no module is reinstalled for it.
+   */
+  syncTenants(tenants: readonly string[]): void {
+    const want = [...tenants].sort();
+    this.desiredTenants = want;
+    const seen = readPointer(this.pointer, want);
+    const modules = seen.doc?.modules ?? {};
+    const value = tenantValue(modules);
+    const same =
+      seen.doc !== undefined &&
+      JSON.stringify(seen.doc.tenants) === JSON.stringify(want) &&
+      [...seen.tenantValues.values()].every((v) => v === value);
+    if (same) {
+      this.seen = seen;
+      return;
+    }
+    try {
+      this.seen = writePointer(this.pointer, seen.generation, seen.doc, want, modules);
+    } catch (e) {
       this.seen = undefined;
       throw e;
     }

@@ -48,6 +48,20 @@ export function switchModule(
   const modules = { ...(base?.modules ?? {}) };
   if (mod) modules[module] = mod;
   else delete modules[module];
+  return writePointer(s, expected, base, tenants, modules);
+}
+
+/**
+ * Rewrites the ring's pointer document and every tenant key for `tenants` (the keys of tenants `base` listed and
+ * `tenants` does not are deleted), expecting generation `expected`: one version-checked script.
+ */
+export function writePointer(
+  s: PointerStore,
+  expected: number,
+  base: RingPointer | undefined,
+  tenants: string[],
+  modules: Record<string, PointerModule>,
+): { generation: number; doc: RingPointer } {
   const value = tenantValue(modules);
   const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t));
   const doc: RingPointer = {
