@@ -174,9 +174,9 @@ export function resolveHook(
   let reference: string;
   let named: string | undefined;
   if (typeof spec === 'string') {
-    if (!PHP_CLASS.test(spec)) return command(spec, config);
+    if (!PHP_CLASS.test(spec)) return command(spec, config, runners);
     reference = spec;
-  } else if (Array.isArray(spec)) return command(spec, config);
+  } else if (Array.isArray(spec)) return command(spec, config, runners);
   else {
     reference = spec.ref;
     named = spec.runner;
@@ -208,13 +208,37 @@ export function resolveHook(
   };
 }
 
-/** A command hook: run as it is, unless the operator refuses commands (every hook then goes through a runner). */
-function command(spec: Command, config: HookRunnerConfig | undefined): ResolvedHook {
+/**
+ * A command hook: through the operator's commandRunner when there is one (`{hook}` is the command as one shell
+ * string: the app container has PHP, ringlock's has not), else run as it is, unless the operator refuses commands.
+ */
+function command(
+  spec: Command,
+  config: HookRunnerConfig | undefined,
+  runners: ReadonlyMap<string, HookRunner>,
+): ResolvedHook {
+  const text = typeof spec === 'string' ? spec : spec.map(shellQuote).join(' ');
+  const via = config?.commandRunner;
+  if (via !== undefined) {
+    const runner = runners.get(via);
+    if (runner) return { kind: 'reference', reference: text, runner };
+    return {
+      kind: 'unresolved',
+      reference: text,
+      why: `it is a command and hooks.commandRunner names "${via}", which the operator config does not define`,
+      fix: `define hooks.runners.${via} in the operator config, e.g. ${via}: ["sh", "-c", "{hook}"]`,
+    };
+  }
   if (config?.commands !== 'refuse') return { kind: 'command', command: spec };
   return {
     kind: 'unresolved',
-    reference: typeof spec === 'string' ? spec : spec.join(' '),
+    reference: text,
     why: 'it is a command and the operator config refuses command hooks (hooks.commands: refuse)',
-    fix: 'give the hook as a reference to one of the runners of the operator config (a PHP class name, or {"ref": …, "runner": …} in module.json), or set hooks.commands: allow in the operator config',
+    fix: 'give the hook as a reference to one of the runners of the operator config (a PHP class name, or {"ref": …, "runner": …} in module.json), set hooks.commandRunner to a runner that runs commands (e.g. ["sh", "-c", "{hook}"] in the platform container), or set hooks.commands: allow',
   };
+}
+
+/** One argv element for sh: as it is when it has nothing sh would read, else single-quoted. */
+export function shellQuote(arg: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }

@@ -56,6 +56,8 @@ export interface HookRunnerConfig {
   defaultRunner?: string;
   /** `refuse`: a hook given as a command (shell string, argv) is refused like one without a runner. Default allow. */
   commands?: 'allow' | 'refuse';
+  /** The runner a command hook runs through, `{hook}` being the command as one shell string (before `commands`). */
+  commandRunner?: string;
 }
 
 /**
@@ -229,6 +231,7 @@ function runnerDiagnostics(doc: SourceDoc, hooks: HookRunnerConfig | undefined):
   const have = Object.keys(hooks?.runners ?? {}).join(', ') || 'a runner defined under hooks.runners';
   const named: [string, string | undefined][] = [
     ['/hooks/defaultRunner', hooks?.defaultRunner],
+    ['/hooks/commandRunner', hooks?.commandRunner],
     ...Object.entries(hooks?.byHook ?? {}).map(([point, n]): [string, string] => [
       `/hooks/byHook/${point}`,
       n,
