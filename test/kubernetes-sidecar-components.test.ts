@@ -7,7 +7,6 @@ import { REPO_ROOT } from './helpers.js';
 import { validateK8s } from './support/k8s-validate.js';
 import { hasKubectl, K8S, type Obj, one, parseYaml, render } from './support/kustomize.js';
 import {
-  ACTIVE_RULES,
   JOB_RULES,
   operatorConfig,
   overlay,
@@ -52,7 +51,7 @@ describe('sidecar components', () => {
         objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'ringlock-hooks-exec'),
       ).toBeUndefined();
       expect(role(objs, 'ringlock-hooks-job')!.rules).toEqual(JOB_RULES);
-      expect(role(objs, 'ringlock-active-modules')!.rules).toEqual(ACTIVE_RULES);
+      expect(role(objs, 'ringlock-active-modules')).toBeUndefined();
       const cfg = operatorConfig(objs);
       const runner = cfg.hooks.runners[cfg.hooks.defaultRunner];
       expect(runner.type).toBe('job');
@@ -109,6 +108,7 @@ describe('the sidecar docs', () => {
     expect(top).toContain('kubectl apply -k examples/kubernetes/sidecar/overlays/canary');
     const dep = readFileSync(join(SIDECAR, 'base', 'deployment.yaml'), 'utf8');
     expect(dep).toMatch(/RELATIVE/);
-    expect(dep).toMatch(/startupProbe/);
+    expect(dep).toMatch(/readinessProbe:\n\s+httpGet:\n\s+path: \/readyz\?synced/);
+    expect(dep).toMatch(/idempotent/);
   });
 });

@@ -122,7 +122,7 @@ export function startHttp(api: HttpApi, o: HttpOptions): Promise<DaemonHttp> {
       case 'GET /healthz':
         return send(res, 200, 'ok\n', 'text/plain; charset=utf-8');
       case 'GET /readyz':
-        // `?synced`: the sidecar's startup probe, so the platform container starts only on a complete module set.
+        // `?synced`: the sidecar's readiness probe, so the pod joins its Service only with a complete module set.
         if (url.searchParams.has('synced'))
           return api.synced()
             ? send(res, 200, 'synced\n', 'text/plain; charset=utf-8')
