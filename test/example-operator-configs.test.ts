@@ -13,6 +13,7 @@ const root = join(import.meta.dirname, '..');
 const EXAMPLES = [
   { file: 'examples/kubernetes/sidecar/base/operator-config.yaml' },
   { file: 'examples/kubernetes/sidecar/components/job-runner/operator-config.yaml' },
+  { file: 'examples/kubernetes/components/active-configmap/operator-config.yaml' },
   { file: 'examples/microfrontend/operator.example.yaml' },
 ];
 

@@ -13,12 +13,37 @@ import {
   overlay,
   podOf,
   RINGS,
+  renderSharedWith,
   renderWith,
   role,
   sidecarOf,
 } from './support/sidecar-manifests.js';
 
 const SIDECAR = join(K8S, 'sidecar');
+
+describe('shared-volume components', () => {
+  it.skipIf(!hasKubectl)(
+    'components/active-configmap: one writer publishes the ConfigMap its Role names, with a token for that alone',
+    () => {
+      const objs = renderSharedWith('canary', ['active-configmap']);
+      validateK8s(objs);
+      const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ringlock-active')!;
+      expect(cm.data).toBeUndefined();
+      expect(role(objs, 'ringlock-active-modules')!.rules).toEqual(ACTIVE_RULES);
+      expect(ACTIVE_RULES[0]!.resourceNames).toEqual([cm.metadata.name]);
+      expect(operatorConfig(objs).publish).toEqual({ file: true, configMap: { name: cm.metadata.name } });
+      const dep = one(objs, 'Deployment');
+      // One daemon per ring: one writer of the ConfigMap.
+      expect(dep.spec.replicas ?? 1).toBe(1);
+      const c = (dep.spec.template.spec.containers as Obj[])[0]!;
+      const env = Object.fromEntries((c.env as Obj[]).map((e) => [e.name, e.value]));
+      const cfgMount = (c.volumeMounts as Obj[]).find((m) => m.name === 'operator-config')!;
+      expect(env.RINGLOCK_OPERATOR_CONFIG).toBe(`${cfgMount.mountPath}/operator-config.yaml`);
+      expect((c.volumeMounts as Obj[]).map((m) => m.name)).toContain('kube-api-access');
+      expect(dep.spec.template.spec.automountServiceAccountToken).toBe(false);
+    },
+  );
+});
 
 describe('sidecar components', () => {
   it.skipIf(!hasKubectl)(
@@ -52,7 +77,7 @@ describe('sidecar components', () => {
         objs.find((o) => o.kind === 'RoleBinding' && o.metadata.name === 'ringlock-hooks-exec'),
       ).toBeUndefined();
       expect(role(objs, 'ringlock-hooks-job')!.rules).toEqual(JOB_RULES);
-      expect(role(objs, 'ringlock-active-modules')!.rules).toEqual(ACTIVE_RULES);
+      expect(role(objs, 'ringlock-active-modules')).toBeUndefined();
       const cfg = operatorConfig(objs);
       const runner = cfg.hooks.runners[cfg.hooks.defaultRunner];
       expect(runner.type).toBe('job');
@@ -109,6 +134,7 @@ describe('the sidecar docs', () => {
     expect(top).toContain('kubectl apply -k examples/kubernetes/sidecar/overlays/canary');
     const dep = readFileSync(join(SIDECAR, 'base', 'deployment.yaml'), 'utf8');
     expect(dep).toMatch(/RELATIVE/);
-    expect(dep).toMatch(/startupProbe/);
+    expect(dep).toMatch(/readinessProbe:\n\s+httpGet:\n\s+path: \/readyz\?synced/);
+    expect(dep).toMatch(/idempotent/);
   });
 });

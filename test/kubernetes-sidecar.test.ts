@@ -1,6 +1,6 @@
 // The sidecar layout (examples/kubernetes/sidecar): the real `kubectl kustomize` output of every ring overlay, validated
 // against the Kubernetes schemas (support/k8s-validate.ts), and checked for what makes the layout work: a native sidecar
-// that lets the platform start only after the first sync, one volume both containers mount where the relative links
+// whose readiness keeps the pod out of its Service until the first sync (the platform container starting at once), one volume both containers mount where the relative links
 // resolve, the RBAC exactly as documented, secrets only in ringlock. Components and docs: kubernetes-sidecar-components.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -9,7 +9,6 @@ import { REPO_ROOT } from './helpers.js';
 import { validateK8s } from './support/k8s-validate.js';
 import { hasKubectl, matches, type Obj, one, render, renderedText } from './support/kustomize.js';
 import {
-  ACTIVE_RULES,
   appOf,
   EXEC_RULES,
   envOf,
@@ -41,15 +40,12 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
           .sort(),
       ).toEqual(
         [
-          'ConfigMap/ringlock-active',
           'ConfigMap/ringlock-config',
           'ConfigMap/ringlock-operator-config',
           'Deployment/platform',
           `Namespace/${ns}`,
           'NetworkPolicy/platform',
-          'Role/ringlock-active-modules',
           'Role/ringlock-hooks-exec',
-          'RoleBinding/ringlock-active-modules',
           'RoleBinding/ringlock-hooks-exec',
           'Service/platform',
           'ServiceAccount/ringlock',
@@ -66,18 +62,18 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
   );
 
   it.skipIf(!hasKubectl)(
-    'runs ringlock as a native sidecar that lets the platform start only once synced',
+    'runs ringlock as a native sidecar: the pod is ready once synced, the platform starts at once',
     () => {
       const s = sidecarOf(objs());
       expect(s.restartPolicy).toBe('Always');
       expect(s.args).toEqual(['daemon']);
       expect(envOf(s)['RING_NAME']).toEqual({ name: 'RING_NAME', value: ring });
-      // The kubelet starts the platform container once this probe passed: /readyz?synced is 200 only after a pass
-      // left the modules folder matching the lock (test/sidecar-e2e.test.ts proves the endpoint).
-      expect(s.startupProbe.httpGet).toEqual({ path: '/readyz?synced', port: 8080 });
-      expect(s.startupProbe.periodSeconds * s.startupProbe.failureThreshold).toBeGreaterThanOrEqual(120);
+      // No startupProbe: it would hold `app` back, while the first sync runs its hooks by exec into `app` (a
+      // deadlock). A sidecar's readiness counts for the pod's: /readyz?synced is 200 only after a pass left the
+      // modules folder matching the lock (test/sidecar-e2e.test.ts proves the endpoint).
+      expect(s.startupProbe).toBeUndefined();
+      expect(s.readinessProbe.httpGet).toEqual({ path: '/readyz?synced', port: 8080 });
       expect(s.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 8080 });
-      expect(s.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 8080 });
       const app = appOf(objs());
       expect(app.restartPolicy).toBeUndefined();
       // One network namespace: no two containers on one port, and ports named uniquely in the pod.
@@ -227,7 +223,8 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
     'grants exactly the documented rules: no wildcard, no secrets, no cluster scope',
     () => {
       expect(role(objs(), 'ringlock-hooks-exec')!.rules).toEqual(EXEC_RULES);
-      expect(role(objs(), 'ringlock-active-modules')!.rules).toEqual(ACTIVE_RULES);
+      // No ConfigMap publisher here (every replica would write the one ConfigMap), so no grant for it.
+      expect(role(objs(), 'ringlock-active-modules')).toBeUndefined();
       expect(objs().filter((o) => /^Cluster/.test(o.kind))).toEqual([]);
       for (const r of objs().filter((o) => o.kind === 'Role'))
         for (const rule of r.rules as Obj[]) {
@@ -248,14 +245,30 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
   );
 
   it.skipIf(!hasKubectl)(
-    'ships the active-modules ConfigMap empty, the one the Role and the config name',
+    "publishes to each pod's own active.json, never to one ConfigMap every replica would write",
     () => {
-      const cm = objs().find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ringlock-active')!;
-      expect(cm.data).toBeUndefined();
-      expect(operatorConfig(objs()).publish).toEqual({ file: true, configMap: { name: cm.metadata.name } });
-      expect(ACTIVE_RULES[0]!.resourceNames).toEqual([cm.metadata.name]);
+      expect(operatorConfig(objs()).publish).toEqual({ file: true });
+      expect(
+        objs().find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'ringlock-active'),
+      ).toBeUndefined();
+      expect(one(objs(), 'Deployment').spec.replicas).toBeGreaterThan(1);
     },
   );
+
+  it.skipIf(!hasKubectl)("keeps module code out of ringlock's files: another uid, its own /tmp", () => {
+    const s = sidecarOf(objs());
+    const app = appOf(objs());
+    const pod = podOf(objs());
+    const uid = (c: Obj) => c.securityContext?.runAsUser ?? pod.spec.securityContext?.runAsUser;
+    expect(uid(app)).not.toBe(uid(s));
+    const tmpOf = (c: Obj) => (c.volumeMounts as Obj[]).find((m) => m.mountPath === '/tmp')?.name;
+    expect(tmpOf(s)).toBeDefined();
+    expect(tmpOf(app)).toBeDefined();
+    expect(tmpOf(app)).not.toBe(tmpOf(s));
+    // The sidecar's other volumes (its work dir, the operator config, the token) are not mounted in `app`.
+    const appVolumes = (app.volumeMounts as Obj[]).map((m) => m.name).sort();
+    expect(appVolumes).toEqual([tmpOf(app), 'modules'].sort());
+  });
 
   it.skipIf(!hasKubectl)(
     'routes every hook point through a runner the config defines, never by a local file',

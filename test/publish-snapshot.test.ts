@@ -165,6 +165,7 @@ describe('Publication', () => {
       name: 'flaky',
       async publish() {
         if (fail) throw new Error('connection refused');
+        return undefined;
       },
     };
     const p = new Publication();
@@ -216,7 +217,7 @@ describe('buildPublishers', () => {
       expect((err as InputError).file).toBe('op.yaml');
     }
     const built = buildPublishers({ operator: operator({ redis: true }), target, ring: 'canary', env: {} }, [
-      { setting: 'redis', factory: (ctx) => ({ name: `redis ${ctx.ring}`, publish: async () => {} }) },
+      { setting: 'redis', factory: (ctx) => ({ name: `redis ${ctx.ring}`, publish: async () => undefined }) },
     ]);
     expect(built.map((p) => p.name)).toEqual(['redis canary']);
   });

@@ -4,8 +4,9 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { etagOf } from '../src/daemon/read-api.js';
 import { buildPlatform, scratch } from './fixtures-platform.js';
-import { bump, gitIn, pushEvent, serveRepo, startDaemon } from './support/daemon.js';
+import { bump, gitIn, pushEvent, SECRETS, serveRepo, startDaemon } from './support/daemon.js';
 import { ReadApiContract } from './support/read-api-openapi.js';
 
 type Ctx = { onTestFinished(fn: () => void | Promise<void>): void };
@@ -187,6 +188,41 @@ describe('the read API', () => {
       expect(r.headers.get('retry-after')).toBe('5');
       expect((await contract.check(template, r)).body).toMatchObject({ ok: false });
     }
+    expect(await d.stop()).toEqual({ code: 0, signal: null });
+  }, 120_000);
+  it("never quotes a secret of the daemon's environment that a failing hook printed", async (t: Ctx) => {
+    // The upgrade's hook prints the daemon's API token (module code that found it somewhere), then fails.
+    const leak = {
+      lifecycle: { onUpgrade: 'sh ./leak.sh' },
+      files: { 'leak.sh': `echo "connecting with ${SECRETS.api}" >&2\nexit 1\n` },
+    };
+    const p = await buildPlatform(scratch(t, 'read-api-scrub'), { leaky: { version: '1.0.0', ...leak } });
+    const remote = await serveRepo(p);
+    t.onTestFinished(() => remote.close());
+    const d = await startDaemon(p, { repo: remote.url, args: ['--serve-api'] });
+    t.onTestFinished(async () => {
+      await d.stop('SIGKILL');
+    });
+    const first = gitIn(remote.bare, 'rev-parse', 'refs/heads/main');
+    await d.until('installed', (s) => s.appliedCommit === first && s.publish?.[0]?.ok === true);
+    await bump(p, 'leaky', { version: '1.1.0', ...leak });
+    const second = remote.push('leaky 1.1.0');
+    await d.webhook(pushEvent(second));
+    let body: { lastError?: string; quarantine: { reason: string }[]; generation: number } | undefined;
+    let text = '';
+    let etag: string | null = null;
+    while (body?.lastError === undefined) {
+      const r = await fetch(`${d.base}/api/v1/modules/leaky`);
+      etag = r.headers.get('etag');
+      ({ text } = await contract.check(MODULE, r));
+      body = JSON.parse(text);
+      if (body?.lastError === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    // The hook's output is there (the test is not vacuous), without the secret.
+    expect(body.lastError).toContain('connecting with');
+    expect(text).not.toContain(SECRETS.api);
+    // The ETag is the scrubbed body's.
+    expect(etag).toBe(etagOf(body.generation, text));
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   }, 120_000);
 });

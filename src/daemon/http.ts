@@ -111,7 +111,9 @@ export function startHttp(api: HttpApi, o: HttpOptions): Promise<DaemonHttp> {
     send(res, 202, { ok: true, triggered: true, full: full === '1' || full === 'true' });
   };
   const api1 =
-    o.serveApi && api.published && api.ring !== undefined ? readApi(api.ring, api.published) : undefined;
+    o.serveApi && api.published && api.ring !== undefined
+      ? readApi(api.ring, api.published, api.scrub.bind(api))
+      : undefined;
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const url = new URL(req.url ?? '/', 'http://daemon');
     if (api1 && url.pathname.startsWith(READ_API_PREFIX)) return api1(req, res, url);
@@ -120,7 +122,7 @@ export function startHttp(api: HttpApi, o: HttpOptions): Promise<DaemonHttp> {
       case 'GET /healthz':
         return send(res, 200, 'ok\n', 'text/plain; charset=utf-8');
       case 'GET /readyz':
-        // `?synced`: the sidecar's startup probe, so the platform container starts only on a complete module set.
+        // `?synced`: the sidecar's readiness probe, so the pod joins its Service only with a complete module set.
         if (url.searchParams.has('synced'))
           return api.synced()
             ? send(res, 200, 'synced\n', 'text/plain; charset=utf-8')

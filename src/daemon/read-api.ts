@@ -27,8 +27,16 @@ class ApiError extends HttpError {
   }
 }
 
-/** Handles a request under /api/v1/; `published()` is the daemon's last snapshot (undefined before the first pass). */
-export function readApi(ring: string, published: () => Published | undefined) {
+/**
+ * Handles a request under /api/v1/; `published()` is the daemon's last snapshot (undefined before the first pass).
+ * `scrub` removes the daemon's secrets from what a module's hook printed (lastError, quarantine reasons), as /status
+ * does, before the ETag is computed.
+ */
+export function readApi(
+  ring: string,
+  published: () => Published | undefined,
+  scrub: (text: string) => string,
+) {
   return (req: IncomingMessage, res: ServerResponse, url: URL): void => {
     try {
       const route = routeOf(url.pathname);
@@ -44,7 +52,8 @@ export function readApi(ring: string, published: () => Published | undefined) {
           {},
           { retryAfter: 5 },
         );
-      const body = route.kind === 'active' ? activeBody(p.snapshot, ring, url) : moduleBody(p, route.name);
+      const body =
+        route.kind === 'active' ? activeBody(p.snapshot, ring, url) : moduleBody(p, route.name, scrub);
       reply(req, res, p.snapshot.generation, body);
     } catch (e) {
       if (!(e instanceof HttpError)) throw e;
@@ -124,11 +133,11 @@ function activeBody(s: ActiveSnapshot, ring: string, url: URL): unknown {
 }
 
 /** One module: what is active (if anything), its status, the version before it and its quarantine entries. */
-function moduleBody(p: Published, name: string): unknown {
+function moduleBody(p: Published, name: string, scrub: (text: string) => string): unknown {
   const rec = Object.hasOwn(p.state.modules, name) ? p.state.modules[name] : undefined;
   const quarantine = p.state.quarantine
     .filter((q) => q.module === name)
-    .map((q) => ({ version: q.version, reason: q.reason, at: q.at }));
+    .map((q) => ({ version: q.version, reason: scrub(q.reason), at: q.at }));
   if (!rec && quarantine.length === 0)
     throw new ApiError(404, `module "${name}" is not deployed in ring ${p.snapshot.ring}`, { module: name });
   const active = Object.hasOwn(p.snapshot.modules, name) ? p.snapshot.modules[name] : undefined;
@@ -140,7 +149,8 @@ function moduleBody(p: Published, name: string): unknown {
     status: rec?.status ?? 'absent',
     active: active ?? null,
     ...(rec?.previous ? { previous: { version: rec.previous.version, sha256: rec.previous.sha256 } } : {}),
-    ...(rec?.lastError !== undefined ? { lastError: rec.lastError } : {}),
+    // A hook's output tail: it may quote a secret of the daemon's environment.
+    ...(rec?.lastError !== undefined ? { lastError: scrub(rec.lastError) } : {}),
     quarantine,
     generation: p.snapshot.generation,
     publishedAt: p.snapshot.publishedAt,

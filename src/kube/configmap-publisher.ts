@@ -1,10 +1,13 @@
 // The ConfigMap publisher: what a ring has active, as the `active.json` (the snapshot) and `tenants.json` (tenant →
 // ring) keys of a ConfigMap the operator names, for platforms that mount or read it. Written by get + replace with the
 // resourceVersion read (a concurrent writer → 409 → read again, once); a snapshot older (lower generation) than the
-// one stored is not written. Created only when absent, so the Role can limit get/update to that one name (Kubernetes
+// one stored is not written (`skipped`: another writer is ahead), one of the same generation only when its content
+// differs (a new commit with the same modules). current() reads it back, so a new pod goes on from the stored
+// generation. Every request carries the caller's AbortSignal (a hung API server). Created only when absent, so the Role can limit get/update to that one name (Kubernetes
 // cannot limit `create` by name: pre-create the ConfigMap to do without it).
 import { InputError } from '../errors.js';
-import type { ActivePublisher, ActiveSnapshot } from '../publish/types.js';
+import { isSnapshot } from '../publish/snapshot.js';
+import type { ActivePublisher, ActiveSnapshot, PublishSkipped } from '../publish/types.js';
 import { apiErrorText, apiStatus, type KubeClient, kubeClient } from './client.js';
 import { MANAGED_BY } from './job-manifest.js';
 
@@ -37,11 +40,35 @@ export class ConfigMapPublisher implements ActivePublisher {
     this.name = `configmap ${target.namespace ? `${target.namespace}/` : ''}${target.name}`;
   }
 
-  async publish(snapshot: ActiveSnapshot, signal?: AbortSignal): Promise<void> {
+  /** The snapshot in the ConfigMap's active.json; undefined when absent or not a snapshot. */
+  async current(signal?: AbortSignal): Promise<ActiveSnapshot | undefined> {
+    this.client ??= this.clientFor(this.env);
+    const client = await this.client;
+    const namespace = this.target.namespace ?? client.namespace;
+    let cm: ConfigMap;
+    try {
+      cm = (await client.core.readNamespacedConfigMap(
+        { name: this.target.name, namespace },
+        withSignal(client, signal),
+      )) as ConfigMap;
+    } catch (e) {
+      if (apiStatus(e) === 404) return undefined;
+      throw e;
+    }
+    try {
+      const v: unknown = JSON.parse(cm.data?.['active.json'] ?? '');
+      return isSnapshot(v) ? v : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  async publish(snapshot: ActiveSnapshot, signal?: AbortSignal): Promise<PublishSkipped | undefined> {
     this.client ??= this.clientFor(this.env);
     const client = await this.client;
     const namespace = this.target.namespace ?? client.namespace;
     const name = this.target.name;
+    const opts = withSignal(client, signal);
     const data = {
       'active.json': `${JSON.stringify(snapshot, null, 2)}\n`,
       'tenants.json': `${JSON.stringify(snapshot.tenants, null, 2)}\n`,
@@ -63,16 +90,19 @@ export class ConfigMapPublisher implements ActivePublisher {
       signal?.throwIfAborted();
       let current: ConfigMap | undefined;
       try {
-        current = (await client.core.readNamespacedConfigMap({ name, namespace })) as ConfigMap;
+        current = (await client.core.readNamespacedConfigMap({ name, namespace }, opts)) as ConfigMap;
       } catch (e) {
         if (apiStatus(e) !== 404) throw fail('read', e);
       }
       if (current === undefined) {
         try {
-          await client.core.createNamespacedConfigMap({
-            namespace,
-            body: { metadata: { name, namespace, labels: { ...MANAGED_BY }, annotations }, data },
-          });
+          await client.core.createNamespacedConfigMap(
+            {
+              namespace,
+              body: { metadata: { name, namespace, labels: { ...MANAGED_BY }, annotations }, data },
+            },
+            opts,
+          );
           return;
         } catch (e) {
           if (apiStatus(e) === 409) continue; // created meanwhile: read it and compare generations
@@ -87,22 +117,25 @@ export class ConfigMapPublisher implements ActivePublisher {
         );
       const stored = Number(meta.annotations?.[GENERATION_ANNOTATION] ?? Number.NaN);
       // A stale writer (an older pass, another replica) must not move what the platform reads backwards.
-      if (stored > snapshot.generation) return;
+      if (stored > snapshot.generation) return { skipped: true, stored };
       if (stored === snapshot.generation && sameData(current.data, data)) return;
       try {
-        await client.core.replaceNamespacedConfigMap({
-          name,
-          namespace,
-          body: {
-            ...current,
-            metadata: {
-              ...meta,
-              labels: { ...(meta.labels ?? {}), ...MANAGED_BY },
-              annotations: { ...(meta.annotations ?? {}), ...annotations },
-            },
-            data: { ...(current.data ?? {}), ...data },
-          } as never,
-        });
+        await client.core.replaceNamespacedConfigMap(
+          {
+            name,
+            namespace,
+            body: {
+              ...current,
+              metadata: {
+                ...meta,
+                labels: { ...(meta.labels ?? {}), ...MANAGED_BY },
+                annotations: { ...(meta.annotations ?? {}), ...annotations },
+              },
+              data: { ...(current.data ?? {}), ...data },
+            } as never,
+          },
+          opts,
+        );
         return;
       } catch (e) {
         if (apiStatus(e) !== 409) throw fail('update', e);
@@ -112,6 +145,24 @@ export class ConfigMapPublisher implements ActivePublisher {
       `the ${where} kept changing under ringlock (409 Conflict twice): another writer publishes to it`,
     );
   }
+}
+
+/**
+ * Per-request options that put the caller's AbortSignal on the request (the client's fetch honours it), so a hung API
+ * server's socket is given up rather than left open: a middleware, in the client's own Observable form.
+ */
+function withSignal(client: KubeClient, signal: AbortSignal | undefined): never {
+  if (!signal) return undefined as never;
+  const { Observable } = client.k8s;
+  type Ctx = { setSignal(s: AbortSignal): void };
+  const middleware = {
+    pre: (ctx: Ctx) => {
+      ctx.setSignal(signal);
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: <R>(ctx: R) => new Observable(Promise.resolve(ctx)),
+  };
+  return { middleware: [middleware], middlewareMergeStrategy: 'append' } as never;
 }
 
 /** Whether the stored keys already say the same, ignoring publishedAt (a pass that changed nothing). */

@@ -7,7 +7,7 @@ import { InputError } from '../errors.js';
 import { writeFileAtomic } from '../fsutil/atomic-write.js';
 import type { DeployTarget } from '../targets/types.js';
 import { canonical, isSnapshot } from './snapshot.js';
-import type { ActivePublisher, ActiveSnapshot, PublisherFactory } from './types.js';
+import type { ActivePublisher, ActiveSnapshot, PublisherFactory, PublishSkipped } from './types.js';
 
 export const ACTIVE_FILE = '.ringlock/active.json';
 
@@ -47,7 +47,7 @@ export class FilePublisher implements ActivePublisher {
     }
   }
 
-  async publish(snapshot: ActiveSnapshot): Promise<void> {
+  async publish(snapshot: ActiveSnapshot): Promise<PublishSkipped | undefined> {
     // The state dir is ringlock's: a link planted in its place is never written through.
     const st = lstatSync(this.dir, { throwIfNoEntry: false });
     if (st && !st.isDirectory())
@@ -57,12 +57,14 @@ export class FilePublisher implements ActivePublisher {
       });
     const there = await this.current();
     // A newer writer got there first (a stale snapshot never replaces a newer one).
-    if (there && there.ring === snapshot.ring && there.generation > snapshot.generation) return;
+    if (there && there.ring === snapshot.ring && there.generation > snapshot.generation)
+      return { skipped: true, stored: there.generation };
     const text = `${canonical(snapshot, 2)}\n`;
     // The same bytes: not rewritten, so a platform watching the directory sees no event.
-    if (this.text() === text) return;
+    if (this.text() === text) return undefined;
     this.removeStaleTemps();
     writeFileAtomic(this.file, text);
+    return undefined;
   }
 
   /** Publishing holds the target's writer lease: no other process is writing active.json now. */

@@ -40,20 +40,33 @@ export interface ActiveSnapshot {
 export interface ActivePublisher {
   /** For messages and /status: `file <target>/.ringlock/active.json`, `configmap ringlock-stable/ringlock-active`. */
   readonly name: string;
-  /** Writes the snapshot; idempotent; a snapshot with a lower generation than what is there is not written. */
-  publish(snapshot: ActiveSnapshot, signal?: AbortSignal): Promise<void>;
   /**
-   * What is published there now, if the publisher can read it back (the file publisher reads active.json): a new
-   * process continues its generation instead of starting again at 1.
+   * Writes the snapshot; idempotent. A snapshot with a lower generation than what is there is not written: the
+   * publisher returns `{skipped: true, stored}` (never a silent success). `signal` aborts a call that hangs.
    */
-  current?(): Promise<ActiveSnapshot | undefined>;
+  publish(snapshot: ActiveSnapshot, signal?: AbortSignal): Promise<PublishSkipped | undefined>;
+  /**
+   * What is published there now, if the publisher can read it back (active.json, the ConfigMap's active.json, the
+   * ring's Redis document): a new process (a new pod on an emptyDir) continues from the highest generation stored
+   * anywhere instead of starting again at 1 and being refused as a stale writer.
+   */
+  current?(signal?: AbortSignal): Promise<ActiveSnapshot | undefined>;
   close?(): Promise<void>;
+}
+
+/** A publish that wrote nothing: a newer generation (`stored`) is there, from another writer. */
+export interface PublishSkipped {
+  skipped: true;
+  stored: number;
 }
 
 /** What a publisher reports of its last attempt, for `/status` and `--json`. */
 export interface PublishStatus {
   name: string;
+  /** False when it failed, and when it was skipped (a newer generation is stored there: another writer). */
   ok: boolean;
+  /** Not written because a newer generation is stored there; the next pass goes on from it. */
+  skipped?: true;
   /** Why it failed (the pass did not: it is tried again on the next one). */
   error?: string;
   /** The generation it holds now (ok) or was given (failed). */

@@ -37,7 +37,9 @@ export function tenantValue(modules: Record<string, { entry?: string }>): string
  * KEYS: generation, ring, the tenant keys to set, then those to delete (tenants that left the ring).
  * ARGV: mode, generation, number of keys to set, the ring document, the values of the keys to set.
  * mode `next`: ARGV generation must be the current one; the keys get current + 1 (the target's switch).
- * mode `newer`: ARGV generation must be above the current one; the keys get it (a publisher's snapshot).
+ * mode `newer`: ARGV generation must be above the current one; the keys get it.
+ * mode `atleast`: ARGV generation must be the current one or above; the keys get it (a publisher's snapshot: the same
+ * generation with other content — a new commit, the same modules — is written too).
  * The ring document's `"generation":0` placeholder is replaced by the generation written.
  * Returns {1, generation written} or {0, current generation}.
  */
@@ -48,6 +50,9 @@ local nxt
 if ARGV[1] == 'next' then
   if cur ~= gen then return {0, cur} end
   nxt = cur + 1
+elseif ARGV[1] == 'atleast' then
+  if gen < cur then return {0, cur} end
+  nxt = gen
 else
   if gen <= cur then return {0, cur} end
   nxt = gen
@@ -63,7 +68,7 @@ return {1, nxt}
 
 /** The arguments of one switch, plain data (they cross to the worker thread). */
 export interface SwitchRequest {
-  mode: 'next' | 'newer';
+  mode: 'next' | 'newer' | 'atleast';
   generation: number;
   generationKey: string;
   ringKey: string;

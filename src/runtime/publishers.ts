@@ -23,7 +23,7 @@ export const PUBLISHER_FACTORIES: readonly PublisherEntry[] = [
   },
   {
     setting: 'redis',
-    factory: (ctx) => redisPublisherFactory({ operator: ctx.operator ?? {}, env: ctx.env }),
+    factory: (ctx) => redisPublisherFactory({ operator: ctx.operator ?? {}, env: ctx.env, ring: ctx.ring }),
   },
 ];
 

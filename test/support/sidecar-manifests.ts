@@ -40,6 +40,15 @@ afterAll(() => {
 
 /** An overlay with components added, the way an operator opts in: `components: [...]` beside the ring's overlay. */
 export function renderWith(ring: string, components: string[]): Obj[] {
+  return renderLayoutWith(SIDECAR, `platform-${ring}`, ring, components);
+}
+
+/** The shared-volume layout (examples/kubernetes/overlays, components) with components added the same way. */
+export function renderSharedWith(ring: string, components: string[]): Obj[] {
+  return renderLayoutWith(K8S, `ringlock-${ring}`, ring, components);
+}
+
+function renderLayoutWith(layout: string, namespace: string, ring: string, components: string[]): Obj[] {
   const dir = mkdtempSync(join(tmpdir(), 'ringlock-kustomize-'));
   dirs.push(dir);
   const rel = (p: string) => relative(dir, p);
@@ -48,11 +57,11 @@ export function renderWith(ring: string, components: string[]): Obj[] {
     [
       'apiVersion: kustomize.config.k8s.io/v1beta1',
       'kind: Kustomization',
-      `namespace: platform-${ring}`,
+      `namespace: ${namespace}`,
       'resources:',
-      `  - ${rel(join(SIDECAR, 'overlays', ring))}`,
+      `  - ${rel(join(layout, 'overlays', ring))}`,
       'components:',
-      ...components.map((c) => `  - ${rel(join(SIDECAR, 'components', c))}`),
+      ...components.map((c) => `  - ${rel(join(layout, 'components', c))}`),
       '',
     ].join('\n'),
   );
