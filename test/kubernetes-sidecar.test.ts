@@ -282,7 +282,9 @@ describe.each(RINGS)('sidecar overlays/%s', (ring) => {
       for (const [point, runner] of Object.entries(hooks.byHook as Record<string, string>))
         expect(hooks.runners[runner], `${point} → ${runner}`).toBeDefined();
       expect(hooks.runners[hooks.defaultRunner]).toBeDefined();
-      expect(hooks.commands).toBe('refuse');
+      // Command hooks (the example platform's `php artisan …`) go through a runner too, never a local process.
+      expect(hooks.runners[hooks.commandRunner]).toBeDefined();
+      expect(hooks.commands).toBeUndefined();
       // exec and job runners get the context on stdin or in env: a local {contextFile} means nothing in another container.
       expect(JSON.stringify(hooks.runners)).not.toContain('{contextFile}');
     },
