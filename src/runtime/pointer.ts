@@ -45,6 +45,7 @@ export function pointerTarget(
         });
       return r;
     },
+    rings: () => rings.map((r) => r.name),
     tenants: (ring) => {
       if (!ws || !cfg) return [];
       const file = cfg.locks?.tenants ?? `${cfg.locks?.dir ?? 'rings'}/tenants.yaml`;

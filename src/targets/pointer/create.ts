@@ -20,6 +20,8 @@ export interface CreatePointerOptions {
   ring: () => string;
   /** The ring's tenants now. */
   tenants: (ring: string) => string[];
+  /** Every ring of ringlock.yaml (they share the bundle storage). */
+  rings: () => string[];
 }
 
 /**
@@ -68,6 +70,7 @@ export function createPointerTarget(o: CreatePointerOptions): PointerTarget {
         return ringName();
       },
       tenants: () => o.tenants(ringName()),
+      rings: o.rings,
     },
   });
 }

@@ -17,7 +17,7 @@ import type { DeployedModule, DeployedState } from '../../state/types.js';
 import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
 import type { BundleStorage } from './storage.js';
-import { type PointerStore, readPointer, switchModule, writePointer } from './switch.js';
+import { namedByRings, type PointerStore, readPointer, switchModule, writePointer } from './switch.js';
 
 const rand = () => randomBytes(6).toString('hex');
 const DIR = /^(.+)-([0-9a-f]{8})(?:\.[0-9a-f]+)?$/;
@@ -282,13 +282,20 @@ export class PointerTarget implements DeployTarget {
       .map(([d]) => `${module}/${d}`);
   }
 
+  /** The bundles of `module` some ring's pointer names (the storage is shared by every ring of ringlock.yaml). */
+  private inUse(module: string): Set<string> {
+    return namedByRings(this.pointer, this.pointer.rings()).get(module) ?? new Set();
+  }
+
   prune(module: string, keep: number, protect: readonly (string | undefined)[]): PruneResult {
     const removed: string[] = [];
     const warnings: string[] = [];
     const all = this.bundles(module);
+    // Another ring may still serve an older bundle: it is kept whatever its age (read before anything is removed).
+    const named = this.inUse(module);
     let kept = 0;
     for (const rel of all) {
-      if (protect.includes(rel) || kept < keep) {
+      if (named.has(rel) || protect.includes(rel) || kept < keep) {
         kept++;
         continue;
       }
@@ -317,10 +324,15 @@ export class PointerTarget implements DeployTarget {
   }
 
   dropModuleStore(module: string): boolean {
+    const dir = this.abs(module);
+    // Another ring still deploys the module: its bundles stay in the shared storage; only this ring's local copies go.
+    if (this.inUse(module).size > 0) {
+      if (existsSync(dir)) this.trash(dir);
+      return false;
+    }
     const all = this.bundles(module);
     for (const rel of all) this.discardStore(rel);
     if (this.storage.list(module).length === 0) this.storage.remove(module);
-    const dir = this.abs(module);
     if (existsSync(dir)) this.trash(dir);
     return all.length > 0;
   }

@@ -13,6 +13,8 @@ export interface PointerStore {
   readonly ring: string;
   /** The ring's tenants now (rings/tenants.yaml). */
   tenants(): string[];
+  /** Every ring of ringlock.yaml: they share the bundle storage, so retention keeps what any of their pointers names. */
+  rings(): string[];
 }
 
 export interface Observed {
@@ -31,6 +33,21 @@ export function readPointer(s: PointerStore, tenants: string[]): Observed {
     doc: r.doc,
     tenantValues: new Map(keys.map((k, i) => [k, r.tenants[i] ?? null])),
   };
+}
+
+/** The bundle dirs the pointer document of any ring in `rings` names, per module. */
+export function namedByRings(s: PointerStore, rings: readonly string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const ring of new Set([s.ring, ...rings])) {
+    const r = s.bridge.read(generationKey(s.keys, ring), ringKey(s.keys, ring), []);
+    for (const [name, m] of Object.entries(r.doc?.modules ?? {})) {
+      if (typeof m?.dir !== 'string') continue;
+      const set = out.get(name) ?? new Set<string>();
+      set.add(m.dir);
+      out.set(name, set);
+    }
+  }
+  return out;
 }
 
 /**
