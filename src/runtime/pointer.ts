@@ -28,6 +28,17 @@ export function pointerTarget(
 ): PointerTarget {
   const cfg = ws?.cfg.config;
   const rings = cfg?.rings ?? [];
+  const tenantMap = (): Record<string, string> => {
+    if (!ws || !cfg) return {};
+    const file = cfg.locks?.tenants ?? `${cfg.locks?.dir ?? 'rings'}/tenants.yaml`;
+    const loaded = {
+      config: cfg,
+      doc: ws.cfg.doc,
+      file: 'ringlock.yaml',
+      rings,
+    } as unknown as LoadedConfig;
+    return readNow(new DirSource(ws.root), readTenants(file, loaded));
+  };
   return createPointerTarget({
     root,
     pointer: policy.pointer,
@@ -46,16 +57,7 @@ export function pointerTarget(
       return r;
     },
     rings: () => rings.map((r) => r.name),
-    tenants: (ring) => {
-      if (!ws || !cfg) return [];
-      const file = cfg.locks?.tenants ?? `${cfg.locks?.dir ?? 'rings'}/tenants.yaml`;
-      const loaded = {
-        config: cfg,
-        doc: ws.cfg.doc,
-        file: 'ringlock.yaml',
-        rings,
-      } as unknown as LoadedConfig;
-      return tenantsOf(readNow(new DirSource(ws.root), readTenants(file, loaded)), ring);
-    },
+    tenants: (ring) => tenantsOf(tenantMap(), ring),
+    assigned: () => Object.keys(tenantMap()).sort(),
   });
 }

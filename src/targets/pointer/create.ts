@@ -20,6 +20,8 @@ export interface CreatePointerOptions {
   ring: () => string;
   /** The ring's tenants now. */
   tenants: (ring: string) => string[];
+  /** Every tenant rings/tenants.yaml assigns to any ring. */
+  assigned: () => string[];
   /** Every ring of ringlock.yaml (they share the bundle storage). */
   rings: () => string[];
 }
@@ -71,6 +73,7 @@ export function createPointerTarget(o: CreatePointerOptions): PointerTarget {
       },
       tenants: () => o.tenants(ringName()),
       rings: o.rings,
+      assigned: o.assigned,
     },
   });
 }

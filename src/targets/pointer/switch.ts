@@ -13,6 +13,11 @@ export interface PointerStore {
   readonly ring: string;
   /** The ring's tenants now (rings/tenants.yaml). */
   tenants(): string[];
+  /**
+   * Every tenant rings/tenants.yaml assigns to any ring: a tenant that left this ring for another keeps its key (its
+   * new ring's writer owns it); only the key of a tenant in no ring is deleted.
+   */
+  assigned(): string[];
   /** Every ring of ringlock.yaml: they share the bundle storage, so retention keeps what any of their pointers names. */
   rings(): string[];
 }
@@ -69,8 +74,8 @@ export function switchModule(
 }
 
 /**
- * Rewrites the ring's pointer document and every tenant key for `tenants` (the keys of tenants `base` listed and
- * `tenants` does not are deleted), expecting generation `expected`: one version-checked script.
+ * Rewrites the ring's pointer document and every tenant key for `tenants` (the keys of tenants `base` listed that are
+ * now in no ring are deleted; one that moved to another ring is left to that ring's writer), expecting generation `expected`: one version-checked script.
  */
 export function writePointer(
   s: PointerStore,
@@ -80,7 +85,8 @@ export function writePointer(
   modules: Record<string, PointerModule>,
 ): { generation: number; doc: RingPointer } {
   const value = tenantValue(modules);
-  const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t));
+  const elsewhere = new Set(s.assigned());
+  const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t) && !elsewhere.has(t));
   const doc: RingPointer = {
     ring: s.ring,
     generation: 0,
