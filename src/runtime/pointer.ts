@@ -1,5 +1,7 @@
 // The pointer target for a runtime: its settings from the operator (policy.pointer, policy.redis, the environment),
 // the ring from --ring / RING_NAME / the config's only ring, the tenants from rings/tenants.yaml.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { LoadedConfig } from '../model/config.js';
 import { readNow } from '../model/file-source.js';
@@ -58,6 +60,23 @@ export function pointerTarget(
     },
     rings: () => rings.map((r) => r.name),
     tenants: (ring) => tenantsOf(tenantMap(), ring),
+    lockOrder: (ring) =>
+      ws && cfg ? lockOrderFromGit(ws.root, join(cfg.locks?.dir ?? 'rings', `${ring}.lock.json`)) : undefined,
     assigned: () => Object.keys(tenantMap()).sort(),
   });
+}
+
+/**
+ * The order of a ring's lock: the commit and committer time (Unix seconds) of the last git commit that changed it, in
+ * the workspace `root`. Unknown (undefined) outside git, or while the lock has uncommitted changes.
+ */
+export function lockOrderFromGit(root: string, lockFile: string): { at: number; commit: string } | undefined {
+  const git = (args: string[]) =>
+    spawnSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const log = git(['log', '-1', '--format=%H %ct', '--', lockFile]);
+  const m = log.status === 0 ? /^([0-9a-f]{40,64}) (\d+)$/.exec(log.stdout.trim()) : null;
+  if (!m) return undefined;
+  const dirty = git(['status', '--porcelain', '--', lockFile]);
+  if (dirty.status !== 0 || dirty.stdout.trim() !== '') return undefined;
+  return { commit: m[1]!, at: Number(m[2]) };
 }

@@ -20,6 +20,8 @@ export interface CreatePointerOptions {
   ring: () => string;
   /** The ring's tenants now. */
   tenants: (ring: string) => string[];
+  /** The order of the ring's lock (its last git commit's time), when the workspace knows it. */
+  lockOrder: (ring: string) => { at: number; commit: string } | undefined;
   /** Every tenant rings/tenants.yaml assigns to any ring. */
   assigned: () => string[];
   /** Every ring of ringlock.yaml (they share the bundle storage). */
@@ -74,6 +76,8 @@ export function createPointerTarget(o: CreatePointerOptions): PointerTarget {
       tenants: () => o.tenants(ringName()),
       rings: o.rings,
       assigned: o.assigned,
+      lockOrder: () => o.lockOrder(ringName()),
+      override: () => o.env.RINGLOCK_POINTER_OVERRIDE === '1',
     },
   });
 }

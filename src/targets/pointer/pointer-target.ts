@@ -17,7 +17,14 @@ import type { DeployedModule, DeployedState } from '../../state/types.js';
 import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
 import type { BundleStorage } from './storage.js';
-import { namedByRings, type PointerStore, readPointer, switchModule, writePointer } from './switch.js';
+import {
+  isAhead,
+  namedByRings,
+  type PointerStore,
+  readPointer,
+  switchModule,
+  writePointer,
+} from './switch.js';
 
 const rand = () => randomBytes(6).toString('hex');
 const DIR = /^(.+)-([0-9a-f]{8})(?:\.[0-9a-f]+)?$/;
@@ -143,6 +150,10 @@ export class PointerTarget implements DeployTarget {
     const tenants = this.tenants();
     const obs = readPointer(this.pointer, tenants);
     this.seen = { generation: obs.generation, doc: obs.doc };
+    // The pointer was switched from a newer lock than this writer's: another writer is ahead, which is not drift (a
+    // repair would move the pointer backwards; the switch script refuses that anyway).
+    if (!this.pointer.override() && isAhead(obs.doc, this.pointer.lockOrder()))
+      return Promise.resolve(new Map());
     return pointerDrift(this, state, quick, obs, tenants);
   }
 

@@ -18,6 +18,10 @@ export interface PointerStore {
    * new ring's writer owns it); only the key of a tenant in no ring is deleted.
    */
   assigned(): string[];
+  /** The order of the lock this writer deploys (its git commit's time), when known; see RingPointer.lockAt. */
+  lockOrder(): { at: number; commit: string } | undefined;
+  /** The operator's explicit override of the lock-order check (RINGLOCK_POINTER_OVERRIDE=1). */
+  override(): boolean;
   /** Every ring of ringlock.yaml: they share the bundle storage, so retention keeps what any of their pointers names. */
   rings(): string[];
 }
@@ -87,12 +91,17 @@ export function writePointer(
   const value = tenantValue(modules);
   const elsewhere = new Set(s.assigned());
   const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t) && !elsewhere.has(t));
+  const order = s.lockOrder();
+  const lockAt = order?.at ?? base?.lockAt;
+  const lockCommit = order?.commit ?? base?.lockCommit;
   const doc: RingPointer = {
     ring: s.ring,
     generation: 0,
     modules,
     tenants,
     updatedAt: new Date().toISOString(),
+    ...(lockAt !== undefined ? { lockAt } : {}),
+    ...(lockCommit !== undefined ? { lockCommit } : {}),
   };
   const r = s.bridge.switch({
     mode: 'next',
@@ -102,7 +111,10 @@ export function writePointer(
     doc,
     set: tenants.map((t) => ({ key: tenantKey(s.keys, t), value })),
     del: gone.map((t) => tenantKey(s.keys, t)),
+    ...(order ? { lockAt: order.at } : {}),
+    ...(s.override() ? { override: true } : {}),
   });
+  if (r.ahead) throw aheadError(s.ring, base, order);
   if (!r.ok)
     throw new OperationFailed(
       'pointer/stale',
@@ -110,4 +122,25 @@ export function writePointer(
       { expected: 'one writer per ring; the next run reads the new pointer and converges' },
     );
   return { generation: r.generation, doc: { ...doc, generation: r.generation } };
+}
+
+/** The pointer names a newer lock than this writer's: another writer is ahead (`doc` as read, `order` this writer's). */
+export function isAhead(doc: RingPointer | undefined, order: { at: number } | undefined): boolean {
+  return order !== undefined && typeof doc?.lockAt === 'number' && doc.lockAt > order.at;
+}
+
+export function aheadError(
+  ring: string,
+  doc: RingPointer | undefined,
+  order: { at: number; commit: string } | undefined,
+): OperationFailed {
+  const when = (at: number | undefined) => (at === undefined ? '?' : new Date(at * 1000).toISOString());
+  return new OperationFailed(
+    'pointer/ahead',
+    `another writer is ahead: the pointer of ring ${ring} was switched from a newer lock (${doc?.lockCommit?.slice(0, 12) ?? '?'}, ${when(doc?.lockAt)}) than this writer's (${order?.commit.slice(0, 12) ?? '?'}, ${when(order?.at)}); nothing was changed`,
+    {
+      expected:
+        'the newest lock (pull the repository), or RINGLOCK_POINTER_OVERRIDE=1 to move the pointer back on purpose',
+    },
+  );
 }
