@@ -49,6 +49,8 @@ export class PointerTarget implements DeployTarget {
   private seen: { generation: number; doc: RingPointer | undefined } | undefined;
   /** The ring's tenants the current pass deploys, when the pass said (observeDrift). */
   private desiredTenants: string[] | undefined;
+  /** What ringlock deployed (the state at the drift check, then each switch): the only source of the module set. */
+  private deployed: Record<string, PointerModule> | undefined;
   /** Bundles the last drift check found altered in the storage: never reused, a repair uploads a fresh copy. */
   readonly damaged = new Set<string>();
 
@@ -150,6 +152,9 @@ export class PointerTarget implements DeployTarget {
     const tenants = this.tenants();
     const obs = readPointer(this.pointer, tenants);
     this.seen = { generation: obs.generation, doc: obs.doc };
+    this.deployed = {};
+    for (const m of Object.values(state.modules))
+      if (m.status !== 'disabled') this.deployed[m.name] = this.pointerEntry(m.active.storeDir);
     // The pointer was switched from a newer lock than this writer's: another writer is ahead, which is not drift (a
     // repair would move the pointer backwards; the switch script refuses that anyway).
     if (!this.pointer.override() && isAhead(obs.doc, this.pointer.lockOrder()))
@@ -213,6 +218,7 @@ export class PointerTarget implements DeployTarget {
     if (rel !== undefined && !this.storage.has(rel))
       throw new OperationFailed('target/store', `${rel}: not in the bundle storage (${this.storage.name})`);
     this.seen ??= readPointer(this.pointer, []);
+    const mod = rel === undefined ? undefined : this.pointerEntry(rel);
     try {
       this.seen = switchModule(
         this.pointer,
@@ -220,8 +226,13 @@ export class PointerTarget implements DeployTarget {
         this.seen.doc,
         this.tenants(),
         module,
-        rel === undefined ? undefined : this.pointerEntry(rel),
+        mod,
+        this.moduleSet(this.seen.doc),
       );
+      if (this.deployed) {
+        if (mod) this.deployed[module] = mod;
+        else delete this.deployed[module];
+      }
     } catch (e) {
       // Stale or unknown: the next switch reads the pointer afresh.
       this.seen = undefined;
@@ -237,7 +248,7 @@ export class PointerTarget implements DeployTarget {
     const want = [...tenants].sort();
     this.desiredTenants = want;
     const seen = readPointer(this.pointer, want);
-    const modules = seen.doc?.modules ?? {};
+    const modules = this.moduleSet(seen.doc);
     const value = tenantValue(modules);
     const same =
       seen.doc !== undefined &&
@@ -253,6 +264,26 @@ export class PointerTarget implements DeployTarget {
       this.seen = undefined;
       throw e;
     }
+  }
+
+  /**
+   * The modules the ring's pointer should name besides the one being switched: what ringlock deployed (the state), or
+   * — before any drift check, in recovery — the document's entries that name a bundle of their own module of which
+   * this target keeps a verified copy, their URL recomputed. An entry added out of band is never copied on.
+   */
+  private moduleSet(doc: RingPointer | undefined): Record<string, PointerModule> {
+    if (this.deployed) return { ...this.deployed };
+    const out: Record<string, PointerModule> = {};
+    for (const [name, m] of Object.entries(doc?.modules ?? {})) {
+      const dir = typeof m?.dir === 'string' ? m.dir : '';
+      if (!dir.startsWith(`${name}/`) || !DIR.test(dir.slice(name.length + 1))) continue;
+      try {
+        if (this.exists(dir)) out[name] = this.pointerEntry(dir);
+      } catch {
+        // a dir outside the store: not ringlock's
+      }
+    }
+    return out;
   }
 
   /** The ring's pointer document as last read or written (for `verify --target` and tests). */

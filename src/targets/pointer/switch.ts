@@ -70,8 +70,10 @@ export function switchModule(
   tenants: string[],
   module: string,
   mod: PointerModule | undefined,
+  /** The other modules the pointer names (what ringlock deployed); default the document's. */
+  others: Record<string, PointerModule> = { ...(base?.modules ?? {}) },
 ): { generation: number; doc: RingPointer } {
-  const modules = { ...(base?.modules ?? {}) };
+  const modules = { ...others };
   if (mod) modules[module] = mod;
   else delete modules[module];
   return writePointer(s, expected, base, tenants, modules);
