@@ -1,6 +1,6 @@
 // The pointer target end to end: the real CLI applying a ring's lock to bundles in a storage dir and a pointer in a
 // real redis-server — install, upgrade, rollback, list/history, stale writers, Redis down.
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch, show } from './fixtures-platform.js';
@@ -59,5 +59,22 @@ describe('pointer target', () => {
     const hist = await pp.ok(['history', '--json']);
     expect(hist.stdout).toContain('rollback');
     expect(existsSync(join(pp.storage, crm2, 'remoteEntry.js'))).toBe(true);
+  });
+
+  it('refuses publish.redis with a pointer target (exit 2): the target already writes these keys', async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-pub'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary' },
+      },
+    );
+    appendFileSync(pp.operatorConfig, 'publish:\n  redis: true\n');
+    const r = await pp.apply();
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('the pointer target already writes these keys');
+    expect(pp.tenant('acme')).toBeUndefined();
+    expect(existsSync(pp.storage)).toBe(false);
   });
 });
