@@ -77,4 +77,33 @@ describe('pointer target', () => {
     expect(pp.tenant('acme')).toBeUndefined();
     expect(existsSync(pp.storage)).toBe(false);
   });
+
+  it("refuses a bundle whose manifest's entry names a file it does not hold: nothing uploaded, the pointer kept", async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-entry'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary' },
+      },
+    );
+    expect((await pp.apply()).code).toBe(0);
+    const before = pp.tenant('acme');
+    const manifest = {
+      name: 'crm',
+      version: '1.1.0',
+      compatibility: { platform: '^2.0.0' },
+      entry: 'https://cdn.example.test/modules/crm/1.1.0/main.js',
+    };
+    pp.p.writeModule('crm', {
+      version: '1.1.0',
+      files: { 'module.json': `${JSON.stringify(manifest)}\n`, 'remoteEntry.js': '// crm 1.1.0\n' },
+    });
+    await pp.p.release(['crm']);
+    const r = await pp.apply();
+    expect(r.code, show(r)).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('main.js, which is not a file in the bundle');
+    expect(pp.tenant('acme')).toEqual(before);
+    expect(existsSync(join(pp.storage, pp.dirOf('crm')))).toBe(false);
+  });
 });

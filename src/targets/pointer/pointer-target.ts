@@ -5,7 +5,7 @@
 // state, the staging area and a verified copy of every uploaded bundle, so hooks, health and drift read files as on a
 // folder target. Rollback is a pointer switch back: the old bundle is still there.
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { InputError, OperationFailed } from '../../errors.js';
 import { fsyncDir } from '../../fsutil/atomic-write.js';
@@ -16,6 +16,7 @@ import { type PointerModule, type RingPointer, tenantValue } from '../../redis/p
 import type { DeployedModule, DeployedState } from '../../state/types.js';
 import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
+import { entryIn } from './entry.js';
 import type { BundleStorage } from './storage.js';
 import {
   isAhead,
@@ -28,7 +29,6 @@ import {
 
 const rand = () => randomBytes(6).toString('hex');
 const DIR = /^(.+)-([0-9a-f]{8})(?:\.[0-9a-f]+)?$/;
-const MANIFESTS = ['module.manifest.json', 'module.json'];
 
 export interface PointerTargetOptions {
   /** The local directory: state, staging, the verified copies. */
@@ -129,6 +129,7 @@ export class PointerTarget implements DeployTarget {
 
   /** Uploads the verified tree (never overwriting), then keeps it as the local copy. */
   commitToStore(staged: string, rel: string): void {
+    this.assertEntry(staged, rel);
     this.storage.put(rel, staged);
     const dest = this.abs(rel);
     mkdirSync(dirname(dest), { recursive: true });
@@ -191,32 +192,27 @@ export class PointerTarget implements DeployTarget {
 
   /** The manifest's `entry` file name (its last path segment), default remoteEntry.js. */
   private entryFile(rel: string): string {
-    for (const f of MANIFESTS) {
-      const p = join(this.abs(rel), f);
-      if (!existsSync(p)) continue;
-      try {
-        if (lstatSync(p).size > 64 * 1024) break;
-        const entry = (JSON.parse(readFileSync(p, 'utf8')) as { entry?: unknown }).entry;
-        const name =
-          typeof entry === 'string'
-            ? entry
-                .split(/[/?#]/)
-                .filter((x) => x !== '')
-                .pop()
-            : undefined;
-        if (name !== undefined && /^[A-Za-z0-9._-]+$/.test(name) && name !== '..') return name;
-      } catch {
-        // unreadable manifest: the default
-      }
-      break;
-    }
-    return 'remoteEntry.js';
+    return entryIn(this.abs(rel)).name;
+  }
+
+  /** Refuses a bundle whose entry file (what the pointer's URL will name) is not in it. */
+  private assertEntry(dir: string, rel: string): void {
+    const e = entryIn(dir);
+    if (kindOf(join(dir, e.name)) === 'file') return;
+    throw new OperationFailed(
+      'pointer/entry',
+      `${rel}: the entry URL would name ${e.name}, which is not a file in the bundle (${e.from === undefined ? 'the default entry; the manifest names none' : `the manifest's entry ${JSON.stringify(e.from.slice(0, 200))}`})`,
+      {
+        expected: "the manifest's entry naming a file of the module's published tree (its last path segment)",
+      },
+    );
   }
 
   /** The pointer switch: the module at `rel` (or removed) in the ring's pointer and every tenant key, atomically. */
   activate(module: string, rel: string | undefined): void {
     if (rel !== undefined && !this.storage.has(rel))
       throw new OperationFailed('target/store', `${rel}: not in the bundle storage (${this.storage.name})`);
+    if (rel !== undefined && this.exists(rel)) this.assertEntry(this.abs(rel), rel);
     this.seen ??= readPointer(this.pointer, []);
     const mod = rel === undefined ? undefined : this.pointerEntry(rel);
     try {
