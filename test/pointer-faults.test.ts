@@ -22,7 +22,7 @@ afterAll(async () => {
 const withHook = (version: string, script: string): ModuleSpec => ({
   version,
   lifecycle: { onUpgrade: 'sh ./side.sh' },
-  files: { 'side.sh': script },
+  files: { 'side.sh': script, 'remoteEntry.js': `// ${version}\n` },
 });
 
 const HOOK_ENV = 'RL_REDIS_PORT RL_GEN_KEY RL_MARK';
