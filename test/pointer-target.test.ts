@@ -1,6 +1,6 @@
 // The pointer target end to end: the real CLI applying a ring's lock to bundles in a storage dir and a pointer in a
 // real redis-server — install, upgrade, rollback, list/history, stale writers, Redis down.
-import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch, show } from './fixtures-platform.js';
@@ -105,5 +105,29 @@ describe('pointer target', () => {
     expect(r.stdout + r.stderr).toContain('main.js, which is not a file in the bundle');
     expect(pp.tenant('acme')).toEqual(before);
     expect(existsSync(join(pp.storage, pp.dirOf('crm')))).toBe(false);
+  });
+
+  it('refuses key templates that can name the same key (exit 2), before anything is uploaded', async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-keys'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary' },
+      },
+    );
+    const text = readFileSync(pp.operatorConfig, 'utf8');
+    for (const [from, to, slots] of [
+      [':modules:generation:{ring}', ':modules:ring:{ring}', 'redis.keys.ring'],
+      // a tenant called like a ring would get the ring document's key
+      [':modules:active:{tenant}', ':modules:ring:{tenant}', 'redis.keys.tenant'],
+    ] as const) {
+      writeFileSync(pp.operatorConfig, text.replace(from, to));
+      const r = await pp.apply();
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(slots);
+      expect(r.stderr).toContain('can name the same key');
+      expect(existsSync(pp.storage)).toBe(false);
+    }
   });
 });
