@@ -70,6 +70,38 @@ describe('pointer target faults', () => {
     expect(existsSync(join(pp.storage, bad, 'remoteEntry.js'))).toBe(true);
   });
 
+  it("health goes only through the operator's base URL: not ringlock.yaml's, and no manifest URL of its own", async (t) => {
+    let hits = 0;
+    const server: Server = createServer((_req, res) => {
+      hits++;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.onTestFinished(() => void server.close());
+    const repoBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-health-base'),
+      redis,
+      { crm: { version: '1.0.0', healthCheck: { http: { path: '/health/crm' }, timeout: '1s' } } },
+      { tenants: { acme: 'canary' }, config: `health:\n  baseUrl: ${repoBase}\n` },
+    );
+    const r = await pp.apply();
+    expect(r.code, show(r)).toBe(0);
+    expect(hits).toBe(0);
+    expect(r.stdout + r.stderr).toContain('health/unresolved');
+    pp.p.writeModule('crm', {
+      version: '1.1.0',
+      healthCheck: { http: { url: `${repoBase}/elsewhere` }, timeout: '1s' },
+      files: { 'remoteEntry.js': '// crm 1.1.0\n' },
+    });
+    await pp.p.release(['crm']);
+    const up = await pp.apply();
+    expect(up.code, show(up)).not.toBe(0);
+    expect(up.stdout + up.stderr).toContain('healthCheck.http.url');
+    expect(hits).toBe(0);
+    expect(existsSync(join(pp.storage, pp.dirOf('crm')))).toBe(false);
+  });
+
   it('a stale writer cannot move the pointer: the generation check refuses it and changes nothing', async (t) => {
     const pp = await pointerPlatform(
       scratch(t, 'pointer-stale'),

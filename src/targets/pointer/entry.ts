@@ -25,3 +25,21 @@ export function entryIn(dir: string): { name: string; from?: string } {
   }
   return { name: 'remoteEntry.js' };
 }
+
+/** The manifest's absolute `healthCheck.http.url`, if it names one (a pointer target probes only through the platform). */
+export function healthUrlIn(dir: string): string | undefined {
+  for (const f of MANIFESTS) {
+    const p = join(dir, f);
+    if (!existsSync(p)) continue;
+    try {
+      if (lstatSync(p).size > 64 * 1024) return undefined;
+      const hc = (JSON.parse(readFileSync(p, 'utf8')) as { healthCheck?: { http?: { url?: unknown } } })
+        .healthCheck;
+      const url = hc?.http?.url;
+      return typeof url === 'string' ? url : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  return undefined;
+}

@@ -16,7 +16,7 @@ import { type PointerModule, type RingPointer, tenantValue } from '../../redis/p
 import type { DeployedModule, DeployedState } from '../../state/types.js';
 import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
-import { entryIn } from './entry.js';
+import { entryIn, healthUrlIn } from './entry.js';
 import type { BundleStorage } from './storage.js';
 import {
   isAhead,
@@ -195,8 +195,18 @@ export class PointerTarget implements DeployTarget {
     return entryIn(this.abs(rel)).name;
   }
 
-  /** Refuses a bundle whose entry file (what the pointer's URL will name) is not in it. */
+  /**
+   * Refuses a bundle whose entry file (what the pointer's URL will name) is not in it, or whose manifest names an
+   * absolute health URL: on this target health goes through the platform, at the operator's base URL only.
+   */
   private assertEntry(dir: string, rel: string): void {
+    const hu = healthUrlIn(dir);
+    if (hu !== undefined)
+      throw new OperationFailed(
+        'pointer/health-url',
+        `${rel}: the manifest's healthCheck.http.url ${JSON.stringify(hu.slice(0, 200))} is refused on a pointer target: health is probed through the platform`,
+        { expected: "healthCheck.http.path, probed at the operator config's pointer.healthBaseUrl" },
+      );
     const e = entryIn(dir);
     if (kindOf(join(dir, e.name)) === 'file') return;
     throw new OperationFailed(
