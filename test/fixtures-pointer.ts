@@ -30,6 +30,14 @@ export interface PointerPlatform {
       }
     | undefined;
   generation(): number;
+  /** Ring `ring`'s pointer document. */
+  ringDocOf(
+    ring: string,
+  ): { modules: Record<string, { dir: string; entry: string }>; tenants: string[] } | undefined;
+  /** Writes `rings/<ring>.lock.json` as a copy of the canary lock as it is now (a promotion). */
+  promote(ring: string): void;
+  /** `apply --ring <ring> --yes`, on a local directory of that ring's own (`<root>/target-<ring>`). */
+  applyRing(ring: string, args?: string[], env?: Record<string, string | undefined>): Promise<Run>;
   /** `{publicUrl}/{name}/{version}-{hash8}/remoteEntry.js` of the lock's pin. */
   entryOf(module: string): string;
   dirOf(module: string): string;
@@ -109,6 +117,16 @@ ${o.healthBaseUrl ? `  healthBaseUrl: ${o.healthBaseUrl}\n` : ''}${o.retention ?
     key,
     tenant: (t) => key(`${prefix}:modules:active:${t}`),
     ringDoc: () => key(`${prefix}:modules:ring:${RING}`),
+    ringDocOf: (r) => key(`${prefix}:modules:ring:${r}`),
+    promote: (r) =>
+      writeFileSync(
+        join(p.repo, 'rings', `${r}.lock.json`),
+        p.readLock().replace(`"ring": "${RING}"`, `"ring": "${r}"`),
+      ),
+    applyRing: (r, args = [], e = {}) =>
+      p.cli(['apply', '--ring', r, '--yes', '--target', join(root, `target-${r}`), ...args], {
+        env: { ...env, ...e },
+      }),
     generation: () => Number(redis.cli('GET', `${prefix}:modules:generation:${RING}`) || 0),
     entryOf: (m) => `${PUBLIC}/${dirOf(m)}/remoteEntry.js`,
     dirOf,

@@ -45,7 +45,44 @@ describe('pointer target drift', () => {
     expect((await pp.cli(['verify', '--ring', 'canary', '--target'])).code).toBe(0);
   });
 
-  it('a tenant assigned to the ring gets its key, a tenant gone from it loses it, on the next apply', async (t) => {
+  it('a module added out of band to the ring document or a tenant key is drift, and never copied on', async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-extra'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      { tenants: { acme: 'canary', globex: 'canary' } },
+    );
+    expect((await pp.apply()).code).toBe(0);
+    const ringKey = `${pp.prefix}:modules:ring:canary`;
+    const doc = pp.key<{ modules: Record<string, unknown> }>(ringKey)!;
+    doc.modules.evil = { version: '6.6.6', dir: 'evil/6.6.6-deadbeef', entry: 'https://evil.example/x.js' };
+    redis.cli('SET', ringKey, JSON.stringify(doc));
+    const v = await pp.cli(['verify', '--ring', 'canary', '--target']);
+    expect(v.code, show(v)).toBe(1);
+    expect(v.stdout).toContain('evil');
+    // The next switch (an upgrade) writes what ringlock deployed, not what the document says.
+    pp.p.writeModule('crm', { version: '1.1.0', files: { 'remoteEntry.js': '// crm 1.1.0\n' } });
+    await pp.p.release(['crm']);
+    const up = await pp.apply();
+    expect(up.code, show(up)).toBe(0);
+    expect(pp.tenant('acme')).toEqual({ crm: pp.entryOf('crm') });
+    expect(Object.keys(pp.ringDoc()?.modules ?? {})).toEqual(['crm']);
+    // An entry added to one tenant key: drift, healed.
+    redis.cli(
+      'SET',
+      `${pp.prefix}:modules:active:globex`,
+      JSON.stringify({ crm: pp.entryOf('crm'), evil: 'https://evil.example/x.js' }),
+    );
+    const v2 = await pp.cli(['verify', '--ring', 'canary', '--target']);
+    expect(v2.code, show(v2)).toBe(1);
+    expect(v2.stdout).toContain('evil');
+    const heal = await pp.apply();
+    expect(heal.code, show(heal)).toBe(0);
+    expect(pp.tenant('globex')).toEqual({ crm: pp.entryOf('crm') });
+    expect((await pp.cli(['verify', '--ring', 'canary', '--target'])).code).toBe(0);
+  });
+
+  it('a tenant assigned to the ring gets its key, a tenant gone from every ring loses it, on the next apply', async (t) => {
     const pp = await pointerPlatform(
       scratch(t, 'pointer-tenants'),
       redis,
@@ -55,10 +92,7 @@ describe('pointer target drift', () => {
       },
     );
     expect((await pp.apply()).code).toBe(0);
-    writeFileSync(
-      join(pp.p.repo, 'rings', 'tenants.yaml'),
-      'tenants:\n  acme: canary\n  globex: canary\n  initech: stable\n',
-    );
+    writeFileSync(join(pp.p.repo, 'rings', 'tenants.yaml'), 'tenants:\n  acme: canary\n  globex: canary\n');
     // The plan shows the tenant change, not a drifted module: a tenant's missing key is no reason to reinstall.
     const plan = await pp.cli(['plan', '--ring', 'canary']);
     expect(plan.stdout + plan.stderr).not.toMatch(/reinstall|drift/i);

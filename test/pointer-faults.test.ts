@@ -22,7 +22,7 @@ afterAll(async () => {
 const withHook = (version: string, script: string): ModuleSpec => ({
   version,
   lifecycle: { onUpgrade: 'sh ./side.sh' },
-  files: { 'side.sh': script },
+  files: { 'side.sh': script, 'remoteEntry.js': `// ${version}\n` },
 });
 
 const HOOK_ENV = 'RL_REDIS_PORT RL_GEN_KEY RL_MARK';
@@ -68,6 +68,38 @@ describe('pointer target faults', () => {
     expect(pp.p.state().quarantine.map((q) => `${q.module}@${q.version}`)).toContain('crm@1.1.0');
     // The failed bundle stays uploaded (immutable), only the pointer moved back.
     expect(existsSync(join(pp.storage, bad, 'remoteEntry.js'))).toBe(true);
+  });
+
+  it("health goes only through the operator's base URL: not ringlock.yaml's, and no manifest URL of its own", async (t) => {
+    let hits = 0;
+    const server: Server = createServer((_req, res) => {
+      hits++;
+      res.end();
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    t.onTestFinished(() => void server.close());
+    const repoBase = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-health-base'),
+      redis,
+      { crm: { version: '1.0.0', healthCheck: { http: { path: '/health/crm' }, timeout: '1s' } } },
+      { tenants: { acme: 'canary' }, config: `health:\n  baseUrl: ${repoBase}\n` },
+    );
+    const r = await pp.apply();
+    expect(r.code, show(r)).toBe(0);
+    expect(hits).toBe(0);
+    expect(r.stdout + r.stderr).toContain('health/unresolved');
+    pp.p.writeModule('crm', {
+      version: '1.1.0',
+      healthCheck: { http: { url: `${repoBase}/elsewhere` }, timeout: '1s' },
+      files: { 'remoteEntry.js': '// crm 1.1.0\n' },
+    });
+    await pp.p.release(['crm']);
+    const up = await pp.apply();
+    expect(up.code, show(up)).not.toBe(0);
+    expect(up.stdout + up.stderr).toContain('healthCheck.http.url');
+    expect(hits).toBe(0);
+    expect(existsSync(join(pp.storage, pp.dirOf('crm')))).toBe(false);
   });
 
   it('a stale writer cannot move the pointer: the generation check refuses it and changes nothing', async (t) => {

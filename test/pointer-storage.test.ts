@@ -40,6 +40,23 @@ describe('dir bundle storage', () => {
     expect(() => s.put('../escape', src)).toThrow(/outside the bundle storage/);
   });
 
+  it('a conflicting upload links none of its files into the bundle, not even the new ones', (t) => {
+    const root = scratch(t, 'storage-conflict');
+    const src = join(root, 'src');
+    writeTree(src, { 'remoteEntry.js': 'v1\n' });
+    const s = new DirBundleStorage(join(root, 'cdn'));
+    s.put('crm/1.0.0-aaaaaaaa', src);
+    // A different entry file (the conflict) beside files the stored bundle does not have, sorted before and after it.
+    writeTree(src, { 'remoteEntry.js': 'v2\n', 'a-new.js': 'new\n', 'z-new.js': 'new\n', 'sub/x.js': 'x\n' });
+    expect(() => s.put('crm/1.0.0-aaaaaaaa', src)).toThrow(
+      /already holds different content \(remoteEntry\.js\)/,
+    );
+    const dir = join(root, 'cdn/crm/1.0.0-aaaaaaaa');
+    expect(readdirSync(dir).filter((n) => n !== 'sub')).toEqual(['remoteEntry.js']);
+    expect(readdirSync(join(dir, 'sub'), { withFileTypes: true }).filter((e) => e.isFile())).toEqual([]);
+    expect(readFileSync(join(dir, 'remoteEntry.js'), 'utf8')).toBe('v1\n');
+  });
+
   it('refuses a symlink in a bundle', (t) => {
     const root = scratch(t, 'storage-link');
     const src = join(root, 'src');

@@ -1,6 +1,6 @@
 // The pointer target end to end: the real CLI applying a ring's lock to bundles in a storage dir and a pointer in a
 // real redis-server — install, upgrade, rollback, list/history, stale writers, Redis down.
-import { existsSync, readFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch, show } from './fixtures-platform.js';
@@ -59,5 +59,75 @@ describe('pointer target', () => {
     const hist = await pp.ok(['history', '--json']);
     expect(hist.stdout).toContain('rollback');
     expect(existsSync(join(pp.storage, crm2, 'remoteEntry.js'))).toBe(true);
+  });
+
+  it('refuses publish.redis with a pointer target (exit 2): the target already writes these keys', async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-pub'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary' },
+      },
+    );
+    appendFileSync(pp.operatorConfig, 'publish:\n  redis: true\n');
+    const r = await pp.apply();
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toContain('the pointer target already writes these keys');
+    expect(pp.tenant('acme')).toBeUndefined();
+    expect(existsSync(pp.storage)).toBe(false);
+  });
+
+  it("refuses a bundle whose manifest's entry names a file it does not hold: nothing uploaded, the pointer kept", async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-entry'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary' },
+      },
+    );
+    expect((await pp.apply()).code).toBe(0);
+    const before = pp.tenant('acme');
+    const manifest = {
+      name: 'crm',
+      version: '1.1.0',
+      compatibility: { platform: '^2.0.0' },
+      entry: 'https://cdn.example.test/modules/crm/1.1.0/main.js',
+    };
+    pp.p.writeModule('crm', {
+      version: '1.1.0',
+      files: { 'module.json': `${JSON.stringify(manifest)}\n`, 'remoteEntry.js': '// crm 1.1.0\n' },
+    });
+    await pp.p.release(['crm']);
+    const r = await pp.apply();
+    expect(r.code, show(r)).not.toBe(0);
+    expect(r.stdout + r.stderr).toContain('main.js, which is not a file in the bundle');
+    expect(pp.tenant('acme')).toEqual(before);
+    expect(existsSync(join(pp.storage, pp.dirOf('crm')))).toBe(false);
+  });
+
+  it('refuses key templates that can name the same key (exit 2), before anything is uploaded', async (t) => {
+    const pp = await pointerPlatform(
+      scratch(t, 'pointer-keys'),
+      redis,
+      { crm: { version: '1.0.0' } },
+      {
+        tenants: { acme: 'canary' },
+      },
+    );
+    const text = readFileSync(pp.operatorConfig, 'utf8');
+    for (const [from, to, slots] of [
+      [':modules:generation:{ring}', ':modules:ring:{ring}', 'redis.keys.ring'],
+      // a tenant called like a ring would get the ring document's key
+      [':modules:active:{tenant}', ':modules:ring:{tenant}', 'redis.keys.tenant'],
+    ] as const) {
+      writeFileSync(pp.operatorConfig, text.replace(from, to));
+      const r = await pp.apply();
+      expect(r.code, show(r)).toBe(2);
+      expect(r.stderr).toContain(slots);
+      expect(r.stderr).toContain('can name the same key');
+      expect(existsSync(pp.storage)).toBe(false);
+    }
   });
 });

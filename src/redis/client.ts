@@ -116,10 +116,12 @@ export class RedisClient {
         String(r.generation),
         String(r.set.length),
         docText(r.doc),
+        r.lockAt === undefined ? '' : String(r.lockAt),
+        r.override ? '1' : '',
         ...r.set.map((s) => s.value),
       ];
       const [ok, gen] = await c.ringlockSwitch(keys.length, ...keys, ...args);
-      return { ok: ok === 1, generation: Number(gen) };
+      return { ok: ok === 1, generation: Number(gen), ...(ok === 2 ? { ahead: true } : {}) };
     });
   }
 

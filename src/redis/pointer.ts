@@ -21,6 +21,12 @@ export interface RingPointer {
   /** The ring's tenants, each with a tenant key holding `tenantValue(modules)`. */
   tenants: string[];
   updatedAt: string;
+  /**
+   * The order of the lock the pointer was switched from: its commit's committer time (Unix seconds) and commit, when
+   * the writer's workspace knew them from git. A writer whose lock is older cannot switch the pointer (the script).
+   */
+  lockAt?: number;
+  lockCommit?: string;
 }
 
 /** What a tenant key holds: module name → versioned entry URL, names sorted (the SeptemCore shape). */
@@ -35,17 +41,27 @@ export function tenantValue(modules: Record<string, { entry?: string }>): string
 
 /**
  * KEYS: generation, ring, the tenant keys to set, then those to delete (tenants that left the ring).
- * ARGV: mode, generation, number of keys to set, the ring document, the values of the keys to set.
+ * ARGV: mode, generation, number of keys to set, the ring document, the writer's lock order ('' unknown), '1' to
+ * override the lock-order check (an explicit operator override), the values of the keys to set.
  * mode `next`: ARGV generation must be the current one; the keys get current + 1 (the target's switch).
  * mode `newer`: ARGV generation must be above the current one; the keys get it.
  * mode `atleast`: ARGV generation must be the current one or above; the keys get it (a publisher's snapshot: the same
  * generation with other content — a new commit, the same modules — is written too).
  * The ring document's `"generation":0` placeholder is replaced by the generation written.
+ * A writer whose lock order is below the stored document's `lockAt` changes nothing: {2, current generation}.
  * Returns {1, generation written} or {0, current generation}.
  */
 export const SWITCH_SCRIPT = `
 local cur = tonumber(redis.call('GET', KEYS[1]) or '0') or 0
 local gen = tonumber(ARGV[2])
+local order = tonumber(ARGV[5])
+if order and ARGV[6] ~= '1' then
+  local raw = redis.call('GET', KEYS[2])
+  if raw then
+    local ok, d = pcall(cjson.decode, raw)
+    if ok and type(d) == 'table' and type(d.lockAt) == 'number' and d.lockAt > order then return {2, cur} end
+  end
+end
 local nxt
 if ARGV[1] == 'next' then
   if cur ~= gen then return {0, cur} end
@@ -60,7 +76,7 @@ end
 local n = tonumber(ARGV[3])
 local doc = string.gsub(ARGV[4], '"generation":0,', '"generation":' .. nxt .. ',', 1)
 redis.call('SET', KEYS[2], doc)
-for i = 1, n do redis.call('SET', KEYS[2 + i], ARGV[4 + i]) end
+for i = 1, n do redis.call('SET', KEYS[2 + i], ARGV[6 + i]) end
 for i = 3 + n, #KEYS do redis.call('DEL', KEYS[i]) end
 redis.call('SET', KEYS[1], nxt)
 return {1, nxt}
@@ -76,11 +92,17 @@ export interface SwitchRequest {
   doc: RingPointer;
   set: { key: string; value: string }[];
   del: string[];
+  /** The writer's lock order (RingPointer.lockAt); unset: unknown, not checked. */
+  lockAt?: number;
+  /** Switch even when the stored document names a newer lock (the operator's explicit override). */
+  override?: boolean;
 }
 
 export interface SwitchResult {
   ok: boolean;
   generation: number;
+  /** Refused because the stored document names a newer lock than the writer's. */
+  ahead?: boolean;
 }
 
 /** What a read of the ring returns: its generation, its document and the values of the given tenant keys. */

@@ -17,6 +17,8 @@ import { redisAddress, redisUrlFromEnv } from './url.js';
 export interface SnapshotView {
   ring: string;
   ringTenants: string[];
+  /** Tenant → ring, every tenant of rings/tenants.yaml. */
+  tenants: Record<string, string>;
   modules: Record<string, { version: string; sha256: string; path?: string; entry?: string }>;
   generation: number;
   publishedAt: string;
@@ -109,7 +111,10 @@ export class RedisPublisher implements PublisherView {
       JSON.stringify(prior.doc.tenants) === JSON.stringify(s.ringTenants)
     )
       return undefined;
-    const gone = (prior.doc?.tenants ?? []).filter((t) => !s.ringTenants.includes(t));
+    // A tenant that moved to another ring keeps its key (that ring's writer owns it): only one in no ring loses it.
+    const gone = (prior.doc?.tenants ?? []).filter(
+      (t) => !s.ringTenants.includes(t) && !Object.hasOwn(s.tenants, t),
+    );
     const doc: RingPointer = {
       ring: s.ring,
       generation: 0,

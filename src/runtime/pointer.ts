@@ -1,5 +1,7 @@
 // The pointer target for a runtime: its settings from the operator (policy.pointer, policy.redis, the environment),
 // the ring from --ring / RING_NAME / the config's only ring, the tenants from rings/tenants.yaml.
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
 import { InputError } from '../errors.js';
 import type { LoadedConfig } from '../model/config.js';
 import { readNow } from '../model/file-source.js';
@@ -28,6 +30,17 @@ export function pointerTarget(
 ): PointerTarget {
   const cfg = ws?.cfg.config;
   const rings = cfg?.rings ?? [];
+  const tenantMap = (): Record<string, string> => {
+    if (!ws || !cfg) return {};
+    const file = cfg.locks?.tenants ?? `${cfg.locks?.dir ?? 'rings'}/tenants.yaml`;
+    const loaded = {
+      config: cfg,
+      doc: ws.cfg.doc,
+      file: 'ringlock.yaml',
+      rings,
+    } as unknown as LoadedConfig;
+    return readNow(new DirSource(ws.root), readTenants(file, loaded));
+  };
   return createPointerTarget({
     root,
     pointer: policy.pointer,
@@ -45,16 +58,25 @@ export function pointerTarget(
         });
       return r;
     },
-    tenants: (ring) => {
-      if (!ws || !cfg) return [];
-      const file = cfg.locks?.tenants ?? `${cfg.locks?.dir ?? 'rings'}/tenants.yaml`;
-      const loaded = {
-        config: cfg,
-        doc: ws.cfg.doc,
-        file: 'ringlock.yaml',
-        rings,
-      } as unknown as LoadedConfig;
-      return tenantsOf(readNow(new DirSource(ws.root), readTenants(file, loaded)), ring);
-    },
+    rings: () => rings.map((r) => r.name),
+    tenants: (ring) => tenantsOf(tenantMap(), ring),
+    lockOrder: (ring) =>
+      ws && cfg ? lockOrderFromGit(ws.root, join(cfg.locks?.dir ?? 'rings', `${ring}.lock.json`)) : undefined,
+    assigned: () => Object.keys(tenantMap()).sort(),
   });
+}
+
+/**
+ * The order of a ring's lock: the commit and committer time (Unix seconds) of the last git commit that changed it, in
+ * the workspace `root`. Unknown (undefined) outside git, or while the lock has uncommitted changes.
+ */
+export function lockOrderFromGit(root: string, lockFile: string): { at: number; commit: string } | undefined {
+  const git = (args: string[]) =>
+    spawnSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  const log = git(['log', '-1', '--format=%H %ct', '--', lockFile]);
+  const m = log.status === 0 ? /^([0-9a-f]{40,64}) (\d+)$/.exec(log.stdout.trim()) : null;
+  if (!m) return undefined;
+  const dirty = git(['status', '--porcelain', '--', lockFile]);
+  if (dirty.status !== 0 || dirty.stdout.trim() !== '') return undefined;
+  return { commit: m[1]!, at: Number(m[2]) };
 }

@@ -5,6 +5,7 @@ import { configMapPublisherFactory } from '../kube/configmap-publisher.js';
 import { filePublisherFactory } from '../publish/file.js';
 import type { ActivePublisher, PublisherContext, PublisherFactory } from '../publish/types.js';
 import { redisPublisherFactory } from '../redis/publisher.js';
+import { PointerTarget } from '../targets/pointer/pointer-target.js';
 import type { DeployTarget } from '../targets/types.js';
 import { operatorConfigOf } from './operator.js';
 import type { RuntimeInput } from './types.js';
@@ -51,6 +52,17 @@ export function buildPublishers(
           expected: `a ringlock build with the ${w} publisher, or publish.${w} removed from the operator config`,
         },
       );
+  // The pointer target writes the ring document and the tenant keys itself: a second writer of the same keys would
+  // race it (and the Redis publisher names a folder path, not the bundle's URL).
+  if (p?.redis === true && ctx.target instanceof PointerTarget)
+    throw new InputError(
+      'operator/publish',
+      'publish.redis is set, but the pointer target already writes these keys (the ring document and every tenant key)',
+      {
+        ...(file !== undefined ? { file } : {}),
+        expected: 'publish.redis removed from the operator config (it is for folder targets)',
+      },
+    );
   const out: ActivePublisher[] = [];
   for (const f of factories) {
     const built = f.factory(ctx);

@@ -46,10 +46,10 @@ export function resolveRuntime(input: RuntimeInput, ws: ConfigBase | undefined):
     timeout?: string;
     interval?: string;
   };
+  // On a pointer target health goes through the platform at the operator's base URL only: ringlock.yaml (the
+  // repository) cannot send the probe elsewhere.
   const healthUrl =
-    pick(input, 'health-url', 'RINGLOCK_HEALTH_URL') ??
-    (pointer ? policy.pointer?.healthBaseUrl : undefined) ??
-    h.baseUrl;
+    pick(input, 'health-url', 'RINGLOCK_HEALTH_URL') ?? (pointer ? policy.pointer?.healthBaseUrl : h.baseUrl);
   if (healthUrl !== undefined && !/^https?:\/\/[^\s]+$/.test(healthUrl)) {
     throw new InputError('cli/health-url', `--health-url ${healthUrl}: not an http(s) URL`, {
       expected: 'http://host:port/',

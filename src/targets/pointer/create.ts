@@ -20,6 +20,12 @@ export interface CreatePointerOptions {
   ring: () => string;
   /** The ring's tenants now. */
   tenants: (ring: string) => string[];
+  /** The order of the ring's lock (its last git commit's time), when the workspace knows it. */
+  lockOrder: (ring: string) => { at: number; commit: string } | undefined;
+  /** Every tenant rings/tenants.yaml assigns to any ring. */
+  assigned: () => string[];
+  /** Every ring of ringlock.yaml (they share the bundle storage). */
+  rings: () => string[];
 }
 
 /**
@@ -68,6 +74,10 @@ export function createPointerTarget(o: CreatePointerOptions): PointerTarget {
         return ringName();
       },
       tenants: () => o.tenants(ringName()),
+      rings: o.rings,
+      assigned: o.assigned,
+      lockOrder: () => o.lockOrder(ringName()),
+      override: () => o.env.RINGLOCK_POINTER_OVERRIDE === '1',
     },
   });
 }

@@ -1,6 +1,7 @@
 // The `dir` bundle storage: a directory served as the CDN origin. Every file is written to a temp name and then
 // hard-linked to its final name, which fails if the name exists: a file is never overwritten and never seen half
-// written, and an upload that a crash cut short is completed by the next one (identical files are accepted).
+// written, and an upload that a crash cut short is completed by the next one (identical files are accepted). An upload
+// that conflicts with a stored file links none of its files.
 
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -82,7 +83,10 @@ export class DirBundleStorage implements BundleStorage {
         this.root,
         files.map((f) => f.tmp),
       );
-      for (const f of files) if (!linkOnce(f.tmp, f.to, f.data)) conflicts.push(f.shown);
+      // Every destination is checked before any file is linked: a conflicting upload links nothing.
+      for (const f of files) if (!absentOrSame(f.to, f.data)) conflicts.push(f.shown);
+      if (conflicts.length === 0)
+        for (const f of files) if (!linkOnce(f.tmp, f.to, f.data)) conflicts.push(f.shown);
     } finally {
       for (const f of files) rmSync(f.tmp, { force: true });
     }
@@ -175,6 +179,21 @@ function durable(root: string, paths: string[]): void {
     } finally {
       closeSync(fd);
     }
+  }
+}
+
+/** Whether `dest` does not exist or already holds `data`. */
+function absentOrSame(dest: string, data: Buffer): boolean {
+  try {
+    lstatSync(dest);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return true;
+    return false;
+  }
+  try {
+    return readFileSync(dest).equals(data);
+  } catch {
+    return false;
   }
 }
 

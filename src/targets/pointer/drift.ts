@@ -20,9 +20,11 @@ export async function pointerDrift(
   const ring = target.ring;
   const pointed = obs.doc?.modules ?? {};
   const want: Record<string, { entry: string }> = {};
+  const disabled = new Set<string>();
   target.damaged.clear();
   for (const m of Object.values(state.modules)) {
     if (m.status === 'disabled') {
+      disabled.add(m.name);
       if (pointed[m.name]) drift.set(m.name, `disabled, but the pointer of ring ${ring} still names it`);
       continue;
     }
@@ -36,6 +38,15 @@ export async function pointerDrift(
     }
     if (!target.storage.has(rel)) drift.set(m.name, `bundle ${rel} is missing from the storage`);
   }
+  // What ringlock did not deploy and the pointer names anyway (added out of band): the switch that repairs it rewrites
+  // the whole document and every tenant key from the state, so it is the drift of a deployed module (the first).
+  const first = Object.keys(want).sort()[0];
+  const flag = (why: string) => {
+    if (first !== undefined && !drift.has(first)) drift.set(first, why);
+  };
+  const extra = Object.keys(pointed).filter((n) => !(n in want) && !disabled.has(n));
+  if (extra.length > 0)
+    flag(`the pointer of ring ${ring} names ${extra.sort().join(', ')}, which ringlock did not deploy`);
   // Every tenant key holds the ring's module → entry URL map: a module whose URL differs in one of them drifted.
   const expected = JSON.parse(tenantValue(want)) as Record<string, string>;
   // A tenant the state has not recorded yet is the pass's tenant change, which rewrites every key (syncTenants): its
@@ -56,6 +67,11 @@ export async function pointerDrift(
           name,
           `tenant key ${tenantKey(keys, t)} names ${typeof got[name] === 'string' ? got[name] : 'nothing'} for it`,
         );
+    const added = Object.keys(got).filter((n) => !(n in expected));
+    if (added.length > 0)
+      flag(
+        `tenant key ${tenantKey(keys, t)} names ${added.sort().join(', ')}, which ringlock did not deploy`,
+      );
   }
   if (quick) return drift;
   for (const m of Object.values(state.modules)) {

@@ -5,7 +5,7 @@
 // state, the staging area and a verified copy of every uploaded bundle, so hooks, health and drift read files as on a
 // folder target. Rollback is a pointer switch back: the old bundle is still there.
 import { randomBytes } from 'node:crypto';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve, sep } from 'node:path';
 import { InputError, OperationFailed } from '../../errors.js';
 import { fsyncDir } from '../../fsutil/atomic-write.js';
@@ -16,12 +16,19 @@ import { type PointerModule, type RingPointer, tenantValue } from '../../redis/p
 import type { DeployedModule, DeployedState } from '../../state/types.js';
 import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
+import { entryIn, healthUrlIn } from './entry.js';
 import type { BundleStorage } from './storage.js';
-import { type PointerStore, readPointer, switchModule, writePointer } from './switch.js';
+import {
+  isAhead,
+  namedByRings,
+  type PointerStore,
+  readPointer,
+  switchModule,
+  writePointer,
+} from './switch.js';
 
 const rand = () => randomBytes(6).toString('hex');
 const DIR = /^(.+)-([0-9a-f]{8})(?:\.[0-9a-f]+)?$/;
-const MANIFESTS = ['module.manifest.json', 'module.json'];
 
 export interface PointerTargetOptions {
   /** The local directory: state, staging, the verified copies. */
@@ -42,6 +49,8 @@ export class PointerTarget implements DeployTarget {
   private seen: { generation: number; doc: RingPointer | undefined } | undefined;
   /** The ring's tenants the current pass deploys, when the pass said (observeDrift). */
   private desiredTenants: string[] | undefined;
+  /** What ringlock deployed (the state at the drift check, then each switch): the only source of the module set. */
+  private deployed: Record<string, PointerModule> | undefined;
   /** Bundles the last drift check found altered in the storage: never reused, a repair uploads a fresh copy. */
   readonly damaged = new Set<string>();
 
@@ -120,6 +129,7 @@ export class PointerTarget implements DeployTarget {
 
   /** Uploads the verified tree (never overwriting), then keeps it as the local copy. */
   commitToStore(staged: string, rel: string): void {
+    this.assertEntry(staged, rel);
     this.storage.put(rel, staged);
     const dest = this.abs(rel);
     mkdirSync(dirname(dest), { recursive: true });
@@ -143,6 +153,13 @@ export class PointerTarget implements DeployTarget {
     const tenants = this.tenants();
     const obs = readPointer(this.pointer, tenants);
     this.seen = { generation: obs.generation, doc: obs.doc };
+    this.deployed = {};
+    for (const m of Object.values(state.modules))
+      if (m.status !== 'disabled') this.deployed[m.name] = this.pointerEntry(m.active.storeDir);
+    // The pointer was switched from a newer lock than this writer's: another writer is ahead, which is not drift (a
+    // repair would move the pointer backwards; the switch script refuses that anyway).
+    if (!this.pointer.override() && isAhead(obs.doc, this.pointer.lockOrder()))
+      return Promise.resolve(new Map());
     return pointerDrift(this, state, quick, obs, tenants);
   }
 
@@ -175,33 +192,39 @@ export class PointerTarget implements DeployTarget {
 
   /** The manifest's `entry` file name (its last path segment), default remoteEntry.js. */
   private entryFile(rel: string): string {
-    for (const f of MANIFESTS) {
-      const p = join(this.abs(rel), f);
-      if (!existsSync(p)) continue;
-      try {
-        if (lstatSync(p).size > 64 * 1024) break;
-        const entry = (JSON.parse(readFileSync(p, 'utf8')) as { entry?: unknown }).entry;
-        const name =
-          typeof entry === 'string'
-            ? entry
-                .split(/[/?#]/)
-                .filter((x) => x !== '')
-                .pop()
-            : undefined;
-        if (name !== undefined && /^[A-Za-z0-9._-]+$/.test(name) && name !== '..') return name;
-      } catch {
-        // unreadable manifest: the default
-      }
-      break;
-    }
-    return 'remoteEntry.js';
+    return entryIn(this.abs(rel)).name;
+  }
+
+  /**
+   * Refuses a bundle whose entry file (what the pointer's URL will name) is not in it, or whose manifest names an
+   * absolute health URL: on this target health goes through the platform, at the operator's base URL only.
+   */
+  private assertEntry(dir: string, rel: string): void {
+    const hu = healthUrlIn(dir);
+    if (hu !== undefined)
+      throw new OperationFailed(
+        'pointer/health-url',
+        `${rel}: the manifest's healthCheck.http.url ${JSON.stringify(hu.slice(0, 200))} is refused on a pointer target: health is probed through the platform`,
+        { expected: "healthCheck.http.path, probed at the operator config's pointer.healthBaseUrl" },
+      );
+    const e = entryIn(dir);
+    if (kindOf(join(dir, e.name)) === 'file') return;
+    throw new OperationFailed(
+      'pointer/entry',
+      `${rel}: the entry URL would name ${e.name}, which is not a file in the bundle (${e.from === undefined ? 'the default entry; the manifest names none' : `the manifest's entry ${JSON.stringify(e.from.slice(0, 200))}`})`,
+      {
+        expected: "the manifest's entry naming a file of the module's published tree (its last path segment)",
+      },
+    );
   }
 
   /** The pointer switch: the module at `rel` (or removed) in the ring's pointer and every tenant key, atomically. */
   activate(module: string, rel: string | undefined): void {
     if (rel !== undefined && !this.storage.has(rel))
       throw new OperationFailed('target/store', `${rel}: not in the bundle storage (${this.storage.name})`);
+    if (rel !== undefined && this.exists(rel)) this.assertEntry(this.abs(rel), rel);
     this.seen ??= readPointer(this.pointer, []);
+    const mod = rel === undefined ? undefined : this.pointerEntry(rel);
     try {
       this.seen = switchModule(
         this.pointer,
@@ -209,8 +232,13 @@ export class PointerTarget implements DeployTarget {
         this.seen.doc,
         this.tenants(),
         module,
-        rel === undefined ? undefined : this.pointerEntry(rel),
+        mod,
+        this.moduleSet(this.seen.doc),
       );
+      if (this.deployed) {
+        if (mod) this.deployed[module] = mod;
+        else delete this.deployed[module];
+      }
     } catch (e) {
       // Stale or unknown: the next switch reads the pointer afresh.
       this.seen = undefined;
@@ -226,7 +254,7 @@ export class PointerTarget implements DeployTarget {
     const want = [...tenants].sort();
     this.desiredTenants = want;
     const seen = readPointer(this.pointer, want);
-    const modules = seen.doc?.modules ?? {};
+    const modules = this.moduleSet(seen.doc);
     const value = tenantValue(modules);
     const same =
       seen.doc !== undefined &&
@@ -242,6 +270,26 @@ export class PointerTarget implements DeployTarget {
       this.seen = undefined;
       throw e;
     }
+  }
+
+  /**
+   * The modules the ring's pointer should name besides the one being switched: what ringlock deployed (the state), or
+   * — before any drift check, in recovery — the document's entries that name a bundle of their own module of which
+   * this target keeps a verified copy, their URL recomputed. An entry added out of band is never copied on.
+   */
+  private moduleSet(doc: RingPointer | undefined): Record<string, PointerModule> {
+    if (this.deployed) return { ...this.deployed };
+    const out: Record<string, PointerModule> = {};
+    for (const [name, m] of Object.entries(doc?.modules ?? {})) {
+      const dir = typeof m?.dir === 'string' ? m.dir : '';
+      if (!dir.startsWith(`${name}/`) || !DIR.test(dir.slice(name.length + 1))) continue;
+      try {
+        if (this.exists(dir)) out[name] = this.pointerEntry(dir);
+      } catch {
+        // a dir outside the store: not ringlock's
+      }
+    }
+    return out;
   }
 
   /** The ring's pointer document as last read or written (for `verify --target` and tests). */
@@ -282,13 +330,20 @@ export class PointerTarget implements DeployTarget {
       .map(([d]) => `${module}/${d}`);
   }
 
+  /** The bundles of `module` some ring's pointer names (the storage is shared by every ring of ringlock.yaml). */
+  private inUse(module: string): Set<string> {
+    return namedByRings(this.pointer, this.pointer.rings()).get(module) ?? new Set();
+  }
+
   prune(module: string, keep: number, protect: readonly (string | undefined)[]): PruneResult {
     const removed: string[] = [];
     const warnings: string[] = [];
     const all = this.bundles(module);
+    // Another ring may still serve an older bundle: it is kept whatever its age (read before anything is removed).
+    const named = this.inUse(module);
     let kept = 0;
     for (const rel of all) {
-      if (protect.includes(rel) || kept < keep) {
+      if (named.has(rel) || protect.includes(rel) || kept < keep) {
         kept++;
         continue;
       }
@@ -317,10 +372,15 @@ export class PointerTarget implements DeployTarget {
   }
 
   dropModuleStore(module: string): boolean {
+    const dir = this.abs(module);
+    // Another ring still deploys the module: its bundles stay in the shared storage; only this ring's local copies go.
+    if (this.inUse(module).size > 0) {
+      if (existsSync(dir)) this.trash(dir);
+      return false;
+    }
     const all = this.bundles(module);
     for (const rel of all) this.discardStore(rel);
     if (this.storage.list(module).length === 0) this.storage.remove(module);
-    const dir = this.abs(module);
     if (existsSync(dir)) this.trash(dir);
     return all.length > 0;
   }

@@ -13,6 +13,17 @@ export interface PointerStore {
   readonly ring: string;
   /** The ring's tenants now (rings/tenants.yaml). */
   tenants(): string[];
+  /**
+   * Every tenant rings/tenants.yaml assigns to any ring: a tenant that left this ring for another keeps its key (its
+   * new ring's writer owns it); only the key of a tenant in no ring is deleted.
+   */
+  assigned(): string[];
+  /** The order of the lock this writer deploys (its git commit's time), when known; see RingPointer.lockAt. */
+  lockOrder(): { at: number; commit: string } | undefined;
+  /** The operator's explicit override of the lock-order check (RINGLOCK_POINTER_OVERRIDE=1). */
+  override(): boolean;
+  /** Every ring of ringlock.yaml: they share the bundle storage, so retention keeps what any of their pointers names. */
+  rings(): string[];
 }
 
 export interface Observed {
@@ -33,6 +44,21 @@ export function readPointer(s: PointerStore, tenants: string[]): Observed {
   };
 }
 
+/** The bundle dirs the pointer document of any ring in `rings` names, per module. */
+export function namedByRings(s: PointerStore, rings: readonly string[]): Map<string, Set<string>> {
+  const out = new Map<string, Set<string>>();
+  for (const ring of new Set([s.ring, ...rings])) {
+    const r = s.bridge.read(generationKey(s.keys, ring), ringKey(s.keys, ring), []);
+    for (const [name, m] of Object.entries(r.doc?.modules ?? {})) {
+      if (typeof m?.dir !== 'string') continue;
+      const set = out.get(name) ?? new Set<string>();
+      set.add(m.dir);
+      out.set(name, set);
+    }
+  }
+  return out;
+}
+
 /**
  * Sets (or, `mod` undefined, removes) one module in the ring's pointer, expecting generation `expected` and the
  * document `base` read at it. Returns the generation and document written.
@@ -44,16 +70,18 @@ export function switchModule(
   tenants: string[],
   module: string,
   mod: PointerModule | undefined,
+  /** The other modules the pointer names (what ringlock deployed); default the document's. */
+  others: Record<string, PointerModule> = { ...(base?.modules ?? {}) },
 ): { generation: number; doc: RingPointer } {
-  const modules = { ...(base?.modules ?? {}) };
+  const modules = { ...others };
   if (mod) modules[module] = mod;
   else delete modules[module];
   return writePointer(s, expected, base, tenants, modules);
 }
 
 /**
- * Rewrites the ring's pointer document and every tenant key for `tenants` (the keys of tenants `base` listed and
- * `tenants` does not are deleted), expecting generation `expected`: one version-checked script.
+ * Rewrites the ring's pointer document and every tenant key for `tenants` (the keys of tenants `base` listed that are
+ * now in no ring are deleted; one that moved to another ring is left to that ring's writer), expecting generation `expected`: one version-checked script.
  */
 export function writePointer(
   s: PointerStore,
@@ -63,13 +91,19 @@ export function writePointer(
   modules: Record<string, PointerModule>,
 ): { generation: number; doc: RingPointer } {
   const value = tenantValue(modules);
-  const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t));
+  const elsewhere = new Set(s.assigned());
+  const gone = (base?.tenants ?? []).filter((t) => !tenants.includes(t) && !elsewhere.has(t));
+  const order = s.lockOrder();
+  const lockAt = order?.at ?? base?.lockAt;
+  const lockCommit = order?.commit ?? base?.lockCommit;
   const doc: RingPointer = {
     ring: s.ring,
     generation: 0,
     modules,
     tenants,
     updatedAt: new Date().toISOString(),
+    ...(lockAt !== undefined ? { lockAt } : {}),
+    ...(lockCommit !== undefined ? { lockCommit } : {}),
   };
   const r = s.bridge.switch({
     mode: 'next',
@@ -79,7 +113,10 @@ export function writePointer(
     doc,
     set: tenants.map((t) => ({ key: tenantKey(s.keys, t), value })),
     del: gone.map((t) => tenantKey(s.keys, t)),
+    ...(order ? { lockAt: order.at } : {}),
+    ...(s.override() ? { override: true } : {}),
   });
+  if (r.ahead) throw aheadError(s.ring, base, order);
   if (!r.ok)
     throw new OperationFailed(
       'pointer/stale',
@@ -87,4 +124,25 @@ export function writePointer(
       { expected: 'one writer per ring; the next run reads the new pointer and converges' },
     );
   return { generation: r.generation, doc: { ...doc, generation: r.generation } };
+}
+
+/** The pointer names a newer lock than this writer's: another writer is ahead (`doc` as read, `order` this writer's). */
+export function isAhead(doc: RingPointer | undefined, order: { at: number } | undefined): boolean {
+  return order !== undefined && typeof doc?.lockAt === 'number' && doc.lockAt > order.at;
+}
+
+export function aheadError(
+  ring: string,
+  doc: RingPointer | undefined,
+  order: { at: number; commit: string } | undefined,
+): OperationFailed {
+  const when = (at: number | undefined) => (at === undefined ? '?' : new Date(at * 1000).toISOString());
+  return new OperationFailed(
+    'pointer/ahead',
+    `another writer is ahead: the pointer of ring ${ring} was switched from a newer lock (${doc?.lockCommit?.slice(0, 12) ?? '?'}, ${when(doc?.lockAt)}) than this writer's (${order?.commit.slice(0, 12) ?? '?'}, ${when(order?.at)}); nothing was changed`,
+    {
+      expected:
+        'the newest lock (pull the repository), or RINGLOCK_POINTER_OVERRIDE=1 to move the pointer back on purpose',
+    },
+  );
 }
