@@ -51,16 +51,27 @@ describe('the exec hook runner', () => {
     expect(r.output).toContain('ctx={"module":"orders"');
   });
 
-  it('rewrites {sourcePath} under targetMount, in the argv and RINGLOCK_SOURCE_PATH', async () => {
+  it('rewrites {sourcePath} under targetMount: the argv, RINGLOCK_SOURCE_PATH and the context (stdin, RINGLOCK_CONTEXT)', async () => {
     h = await kubeHarness();
     const r = await runner(h, {
-      argv: ['sh', '-c', 'echo "arg=$1 env=$RINGLOCK_SOURCE_PATH"', 'x', '{sourcePath}'],
+      argv: [
+        'sh',
+        '-c',
+        'echo "arg=$1 env=$RINGLOCK_SOURCE_PATH"; echo "ctx=$RINGLOCK_CONTEXT"; echo "stdin=$(cat)"',
+        'x',
+        '{sourcePath}',
+      ],
       targetMount: '/app/modules/',
     }).run(invocation('unused'));
     expect(r.code).toBe(0);
     expect(r.output).toContain(
       'arg=/app/modules/.ringlock/store/orders/1.2.0-abc env=/app/modules/.ringlock/store/orders/1.2.0-abc',
     );
+    // ringlock's own path does not exist in the platform's container: the context names the mounted one.
+    const mounted = '"sourcePath":"/app/modules/.ringlock/store/orders/1.2.0-abc"';
+    expect(/ctx=(.*)/.exec(r.output)?.[1]).toContain(mounted);
+    expect(/stdin=(.*)/.exec(r.output)?.[1]).toContain(mounted);
+    expect(r.output).not.toContain('/var/lib/ringlock');
   });
 
   it('on the timeout kills the remote process and its children (closing the stream alone would not)', async () => {

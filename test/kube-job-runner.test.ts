@@ -52,6 +52,9 @@ describe('the job hook runner', () => {
     expect(r.code).toBe(0);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain('ctx={"module":"orders"');
+    // The context names the path as the Job's container sees it, not ringlock's.
+    expect(r.output).toContain('"sourcePath":"/app/modules/.ringlock/store/orders/1.2.0-abc"');
+    expect(r.output).not.toContain('/var/lib/ringlock');
     expect(r.output).toContain(
       'module=orders env=production src=/app/modules/.ringlock/store/orders/1.2.0-abc file=.',
     );

@@ -12,7 +12,7 @@ import {
 } from '../apply/hook-runner.js';
 import { redact } from '../redact.js';
 import { apiErrorText, type KubeClient, kubeClient } from './client.js';
-import { hookEnv, rewriteSourcePath } from './hook-env.js';
+import { hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
 
 export interface ExecRunnerSpec {
   type: 'exec';
@@ -82,7 +82,8 @@ export class ExecRunner implements HookRunner {
     const exports = Object.entries(env)
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
-    const bytes = Buffer.byteLength(inv.stdin);
+    const context = remoteContext(inv.stdin, this.spec.targetMount);
+    const bytes = Buffer.byteLength(context);
     // The context arrives on stdin (not in the command: that is the request's URL, and in the API server's audit log),
     // is kept as RINGLOCK_CONTEXT as a Job gets it, and piped on. head -c: it ends after its bytes even where the
     // protocol (v4) cannot close stdin without closing the stream.
@@ -130,7 +131,7 @@ export class ExecRunner implements HookRunner {
       outcome.closed = true;
       settle();
     });
-    stdin.write(inv.stdin);
+    stdin.write(context);
     // v5 closes stdin with a signal; v4 can only close the whole stream, so stdin stays open (head -c ends it).
     if (ws.protocol === 'v5.channel.k8s.io') stdin.end();
 

@@ -17,6 +17,24 @@ export function underMount(path: string, targetMount: string): string {
   return i < 0 ? path : `${targetMount.replace(/\/+$/, '')}${path.slice(i)}`;
 }
 
+/**
+ * The hook context JSON (stdin, RINGLOCK_CONTEXT) as the platform's container sees it: its `sourcePath` rewritten
+ * under the mount like `{sourcePath}`, since ringlock's own path does not exist there.
+ */
+export function remoteContext(stdin: string, targetMount: string | undefined): string {
+  if (targetMount === undefined || stdin === '') return stdin;
+  let ctx: unknown;
+  try {
+    ctx = JSON.parse(stdin);
+  } catch {
+    return stdin;
+  }
+  if (ctx === null || typeof ctx !== 'object' || Array.isArray(ctx)) return stdin;
+  const { sourcePath } = ctx as { sourcePath?: unknown };
+  if (typeof sourcePath !== 'string') return stdin;
+  return JSON.stringify({ ...ctx, sourcePath: underMount(sourcePath, targetMount) });
+}
+
 /** The hook's RINGLOCK_* variables for a remote run: without RINGLOCK_CONTEXT_FILE (a local path). */
 export function hookEnv(
   env: Record<string, string>,

@@ -9,7 +9,7 @@ import {
 } from '../apply/hook-runner.js';
 import { redact } from '../redact.js';
 import { apiErrorText, apiStatus, type KubeClient, kubeClient } from './client.js';
-import { hookEnv, rewriteSourcePath } from './hook-env.js';
+import { hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
 import { HOOK_CONTAINER, type JobRunnerSpec, jobManifest, jobName } from './job-manifest.js';
 
 export interface JobRunnerOptions {
@@ -56,7 +56,7 @@ export class JobRunner implements HookRunner {
       name,
       namespace,
       argv: substitute(this.spec.argv, values),
-      env: { ...hookEnv(inv.env, values), RINGLOCK_CONTEXT: inv.stdin },
+      env: { ...hookEnv(inv.env, values), RINGLOCK_CONTEXT: remoteContext(inv.stdin, this.spec.targetMount) },
       operationId: values.operationId,
       hook: values.hookPoint,
       timeoutMs: inv.timeoutMs,
