@@ -116,6 +116,74 @@ describe('the exec hook runner', () => {
     },
   );
 
+  it.skipIf(REAL_CLUSTER)(
+    'an abort (SIGTERM, the writer lease lost) kills the remote hook and its children and resolves aborted',
+    async () => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      const stop = new AbortController();
+      const run = runner(h).run(
+        invocation('sleep 600 & echo "child=$!"; echo "pid=$$"; wait', { signal: stop.signal }),
+      );
+      while (!s.execs[0]?.process.output.includes('pid=')) await new Promise((r) => setTimeout(r, 20));
+      stop.abort();
+      const r = await run;
+      expect(r).toMatchObject({ code: null, timedOut: false, aborted: true });
+      const pid = Number(/pid=(\d+)/.exec(r.output)?.[1]);
+      const child = Number(/child=(\d+)/.exec(r.output)?.[1]);
+      expect(child).toBeGreaterThan(0);
+      await s.execs[0]!.process.done;
+      expect(alive(pid)).toBe(false);
+      expect(alive(child)).toBe(false);
+      // The kill was a second exec into the same container.
+      expect(s.execs.map((e) => e.command[3])).toEqual(['ringlock-hook', 'ringlock-kill']);
+    },
+  );
+
+  it.skipIf(REAL_CLUSTER)('aborted before the stream opens: nothing runs, aborted', async () => {
+    h = await kubeHarness();
+    const stop = new AbortController();
+    stop.abort();
+    const r = await runner(h).run(invocation('true', { signal: stop.signal }));
+    expect(r).toMatchObject({ code: null, timedOut: false, aborted: true });
+    expect(h.standIn!.execs).toEqual([]);
+  });
+
+  it.skipIf(REAL_CLUSTER).each([
+    [
+      'the exec upgrade',
+      'pods/exec',
+      undefined,
+      /timeout passed while connecting to pod ringlock-test\/platform-0/,
+    ],
+    ['the pod list', 'pods', 'list', /timeout passed while listing the pods with app=platform/],
+  ] as const)(
+    'an API server that never answers %s: the hook times out at its timeout',
+    async (_what, resource, verb, message) => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      s.hang(resource, verb);
+      const r = await runner(h, resource === 'pods' ? { pod: { labelSelector: 'app=platform' } } : {}).run(
+        invocation('true', { timeoutMs: 1500 }),
+      );
+      expect(r).toMatchObject({ code: null, timedOut: true, aborted: false });
+      expect(r.output).toMatch(message);
+      expect(s.hung).toHaveLength(1);
+      expect(s.execs).toEqual([]);
+    },
+  );
+
+  it.skipIf(REAL_CLUSTER)('an abort while the API server does not answer: resolves aborted', async () => {
+    h = await kubeHarness();
+    const s = h.standIn!;
+    s.hang('pods/exec');
+    const stop = new AbortController();
+    const run = runner(h).run(invocation('true', { signal: stop.signal }));
+    while (s.hung.length === 0) await new Promise((r) => setTimeout(r, 20));
+    stop.abort();
+    expect(await run).toMatchObject({ code: null, timedOut: false, aborted: true });
+  });
+
   it('speaks v4.channel.k8s.io too: the context still ends (head -c) though stdin cannot be closed', async () => {
     h = await kubeHarness({ protocols: ['v4.channel.k8s.io'] });
     const r = await runner(h).run(invocation('wc -c; exit 4'));

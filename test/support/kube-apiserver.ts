@@ -38,6 +38,12 @@ export interface KubeStandIn {
   addPod(p: Partial<StandInPod> & { name: string }): void;
   /** Answer 403 to this resource (`pods/exec`, `jobs`, `configmaps`) for this verb (`create`, `get`, …, or any). */
   deny(resource: string, verb?: string): void;
+  /**
+   * Accepts this resource's requests (`pods/exec`: the WebSocket upgrade) for this verb (or any) and never answers
+   * them: an API server that hangs. `hung` counts the requests held.
+   */
+  hang(resource: string, verb?: string): void;
+  hung: string[];
   /** Cuts every open exec stream (a network failure), leaving their processes running. */
   dropExecStreams(): void;
   /** Called before each request is routed (a concurrent writer between a get and a replace). */
@@ -71,6 +77,11 @@ export async function startKubeStandIn(
   const jobs = new Map<string, Obj>();
   const configMaps = new Map<string, Obj>();
   const denied: { resource: string; verb?: string }[] = [];
+  const hanging: { resource: string; verb?: string }[] = [];
+  const hung: string[] = [];
+  const heldSockets = new Set<Socket>();
+  const hangs = (resource: string, verb: string) =>
+    hanging.some((d) => d.resource === resource && (d.verb === undefined || d.verb === verb));
   const deletions: KubeStandIn['deletions'] = [];
   const execs: KubeStandIn['execs'] = [];
   let rv = 1000;
@@ -152,6 +163,12 @@ export async function startKubeStandIn(
         return fail(res, 404, `the stand-in does not serve ${what}`, what);
       }
       const m = route.re.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      if (hangs(route.resource, route.verb)) {
+        // Held open and never answered; closed when the stand-in stops.
+        hung.push(what);
+        heldSockets.add(req.socket);
+        return;
+      }
       const no = forbidden(route.resource, route.verb, m[0]!);
       if (no) return fail(res, 403, no, what, { kind: route.resource });
       let body: Obj | undefined;
@@ -187,6 +204,11 @@ export async function startKubeStandIn(
       return refuse(socket, 404, `the stand-in does not serve ${url.pathname}`);
     }
     const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    if (hangs('pods/exec', 'create')) {
+      hung.push(`UPGRADE ${url.pathname}`);
+      heldSockets.add(socket);
+      return;
+    }
     const no = forbidden('pods/exec', 'create', ns);
     if (no) return refuse(socket, 403, no);
     const pod = pods.get(`${ns}/${name}`);
@@ -253,8 +275,11 @@ export async function startKubeStandIn(
       for (const c of wss.clients) c.terminate();
     },
     deny: (resource, verb) => denied.push({ resource, ...(verb ? { verb } : {}) }),
+    hang: (resource, verb) => hanging.push({ resource, ...(verb ? { verb } : {}) }),
+    hung,
     async close() {
       for (const c of wss.clients) c.terminate();
+      for (const sock of heldSockets) sock.destroy();
       await kubelet.stopAll();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));
