@@ -18,6 +18,7 @@ const runner = (x: KubeHarness, spec: Partial<ExecRunnerSpec> = {}) =>
     'app',
     { type: 'exec', container: x.container, argv: ['sh', '-c', '{hook}'], ...spec },
     x.env,
+    { pollMs: 50 },
   );
 
 describe('the exec hook runner', () => {
@@ -183,6 +184,42 @@ describe('the exec hook runner', () => {
     stop.abort();
     expect(await run).toMatchObject({ code: null, timedOut: false, aborted: true });
   });
+
+  it.skipIf(REAL_CLUSTER)(
+    'waits until the platform container runs (the sidecar starts first), then runs the hook in it',
+    async () => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      s.addPod({ name: 'shop-0', containers: ['ringlock', 'app'], notStarted: ['app'] });
+      let reads = 0;
+      s.before = (method, path) => {
+        if (method === 'GET' && path.endsWith('/pods/shop-0')) reads++;
+      };
+      const run = runner(h, { pod: { name: 'shop-0' } }).run(invocation('echo "in app"'));
+      // It has seen the container waiting (twice: it polls), then the container starts.
+      while (reads < 2) await new Promise((r) => setTimeout(r, 20));
+      expect(s.execs).toEqual([]);
+      s.startContainer('shop-0', 'app');
+      const r = await run;
+      expect(r.code).toBe(0);
+      expect(r.output).toContain('in app');
+      expect(s.execs.map((e) => [e.pod, e.container])).toEqual([[`${h.namespace}/shop-0`, 'app']]);
+    },
+  );
+
+  it.skipIf(REAL_CLUSTER)(
+    'a container that never starts: an error naming the pod and the container, at the hook timeout',
+    async () => {
+      h = await kubeHarness();
+      h.standIn!.addPod({ name: 'shop-0', containers: ['ringlock', 'app'], notStarted: ['app'] });
+      await expect(
+        runner(h, { pod: { name: 'shop-0' } }).run(invocation('true', { timeoutMs: 1000 })),
+      ).rejects.toThrow(
+        /hook runner app: container app of pod ringlock-test\/shop-0 did not start within the hook's timeout \(1000 ms\); waiting: PodInitializing/,
+      );
+      expect(h.standIn!.execs).toEqual([]);
+    },
+  );
 
   it('speaks v4.channel.k8s.io too: the context still ends (head -c) though stdin cannot be closed', async () => {
     h = await kubeHarness({ protocols: ['v4.channel.k8s.io'] });

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Status } from '@kubernetes-models/apimachinery/apis/meta/v1/Status';
 import { WebSocketServer } from 'ws';
 import { FakeKubelet, type RunningProcess, serveExec } from './kube-kubelet.js';
-import { type Model, type Obj, resources, type StandInPod } from './kube-resources.js';
+import { containerStatus, type Model, type Obj, resources, type StandInPod } from './kube-resources.js';
 
 export type { StandInPod } from './kube-resources.js';
 
@@ -36,6 +36,8 @@ export interface KubeStandIn {
   deletions: { kind: string; name: string; propagationPolicy?: string }[];
   configMaps: Map<string, Obj>;
   addPod(p: Partial<StandInPod> & { name: string }): void;
+  /** Starts a container that was not started (addPod's notStarted): its status becomes running. */
+  startContainer(pod: string, container: string): void;
   /** Answer 403 to this resource (`pods/exec`, `jobs`, `configmaps`) for this verb (`create`, `get`, …, or any). */
   deny(resource: string, verb?: string): void;
   /**
@@ -218,6 +220,10 @@ export async function startKubeStandIn(
     const container = q.get('container') ?? pod.spec.containers[0].name;
     if (!pod.spec.containers.some((c: Obj) => c.name === container))
       return refuse(socket, 400, `container ${container} is not valid for pod ${name}`);
+    // The kubelet has no such container to exec in until it runs (kubectl: "unable to upgrade connection").
+    const st = (pod.status?.containerStatuses ?? []).find((c: Obj) => c.name === container);
+    if (st && !st.state?.running)
+      return refuse(socket, 500, `unable to upgrade connection: container not found ("${container}")`);
     if (command.length === 0) {
       problems.push('exec without a command');
       return refuse(socket, 400, 'you must specify at least 1 command');
@@ -271,6 +277,13 @@ export async function startKubeStandIn(
     deletions,
     configMaps,
     addPod,
+    startContainer(podName, container) {
+      const pod = pods.get(`${namespace}/${podName}`)!;
+      pod.status.containerStatuses = pod.status.containerStatuses.map((c: Obj) =>
+        c.name === container ? containerStatus(container, true, now()) : c,
+      );
+      pod.metadata.resourceVersion = nextRv();
+    },
     dropExecStreams() {
       for (const c of wss.clients) c.terminate();
     },
