@@ -221,6 +221,18 @@ describe('the exec hook runner', () => {
     },
   );
 
+  it('a context above 64 KiB: on stdin whole, not in RINGLOCK_CONTEXT (an env string that large fails the exec)', async () => {
+    h = await kubeHarness();
+    const stdin = JSON.stringify({ module: 'orders', big: 'x'.repeat(200 * 1024) });
+    const r = await runner(h).run(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
+      invocation('echo "env=${RINGLOCK_CONTEXT:-unset} omitted=$RINGLOCK_CONTEXT_OMITTED"; wc -c', { stdin }),
+    );
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`env=unset omitted=${Buffer.byteLength(stdin)}`);
+    expect(r.output.trim().split('\n').at(-1)?.trim()).toBe(String(Buffer.byteLength(stdin)));
+  });
+
   it('speaks v4.channel.k8s.io too: the context still ends (head -c) though stdin cannot be closed', async () => {
     h = await kubeHarness({ protocols: ['v4.channel.k8s.io'] });
     const r = await runner(h).run(invocation('wc -c; exit 4'));

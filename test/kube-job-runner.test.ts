@@ -114,6 +114,23 @@ describe('the job hook runner', () => {
     }
   });
 
+  it('a context above 64 KiB is not passed in RINGLOCK_CONTEXT (E2BIG): the hook runs, and it and the record are told', async () => {
+    h = await kubeHarness();
+    const stdin = JSON.stringify({ module: 'orders', big: 'x'.repeat(200 * 1024) });
+    const r = await runner(h).run(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
+      invocation('echo "env=${RINGLOCK_CONTEXT:-unset} omitted=$RINGLOCK_CONTEXT_OMITTED"', { stdin }),
+    );
+    const bytes = Buffer.byteLength(stdin);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`env=unset omitted=${bytes}`);
+    expect(r.output).toMatch(
+      new RegExp(
+        `the hook context \\(${bytes} bytes\\) is larger than 65536 bytes: not passed in RINGLOCK_CONTEXT`,
+      ),
+    );
+  });
+
   it.skipIf(REAL_CLUSTER)(
     'an abort (SIGTERM, the writer lease lost) deletes the Job (Background): its pod is killed, aborted',
     async () => {

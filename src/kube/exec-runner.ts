@@ -14,7 +14,7 @@ import {
 import { redact } from '../redact.js';
 import { apiErrorText, apiStatus, type KubeClient, kubeClient } from './client.js';
 import { RunBounds, RunStopped, type StopReason } from './deadline.js';
-import { hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
+import { CONTEXT_ENV_MAX, hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
 
 export interface ExecRunnerSpec {
   type: 'exec';
@@ -105,10 +105,13 @@ export class ExecRunner implements HookRunner {
     // The context arrives on stdin (not in the command: that is the request's URL, and in the API server's audit log),
     // is kept as RINGLOCK_CONTEXT as a Job gets it, and piped on. head -c: it ends after its bytes even where the
     // protocol (v4) cannot close stdin without closing the stream.
+    // Above CONTEXT_ENV_MAX the variable would make the hook's exec fail (E2BIG): then stdin only.
     const script =
-      bytes > 0
-        ? `export ${exports}; RINGLOCK_CONTEXT=$(head -c ${bytes}); export RINGLOCK_CONTEXT; printf '%s' "$RINGLOCK_CONTEXT" | "$@"`
-        : `export ${exports} RINGLOCK_CONTEXT=; "$@" </dev/null`;
+      bytes === 0
+        ? `export ${exports} RINGLOCK_CONTEXT=; "$@" </dev/null`
+        : bytes <= CONTEXT_ENV_MAX
+          ? `export ${exports}; RINGLOCK_CONTEXT=$(head -c ${bytes}); export RINGLOCK_CONTEXT; printf '%s' "$RINGLOCK_CONTEXT" | "$@"`
+          : `export ${exports} RINGLOCK_CONTEXT_OMITTED=${bytes}; unset RINGLOCK_CONTEXT; head -c ${bytes} | "$@"`;
     const command = ['sh', '-c', script, 'ringlock-hook', ...argv];
 
     let output = '';

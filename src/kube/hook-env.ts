@@ -18,6 +18,12 @@ export function underMount(path: string, targetMount: string): string {
 }
 
 /**
+ * The largest context passed in RINGLOCK_CONTEXT: one environment string above 128 KiB fails the hook's exec (E2BIG).
+ * Above it the variable is not set (exec: stdin still carries the context; job: RINGLOCK_CONTEXT_OMITTED says why).
+ */
+export const CONTEXT_ENV_MAX = 64 * 1024;
+
+/**
  * The hook context JSON (stdin, RINGLOCK_CONTEXT) as the platform's container sees it: its `sourcePath` rewritten
  * under the mount like `{sourcePath}`, since ringlock's own path does not exist there.
  */

@@ -11,7 +11,7 @@ import {
 import { redact } from '../redact.js';
 import { apiErrorText, apiStatus, type KubeClient, kubeClient } from './client.js';
 import { RunBounds, RunStopped } from './deadline.js';
-import { hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
+import { CONTEXT_ENV_MAX, hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
 import { HOOK_CONTAINER, type JobRunnerSpec, jobManifest, jobName } from './job-manifest.js';
 
 export interface JobRunnerOptions {
@@ -57,11 +57,22 @@ export class JobRunner implements HookRunner {
     const namespace = this.spec.namespace ?? client.namespace;
     const values = rewriteSourcePath(inv.values, this.spec.targetMount);
     const name = jobName(values.operationId || 'op', values.hookPoint || 'hook');
+    const context = remoteContext(inv.stdin, this.spec.targetMount);
+    const bytes = Buffer.byteLength(context);
+    // A Job has no stdin: above CONTEXT_ENV_MAX (an env string that large fails the container's exec) the hook runs
+    // without its context, and both it (RINGLOCK_CONTEXT_OMITTED) and the record are told.
+    const omitted =
+      bytes > CONTEXT_ENV_MAX
+        ? `\n[ringlock] the hook context (${bytes} bytes) is larger than ${CONTEXT_ENV_MAX} bytes: not passed in RINGLOCK_CONTEXT (RINGLOCK_CONTEXT_OMITTED=${bytes} is set instead)`
+        : '';
     const body = jobManifest(this.spec, {
       name,
       namespace,
       argv: substitute(this.spec.argv, values),
-      env: { ...hookEnv(inv.env, values), RINGLOCK_CONTEXT: remoteContext(inv.stdin, this.spec.targetMount) },
+      env: {
+        ...hookEnv(inv.env, values),
+        ...(omitted ? { RINGLOCK_CONTEXT_OMITTED: String(bytes) } : { RINGLOCK_CONTEXT: context }),
+      },
       operationId: values.operationId,
       hook: values.hookPoint,
       timeoutMs: inv.timeoutMs,
@@ -80,7 +91,9 @@ export class JobRunner implements HookRunner {
       );
     }
     try {
-      return await this.wait(client, namespace, name, inv, bounds);
+      const r = await this.wait(client, namespace, name, inv, bounds);
+      // At the end, so the tail kept always carries it.
+      return omitted ? { ...r, output: (r.output + omitted).slice(-inv.keepOutput) } : r;
     } catch (e) {
       if (e instanceof RunStopped) return this.stopped(client, namespace, name, inv, bounds, e);
       // A Job ringlock cannot follow any more must not run on unseen: it goes (its TTL would, later).
