@@ -159,7 +159,7 @@ describe('the job hook runner', () => {
       h = await kubeHarness();
       const s = h.standIn!;
       s.hang('jobs', 'get');
-      const r = await runner(h).run(invocation('sleep 600', { timeoutMs: 1500 }));
+      const r = await runner(h).run(invocation('sleep 600', { timeoutMs: 3000 }));
       expect(r).toMatchObject({ code: null, timedOut: true, aborted: false });
       expect(s.hung.length).toBeGreaterThan(0);
       expect(s.deletions).toEqual([

@@ -308,6 +308,15 @@ export class ExecRunner implements HookRunner {
   ): Promise<void> {
     const container = this.spec.container;
     const where = `container ${container} of pod ${namespace}/${pod}`;
+    // What the last status said, once the pod has been seen: the deadline then names the container that never ran,
+    // whether it falls in a wait or in a read.
+    let why: string | undefined;
+    const notStarted = (e: unknown) =>
+      e instanceof RunStopped && e.reason === 'timeout' && why !== undefined
+        ? new Error(
+            `hook runner ${this.name}: ${where} did not start within the hook's timeout (${timeoutMs} ms); ${why}`,
+          )
+        : e;
     for (;;) {
       let p: Awaited<ReturnType<typeof client.core.readNamespacedPod>>;
       try {
@@ -315,7 +324,7 @@ export class ExecRunner implements HookRunner {
           client.core.readNamespacedPod({ name: pod, namespace }, o),
         );
       } catch (e) {
-        if (e instanceof RunStopped) throw e;
+        if (e instanceof RunStopped) throw notStarted(e);
         const code = apiStatus(e);
         throw new Error(
           `hook runner ${this.name}: cannot read pod ${namespace}/${pod}: ${apiErrorText(e)}${code === 401 || code === 403 ? `; ringlock's service account needs a Role in ${namespace} granting "get" on "pods"` : ''}`,
@@ -333,7 +342,7 @@ export class ExecRunner implements HookRunner {
         throw new Error(
           `hook runner ${this.name}: pod ${namespace}/${pod} has ended (${phase ?? 'deleting'})`,
         );
-      const why = state?.waiting?.reason
+      why = state?.waiting?.reason
         ? `waiting: ${state.waiting.reason}${state.waiting.message ? ` (${redact(state.waiting.message)})` : ''}`
         : state?.terminated
           ? `terminated: ${state.terminated.reason ?? `exit ${state.terminated.exitCode}`}`
@@ -341,11 +350,7 @@ export class ExecRunner implements HookRunner {
       try {
         await bounds.sleep(this.o.pollMs ?? 1000, `waiting for ${where} to run`);
       } catch (e) {
-        if (e instanceof RunStopped && e.reason === 'timeout')
-          throw new Error(
-            `hook runner ${this.name}: ${where} did not start within the hook's timeout (${timeoutMs} ms); ${why}`,
-          );
-        throw e;
+        throw notStarted(e);
       }
     }
   }
