@@ -12,9 +12,10 @@ import {
   substitute,
 } from '../apply/hook-runner.js';
 import { redact } from '../redact.js';
-import { apiErrorText, apiStatus, type KubeClient, kubeClient } from './client.js';
+import { apiErrorText, type KubeClient, kubeClient } from './client.js';
 import { RunBounds, RunStopped, type StopReason } from './deadline.js';
 import { CONTEXT_ENV_MAX, hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
+import { waitRunning } from './pod-wait.js';
 
 export interface ExecRunnerSpec {
   type: 'exec';
@@ -132,7 +133,15 @@ export class ExecRunner implements HookRunner {
     let ws: ExecSocket;
     try {
       pod = await this.findPod(client, namespace, bounds);
-      await this.waitRunning(client, namespace, pod, bounds, inv.timeoutMs);
+      await waitRunning(
+        client,
+        { runner: this.name, namespace, pod, container: this.spec.container },
+        bounds,
+        {
+          timeoutMs: inv.timeoutMs,
+          pollMs: this.o.pollMs ?? 1000,
+        },
+      );
       ws = await this.open(client, namespace, pod, command, bounds, {
         stdout: keep(),
         stderr: keep(),
@@ -293,66 +302,6 @@ export class ExecRunner implements HookRunner {
     throw new Error(
       `hook runner ${this.name}: no pod to exec in: set hooks.runners.${this.name}.pod (name or labelSelector), or POD_NAME (the downward API's metadata.name) for ringlock's own pod`,
     );
-  }
-
-  /**
-   * Waits until the container runs in the pod (in the sidecar layout ringlock starts first, and the platform's
-   * container may still be starting when the first hooks run), within the hook's timeout.
-   */
-  private async waitRunning(
-    client: KubeClient,
-    namespace: string,
-    pod: string,
-    bounds: RunBounds,
-    timeoutMs: number,
-  ): Promise<void> {
-    const container = this.spec.container;
-    const where = `container ${container} of pod ${namespace}/${pod}`;
-    // What the last status said, once the pod has been seen: the deadline then names the container that never ran,
-    // whether it falls in a wait or in a read.
-    let why: string | undefined;
-    const notStarted = (e: unknown) =>
-      e instanceof RunStopped && e.reason === 'timeout' && why !== undefined
-        ? new Error(
-            `hook runner ${this.name}: ${where} did not start within the hook's timeout (${timeoutMs} ms); ${why}`,
-          )
-        : e;
-    for (;;) {
-      let p: Awaited<ReturnType<typeof client.core.readNamespacedPod>>;
-      try {
-        p = await bounds.call(`reading pod ${namespace}/${pod}`, (o) =>
-          client.core.readNamespacedPod({ name: pod, namespace }, o),
-        );
-      } catch (e) {
-        if (e instanceof RunStopped) throw notStarted(e);
-        const code = apiStatus(e);
-        throw new Error(
-          `hook runner ${this.name}: cannot read pod ${namespace}/${pod}: ${apiErrorText(e)}${code === 401 || code === 403 ? `; ringlock's service account needs a Role in ${namespace} granting "get" on "pods"` : ''}`,
-          { cause: e },
-        );
-      }
-      if (!p.spec?.containers?.some((c) => c.name === container))
-        throw new Error(
-          `hook runner ${this.name}: pod ${namespace}/${pod} has no container ${container} (it has: ${(p.spec?.containers ?? []).map((c) => c.name).join(', ')})`,
-        );
-      const state = p.status?.containerStatuses?.find((c) => c.name === container)?.state;
-      if (state?.running) return;
-      const phase = p.status?.phase;
-      if (phase === 'Succeeded' || phase === 'Failed' || p.metadata?.deletionTimestamp)
-        throw new Error(
-          `hook runner ${this.name}: pod ${namespace}/${pod} has ended (${phase ?? 'deleting'})`,
-        );
-      why = state?.waiting?.reason
-        ? `waiting: ${state.waiting.reason}${state.waiting.message ? ` (${redact(state.waiting.message)})` : ''}`
-        : state?.terminated
-          ? `terminated: ${state.terminated.reason ?? `exit ${state.terminated.exitCode}`}`
-          : 'no status yet';
-      try {
-        await bounds.sleep(this.o.pollMs ?? 1000, `waiting for ${where} to run`);
-      } catch (e) {
-        throw notStarted(e);
-      }
-    }
   }
 
   /** A second exec that kills every process of the hook (the marker in its environment), within the grace. */
