@@ -1,8 +1,10 @@
 // The operator configs the examples ship (the sidecar layout's exec and job variants, the micro-frontend platform)
 // are valid as they are: each parses against the schema, and its hook runners and publishers build with the real
 // factories, so an operator who copies one starts a daemon instead of reading an exit 2.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { buildRunners, RUNNER_FACTORIES } from '../src/apply/hook-runner.js';
 import { kubeRunnerFactories } from '../src/kube/runners.js';
 import { buildPublishers } from '../src/runtime/publishers.js';
@@ -17,8 +19,15 @@ const EXAMPLES = [
   { file: 'examples/microfrontend/operator.example.yaml' },
 ];
 
+// The Kubernetes runners check at build time that a cluster configuration exists: a kubeconfig file (never read here).
+const kubeDir = mkdtempSync(join(tmpdir(), 'ringlock-example-kube-'));
+afterAll(() => rmSync(kubeDir, { recursive: true, force: true }));
+const KUBECONFIG = join(kubeDir, 'kubeconfig');
+writeFileSync(KUBECONFIG, '{}');
+
 describe.each(EXAMPLES)('$file', ({ file }) => {
   const env = {
+    KUBECONFIG,
     POD_NAME: 'platform-0',
     POD_NAMESPACE: 'ringlock-canary',
     RINGLOCK_REDIS_URL: 'redis://127.0.0.1:1',

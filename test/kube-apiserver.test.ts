@@ -74,6 +74,36 @@ describe('the Kubernetes stand-in', () => {
     expect(s.problems).toEqual([]);
   });
 
+  it('reports a container not started yet as waiting, refuses an exec into it, and execs once it runs', async () => {
+    s = await startKubeStandIn();
+    s.addPod({ name: 'p', containers: ['ringlock', 'app'], notStarted: ['app'] });
+    const state = async () =>
+      (await call(s!, 'GET', `/api/v1/namespaces/${s!.namespace}/pods/p`)).json.status.containerStatuses.map(
+        (c: Json) => [c.name, Object.keys(c.state)[0]],
+      );
+    expect(await state()).toEqual([
+      ['ringlock', 'running'],
+      ['app', 'waiting'],
+    ]);
+    const ws = exec(s, ['true']);
+    const refused = await new Promise<string>((resolve) => ws.on('error', (e) => resolve(e.message)));
+    expect(refused).toContain('500');
+    expect(s.execs).toEqual([]);
+    s.startContainer('p', 'app');
+    expect(await state()).toEqual([
+      ['ringlock', 'running'],
+      ['app', 'running'],
+    ]);
+    const ok = exec(s, ['true']);
+    await new Promise<void>((resolve, reject) => {
+      ok.on('open', () => resolve());
+      ok.on('error', reject);
+    });
+    ok.close();
+    expect(s.execs).toHaveLength(1);
+    expect(s.problems).toEqual([]);
+  });
+
   it('rejects an invalid Job (422) and records it; a valid one is created and runs', async () => {
     s = await startKubeStandIn();
     const bad = await call(s, 'POST', `/apis/batch/v1/namespaces/${s.namespace}/jobs`, job(3));

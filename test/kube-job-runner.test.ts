@@ -52,6 +52,9 @@ describe('the job hook runner', () => {
     expect(r.code).toBe(0);
     expect(r.timedOut).toBe(false);
     expect(r.output).toContain('ctx={"module":"orders"');
+    // The context names the path as the Job's container sees it, not ringlock's.
+    expect(r.output).toContain('"sourcePath":"/app/modules/.ringlock/store/orders/1.2.0-abc"');
+    expect(r.output).not.toContain('/var/lib/ringlock');
     expect(r.output).toContain(
       'module=orders env=production src=/app/modules/.ringlock/store/orders/1.2.0-abc file=.',
     );
@@ -110,6 +113,77 @@ describe('the job hook runner', () => {
       expect(r.output).toContain(`pid=${proc.pid}`);
     }
   });
+
+  it('a context above 64 KiB is not passed in RINGLOCK_CONTEXT (E2BIG): the hook runs, and it and the record are told', async () => {
+    h = await kubeHarness();
+    const stdin = JSON.stringify({ module: 'orders', big: 'x'.repeat(200 * 1024) });
+    const r = await runner(h).run(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a shell parameter expansion, not a JS template
+      invocation('echo "env=${RINGLOCK_CONTEXT:-unset} omitted=$RINGLOCK_CONTEXT_OMITTED"', { stdin }),
+    );
+    const bytes = Buffer.byteLength(stdin);
+    expect(r.code, r.output).toBe(0);
+    expect(r.output).toContain(`env=unset omitted=${bytes}`);
+    expect(r.output).toMatch(
+      new RegExp(
+        `the hook context \\(${bytes} bytes\\) is larger than 65536 bytes: not passed in RINGLOCK_CONTEXT`,
+      ),
+    );
+  });
+
+  it.skipIf(REAL_CLUSTER)(
+    'an abort (SIGTERM, the writer lease lost) deletes the Job (Background): its pod is killed, aborted',
+    async () => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      const stop = new AbortController();
+      const run = runner(h).run(invocation('echo started; sleep 600', { signal: stop.signal }));
+      while (!s.kubelet.processes[0]?.output.includes('started')) await new Promise((r) => setTimeout(r, 20));
+      stop.abort();
+      const r = await run;
+      expect(r).toMatchObject({ code: null, timedOut: false, aborted: true });
+      expect(r.output).toMatch(/ringlock is stopping .*the Job ringlock-test\/ringlock-\S+ is deleted/);
+      expect(s.deletions).toEqual([
+        { kind: 'Job', name: expect.stringMatching(/^ringlock-/), propagationPolicy: 'Background' },
+      ]);
+      expect(s.jobs.size).toBe(0);
+      const proc = s.kubelet.processes[0]!;
+      await proc.done;
+      expect(alive(proc.pid)).toBe(false);
+    },
+  );
+
+  it.skipIf(REAL_CLUSTER)(
+    'an API server that never answers a read of the Job: a timeout at the hook timeout, and the Job deleted',
+    async () => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      s.hang('jobs', 'get');
+      const r = await runner(h).run(invocation('sleep 600', { timeoutMs: 3000 }));
+      expect(r).toMatchObject({ code: null, timedOut: true, aborted: false });
+      expect(s.hung.length).toBeGreaterThan(0);
+      expect(s.deletions).toEqual([
+        { kind: 'Job', name: expect.stringMatching(/^ringlock-/), propagationPolicy: 'Background' },
+      ]);
+      await s.kubelet.processes[0]!.done;
+      expect(alive(s.kubelet.processes[0]!.pid)).toBe(false);
+    },
+  );
+
+  it.skipIf(REAL_CLUSTER)(
+    'an API server that never answers the create: a timeout at the hook timeout',
+    async () => {
+      h = await kubeHarness();
+      const s = h.standIn!;
+      s.hang('jobs', 'create');
+      const r = await runner(h).run(invocation('true', { timeoutMs: 1500 }));
+      expect(r).toMatchObject({ code: null, timedOut: true, aborted: false });
+      expect(s.hung).toEqual([
+        expect.stringMatching(/^POST \/apis\/batch\/v1\/namespaces\/ringlock-test\/jobs$/),
+      ]);
+      expect(s.kubelet.processes).toEqual([]);
+    },
+  );
 
   it.skipIf(REAL_CLUSTER)(
     'a Job it cannot follow (no "get" on jobs) is deleted, and the error says why',

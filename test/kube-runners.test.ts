@@ -1,17 +1,38 @@
 // The exec and job runner factories: they build runners from the operator config's typed runner objects, leave other
 // forms to other factories, and refuse a bad field naming hooks.runners.<name>.<field>.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
 import { InputError } from '../src/errors.js';
 import { ExecRunner } from '../src/kube/exec-runner.js';
 import { JobRunner } from '../src/kube/job-runner.js';
 import { kubeRunnerFactories } from '../src/kube/runners.js';
+import { buildPlatform, scratch, show } from './fixtures-platform.js';
 import { invocation } from './support/kube-harness.js';
 import { kubeRunnerKinds } from './support/kube-runner-kinds.js';
 
-const build = (name: string, spec: unknown) =>
+const dir = mkdtempSync(join(tmpdir(), 'ringlock-kube-runners-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+/** A kubeconfig file that exists (the factories check only that; nothing here talks to the API). */
+const KUBECONFIG = join(dir, 'kubeconfig');
+writeFileSync(KUBECONFIG, '{}');
+const ENV = { KUBECONFIG, POD_NAME: 'platform-0', POD_NAMESPACE: 'shop' };
+
+const build = (name: string, spec: unknown, env: NodeJS.ProcessEnv = ENV) =>
   kubeRunnerFactories({})
-    .map((f) => f(name, spec, { env: {} }))
+    .map((f) => f(name, spec, { env }))
     .find((r) => r !== undefined);
+
+const refusal = (f: () => unknown): Error => {
+  try {
+    f();
+  } catch (e) {
+    expect(e).toBeInstanceOf(InputError);
+    return e as Error;
+  }
+  throw new Error('not refused');
+};
 
 describe('the Kubernetes runner factories', () => {
   it('build an exec runner and a job runner; other forms are not theirs', () => {
@@ -91,6 +112,66 @@ describe('the Kubernetes runner factories', () => {
     }
     expect(err).toBeInstanceOf(InputError);
     expect((err as Error).message).toMatch(message);
+  });
+
+  it('refuse at build time an environment that cannot reach the cluster, naming the runner and what to set', () => {
+    const exec = { type: 'exec', container: 'app', argv: ['true'] };
+    const job = { type: 'job', image: 'i', argv: ['true'] };
+    for (const spec of [exec, job]) {
+      expect(refusal(() => build('r', spec, { POD_NAME: 'p', POD_NAMESPACE: 'n' })).message).toMatch(
+        /^hooks\.runners\.r \((exec|job)\) cannot reach the Kubernetes API: no Kubernetes configuration: .*KUBECONFIG is not set/,
+      );
+      expect(refusal(() => build('r', spec, { ...ENV, KUBECONFIG: join(dir, 'nope') })).message).toMatch(
+        /hooks\.runners\.r \((exec|job)\) cannot reach the Kubernetes API: KUBECONFIG=.*nope does not exist/,
+      );
+    }
+    // exec into ringlock's own pod needs its name and namespace (the downward API).
+    const { POD_NAME: _n, ...noName } = ENV;
+    expect(refusal(() => build('r', exec, noName)).message).toMatch(
+      /hooks\.runners\.r \(exec\) runs in ringlock’s own pod, and POD_NAME is not set/,
+    );
+    const { POD_NAMESPACE: _ns, ...noNamespace } = ENV;
+    expect(refusal(() => build('r', exec, noNamespace)).message).toMatch(/POD_NAMESPACE is not set/);
+    // A named pod, a label selector or a namespace of the runner's own need neither; a Job never does.
+    expect(build('r', { ...exec, pod: { name: 'shop-0' } }, { KUBECONFIG })).toBeInstanceOf(ExecRunner);
+    expect(build('r', { ...exec, pod: { labelSelector: 'app=shop' } }, { KUBECONFIG })).toBeInstanceOf(
+      ExecRunner,
+    );
+    expect(build('r', { ...exec, namespace: 'shop' }, { KUBECONFIG, POD_NAME: 'p' })).toBeInstanceOf(
+      ExecRunner,
+    );
+    expect(build('r', job, { KUBECONFIG })).toBeInstanceOf(JobRunner);
+  });
+
+  it('an apply with a Kubernetes runner and no cluster configuration exits 2 before anything changes', async (t) => {
+    const root = scratch(t, 'kube-no-config');
+    const p = await buildPlatform(root, {
+      orders: { version: '1.0.0', lifecycle: { onInstall: { ref: 'true', runner: 'app' } } },
+    });
+    const op = join(root, 'operator.json');
+    writeFileSync(
+      op,
+      JSON.stringify({
+        apiVersion: 'ringlock/v1',
+        kind: 'OperatorConfig',
+        hooks: { runners: { app: { type: 'exec', container: 'app', argv: ['sh', '-c', '{hook}'] } } },
+      }),
+    );
+    const before = p.history().length;
+    const r = await p.apply(['--operator-config', op], {
+      env: {
+        KUBECONFIG: undefined,
+        KUBERNETES_SERVICE_HOST: undefined,
+        POD_NAME: 'platform-0',
+        POD_NAMESPACE: 'shop',
+      },
+    });
+    expect(r.code, show(r)).toBe(2);
+    expect(r.stderr).toMatch(/hooks\.runners\.app \(exec\) cannot reach the Kubernetes API/);
+    expect(r.stderr).toContain('KUBECONFIG');
+    expect(p.link('orders')).toBeUndefined();
+    expect(p.state().modules.orders?.active).toBeUndefined();
+    expect(p.history().length).toBe(before);
   });
 
   // What the conformance suite gets: the runner `r` runs the hook as a script, the context on its stdin.

@@ -20,6 +20,22 @@ export interface KubeClient {
 
 const SA_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
+/** In a pod with its service account: KUBERNETES_SERVICE_HOST set and the token mounted. */
+export function inCluster(env: NodeJS.ProcessEnv): boolean {
+  return env.KUBERNETES_SERVICE_HOST !== undefined && existsSync(`${SA_DIR}/token`);
+}
+
+/**
+ * Why no client can be made from this environment, checked without loading the client (at start, before anything
+ * changes): neither in-cluster (KUBERNETES_SERVICE_HOST and the token) nor an existing kubeconfig file. Undefined: one is there.
+ */
+export function kubeConfigMissing(env: NodeJS.ProcessEnv, varName = 'KUBECONFIG'): string | undefined {
+  const file = env[varName];
+  if (file) return existsSync(file) ? undefined : `${varName}=${file} does not exist`;
+  if (inCluster(env)) return undefined;
+  return `no Kubernetes configuration: not in a pod with a service account (KUBERNETES_SERVICE_HOST, ${SA_DIR}/token) and ${varName} is not set`;
+}
+
 export interface KubeClientOptions {
   /** The variable naming the kubeconfig file (the operator's `kubernetes.kubeconfigEnv`); default KUBECONFIG. */
   kubeconfigEnv?: string;
@@ -36,10 +52,9 @@ export async function kubeClient(env: NodeJS.ProcessEnv, o: KubeClientOptions = 
   const varName = o.kubeconfigEnv ?? 'KUBECONFIG';
   const file = env[varName];
   const saDir = SA_DIR;
-  const inCluster = env.KUBERNETES_SERVICE_HOST !== undefined && existsSync(`${saDir}/token`);
   let source: string;
   let namespace: string | undefined;
-  if (inCluster && !(o.kubeconfigEnv && file)) {
+  if (inCluster(env) && !(o.kubeconfigEnv && file)) {
     kc.loadFromCluster();
     source = 'in-cluster (service account)';
     try {

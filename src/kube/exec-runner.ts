@@ -1,7 +1,8 @@
 // The `exec` hook runner: runs the operator's argv in the platform's container through the pods/exec WebSocket
 // (v5/v4.channel.k8s.io), the hook context JSON on stdin, stdout and stderr kept as the output tail, the exit code
 // from the status channel. Closing an exec stream does not stop the remote process, so the command is wrapped: every
-// process of the hook carries a marker in its environment, and on the timeout a second exec kills whatever carries it.
+// process of the hook carries a marker in its environment, and on the timeout or an abort (SIGTERM/SIGINT, the writer
+// lease lost) a second exec kills whatever carries it. The timeout bounds the API calls before the stream too.
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import {
@@ -12,7 +13,9 @@ import {
 } from '../apply/hook-runner.js';
 import { redact } from '../redact.js';
 import { apiErrorText, type KubeClient, kubeClient } from './client.js';
-import { hookEnv, rewriteSourcePath } from './hook-env.js';
+import { RunBounds, RunStopped, type StopReason } from './deadline.js';
+import { CONTEXT_ENV_MAX, hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
+import { waitRunning } from './pod-wait.js';
 
 export interface ExecRunnerSpec {
   type: 'exec';
@@ -46,6 +49,21 @@ interface ExecOutcome {
   closed: boolean;
 }
 
+type ExecSocket = import('ws').WebSocket;
+
+/** A run stopped by its timeout or an abort: no exit code. */
+function stoppedResult(reason: StopReason, output: string, durationMs: number): HookRunResult {
+  const aborted = reason === 'aborted';
+  return {
+    code: null,
+    signal: aborted ? 'SIGTERM' : 'SIGKILL',
+    timedOut: !aborted,
+    aborted,
+    output,
+    durationMs,
+  };
+}
+
 export class ExecRunner implements HookRunner {
   private client?: Promise<KubeClient>;
 
@@ -53,6 +71,7 @@ export class ExecRunner implements HookRunner {
     readonly name: string,
     private readonly spec: ExecRunnerSpec,
     private readonly env: NodeJS.ProcessEnv,
+    private readonly o: { pollMs?: number } = {},
   ) {}
 
   private where(): string {
@@ -70,11 +89,11 @@ export class ExecRunner implements HookRunner {
   }
 
   async run(inv: HookInvocation): Promise<HookRunResult> {
-    const started = Date.now();
+    // The deadline counts from here: finding the pod and connecting are part of the hook's time.
+    const bounds = new RunBounds(inv.timeoutMs, inv.signal);
     this.client ??= kubeClient(this.env);
     const client = await this.client;
     const namespace = this.spec.namespace ?? client.namespace;
-    const pod = await this.findPod(client, namespace);
     const values = rewriteSourcePath(inv.values, this.spec.targetMount);
     const argv = substitute(this.spec.argv, values);
     const marker = randomBytes(12).toString('hex');
@@ -82,14 +101,18 @@ export class ExecRunner implements HookRunner {
     const exports = Object.entries(env)
       .map(([k, v]) => `${k}=${shellQuote(v)}`)
       .join(' ');
-    const bytes = Buffer.byteLength(inv.stdin);
+    const context = remoteContext(inv.stdin, this.spec.targetMount);
+    const bytes = Buffer.byteLength(context);
     // The context arrives on stdin (not in the command: that is the request's URL, and in the API server's audit log),
     // is kept as RINGLOCK_CONTEXT as a Job gets it, and piped on. head -c: it ends after its bytes even where the
     // protocol (v4) cannot close stdin without closing the stream.
+    // Above CONTEXT_ENV_MAX the variable would make the hook's exec fail (E2BIG): then stdin only.
     const script =
-      bytes > 0
-        ? `export ${exports}; RINGLOCK_CONTEXT=$(head -c ${bytes}); export RINGLOCK_CONTEXT; printf '%s' "$RINGLOCK_CONTEXT" | "$@"`
-        : `export ${exports} RINGLOCK_CONTEXT=; "$@" </dev/null`;
+      bytes === 0
+        ? `export ${exports} RINGLOCK_CONTEXT=; "$@" </dev/null`
+        : bytes <= CONTEXT_ENV_MAX
+          ? `export ${exports}; RINGLOCK_CONTEXT=$(head -c ${bytes}); export RINGLOCK_CONTEXT; printf '%s' "$RINGLOCK_CONTEXT" | "$@"`
+          : `export ${exports} RINGLOCK_CONTEXT_OMITTED=${bytes}; unset RINGLOCK_CONTEXT; head -c ${bytes} | "$@"`;
     const command = ['sh', '-c', script, 'ringlock-hook', ...argv];
 
     let output = '';
@@ -106,65 +129,71 @@ export class ExecRunner implements HookRunner {
     const finished = new Promise<void>((r) => {
       settle = r;
     });
-    const exec = new client.k8s.Exec(client.kc);
-    let ws: Awaited<ReturnType<typeof exec.exec>>;
+    let pod = '';
+    let ws: ExecSocket;
     try {
-      ws = await exec.exec(
-        namespace,
-        pod,
-        this.spec.container,
-        command,
-        keep(),
-        keep(),
+      pod = await this.findPod(client, namespace, bounds);
+      await waitRunning(
+        client,
+        { runner: this.name, namespace, pod, container: this.spec.container },
+        bounds,
+        {
+          timeoutMs: inv.timeoutMs,
+          pollMs: this.o.pollMs ?? 1000,
+        },
+      );
+      ws = await this.open(client, namespace, pod, command, bounds, {
+        stdout: keep(),
+        stderr: keep(),
         stdin,
-        false,
-        (s) => {
+        onStatus: (s) => {
           outcome.status = s as ExecOutcome['status'];
           settle();
         },
-      );
+      });
     } catch (e) {
-      throw this.connectError(e, namespace, pod);
+      if (!(e instanceof RunStopped)) throw e;
+      // Nothing of the hook runs yet (the exec was never answered): stopped before it started.
+      return stoppedResult(e.reason, `[ringlock] ${e.message}`, Date.now() - bounds.started);
     }
     ws.on('close', () => {
       outcome.closed = true;
       settle();
     });
-    stdin.write(inv.stdin);
+    stdin.write(context);
     // v5 closes stdin with a signal; v4 can only close the whole stream, so stdin stays open (head -c ends it).
     if (ws.protocol === 'v5.channel.k8s.io') stdin.end();
 
-    let timedOut = false;
+    // Past the timeout or on an abort: a second exec kills the hook's processes; the stream then reports the exit, and
+    // if it never does it is cut after the grace.
+    let stop: StopReason | undefined;
     let killing: Promise<string> | undefined;
     let grace: NodeJS.Timeout | undefined;
-    const timer = setTimeout(() => {
-      timedOut = true;
+    const stopNow = (reason: StopReason) => {
+      if (stop) return;
+      stop = reason;
       killing = this.killRemote(client, namespace, pod, marker).then(
         () => '',
         (e: unknown) =>
           `\n[ringlock] could not kill the hook in ${namespace}/${pod}: ${redact((e as Error).message)}`,
       );
-      // The stream reports the exit once the processes are gone; if it never does, it is cut.
       grace = setTimeout(() => {
         ws.terminate();
         settle();
       }, KILL_GRACE_MS);
-    }, inv.timeoutMs);
+    };
+    const timer = setTimeout(() => stopNow('timeout'), bounds.remaining());
+    const onAbort = () => stopNow('aborted');
+    if (inv.signal?.aborted) onAbort();
+    else inv.signal?.addEventListener('abort', onAbort, { once: true });
     await finished;
     clearTimeout(timer);
     clearTimeout(grace);
+    inv.signal?.removeEventListener('abort', onAbort);
     if (ws.readyState === ws.OPEN) ws.close();
     const killNote = killing ? await killing : '';
-    const durationMs = Date.now() - started;
-    if (timedOut)
-      return {
-        code: null,
-        signal: 'SIGKILL',
-        timedOut: true,
-        aborted: false,
-        output: output + killNote,
-        durationMs,
-      };
+    const durationMs = Date.now() - bounds.started;
+    if (stop) return stoppedResult(stop, output + killNote, durationMs);
     const s = outcome.status;
     if (!s) {
       // The stream broke (network, API server restart): the hook may still run there, and must not go on unseen.
@@ -196,15 +225,66 @@ export class ExecRunner implements HookRunner {
     };
   }
 
+  /**
+   * Opens an exec stream, bounded: a connection the API server never answers is cut (its socket closed) at the
+   * deadline or on the abort. A refusal is an error naming the pod and the rights needed.
+   */
+  private async open(
+    client: KubeClient,
+    namespace: string,
+    pod: string,
+    command: string[],
+    bounds: RunBounds,
+    io: {
+      stdout?: Writable;
+      stderr?: Writable;
+      stdin?: PassThrough;
+      onStatus: (s: { status?: string; message?: string }) => void;
+    },
+  ): Promise<ExecSocket> {
+    const [{ WebSocketHandler }, { default: WebSocket }] = await Promise.all([
+      import('@kubernetes/client-node/dist/web-socket-handler.js'),
+      import('ws'),
+    ]);
+    let socket: ExecSocket | undefined;
+    const handler = new WebSocketHandler(client.kc, (uri, protocols, opts) => {
+      socket = new WebSocket(uri, protocols, opts);
+      return socket;
+    });
+    const exec = new client.k8s.Exec(client.kc, handler);
+    try {
+      return await bounds.call(`connecting to pod ${namespace}/${pod}`, () =>
+        exec.exec(
+          namespace,
+          pod,
+          this.spec.container,
+          command,
+          io.stdout ?? null,
+          io.stderr ?? null,
+          io.stdin ?? null,
+          false,
+          io.onStatus,
+        ),
+      );
+    } catch (e) {
+      socket?.terminate();
+      if (e instanceof RunStopped) throw e;
+      throw this.connectError(e, namespace, pod);
+    }
+  }
+
   /** The pod to exec in: the named one, the first Running one with the label selector, or ringlock's own. */
-  private async findPod(client: KubeClient, namespace: string): Promise<string> {
+  private async findPod(client: KubeClient, namespace: string, bounds: RunBounds): Promise<string> {
     const p = this.spec.pod;
     if (p?.name) return p.name;
     if (p?.labelSelector) {
       let list: Awaited<ReturnType<typeof client.core.listNamespacedPod>>;
       try {
-        list = await client.core.listNamespacedPod({ namespace, labelSelector: p.labelSelector });
+        list = await bounds.call(`listing the pods with ${p.labelSelector} in ${namespace}`, (o) =>
+          client.core.listNamespacedPod({ namespace, labelSelector: p.labelSelector }, o),
+        );
       } catch (e) {
+        if (e instanceof RunStopped) throw e;
         throw new Error(
           `hook runner ${this.name}: cannot list the pods with ${p.labelSelector} in ${namespace}: ${apiErrorText(e)}; ringlock's service account needs a Role granting "list" on "pods" in ${namespace}`,
         );
@@ -231,24 +311,28 @@ export class ExecRunner implements HookRunner {
     pod: string,
     marker: string,
   ): Promise<void> {
-    const exec = new client.k8s.Exec(client.kc);
-    let ws: Awaited<ReturnType<typeof exec.exec>> | undefined;
-    let cut: NodeJS.Timeout | undefined;
+    const grace = new RunBounds(KILL_GRACE_MS, undefined);
+    let ws: ExecSocket | undefined;
     try {
-      await new Promise<void>((resolve, reject) => {
-        cut = setTimeout(() => reject(new Error('the kill did not finish in time')), KILL_GRACE_MS);
-        const command = ['sh', '-c', KILL_SCRIPT, 'ringlock-kill', marker];
-        exec
-          .exec(namespace, pod, this.spec.container, command, null, null, null, false, (st) =>
-            st.status === 'Success' ? resolve() : reject(new Error(st.message ?? 'the kill command failed')),
-          )
-          .then((w) => {
-            ws = w;
-            w.on('close', () => reject(new Error('the kill stream closed without a status')));
-          }, reject);
-      });
+      await grace.call(
+        'killing the hook',
+        () =>
+          new Promise<void>((resolve, reject) => {
+            const command = ['sh', '-c', KILL_SCRIPT, 'ringlock-kill', marker];
+            this.open(client, namespace, pod, command, grace, {
+              onStatus: (st) =>
+                st.status === 'Success'
+                  ? resolve()
+                  : reject(new Error(st.message ?? 'the kill command failed')),
+            }).then((w) => {
+              ws = w;
+              w.on('close', () => reject(new Error('the kill stream closed without a status')));
+            }, reject);
+          }),
+      );
+    } catch (e) {
+      throw e instanceof RunStopped ? new Error('the kill did not finish in time') : e;
     } finally {
-      clearTimeout(cut);
       ws?.close();
     }
   }

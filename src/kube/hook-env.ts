@@ -17,6 +17,30 @@ export function underMount(path: string, targetMount: string): string {
   return i < 0 ? path : `${targetMount.replace(/\/+$/, '')}${path.slice(i)}`;
 }
 
+/**
+ * The largest context passed in RINGLOCK_CONTEXT: one environment string above 128 KiB fails the hook's exec (E2BIG).
+ * Above it the variable is not set (exec: stdin still carries the context; job: RINGLOCK_CONTEXT_OMITTED says why).
+ */
+export const CONTEXT_ENV_MAX = 64 * 1024;
+
+/**
+ * The hook context JSON (stdin, RINGLOCK_CONTEXT) as the platform's container sees it: its `sourcePath` rewritten
+ * under the mount like `{sourcePath}`, since ringlock's own path does not exist there.
+ */
+export function remoteContext(stdin: string, targetMount: string | undefined): string {
+  if (targetMount === undefined || stdin === '') return stdin;
+  let ctx: unknown;
+  try {
+    ctx = JSON.parse(stdin);
+  } catch {
+    return stdin;
+  }
+  if (ctx === null || typeof ctx !== 'object' || Array.isArray(ctx)) return stdin;
+  const { sourcePath } = ctx as { sourcePath?: unknown };
+  if (typeof sourcePath !== 'string') return stdin;
+  return JSON.stringify({ ...ctx, sourcePath: underMount(sourcePath, targetMount) });
+}
+
 /** The hook's RINGLOCK_* variables for a remote run: without RINGLOCK_CONTEXT_FILE (a local path). */
 export function hookEnv(
   env: Record<string, string>,

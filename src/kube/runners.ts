@@ -1,9 +1,11 @@
 // The Kubernetes hook runners' factories: `{type: exec, …}` and `{type: job, …}` of the operator config's
 // hooks.runners, checked again here (the schema is the first check) with errors naming hooks.runners.<name>.<field>.
-// runtime/ appends KUBE_RUNNER_FACTORIES to the argv and http ones; nothing here talks to the API until a hook runs.
+// runtime/ appends KUBE_RUNNER_FACTORIES to the argv and http ones; nothing here talks to the API until a hook runs,
+// but a runner whose environment cannot reach it (no cluster config, no POD_NAME) is refused when it is built.
 import type { RunnerFactory } from '../apply/hook-runner.js';
 import { InputError } from '../errors.js';
 import { HOOK_PLACEHOLDERS } from '../model/operator-config.js';
+import { inCluster, kubeConfigMissing } from './client.js';
 import { ExecRunner, type ExecRunnerSpec } from './exec-runner.js';
 import type { JobRunnerSpec } from './job-manifest.js';
 import { JobRunner } from './job-runner.js';
@@ -192,12 +194,55 @@ export function jobRunnerSpec(name: string, spec: Spec): JobRunnerSpec {
   return { ...(spec as unknown as JobRunnerSpec), argv };
 }
 
-/** The exec and job factories, reading the environment (KUBECONFIG, POD_NAME, …) when a hook runs. */
+/**
+ * What a runner needs of the environment, checked when it is built (at start: exit 2 before anything changes) rather
+ * than when its first hook runs: a cluster configuration, and for exec into ringlock's own pod its name and namespace.
+ */
+export function checkKubeEnv(
+  name: string,
+  spec: ExecRunnerSpec | JobRunnerSpec,
+  env: NodeJS.ProcessEnv,
+): void {
+  const fail = (message: string, expected: string): never => {
+    throw new InputError('operator/runner', `hooks.runners.${name} (${spec.type}) ${message}`, { expected });
+  };
+  const missing = kubeConfigMissing(env);
+  if (missing)
+    fail(
+      `cannot reach the Kubernetes API: ${missing}`,
+      "run ringlock in the cluster with a service account (the pod's token is mounted), or set KUBECONFIG to a kubeconfig file",
+    );
+  if (spec.type !== 'exec' || spec.pod?.name || spec.pod?.labelSelector) return;
+  if (!env.POD_NAME)
+    fail(
+      'runs in ringlock’s own pod, and POD_NAME is not set',
+      `set POD_NAME (and POD_NAMESPACE) from the downward API (fieldRef metadata.name, metadata.namespace), or hooks.runners.${name}.pod (name or labelSelector)`,
+    );
+  if (!spec.namespace && !env.POD_NAMESPACE && !inCluster(env))
+    fail(
+      'runs in ringlock’s own pod, and its namespace is unknown (POD_NAMESPACE is not set)',
+      `set POD_NAMESPACE from the downward API (fieldRef metadata.namespace), or hooks.runners.${name}.namespace`,
+    );
+}
+
+/** The exec and job factories; the environment (the factory context's, else `env`) is checked when a runner is built. */
 export function kubeRunnerFactories(env: NodeJS.ProcessEnv = process.env): RunnerFactory[] {
   const typed = (spec: unknown, type: string): spec is Spec => isObject(spec) && spec.type === type;
   return [
-    (name, spec) => (typed(spec, 'exec') ? new ExecRunner(name, execRunnerSpec(name, spec), env) : undefined),
-    (name, spec) => (typed(spec, 'job') ? new JobRunner(name, jobRunnerSpec(name, spec), env) : undefined),
+    (name, spec, ctx) => {
+      if (!typed(spec, 'exec')) return undefined;
+      const e = ctx?.env ?? env;
+      const s = execRunnerSpec(name, spec);
+      checkKubeEnv(name, s, e);
+      return new ExecRunner(name, s, e);
+    },
+    (name, spec, ctx) => {
+      if (!typed(spec, 'job')) return undefined;
+      const e = ctx?.env ?? env;
+      const s = jobRunnerSpec(name, spec);
+      checkKubeEnv(name, s, e);
+      return new JobRunner(name, s, e);
+    },
   ];
 }
 

@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { Status } from '@kubernetes-models/apimachinery/apis/meta/v1/Status';
 import { WebSocketServer } from 'ws';
 import { FakeKubelet, type RunningProcess, serveExec } from './kube-kubelet.js';
-import { type Model, type Obj, resources, type StandInPod } from './kube-resources.js';
+import { containerStatus, type Model, type Obj, resources, type StandInPod } from './kube-resources.js';
 
 export type { StandInPod } from './kube-resources.js';
 
@@ -36,8 +36,16 @@ export interface KubeStandIn {
   deletions: { kind: string; name: string; propagationPolicy?: string }[];
   configMaps: Map<string, Obj>;
   addPod(p: Partial<StandInPod> & { name: string }): void;
+  /** Starts a container that was not started (addPod's notStarted): its status becomes running. */
+  startContainer(pod: string, container: string): void;
   /** Answer 403 to this resource (`pods/exec`, `jobs`, `configmaps`) for this verb (`create`, `get`, …, or any). */
   deny(resource: string, verb?: string): void;
+  /**
+   * Accepts this resource's requests (`pods/exec`: the WebSocket upgrade) for this verb (or any) and never answers
+   * them: an API server that hangs. `hung` counts the requests held.
+   */
+  hang(resource: string, verb?: string): void;
+  hung: string[];
   /** Cuts every open exec stream (a network failure), leaving their processes running. */
   dropExecStreams(): void;
   /** Called before each request is routed (a concurrent writer between a get and a replace). */
@@ -71,6 +79,11 @@ export async function startKubeStandIn(
   const jobs = new Map<string, Obj>();
   const configMaps = new Map<string, Obj>();
   const denied: { resource: string; verb?: string }[] = [];
+  const hanging: { resource: string; verb?: string }[] = [];
+  const hung: string[] = [];
+  const heldSockets = new Set<Socket>();
+  const hangs = (resource: string, verb: string) =>
+    hanging.some((d) => d.resource === resource && (d.verb === undefined || d.verb === verb));
   const deletions: KubeStandIn['deletions'] = [];
   const execs: KubeStandIn['execs'] = [];
   let rv = 1000;
@@ -152,6 +165,12 @@ export async function startKubeStandIn(
         return fail(res, 404, `the stand-in does not serve ${what}`, what);
       }
       const m = route.re.exec(url.pathname)!.slice(1).map(decodeURIComponent);
+      if (hangs(route.resource, route.verb)) {
+        // Held open and never answered; closed when the stand-in stops.
+        hung.push(what);
+        heldSockets.add(req.socket);
+        return;
+      }
       const no = forbidden(route.resource, route.verb, m[0]!);
       if (no) return fail(res, 403, no, what, { kind: route.resource });
       let body: Obj | undefined;
@@ -187,6 +206,11 @@ export async function startKubeStandIn(
       return refuse(socket, 404, `the stand-in does not serve ${url.pathname}`);
     }
     const [ns, name] = [decodeURIComponent(m[1]!), decodeURIComponent(m[2]!)];
+    if (hangs('pods/exec', 'create')) {
+      hung.push(`UPGRADE ${url.pathname}`);
+      heldSockets.add(socket);
+      return;
+    }
     const no = forbidden('pods/exec', 'create', ns);
     if (no) return refuse(socket, 403, no);
     const pod = pods.get(`${ns}/${name}`);
@@ -196,6 +220,10 @@ export async function startKubeStandIn(
     const container = q.get('container') ?? pod.spec.containers[0].name;
     if (!pod.spec.containers.some((c: Obj) => c.name === container))
       return refuse(socket, 400, `container ${container} is not valid for pod ${name}`);
+    // The kubelet has no such container to exec in until it runs (kubectl: "unable to upgrade connection").
+    const st = (pod.status?.containerStatuses ?? []).find((c: Obj) => c.name === container);
+    if (st && !st.state?.running)
+      return refuse(socket, 500, `unable to upgrade connection: container not found ("${container}")`);
     if (command.length === 0) {
       problems.push('exec without a command');
       return refuse(socket, 400, 'you must specify at least 1 command');
@@ -249,12 +277,22 @@ export async function startKubeStandIn(
     deletions,
     configMaps,
     addPod,
+    startContainer(podName, container) {
+      const pod = pods.get(`${namespace}/${podName}`)!;
+      pod.status.containerStatuses = pod.status.containerStatuses.map((c: Obj) =>
+        c.name === container ? containerStatus(container, true, now()) : c,
+      );
+      pod.metadata.resourceVersion = nextRv();
+    },
     dropExecStreams() {
       for (const c of wss.clients) c.terminate();
     },
     deny: (resource, verb) => denied.push({ resource, ...(verb ? { verb } : {}) }),
+    hang: (resource, verb) => hanging.push({ resource, ...(verb ? { verb } : {}) }),
+    hung,
     async close() {
       for (const c of wss.clients) c.terminate();
+      for (const sock of heldSockets) sock.destroy();
       await kubelet.stopAll();
       server.closeAllConnections();
       await new Promise<void>((r) => server.close(() => r()));

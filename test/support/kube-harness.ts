@@ -90,7 +90,13 @@ export function invocation(
     operationId: 'op-20261204-abc123',
     ...o.values,
   });
-  const context = { module: 'orders', operation: 'install', toVersion: '1.2.0', hook: 'onInstall' };
+  const context = {
+    module: 'orders',
+    operation: 'install',
+    toVersion: '1.2.0',
+    hook: 'onInstall',
+    sourcePath: values.sourcePath,
+  };
   return {
     reference,
     cwd: '/',

@@ -19,6 +19,21 @@ export interface StandInPod {
   labels: Record<string, string>;
   containers: string[];
   phase: 'Pending' | 'Running' | 'Succeeded' | 'Failed';
+  /** Containers not started yet (waiting: PodInitializing), as a platform container is while a sidecar syncs. */
+  notStarted?: string[];
+}
+
+/** A container's status: running since now, or waiting to start. */
+export function containerStatus(name: string, running: boolean, startedAt: string): Obj {
+  return {
+    name,
+    image: 'example/app:1',
+    imageID: '',
+    ready: running,
+    started: running,
+    restartCount: 0,
+    state: running ? { running: { startedAt } } : { waiting: { reason: 'PodInitializing' } },
+  };
 }
 
 export interface Route {
@@ -65,7 +80,16 @@ export function resources(api: ApiState): {
       ...(p.extra?.metadata ?? {}),
     },
     spec: p.extra?.spec ?? { containers: p.containers.map((name) => ({ name, image: 'example/app:1' })) },
-    status: { phase: p.phase },
+    status: {
+      phase: p.phase,
+      ...(p.containers.length > 0
+        ? {
+            containerStatuses: p.containers.map((c) =>
+              containerStatus(c, !(p.notStarted ?? []).includes(c), now()),
+            ),
+          }
+        : {}),
+    },
   });
 
   const matches = (labels: Obj | undefined, selector: string | null) =>
