@@ -52,16 +52,22 @@ export interface HookResult {
 const TAIL = 4000;
 
 /** The hooks running now, each with the controller that stops a runner whose work is not a local process. */
-const running = new Set<AbortController>();
+const running = new Map<AbortController, Promise<unknown>>();
 
 /**
  * Stops every running hook and health command: local ones by their whole process group, remote ones (http, exec, job)
  * through their AbortSignal (on SIGTERM/SIGINT and when the writer lease is lost: module code must not outlive the
  * apply that started it).
  */
-export function killRunningHooks(): void {
+export function killRunningHooks(): Promise<void> {
   killRunningModuleCommands();
-  for (const c of running) c.abort(new Error('ringlock is stopping (signal or writer lease lost)'));
+  const settling = [...running].map(([c, run]) => {
+    c.abort(new Error('ringlock is stopping (signal or writer lease lost)'));
+    return run;
+  });
+  // A remote runner stops its work asynchronously (a second exec that kills, a Job deleted): a caller about to exit
+  // waits for this (bounded) so that the work does not outlive it.
+  return Promise.allSettled(settling).then(() => undefined);
 }
 
 /** The hook's description in messages: `onInstall of orders 1.0.0 (php artisan module:hook Modules\…\OnInstall)`. */
@@ -156,12 +162,11 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
   const stdin = JSON.stringify(context);
   const timeoutMs = (resolved.kind === 'reference' ? resolved.runner.timeoutMs : undefined) ?? opts.timeoutMs;
   const abort = new AbortController();
-  running.add(abort);
   let r: HookRunResult;
   try {
-    r =
+    const run =
       resolved.kind === 'reference'
-        ? await resolved.runner.run({
+        ? resolved.runner.run({
             reference: resolved.reference,
             values,
             cwd: ctx.sourcePath,
@@ -175,7 +180,7 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
             context: { ...context, reference: resolved.reference },
             signal: abort.signal,
           })
-        : await runModuleCommand(resolved.command, {
+        : runModuleCommand(resolved.command, {
             cwd: ctx.sourcePath,
             env,
             timeoutMs: opts.timeoutMs,
@@ -184,6 +189,8 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
             onSpawn,
             user,
           });
+    running.set(abort, run);
+    r = await run;
   } catch (e) {
     onResult?.({
       hook,
