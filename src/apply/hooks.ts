@@ -6,7 +6,7 @@ import { OperationFailed } from '../errors.js';
 import type { HookPoint, ModuleManifest } from '../model/types.js';
 import type { HookRun } from '../state/types.js';
 import { writeContextFile } from './hook-context.js';
-import { type HookRunners, type HookRunResult, resolveHook } from './hook-runner.js';
+import { ArgvRunner, type HookRunners, type HookRunResult, resolveHook } from './hook-runner.js';
 import { type ModuleEnvOptions, moduleEnvironment } from './module-env.js';
 import { killRunningModuleCommands, runModuleCommand } from './module-process.js';
 
@@ -52,7 +52,7 @@ export interface HookResult {
 const TAIL = 4000;
 
 /** The hooks running now, each with the controller that stops a runner whose work is not a local process. */
-const running = new Map<AbortController, Promise<unknown>>();
+const running = new Map<AbortController, Promise<unknown> | undefined>();
 
 /**
  * Stops every running hook and health command: local ones by their whole process group, remote ones (http, exec, job)
@@ -61,10 +61,11 @@ const running = new Map<AbortController, Promise<unknown>>();
  */
 export function killRunningHooks(): Promise<void> {
   killRunningModuleCommands();
-  const settling = [...running].map(([c, run]) => {
+  const settling: Promise<unknown>[] = [];
+  for (const [c, run] of running) {
     c.abort(new Error('ringlock is stopping (signal or writer lease lost)'));
-    return run;
-  });
+    if (run) settling.push(run);
+  }
   // A remote runner stops its work asynchronously (a second exec that kills, a Job deleted): a caller about to exit
   // waits for this (bounded) so that the work does not outlive it.
   return Promise.allSettled(settling).then(() => undefined);
@@ -189,7 +190,11 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
             onSpawn,
             user,
           });
-    running.set(abort, run);
+    // A local process dies with its group at once (killRunningModuleCommands): only remote work is waited for.
+    running.set(
+      abort,
+      resolved.kind === 'reference' && !(resolved.runner instanceof ArgvRunner) ? run : undefined,
+    );
     r = await run;
   } catch (e) {
     onResult?.({
