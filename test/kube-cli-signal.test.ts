@@ -1,6 +1,7 @@
 // A one-shot `ringlock apply` stopped by SIGTERM while a hook runs in another container (the exec runner, on the
 // Kubernetes stand-in): ringlock kills the remote hook through a second exec before it exits, so the hook does not
-// outlive the apply that started it; the target keeps its old version and the next run recovers.
+// outlive the apply that started it — and records nothing for the stopped hook (no failure, no rollback): the old
+// version stays active, the operation stays in the journal, and the next run recovers it.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -29,12 +30,8 @@ describe('SIGTERM during a remote hook', () => {
       h = await kubeHarness();
       const s = h.standIn!;
       const root = scratch(t, 'kube-cli-signal');
-      const p = await buildPlatform(root, {
-        orders: {
-          version: '1.0.0',
-          lifecycle: { onInstall: { ref: 'echo "pid=$$"; sleep 600', runner: 'r' } },
-        },
-      });
+      const lifecycle = { onUpgrade: { ref: 'echo "pid=$$"; sleep 600', runner: 'r' } };
+      const p = await buildPlatform(root, { orders: { version: '1.0.0', lifecycle } });
       const op = join(root, 'operator.json');
       writeFileSync(
         op,
@@ -47,7 +44,13 @@ describe('SIGTERM during a remote hook', () => {
       const env = Object.fromEntries(
         Object.entries(h.env).filter((e): e is [string, string] => e[1] !== undefined),
       );
-      const run = p.start(['apply', '--ring', 'canary', '--yes', '--operator-config', op], { env });
+      const args = ['apply', '--ring', 'canary', '--yes', '--operator-config', op];
+      const installed = await p.cli(args, { env });
+      expect(installed.code, show(installed)).toBe(0);
+      p.writeModule('orders', { version: '1.1.0', lifecycle });
+      await p.release(['orders']);
+
+      const run = p.start(args, { env });
       while (!s.execs[0]?.process.output.includes('pid=')) {
         if (run.child.exitCode !== null) throw new Error(show(await run.done));
         await new Promise((r) => setTimeout(r, 20));
@@ -62,8 +65,13 @@ describe('SIGTERM during a remote hook', () => {
       expect(s.execs.map((e) => e.command[3])).toEqual(['ringlock-hook', 'ringlock-kill']);
       await s.execs[0]!.process.done;
       expect(alive(pid)).toBe(false);
-      // Nothing switched in; the next run recovers the operation cut short.
-      expect(p.state().modules.orders).toBeUndefined();
+      // The stop is not the hook's failure: 1.0.0 still active, no failure recorded, the journal left for recovery.
+      expect(p.state().modules.orders).toMatchObject({ status: 'active', active: { version: '1.0.0' } });
+      expect(p.history().filter((x) => x.outcome === 'failed')).toEqual([]);
+      expect(p.journal()?.module).toBe('orders');
+      // The next run recovers the operation cut short.
+      await p.cli([...args, '--hook-timeout', '1s'], { env });
+      expect(p.history().some((x) => x.op === 'recover' && x.module === 'orders')).toBe(true);
       expect(s.problems).toEqual([]);
     },
     120_000,

@@ -59,6 +59,22 @@ const running = new Map<AbortController, Promise<unknown> | undefined>();
  * through their AbortSignal (on SIGTERM/SIGINT and when the writer lease is lost: module code must not outlive the
  * apply that started it).
  */
+/** Set once the process is about to exit (a one-shot command stopped by a signal): no hook's outcome is recorded. */
+let exiting = false;
+
+/**
+ * For a one-shot command stopped by SIGTERM/SIGINT: stops every running hook like killRunningHooks, and from now on no
+ * hook starts and no stopped hook's outcome goes on to the engine — the operation stays in the journal for the next
+ * run to recover, as when the process dies at once. Resolves when the remote hooks are stopped.
+ */
+export function stopHooksForExit(): Promise<void> {
+  exiting = true;
+  return killRunningHooks();
+}
+
+/** Never settles: what the engine would do next (record a failure, roll back) is left to recovery. */
+const parked = (): Promise<never> => new Promise<never>(() => {});
+
 export function killRunningHooks(): Promise<void> {
   killRunningModuleCommands();
   const settling: Promise<unknown>[] = [];
@@ -163,6 +179,7 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
   const stdin = JSON.stringify(context);
   const timeoutMs = (resolved.kind === 'reference' ? resolved.runner.timeoutMs : undefined) ?? opts.timeoutMs;
   const abort = new AbortController();
+  if (exiting) return parked();
   let r: HookRunResult;
   try {
     const run =
@@ -196,7 +213,9 @@ export async function runHook(hook: HookName, ctx: HookContext, opts: HookOption
       resolved.kind === 'reference' && !(resolved.runner instanceof ArgvRunner) ? run : undefined,
     );
     r = await run;
+    if (exiting) return parked();
   } catch (e) {
+    if (exiting) return parked();
     onResult?.({
       hook,
       ...(ctx.tenant !== undefined ? { tenant: ctx.tenant } : {}),
