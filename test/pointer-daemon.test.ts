@@ -1,5 +1,7 @@
 // The daemon on the pointer target, on a real redis-server: the first commit's bundles uploaded and every tenant key
 // (the tenants read at the commit, not from a workspace) switched; a pushed upgrade switches them again.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { scratch } from './fixtures-platform.js';
 import { pointerPlatform } from './fixtures-pointer.js';
@@ -44,6 +46,22 @@ describe('daemon on the pointer target', () => {
     await d.until('upgrade applied', (s) => s.appliedCommit === second);
     expect(pp.tenant('acme')).toEqual({ crm: pp.entryOf('crm') });
     expect(pp.entryOf('crm')).toContain('/crm/1.1.0-');
+    // The daemon has no checkout: the lock's order is its commit's, read from git (a lagging replica is refused).
+    expect(pp.ringDoc()).toMatchObject({
+      lockCommit: second,
+      lockAt: Number(gitIn(remote.bare, 'show', '-s', '--format=%ct', second).trim()),
+    });
+
+    // acme moves to stable, whose writer already set its key: the canary daemon, reading tenants.yaml at its commit,
+    // leaves that key to stable instead of deleting it as a tenant in no ring.
+    const stableValue = JSON.stringify({ crm: 'https://cdn.example.test/crm/9.9.9-stable/remoteEntry.js' });
+    redis.cli('SET', `${pp.prefix}:modules:active:acme`, stableValue);
+    writeFileSync(join(pp.p.repo, 'rings', 'tenants.yaml'), 'tenants:\n  acme: stable\n  globex: stable\n');
+    const third = remote.push('acme to stable');
+    await d.webhook(pushEvent(third));
+    await d.until('tenant move applied', (s) => s.appliedCommit === third);
+    expect(pp.ringDoc()?.tenants).toEqual([]);
+    expect(redis.cli('GET', `${pp.prefix}:modules:active:acme`)).toBe(stableValue);
     expect(await d.stop()).toEqual({ code: 0, signal: null });
   }, 90_000);
 });

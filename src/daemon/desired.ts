@@ -21,6 +21,8 @@ export interface Desired {
   lockFile: string;
   /** The commit's subject line: the reason the history records for what the daemon applies from it. */
   subject?: string;
+  /** The commit's committer time (seconds since the epoch), when the git driver said: the order of what is applied. */
+  committedAt?: number;
   /** The tenants assigned to the ring (for the per-tenant hooks). */
   tenants: string[];
   /** Every tenant of rings/tenants.yaml → its ring (published for the platform's routing). */

@@ -53,10 +53,12 @@ export class ConfigFollower {
       const t0 = Date.now();
       let commit: string;
       let subject: string | undefined;
+      let committedAt: number | undefined;
       try {
         const r = await this.o.source.sync();
         commit = r.commit;
         subject = r.subject;
+        committedAt = r.committedAt;
         this.git.lastFetchMs = r.fetchMs;
         this.o.metrics.gitFetchSeconds.observe(r.fetchMs / 1000);
         if (this.git.failures > 0) log.info({ commit, after: this.git.failures }, 'git reachable again');
@@ -86,7 +88,11 @@ export class ConfigFollower {
         const d = await readDesired(this.o.source, commit, this.o.path, this.o.ring);
         // Settings first: a config the operator's policy refuses makes the commit invalid, never half-adopted.
         this.adopt(d.config);
-        this.desired = subject !== undefined ? { ...d, subject } : d;
+        this.desired = {
+          ...d,
+          ...(subject !== undefined ? { subject } : {}),
+          ...(committedAt !== undefined ? { committedAt } : {}),
+        };
         this.invalid = undefined;
         log.info(
           { commit, lockFile: d.lockFile, modules: Object.keys(d.lock.modules).length },

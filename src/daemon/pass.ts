@@ -140,6 +140,10 @@ export class DaemonPass {
           lockCommit: desired.commit,
           reason: desired.subject,
           tenants: desired.tenants,
+          tenantMap: desired.tenantMap,
+          ...(desired.committedAt !== undefined
+            ? { lockOrder: { at: desired.committedAt, commit: desired.commit } }
+            : {}),
           skipHooks: o.skipHooks,
           hookTimeoutMs: o.hookTimeoutMs,
           concurrency: o.concurrency,

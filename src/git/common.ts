@@ -365,3 +365,9 @@ function scrubbedCause(cause: unknown, secrets: readonly string[]): Error {
   if (typeof code === 'string') Object.assign(e, { code });
   return e;
 }
+
+/** The committer time (seconds since the epoch) of a raw commit object, or undefined. */
+export function committerTime(rawCommit: string): number | undefined {
+  const m = /^committer .* (\d+) [+-]\d{4}$/m.exec(rawCommit.split('\n\n')[0] ?? '');
+  return m ? Number(m[1]) : undefined;
+}

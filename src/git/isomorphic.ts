@@ -154,10 +154,11 @@ export class IsomorphicGitSource implements GitSource {
       });
       this.lastTip = commit;
       let subject: string | undefined;
+      let committedAt: number | undefined;
       try {
-        const message = (await readCommit({ fs, gitdir: live, oid: commit, cache: this.cache })).commit
-          .message;
-        subject = commitSubject(`\n\n${message}`);
+        const c = (await readCommit({ fs, gitdir: live, oid: commit, cache: this.cache })).commit;
+        subject = commitSubject(`\n\n${c.message}`);
+        committedAt = c.committer.timestamp;
       } catch {}
       return {
         commit,
@@ -165,6 +166,7 @@ export class IsomorphicGitSource implements GitSource {
         forced,
         fetchMs: performance.now() - started,
         ...(subject ? { subject } : {}),
+        ...(committedAt !== undefined ? { committedAt } : {}),
       };
     })();
     try {

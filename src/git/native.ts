@@ -12,6 +12,7 @@ import {
   clonePath,
   commitClone,
   commitSubject,
+  committerTime,
   type FailureKind,
   fetchError,
   freshCloneDir,
@@ -134,8 +135,11 @@ export class NativeGitSource implements GitSource {
       });
       this.lastTip = commit;
       let subject: string | undefined;
+      let committedAt: number | undefined;
       try {
-        subject = commitSubject(await git.raw(['cat-file', 'commit', commit]));
+        const raw = await git.raw(['cat-file', 'commit', commit]);
+        subject = commitSubject(raw);
+        committedAt = committerTime(raw);
       } catch {}
       return {
         commit,
@@ -143,6 +147,7 @@ export class NativeGitSource implements GitSource {
         forced,
         fetchMs: performance.now() - started,
         ...(subject ? { subject } : {}),
+        ...(committedAt !== undefined ? { committedAt } : {}),
       };
     });
   }

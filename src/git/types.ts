@@ -36,6 +36,8 @@ export interface SyncResult {
   fetchMs: number;
   /** The first line of the tip's commit message (the daemon's reason in the history), when it could be read. */
   subject?: string;
+  /** The tip's committer time, seconds since the epoch (the order of what the daemon applies). */
+  committedAt?: number;
 }
 
 export interface GitSource {

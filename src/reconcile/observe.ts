@@ -18,7 +18,13 @@ export async function observeAndPlan(
   const drift = await deps.target.observeDrift(
     deployed,
     quick,
-    options.tenants ? { tenants: options.tenants } : undefined,
+    options.tenants || options.tenantMap || options.lockOrder
+      ? {
+          ...(options.tenants ? { tenants: options.tenants } : {}),
+          ...(options.tenantMap ? { tenantMap: options.tenantMap } : {}),
+          ...(options.lockOrder ? { lockOrder: options.lockOrder } : {}),
+        }
+      : undefined,
   );
   hooks.onDriftChecked?.(drift, quick);
   const platform = typeof options.platform === 'function' ? options.platform() : options.platform;

@@ -72,6 +72,12 @@ export interface PlanOptions {
    * the state recorded runs onEnable/onDisable for the tenants assigned or gone. Undefined: not known, none run.
    */
   tenants?: readonly string[];
+  /**
+   * Every tenant → its ring, and the order of the lock applied (its commit and committer time), when the caller read
+   * them at a commit (the daemon): a target shared by rings (the pointer target) uses them instead of the workspace's.
+   */
+  tenantMap?: Readonly<Record<string, string>>;
+  lockOrder?: { at: number; commit: string };
 }
 
 export interface ReconcileOptions extends PlanOptions {

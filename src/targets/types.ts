@@ -15,6 +15,16 @@ export interface PruneResult {
   warnings: string[];
 }
 
+/** What the pass deploys beyond the lock, when its caller read it at a commit (the daemon) rather than a workspace. */
+export interface DesiredContext {
+  /** The ring's tenants. */
+  tenants?: readonly string[];
+  /** Every tenant of rings/tenants.yaml → its ring. */
+  tenantMap?: Readonly<Record<string, string>>;
+  /** The lock's order: the commit applied and its committer time (seconds). */
+  lockOrder?: { at: number; commit: string };
+}
+
 export interface DeployTarget {
   /** Where the target is, as commands show it (list, history, status). */
   readonly root: string;
@@ -52,7 +62,7 @@ export interface DeployTarget {
   observeDrift(
     state: DeployedState,
     quick: boolean,
-    desired?: { tenants?: readonly string[] },
+    desired?: DesiredContext,
   ): Promise<Map<string, string>>;
   /**
    * Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed.

@@ -14,7 +14,7 @@ import { kindOf, ownScratchDir, removeScratchDir } from '../../fsutil/safe-dirs.
 import type { KeyLayout } from '../../redis/keys.js';
 import { type PointerModule, type RingPointer, tenantValue } from '../../redis/pointer.js';
 import type { DeployedModule, DeployedState } from '../../state/types.js';
-import type { DeployTarget, PathOwnership, PruneResult } from '../types.js';
+import type { DeployTarget, DesiredContext, PathOwnership, PruneResult } from '../types.js';
 import { pointerDrift } from './drift.js';
 import { entryIn, healthUrlIn } from './entry.js';
 import type { BundleStorage } from './storage.js';
@@ -49,6 +49,9 @@ export class PointerTarget implements DeployTarget {
   private seen: { generation: number; doc: RingPointer | undefined } | undefined;
   /** The ring's tenants the current pass deploys, when the pass said (observeDrift). */
   private desiredTenants: string[] | undefined;
+  /** Every tenant → ring, and the lock's order, when the pass read them at its commit (observeDrift). */
+  private desiredMap: Readonly<Record<string, string>> | undefined;
+  private desiredOrder: { at: number; commit: string } | undefined;
   /** What ringlock deployed (the state at the drift check, then each switch): the only source of the module set. */
   private deployed: Record<string, PointerModule> | undefined;
   /** Bundles the last drift check found altered in the storage: never reused, a repair uploads a fresh copy. */
@@ -59,7 +62,12 @@ export class PointerTarget implements DeployTarget {
     this.stateDir = join(this.root, '.ringlock');
     this.storage = o.storage;
     this.publicUrl = o.publicUrl.replace(/\/+$/, '');
-    this.pointer = o.pointer;
+    // What the pass read at its commit (the daemon: no checkout) wins over what the workspace says.
+    const base = o.pointer;
+    this.pointer = Object.assign(Object.create(base) as PointerStore, {
+      assigned: () => (this.desiredMap ? Object.keys(this.desiredMap).sort() : base.assigned()),
+      lockOrder: () => this.desiredOrder ?? base.lockOrder(),
+    });
   }
 
   get ring(): string {
@@ -146,10 +154,13 @@ export class PointerTarget implements DeployTarget {
   observeDrift(
     state: DeployedState,
     quick: boolean,
-    desired?: { tenants?: readonly string[] },
+    desired?: DesiredContext,
   ): Promise<Map<string, string>> {
-    // The pass's tenants (the daemon reads them at its commit) win over the workspace's file for this target's life.
+    // The pass's tenants, tenant map and lock order (the daemon reads them at its commit) win over the workspace's
+    // for this target's life.
     if (desired?.tenants) this.desiredTenants = [...desired.tenants].sort();
+    if (desired?.tenantMap) this.desiredMap = desired.tenantMap;
+    if (desired?.lockOrder) this.desiredOrder = desired.lockOrder;
     const tenants = this.tenants();
     const obs = readPointer(this.pointer, tenants);
     this.seen = { generation: obs.generation, doc: obs.doc };
