@@ -73,6 +73,9 @@ await build({
   minify: true,
   keepNames: true,
   chunkNames: 'chunks/[name]-[hash]',
+  // The Kubernetes client's URL parsing (node-fetch → whatwg-url → tr46) asks for Node's deprecated punycode module,
+  // which Node 22+ warns about on load (DEP0040): the npm package of the same code instead.
+  alias: { punycode: 'punycode/' },
   // CommonJS dependencies inside an ESM bundle still call require() for Node built-ins.
   banner: {
     js: "import { createRequire as __rlCreateRequire } from 'node:module'; const require = __rlCreateRequire(import.meta.url);",

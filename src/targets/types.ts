@@ -59,11 +59,7 @@ export interface DeployTarget {
    * version). `quick`: presence and activation only, no content hashing. `desired.tenants`: the ring's tenants this
    * pass deploys (a target that publishes per tenant, the pointer target, checks and writes their keys).
    */
-  observeDrift(
-    state: DeployedState,
-    quick: boolean,
-    desired?: DesiredContext,
-  ): Promise<Map<string, string>>;
+  observeDrift(state: DeployedState, quick: boolean, desired?: DesiredContext): Promise<Map<string, string>>;
   /**
    * Whether ringlock put what is at the module's path there. `recorded`: the state records the module as deployed.
    * `path` (here and below): where the module is deployed when not at its name, the lock entry's `path` (`Orders`).

@@ -151,11 +151,7 @@ export class PointerTarget implements DeployTarget {
     if (this.exists(rel)) this.trash(this.abs(rel));
   }
 
-  observeDrift(
-    state: DeployedState,
-    quick: boolean,
-    desired?: DesiredContext,
-  ): Promise<Map<string, string>> {
+  observeDrift(state: DeployedState, quick: boolean, desired?: DesiredContext): Promise<Map<string, string>> {
     // The pass's tenants, tenant map and lock order (the daemon reads them at its commit) win over the workspace's
     // for this target's life.
     if (desired?.tenants) this.desiredTenants = [...desired.tenants].sort();
