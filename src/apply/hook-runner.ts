@@ -220,6 +220,14 @@ function command(
   const text = typeof spec === 'string' ? spec : spec.map(shellQuote).join(' ');
   const via = config?.commandRunner;
   if (via !== undefined) {
+    // As {hook} it would be an option of a runner's program that is not sh (`php artisan module:hook -x`).
+    if (text.startsWith('-'))
+      return {
+        kind: 'unresolved',
+        reference: text,
+        why: "a command must not start with '-' (the runner's program would read it as an option)",
+        fix: 'give the hook as the command to run, e.g. "php artisan migrate --force"',
+      };
     const runner = runners.get(via);
     if (runner) return { kind: 'reference', reference: text, runner };
     return {
@@ -240,5 +248,6 @@ function command(
 
 /** One argv element for sh: as it is when it has nothing sh would read, else single-quoted. */
 export function shellQuote(arg: string): string {
-  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
+  // No `=`: a first word `A=1` would be an assignment to sh, not the program.
+  return /^[A-Za-z0-9_@%+:,./-]+$/.test(arg) ? arg : `'${arg.replaceAll("'", "'\\''")}'`;
 }

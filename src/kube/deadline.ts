@@ -5,6 +5,8 @@
 /** Why a run stops before its hook has finished. */
 export type StopReason = 'timeout' | 'aborted';
 
+/** The longest wait a timer can make (a longer one fires at once). */
+const MAX_TIMER_MS = 2_147_483_647;
 /** Thrown by a call or a wait that the deadline or the abort cut short. */
 export class RunStopped extends Error {
   constructor(
@@ -33,8 +35,9 @@ export class RunBounds {
     this.at = started + timeoutMs;
   }
 
+  /** Milliseconds left, at most what a timer can wait (2^31 - 1 ms, ~24.8 days: a longer one fires at once). */
   remaining(): number {
-    return Math.max(0, this.at - Date.now());
+    return Math.min(MAX_TIMER_MS, Math.max(0, this.at - Date.now()));
   }
 
   /** Why the run must stop now, if it must. */
