@@ -3,6 +3,7 @@
 // from the status channel. Closing an exec stream does not stop the remote process, so the command is wrapped: every
 // process of the hook carries a marker in its environment, and on the timeout or an abort (SIGTERM/SIGINT, the writer
 // lease lost) a second exec kills whatever carries it. The timeout bounds the API calls before the stream too.
+
 import { randomBytes } from 'node:crypto';
 import { PassThrough, Writable } from 'node:stream';
 import {
@@ -11,23 +12,14 @@ import {
   type HookRunResult,
   substitute,
 } from '../apply/hook-runner.js';
+import type { ExecRunnerSpec } from '../model/operator-config.js';
 import { redact } from '../redact.js';
 import { apiErrorText, type KubeClient, kubeClient } from './client.js';
 import { RunBounds, RunStopped, type StopReason } from './deadline.js';
 import { CONTEXT_ENV_MAX, hookEnv, remoteContext, rewriteSourcePath } from './hook-env.js';
 import { waitRunning } from './pod-wait.js';
 
-export interface ExecRunnerSpec {
-  type: 'exec';
-  /** The platform's container in the pod. */
-  container: string;
-  /** Default: ringlock's own pod (POD_NAME, POD_NAMESPACE from the downward API). */
-  pod?: { name?: string; labelSelector?: string };
-  namespace?: string;
-  argv: string[];
-  /** Where the target folder is mounted in that container: `{sourcePath}` is rewritten under it. */
-  targetMount?: string;
-}
+export type { ExecRunnerSpec };
 
 /** How long after the remote kill the stream may take to report the exit before it is closed anyway. */
 const KILL_GRACE_MS = 10_000;

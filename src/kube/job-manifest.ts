@@ -2,29 +2,16 @@
 // the context in RINGLOCK_CONTEXT beside the usual RINGLOCK_* values, the operator's volumes (the modules volume among
 // them), no retries, and a TTL so Kubernetes removes it. Pure: the runner sends it.
 import { randomBytes } from 'node:crypto';
+import type { JobRunnerSpec as OperatorJobRunnerSpec } from '../model/operator-config.js';
 
-export interface JobRunnerSpec {
-  type: 'job';
-  namespace?: string;
-  image: string;
-  argv: string[];
-  serviceAccountName?: string;
-  volumes?: Record<string, unknown>[];
-  volumeMounts?: Record<string, unknown>[];
-  /** Where the target folder is mounted in the Job's container: `{sourcePath}` is rewritten under it. */
-  targetMount?: string;
-  env?: Record<string, string>;
-  /** Default 600. */
-  ttlSecondsAfterFinished?: number;
-  /** Default: the hook's timeout plus a minute. */
-  activeDeadlineSeconds?: number;
-  resources?: Record<string, unknown>;
+/** The operator's job runner (model/operator-config.ts) with its pod template checked into this shape (runners.ts). */
+export type JobRunnerSpec = Omit<OperatorJobRunnerSpec, 'podTemplate'> & {
   /** A pod template (`metadata`, `spec`) the generated pod spec is merged over. */
   podTemplate?: {
     metadata?: { labels?: Record<string, string>; annotations?: Record<string, string> };
     spec?: Record<string, unknown>;
   };
-}
+};
 
 export const HOOK_CONTAINER = 'hook';
 export const MANAGED_BY = { 'app.kubernetes.io/managed-by': 'ringlock' };
