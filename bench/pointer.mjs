@@ -33,10 +33,15 @@ async function startRedis(dir) {
       stdio: 'ignore',
     },
   );
-  for (let i = 0; i < 200; i++) {
+  let up = false;
+  for (let i = 0; i < 200 && !up; i++) {
     const r = spawnSync('redis-cli', ['-p', String(port), 'PING'], { encoding: 'utf8' });
-    if (r.stdout?.trim() === 'PONG') break;
-    await new Promise((r2) => setTimeout(r2, 50));
+    up = r.stdout?.trim() === 'PONG';
+    if (!up) await new Promise((r2) => setTimeout(r2, 50));
+  }
+  if (!up) {
+    child.kill('SIGKILL');
+    throw new Error(`redis-server on 127.0.0.1:${port} did not answer PING within 10 s`);
   }
   return { port, url: `redis://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
 }
