@@ -1,4 +1,8 @@
-// What the HTTP registry drivers share about failing: which failures are worth another attempt, and the backoff loop.
+// What the HTTP registry drivers share: sending one request, which failures are worth another attempt, and the
+// backoff loop.
+import { createReadStream } from 'node:fs';
+import http from 'node:http';
+import https from 'node:https';
 import { setTimeout as delay } from 'node:timers/promises';
 
 /** A failure worth another attempt. */
@@ -67,3 +71,46 @@ export function retryAfter(v: string | undefined): number | undefined {
 }
 
 export const defaultSleep = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
+
+/** How one request is sent: the transport options both registry drivers share. */
+export interface SendOptions {
+  method: string;
+  headers: http.OutgoingHttpHeaders;
+  /** A whole body, or a file streamed (its content-length is the caller's). */
+  body?: Buffer | { file: string };
+  signal?: AbortSignal;
+  agent?: http.Agent;
+  ca?: string | Buffer | Array<string | Buffer>;
+  /** Until the response's headers arrive; then the request is destroyed with a Retryable. */
+  timeoutMs: number;
+}
+
+/** Sends one request over http or https by the URL's scheme and resolves with the response once its headers arrive. */
+export function sendRequest(url: URL, o: SendOptions): Promise<http.IncomingMessage> {
+  return new Promise((resolve, reject) => {
+    const opts: https.RequestOptions = { method: o.method, headers: o.headers };
+    if (o.signal) opts.signal = o.signal;
+    if (o.agent) opts.agent = o.agent;
+    if (o.ca) opts.ca = o.ca;
+    const lib = url.protocol === 'https:' ? https : http;
+    const req = lib.request(url, opts, (res) => {
+      clearTimeout(timer);
+      resolve(res);
+    });
+    const timer = setTimeout(
+      () => req.destroy(new Retryable(`no response within ${o.timeoutMs} ms`)),
+      o.timeoutMs,
+    );
+    req.on('error', (e) => {
+      clearTimeout(timer);
+      reject(e);
+    });
+    const body = o.body;
+    if (body === undefined) req.end();
+    else if (Buffer.isBuffer(body)) req.end(body);
+    else
+      createReadStream(body.file)
+        .on('error', (e) => req.destroy(e))
+        .pipe(req);
+  });
+}

@@ -1,13 +1,20 @@
 // A generic HTTP(S) registry: GET `<base>/<artifact>`, PUT to publish. Built on node:http so that timeouts,
 // truncated bodies and resets are ours to see; the bearer token is read at call time and never shown.
 import { randomBytes } from 'node:crypto';
-import { createReadStream, createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import { createWriteStream, openSync, renameSync, rmSync, statSync } from 'node:fs';
+import type http from 'node:http';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { InputError, OperationFailed, RinglockError, TransientError } from '../../errors.js';
-import { defaultSleep, RETRY_CODES, Retryable, retryAfter, retrying, truncated } from './http-retry.js';
+import {
+  defaultSleep,
+  RETRY_CODES,
+  Retryable,
+  retryAfter,
+  retrying,
+  sendRequest,
+  truncated,
+} from './http-retry.js';
 import {
   type ArtifactRef,
   type ArtifactRegistry,
@@ -318,40 +325,32 @@ export class HttpRegistry implements ArtifactRegistry {
     return t ? t : undefined;
   }
 
-  private request(method: string, url: URL, body: string | undefined, signal?: AbortSignal) {
-    return new Promise<http.IncomingMessage>((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = {
-        'user-agent': 'ringlock',
-        accept: '*/*',
-        'accept-encoding': 'identity',
-      };
-      // The token goes only to the registry's own origin, never to a host a lock or a redirect names.
-      const token = this.token();
-      if (token && url.origin === this.base.origin) headers.authorization = `Bearer ${token}`;
-      if (body !== undefined) {
-        headers['content-type'] = 'application/octet-stream';
-        headers['content-length'] = statSync(body).size;
-      }
-      const opts: https.RequestOptions = { method, headers };
-      if (signal) opts.signal = signal;
-      if (this.o.agent) opts.agent = this.o.agent;
-      if (this.o.ca) opts.ca = this.o.ca;
-      const lib = url.protocol === 'https:' ? https : http;
-      const req = lib.request(url, opts, (res) => {
-        clearTimeout(timer);
-        resolve(res);
-      });
-      const ms = this.o.timeoutMs;
-      const timer = setTimeout(() => req.destroy(new Retryable(`no response within ${ms} ms`)), ms);
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      if (body === undefined) req.end();
-      else
-        createReadStream(body)
-          .on('error', (e) => req.destroy(e))
-          .pipe(req);
+  private async request(
+    method: string,
+    url: URL,
+    body: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<http.IncomingMessage> {
+    const headers: http.OutgoingHttpHeaders = {
+      'user-agent': 'ringlock',
+      accept: '*/*',
+      'accept-encoding': 'identity',
+    };
+    // The token goes only to the registry's own origin, never to a host a lock or a redirect names.
+    const token = this.token();
+    if (token && url.origin === this.base.origin) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) {
+      headers['content-type'] = 'application/octet-stream';
+      headers['content-length'] = statSync(body).size;
+    }
+    return sendRequest(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: { file: body } } : {}),
+      signal,
+      agent: this.o.agent,
+      ca: this.o.ca,
+      timeoutMs: this.o.timeoutMs,
     });
   }
 }

@@ -1,11 +1,9 @@
 // One request to an OCI registry, authenticated as the registry asks: anonymous first, then its WWW-Authenticate
 // challenge (a bearer token from its token service for the scope, or Basic), or a pre-issued bearer token. Credentials
 // are read at call time, sent only where oci-auth allows, and never shown; redirects (blob storage) get none.
-import { createReadStream } from 'node:fs';
-import http from 'node:http';
-import https from 'node:https';
+import type http from 'node:http';
 import { OperationFailed, RinglockError } from '../../errors.js';
-import { RETRY_CODES, Retryable, retryAfter } from './http-retry.js';
+import { RETRY_CODES, Retryable, retryAfter, sendRequest } from './http-retry.js';
 import { basicHeader, type Credentials, describeCredentials, parseChallenge, realmUrl } from './oci-auth.js';
 import type { OciLocation } from './oci-ref.js';
 import { displayUrl } from './types.js';
@@ -172,42 +170,28 @@ export class OciClient {
     this.tokens.set(scope, token);
   }
 
-  private raw(
+  private async raw(
     method: string,
     url: URL,
     extra: http.OutgoingHttpHeaders,
     body: Body | undefined,
     signal?: AbortSignal,
   ): Promise<http.IncomingMessage> {
-    return new Promise((resolve, reject) => {
-      const headers: http.OutgoingHttpHeaders = {
-        'user-agent': 'ringlock',
-        'accept-encoding': 'identity',
-        ...extra,
-      };
-      if (body !== undefined) headers['content-length'] = Buffer.isBuffer(body) ? body.length : body.size;
-      else if (method === 'POST' || method === 'PUT') headers['content-length'] = 0;
-      const opts: https.RequestOptions = { method, headers };
-      if (signal) opts.signal = signal;
-      if (this.o.agent) opts.agent = this.o.agent;
-      if (this.o.ca) opts.ca = this.o.ca;
-      const lib = url.protocol === 'https:' ? https : http;
-      const req = lib.request(url, opts, (res) => {
-        clearTimeout(timer);
-        resolve(res);
-      });
-      const ms = this.o.timeoutMs;
-      const timer = setTimeout(() => req.destroy(new Retryable(`no response within ${ms} ms`)), ms);
-      req.on('error', (e) => {
-        clearTimeout(timer);
-        reject(e);
-      });
-      if (body === undefined) req.end();
-      else if (Buffer.isBuffer(body)) req.end(body);
-      else
-        createReadStream(body.file)
-          .on('error', (e) => req.destroy(e))
-          .pipe(req);
+    const headers: http.OutgoingHttpHeaders = {
+      'user-agent': 'ringlock',
+      'accept-encoding': 'identity',
+      ...extra,
+    };
+    if (body !== undefined) headers['content-length'] = Buffer.isBuffer(body) ? body.length : body.size;
+    else if (method === 'POST' || method === 'PUT') headers['content-length'] = 0;
+    return sendRequest(url, {
+      method,
+      headers,
+      ...(body !== undefined ? { body: Buffer.isBuffer(body) ? body : { file: body.file } } : {}),
+      signal,
+      agent: this.o.agent,
+      ca: this.o.ca,
+      timeoutMs: this.o.timeoutMs,
     });
   }
 }
